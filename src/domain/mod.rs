@@ -1,0 +1,14 @@
+//! Pure types and rules: requests, callers, staff, policy, deadlines and the state machine.
+//! No I/O lives here.
+
+pub mod call_form;
+pub mod deadline;
+pub mod lifecycle;
+pub mod policy;
+pub mod request;
+pub mod staff;
+pub mod time;
+pub mod validate;
+
+#[cfg(test)]
+mod lifecycle_tests;

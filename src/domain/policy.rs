@@ -1,0 +1,203 @@
+//! The service's queues, categories and deadline spans, as read from `policy.toml`.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::deadline::DeadlinePolicy;
+use super::request::Category;
+use super::staff::Role;
+
+/// The policy shipped with pult, copied into a new data directory.
+pub const DEFAULT_POLICY_TOML: &str = include_str!("../../assets/policy.toml");
+
+/// A specialist queue (§2.2): requests routed to it wait for someone with its role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueDef {
+    pub key: String,
+    pub name: String,
+    pub short: String,
+    pub role: Role,
+}
+
+/// A request type of Appendix 2 and the queue it goes to by default (§3.1.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryDef {
+    pub key: Category,
+    pub label: String,
+    pub short: String,
+    pub queue: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub deadlines: DeadlinePolicy,
+    pub queues: Vec<QueueDef>,
+    pub categories: Vec<CategoryDef>,
+}
+
+#[derive(Debug, Error)]
+pub enum PolicyError {
+    #[error("файл политики не читается: {0}")]
+    Syntax(#[from] toml::de::Error),
+    #[error("в политике нет очередей")]
+    NoQueues,
+    #[error("в политике больше 9 очередей: на доске они выбираются клавишами 1–9")]
+    TooManyQueues,
+    #[error("очередь «{0}» описана дважды")]
+    DuplicateQueue(String),
+    #[error("тип обращения «{category}» направлен в неизвестную очередь «{queue}»")]
+    UnknownQueue { category: String, queue: String },
+    #[error("тип обращения «{0}» описан дважды")]
+    DuplicateCategory(String),
+    #[error("в политике нет типа обращения «{0}»")]
+    MissingCategory(String),
+    #[error("сроки в политике должны быть больше нуля, а доля «скоро срок» — от 1 до 99 %")]
+    BadDeadlines,
+}
+
+impl Policy {
+    pub fn parse(text: &str) -> Result<Policy, PolicyError> {
+        let policy: Policy = toml::from_str(text)?;
+        policy.check()?;
+        Ok(policy)
+    }
+
+    fn check(&self) -> Result<(), PolicyError> {
+        let d = &self.deadlines;
+        if d.route_minutes <= 0
+            || d.take_minutes <= 0
+            || d.resolve_hours <= 0
+            || !(1..=99).contains(&d.due_soon_percent)
+        {
+            return Err(PolicyError::BadDeadlines);
+        }
+        if self.queues.is_empty() {
+            return Err(PolicyError::NoQueues);
+        }
+        if self.queues.len() > 9 {
+            return Err(PolicyError::TooManyQueues);
+        }
+        for (index, queue) in self.queues.iter().enumerate() {
+            if self.queues[..index].iter().any(|q| q.key == queue.key) {
+                return Err(PolicyError::DuplicateQueue(queue.key.clone()));
+            }
+        }
+        for (index, category) in self.categories.iter().enumerate() {
+            let key = category_key(category.key);
+            if self.categories[..index]
+                .iter()
+                .any(|c| c.key == category.key)
+            {
+                return Err(PolicyError::DuplicateCategory(key));
+            }
+            if self.queue(&category.queue).is_none() {
+                return Err(PolicyError::UnknownQueue {
+                    category: key,
+                    queue: category.queue.clone(),
+                });
+            }
+        }
+        for category in [
+            Category::Technical,
+            Category::Ejournal,
+            Category::LessonQuality,
+            Category::Psych,
+            Category::Other,
+            Category::Equipment,
+        ] {
+            if self.category(category).is_none() {
+                return Err(PolicyError::MissingCategory(category_key(category)));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn queue(&self, key: &str) -> Option<&QueueDef> {
+        self.queues.iter().find(|queue| queue.key == key)
+    }
+
+    /// The queue numbered `number` (1-based) on the board.
+    pub fn queue_by_number(&self, number: usize) -> Option<&QueueDef> {
+        number
+            .checked_sub(1)
+            .and_then(|index| self.queues.get(index))
+    }
+
+    pub fn queue_number(&self, key: &str) -> Option<usize> {
+        self.queues
+            .iter()
+            .position(|queue| queue.key == key)
+            .map(|index| index + 1)
+    }
+
+    pub fn category(&self, key: Category) -> Option<&CategoryDef> {
+        self.categories.iter().find(|category| category.key == key)
+    }
+
+    /// The queue a category goes to by default (§3.1.3).
+    pub fn suggested_queue(&self, category: Category) -> Option<&QueueDef> {
+        self.category(category)
+            .and_then(|def| self.queue(&def.queue))
+    }
+
+    pub fn queue_short<'a>(&'a self, key: &'a str) -> &'a str {
+        self.queue(key).map(|q| q.short.as_str()).unwrap_or(key)
+    }
+
+    pub fn category_short(&self, key: Category) -> &str {
+        self.category(key).map(|c| c.short.as_str()).unwrap_or("?")
+    }
+}
+
+fn category_key(category: Category) -> String {
+    serde_json::to_value(category)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_policy_parses_with_the_regulations_routing() {
+        let policy = Policy::parse(DEFAULT_POLICY_TOML).expect("shipped policy");
+        let route = |c| policy.suggested_queue(c).map(|q| q.key.as_str());
+        assert_eq!(route(Category::Technical), Some("tech"));
+        assert_eq!(route(Category::Ejournal), Some("ejournal"));
+        assert_eq!(route(Category::LessonQuality), Some("head"));
+        assert_eq!(route(Category::Equipment), Some("head"));
+        assert_eq!(route(Category::Psych), Some("psych"));
+        assert_eq!(route(Category::Other), Some("head"));
+        let order: Vec<Category> = policy.categories.iter().map(|c| c.key).collect();
+        assert_eq!(
+            order,
+            [
+                Category::Technical,
+                Category::Ejournal,
+                Category::LessonQuality,
+                Category::Psych,
+                Category::Other,
+                Category::Equipment
+            ]
+        );
+        assert_eq!(policy.deadlines, DeadlinePolicy::default());
+    }
+
+    #[test]
+    fn a_category_routed_to_a_missing_queue_is_refused() {
+        let broken = DEFAULT_POLICY_TOML.replace("queue = \"psych\"", "queue = \"nurse\"");
+        let error = Policy::parse(&broken).expect_err("must refuse");
+        assert!(error.to_string().contains("nurse"), "{error}");
+    }
+
+    #[test]
+    fn zero_deadlines_are_refused() {
+        let broken = DEFAULT_POLICY_TOML.replace("route_minutes = 30", "route_minutes = 0");
+        assert!(matches!(
+            Policy::parse(&broken),
+            Err(PolicyError::BadDeadlines)
+        ));
+    }
+}

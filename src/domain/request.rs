@@ -1,0 +1,172 @@
+//! A request (обращение): who called, about what, where it is and by when it must move.
+
+use serde::{Deserialize, Serialize};
+
+use super::deadline::Deadlines;
+use super::time::Timestamp;
+use super::validate::{Email, Phone, SchoolClass};
+
+/// Sequential number people see as `№124`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct RequestId(pub u64);
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "№{}", self.0)
+    }
+}
+
+/// How the request reached the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Phone,
+    Web,
+    Other,
+}
+
+/// Who is calling (Appendix 2, field 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallerRole {
+    Student,
+    Teacher,
+    Parent,
+}
+
+impl CallerRole {
+    /// In the form's order: keys 1, 2, 3.
+    pub const ALL: [CallerRole; 3] = [CallerRole::Student, CallerRole::Teacher, CallerRole::Parent];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CallerRole::Student => "ученик",
+            CallerRole::Teacher => "учитель",
+            CallerRole::Parent => "родитель",
+        }
+    }
+
+    /// A class is asked of a student or of a child's parent (Appendix 2, field 3).
+    pub fn needs_class(self) -> bool {
+        matches!(self, CallerRole::Student | CallerRole::Parent)
+    }
+}
+
+/// Type of request (Appendix 2, field 4, and §3.1.3). Never reorder: the index is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Technical,
+    Ejournal,
+    LessonQuality,
+    Psych,
+    Other,
+    Equipment,
+}
+
+/// Where a request is in its life. Never reorder: the index is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    New,
+    Routed,
+    InWork,
+    WaitingVendor,
+    Resolved,
+    Cancelled,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::New,
+        Status::Routed,
+        Status::InWork,
+        Status::WaitingVendor,
+        Status::Resolved,
+        Status::Cancelled,
+    ];
+
+    pub fn is_open(self) -> bool {
+        !matches!(self, Status::Resolved | Status::Cancelled)
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Status::New => "new",
+            Status::Routed => "routed",
+            Status::InWork => "in_work",
+            Status::WaitingVendor => "waiting_vendor",
+            Status::Resolved => "resolved",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::New => "новое",
+            Status::Routed => "направлено",
+            Status::InWork => "в работе",
+            Status::WaitingVendor => "ждёт поставщика",
+            Status::Resolved => "закрыто",
+            Status::Cancelled => "отменено",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|status| status.key() == key)
+    }
+}
+
+/// The person who called, as written in the form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Caller {
+    pub name: String,
+    pub role: CallerRole,
+    pub class: Option<SchoolClass>,
+    pub phone: Option<Phone>,
+    pub email: Option<Email>,
+}
+
+/// How a result went back to the caller (§3.2.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnChannel {
+    Email,
+    Phone,
+}
+
+/// The outcome of a resolved request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolution {
+    pub text: String,
+    pub returned_by: ReturnChannel,
+    pub at: Timestamp,
+}
+
+/// One request and everything that has happened to it that later steps need.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    pub id: RequestId,
+    pub channel: Channel,
+    pub received_at: Timestamp,
+    pub logged_by: String,
+    pub caller: Caller,
+    pub category: Category,
+    pub description: String,
+    pub status: Status,
+    pub queue: Option<String>,
+    pub assignee: Option<String>,
+    pub routed_at: Option<Timestamp>,
+    pub taken_at: Option<Timestamp>,
+    pub closed_at: Option<Timestamp>,
+    pub deadlines: Deadlines,
+    pub result: Option<Resolution>,
+    pub cancel_reason: Option<String>,
+}
+
+impl Request {
+    /// Waiting for the operator to route it (shown in Входящие).
+    pub fn is_incoming(&self) -> bool {
+        self.status == Status::New
+    }
+}

@@ -1,0 +1,372 @@
+//! Checking and normalising what an operator types or pastes into the call form.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Longest accepted text per field, in characters.
+pub const MAX_NAME: usize = 200;
+pub const MAX_CLASS: usize = 12;
+pub const MAX_DESCRIPTION: usize = 4_000;
+pub const MAX_PHONE: usize = 40;
+pub const MAX_EMAIL: usize = 254;
+
+/// Why a field's text is not accepted, in words shown next to the field.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum FieldError {
+    #[error("обязательное поле")]
+    Required,
+    #[error("выберите 1, 2 или 3")]
+    RoleRequired,
+    #[error("выберите 1–6")]
+    CategoryRequired,
+    #[error("класс нужен для ученика и родителя")]
+    ClassRequired,
+    #[error("класс — число 1–11 и буква: 5А, 11Б")]
+    ClassMalformed,
+    #[error("не номер телефона: нужно 10 цифр после +7 или 8")]
+    PhoneMalformed,
+    #[error("адрес вида имя@школа.рф")]
+    EmailMalformed,
+    #[error("укажите телефон или почту: по ним вернётся ответ")]
+    ContactRequired,
+    #[error("не длиннее {0} знаков")]
+    TooLong(usize),
+}
+
+/// A Russian phone number in E.164 (`+79123456789`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Phone(String);
+
+impl Phone {
+    /// Accepts the usual Russian writings: `8 912 345-67-89`, `+7 (912) 345 67 89`,
+    /// `89123456789`, `9123456789`, and city numbers such as `8 (495) 123-45-67`.
+    pub fn parse(text: &str) -> Result<Phone, FieldError> {
+        let text = text.trim();
+        if text.chars().count() > MAX_PHONE {
+            return Err(FieldError::TooLong(MAX_PHONE));
+        }
+        let allowed = |c: char| c.is_ascii_digit() || " +-().".contains(c);
+        if text.is_empty() || !text.chars().all(allowed) {
+            return Err(FieldError::PhoneMalformed);
+        }
+        let number = phonenumber::parse(Some(phonenumber::country::Id::RU), text)
+            .map_err(|_| FieldError::PhoneMalformed)?;
+        if number.code().value() != 7 || !phonenumber::is_valid(&number) {
+            return Err(FieldError::PhoneMalformed);
+        }
+        Ok(Phone(
+            number.format().mode(phonenumber::Mode::E164).to_string(),
+        ))
+    }
+
+    pub fn e164(&self) -> &str {
+        &self.0
+    }
+
+    /// `+7 912 345-67-89`
+    pub fn display(&self) -> String {
+        let digits = self.0.trim_start_matches("+7");
+        if digits.len() == 10 && digits.chars().all(|c| c.is_ascii_digit()) {
+            format!(
+                "+7 {} {}-{}-{}",
+                &digits[0..3],
+                &digits[3..6],
+                &digits[6..8],
+                &digits[8..10]
+            )
+        } else {
+            self.0.clone()
+        }
+    }
+}
+
+impl fmt::Display for Phone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display())
+    }
+}
+
+/// An email address of plausible form, stored lower-cased in its domain.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(text: &str) -> Result<Email, FieldError> {
+        let text = text.trim();
+        if text.chars().count() > MAX_EMAIL {
+            return Err(FieldError::TooLong(MAX_EMAIL));
+        }
+        let address: email_address::EmailAddress =
+            text.parse().map_err(|_| FieldError::EmailMalformed)?;
+        let domain = address.domain();
+        let plausible_domain = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.starts_with('[');
+        if !plausible_domain || text.chars().any(char::is_whitespace) {
+            return Err(FieldError::EmailMalformed);
+        }
+        Ok(Email(format!(
+            "{}@{}",
+            address.local_part(),
+            domain.to_lowercase()
+        )))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A school class: a grade 1–11 and a Cyrillic letter, shown as `7В`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SchoolClass {
+    pub grade: u8,
+    pub letter: char,
+}
+
+impl SchoolClass {
+    /// `5А`, `11б`, `7 В`, `7-в` → `7В`.
+    pub fn parse(text: &str) -> Result<SchoolClass, FieldError> {
+        if text.chars().count() > MAX_CLASS {
+            return Err(FieldError::TooLong(MAX_CLASS));
+        }
+        let compact: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
+        let digits: String = compact.chars().take_while(char::is_ascii_digit).collect();
+        let rest: Vec<char> = compact.chars().skip(digits.chars().count()).collect();
+        let grade: u8 = digits.parse().map_err(|_| FieldError::ClassMalformed)?;
+        if !(1..=11).contains(&grade) || digits.starts_with('0') {
+            return Err(FieldError::ClassMalformed);
+        }
+        match rest.as_slice() {
+            [letter] if is_cyrillic_letter(*letter) => Ok(SchoolClass {
+                grade,
+                letter: letter.to_uppercase().next().unwrap_or(*letter),
+            }),
+            _ => Err(FieldError::ClassMalformed),
+        }
+    }
+}
+
+impl fmt::Display for SchoolClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.grade, self.letter)
+    }
+}
+
+fn is_cyrillic_letter(c: char) -> bool {
+    matches!(c, 'А'..='я' | 'Ё' | 'ё')
+}
+
+/// A required one-line text: trimmed, inner runs of spaces folded, bounded.
+pub fn required_line(text: &str, max: usize) -> Result<String, FieldError> {
+    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if folded.is_empty() {
+        return Err(FieldError::Required);
+    }
+    if folded.chars().count() > max {
+        return Err(FieldError::TooLong(max));
+    }
+    Ok(folded)
+}
+
+/// A required multi-line text: trailing spaces trimmed, bounded.
+pub fn required_text(text: &str, max: usize) -> Result<String, FieldError> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(FieldError::Required);
+    }
+    if trimmed.chars().count() > max {
+        return Err(FieldError::TooLong(max));
+    }
+    Ok(trimmed.to_string())
+}
+
+/// Makes untrusted text safe to draw: drops escape sequences, C0/C1 controls, DEL and bidi
+/// overrides. Newlines and tabs survive only in multi-line text (tabs become spaces).
+/// Reads at most `max_chars` characters of the input, so a huge paste costs little.
+pub fn sanitize(text: &str, multiline: bool, max_chars: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max_chars * 4));
+    let mut chars = text.chars().peekable();
+    let mut kept = 0;
+    while let Some(c) = chars.next() {
+        if kept >= max_chars {
+            break;
+        }
+        match c {
+            '\u{1b}' => skip_escape_sequence(&mut chars),
+            '\r' => {
+                if chars.peek() != Some(&'\n') {
+                    out.push(if multiline { '\n' } else { ' ' });
+                    kept += 1;
+                }
+            }
+            '\n' => {
+                out.push(if multiline { '\n' } else { ' ' });
+                kept += 1;
+            }
+            '\t' => {
+                out.push(' ');
+                kept += 1;
+            }
+            c if is_unsafe_char(c) => {}
+            c => {
+                out.push(c);
+                kept += 1;
+            }
+        }
+    }
+    out
+}
+
+/// True when `text` holds more than `max_chars` characters after cleaning would start dropping.
+pub fn exceeds(text: &str, max_chars: usize) -> bool {
+    text.chars().nth(max_chars).is_some()
+}
+
+fn is_unsafe_char(c: char) -> bool {
+    c.is_control() // C0, DEL and C1
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+}
+
+/// Skips the rest of an escape sequence whose ESC was just read (CSI, OSC, or a 2-byte one).
+fn skip_escape_sequence(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    match chars.peek() {
+        Some('[') => {
+            chars.next();
+            // parameters and intermediates, then one final byte in @..~
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) {
+                    break;
+                }
+            }
+        }
+        Some(']') | Some('P') | Some('_') | Some('^') => {
+            chars.next();
+            // string until BEL or ST (ESC \)
+            while let Some(c) = chars.next() {
+                if c == '\u{7}' {
+                    break;
+                }
+                if c == '\u{1b}' {
+                    if chars.peek() == Some(&'\\') {
+                        chars.next();
+                    }
+                    break;
+                }
+            }
+        }
+        Some(_) => {
+            chars.next();
+        }
+        None => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_in_usual_russian_writings_normalise_to_e164() {
+        for text in [
+            "8 912 345-67-89",
+            "+7 (912) 345 67 89",
+            "89123456789",
+            "9123456789",
+            "+79123456789",
+            "8(912)345-67-89",
+        ] {
+            let phone = Phone::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(phone.e164(), "+79123456789", "{text}");
+            assert_eq!(phone.display(), "+7 912 345-67-89");
+        }
+    }
+
+    #[test]
+    fn city_numbers_are_phones_too() {
+        assert_eq!(
+            Phone::parse("8 (495) 123-45-67").map(|p| p.e164().to_string()),
+            Ok("+74951234567".to_string())
+        );
+    }
+
+    #[test]
+    fn things_that_are_not_phones_are_refused() {
+        for text in [
+            "",
+            "12345",
+            "позвоните маме",
+            "8 912 345-67-8",
+            "8 912 345-67-899",
+            "+1 212 555 0100",
+            "+7 000 000 00 00",
+        ] {
+            assert!(Phone::parse(text).is_err(), "{text} accepted");
+        }
+    }
+
+    #[test]
+    fn classes_are_grade_and_cyrillic_letter() {
+        let parse = |t: &str| SchoolClass::parse(t).map(|c| c.to_string());
+        assert_eq!(parse("5А"), Ok("5А".into()));
+        assert_eq!(parse("11б"), Ok("11Б".into()));
+        assert_eq!(parse("7 В"), Ok("7В".into()));
+        assert_eq!(parse(" 7-в "), Ok("7В".into()));
+        for bad in ["12А", "0А", "05А", "5A", "5", "А", "5АБ", "", "пятый"] {
+            assert_eq!(parse(bad), Err(FieldError::ClassMalformed), "{bad}");
+        }
+    }
+
+    #[test]
+    fn emails_must_look_plausible() {
+        assert_eq!(
+            Email::parse(" Ivanova@School167.RU ").map(|e| e.to_string()),
+            Ok("Ivanova@school167.ru".into())
+        );
+        assert!(Email::parse("мама@школа.рф").is_ok());
+        for bad in ["ivanova", "a@b", "a@@b.ru", "a b@c.ru", "@c.ru", "a@.ru"] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn required_line_folds_spaces_and_bounds_length() {
+        assert_eq!(
+            required_line("  Петрова   Анна ", MAX_NAME),
+            Ok("Петрова Анна".into())
+        );
+        assert_eq!(required_line("   ", MAX_NAME), Err(FieldError::Required));
+        assert_eq!(
+            required_line(&"я".repeat(MAX_NAME + 1), MAX_NAME),
+            Err(FieldError::TooLong(MAX_NAME))
+        );
+    }
+
+    #[test]
+    fn sanitize_drops_escape_sequences_and_controls() {
+        let pasted = "Петрова\u{1b}[31m Анна\u{7}\u{1b}]0;title\u{7}\u{202e}\u{9b}!";
+        assert_eq!(sanitize(pasted, false, 100), "Петрова Анна!");
+        assert_eq!(sanitize("a\r\nb\tc", true, 100), "a\nb c");
+        assert_eq!(sanitize("a\r\nb", false, 100), "a b");
+    }
+
+    #[test]
+    fn sanitize_reads_no_more_than_asked() {
+        let huge = "ж".repeat(1_000_000);
+        assert_eq!(sanitize(&huge, true, 10).chars().count(), 10);
+        assert!(exceeds(&huge, 10));
+        assert!(!exceeds("abc", 3));
+    }
+}

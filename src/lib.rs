@@ -1,0 +1,7 @@
+//! pult — the dispatcher console of a school's distance-learning support service.
+//!
+//! Layers: `domain` (pure rules) → `store` (sled) → `service` (commands and events) →
+//! `tui` (screens) and `cli` (the command line).
+
+pub mod domain;
+pub mod store;

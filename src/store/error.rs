@@ -1,0 +1,97 @@
+//! What can go wrong with the store, each said as a sentence with what to do about it.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+use super::codec::CodecError;
+use crate::domain::lifecycle::TransitionError;
+use crate::domain::request::RequestId;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error(
+        "хранилище {dir} занято другой программой pult (открыта консоль?). \
+         Закройте её и повторите; в следующей версии команды будут работать через сервер."
+    )]
+    Locked { dir: PathBuf },
+    #[error(
+        "нет доступа к хранилищу {dir}: у пользователя нет прав на чтение и запись. \
+         Запустите pult от владельца каталога или укажите другой каталог (--data)."
+    )]
+    NoPermission { dir: PathBuf },
+    #[error(
+        "хранилище {dir} повреждено ({detail}). Восстановите его из резервной копии \
+         или укажите другой каталог (--data)."
+    )]
+    Corrupt { dir: PathBuf, detail: String },
+    #[error(
+        "хранилище {dir} создано более новой версией pult (формат {found}, эта версия \
+         понимает до {supported}). Обновите pult."
+    )]
+    NewerSchema {
+        dir: PathBuf,
+        found: u64,
+        supported: u64,
+    },
+    #[error("каталог данных {dir} не создаётся: {source}")]
+    CreateDir { dir: PathBuf, source: io::Error },
+    #[error("запись в хранилище не читается: {0}. Восстановите хранилище из резервной копии.")]
+    Codec(#[from] CodecError),
+    #[error("обращения {0} нет")]
+    NoSuchRequest(RequestId),
+    #[error("{0}")]
+    Rule(TransitionError),
+    #[error("ошибка хранилища: {0}")]
+    Sled(#[from] sled::Error),
+}
+
+impl StoreError {
+    /// Turns sled's error on open into what the person needs to know.
+    pub(super) fn from_open(error: sled::Error, dir: &Path) -> StoreError {
+        let dir = dir.to_path_buf();
+        match error {
+            sled::Error::Io(io_error) => {
+                let text = io_error.to_string();
+                if io_error.kind() == io::ErrorKind::WouldBlock
+                    || text.contains("could not acquire lock")
+                {
+                    StoreError::Locked { dir }
+                } else if io_error.kind() == io::ErrorKind::PermissionDenied {
+                    StoreError::NoPermission { dir }
+                } else {
+                    StoreError::Corrupt { dir, detail: text }
+                }
+            }
+            sled::Error::Corruption { .. } | sled::Error::Unsupported(_) => StoreError::Corrupt {
+                dir,
+                detail: error.to_string(),
+            },
+            other => StoreError::Sled(other),
+        }
+    }
+}
+
+/// Creates the data directory readable by its owner only (children's personal data).
+pub(super) fn prepare_dir(dir: &Path) -> Result<(), StoreError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(|source| match source.kind() {
+        io::ErrorKind::PermissionDenied => StoreError::NoPermission {
+            dir: dir.to_path_buf(),
+        },
+        _ => StoreError::CreateDir {
+            dir: dir.to_path_buf(),
+            source,
+        },
+    })
+}

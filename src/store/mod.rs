@@ -1,0 +1,341 @@
+//! The sled store: its trees, one transaction per command, and flushing before anything is
+//! acknowledged. Knows bytes and records, not screens or rules.
+
+pub mod codec;
+mod error;
+
+use std::path::{Path, PathBuf};
+
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use sled::Transactional;
+
+pub use codec::{AuditAction, AuditEvent, CodecError, Record};
+pub use error::StoreError;
+
+use crate::domain::call_form::CallDraft;
+use crate::domain::lifecycle::TransitionError;
+use crate::domain::request::{Request, RequestId, Status};
+use crate::domain::staff::Staff;
+use crate::domain::time::Timestamp;
+use codec::{id_key, key_id};
+
+/// The layout version of the store as a whole (trees and meta keys).
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// sled's page cache; its default of 1 GiB is far more than pult needs.
+pub const CACHE_BYTES: u64 = 16 * 1024 * 1024;
+
+const META_SCHEMA: &[u8] = b"schema_version";
+const META_NEXT_REQUEST: &[u8] = b"next_request_id";
+const META_NEXT_EVENT: &[u8] = b"next_event_seq";
+
+pub struct Store {
+    path: PathBuf,
+    db: sled::Db,
+    requests: sled::Tree,
+    open: sled::Tree,
+    events: sled::Tree,
+    staff: sled::Tree,
+    drafts: sled::Tree,
+    meta: sled::Tree,
+}
+
+/// Why a transaction over a request did not commit.
+#[derive(Debug)]
+enum Abort {
+    Codec(CodecError),
+    Missing(RequestId),
+    Rule(TransitionError),
+}
+
+impl From<TransactionError<Abort>> for StoreError {
+    fn from(error: TransactionError<Abort>) -> Self {
+        match error {
+            TransactionError::Abort(Abort::Codec(error)) => StoreError::Codec(error),
+            TransactionError::Abort(Abort::Missing(id)) => StoreError::NoSuchRequest(id),
+            TransactionError::Abort(Abort::Rule(error)) => StoreError::Rule(error),
+            TransactionError::Storage(error) => StoreError::Sled(error),
+        }
+    }
+}
+
+fn codec<T>(result: Result<T, CodecError>) -> Result<T, ConflictableTransactionError<Abort>> {
+    result.map_err(|error| ConflictableTransactionError::Abort(Abort::Codec(error)))
+}
+
+/// Reads a counter, stores the next value, returns the one read (starting at `first`).
+fn take_counter(
+    meta: &TransactionalTree,
+    key: &[u8],
+    first: u64,
+) -> Result<u64, ConflictableTransactionError<Abort>> {
+    let current = meta
+        .get(key)?
+        .and_then(|bytes| key_id(&bytes))
+        .unwrap_or(first);
+    meta.insert(key, &id_key(current + 1))?;
+    Ok(current)
+}
+
+fn append_event(
+    meta: &TransactionalTree,
+    events: &TransactionalTree,
+    event: &AuditEvent,
+) -> Result<(), ConflictableTransactionError<Abort>> {
+    let seq = take_counter(meta, META_NEXT_EVENT, 1)?;
+    events.insert(&id_key(seq), codec(event.encode())?)?;
+    Ok(())
+}
+
+fn write_request(
+    requests: &TransactionalTree,
+    open: &TransactionalTree,
+    request: &Request,
+) -> Result<(), ConflictableTransactionError<Abort>> {
+    let key = id_key(request.id.0);
+    requests.insert(&key, codec(request.encode())?)?;
+    if request.status.is_open() {
+        open.insert(&key, &[])?;
+    } else {
+        open.remove(&key)?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir`.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        error::prepare_dir(dir)?;
+        let path = dir.join("db");
+        let db = sled::Config::new()
+            .path(&path)
+            .cache_capacity(CACHE_BYTES)
+            .open()
+            .map_err(|error| StoreError::from_open(error, dir))?;
+        let tree = |name: &str| {
+            db.open_tree(name)
+                .map_err(|error| StoreError::from_open(error, dir))
+        };
+        let store = Store {
+            path: dir.to_path_buf(),
+            requests: tree("requests")?,
+            open: tree("open")?,
+            events: tree("events")?,
+            staff: tree("staff")?,
+            drafts: tree("drafts")?,
+            meta: tree("meta")?,
+            db,
+        };
+        if let Some(found) = store.schema_version()? {
+            if found > SCHEMA_VERSION {
+                return Err(StoreError::NewerSchema {
+                    dir: dir.to_path_buf(),
+                    found,
+                    supported: SCHEMA_VERSION,
+                });
+            }
+        }
+        Ok(store)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.path
+    }
+
+    fn schema_version(&self) -> Result<Option<u64>, StoreError> {
+        Ok(self.meta.get(META_SCHEMA)?.and_then(|bytes| key_id(&bytes)))
+    }
+
+    pub fn is_initialized(&self) -> Result<bool, StoreError> {
+        Ok(self.schema_version()?.is_some())
+    }
+
+    /// Marks the store as initialised with its first staff account, durably.
+    pub fn initialize(&self, first: &Staff) -> Result<(), StoreError> {
+        let staff_bytes = first.encode()?;
+        (&self.meta, &self.staff)
+            .transaction(|(meta, staff)| {
+                meta.insert(META_SCHEMA, &id_key(SCHEMA_VERSION))?;
+                staff.insert(first.login.as_bytes(), staff_bytes.as_slice())?;
+                Ok::<_, ConflictableTransactionError<Abort>>(())
+            })
+            .map_err(StoreError::from)?;
+        self.flush()
+    }
+
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    pub fn staff_member(&self, login: &str) -> Result<Option<Staff>, StoreError> {
+        match self.staff.get(login.as_bytes())? {
+            Some(bytes) => Ok(Some(Staff::decode(&bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn all_staff(&self) -> Result<Vec<Staff>, StoreError> {
+        self.staff
+            .iter()
+            .values()
+            .map(|bytes| Ok(Staff::decode(&bytes?)?))
+            .collect()
+    }
+
+    /// Adds or replaces a staff account, durably.
+    pub fn put_staff(&self, member: &Staff) -> Result<(), StoreError> {
+        self.staff
+            .insert(member.login.as_bytes(), member.encode()?)?;
+        self.flush()
+    }
+
+    pub fn request(&self, id: RequestId) -> Result<Option<Request>, StoreError> {
+        match self.requests.get(id_key(id.0))? {
+            Some(bytes) => Ok(Some(Request::decode(&bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Every open request, read through the open index (never the whole history).
+    pub fn open_requests(&self) -> Result<Vec<Request>, StoreError> {
+        let mut open = Vec::new();
+        for key in self.open.iter().keys() {
+            let key = key?;
+            if let Some(bytes) = self.requests.get(&key)? {
+                open.push(Request::decode(&bytes)?);
+            }
+        }
+        Ok(open)
+    }
+
+    /// Every stored request in id order, optionally of one status.
+    pub fn all_requests(
+        &self,
+        status: Option<Status>,
+    ) -> impl Iterator<Item = Result<Request, StoreError>> + '_ {
+        self.requests
+            .iter()
+            .values()
+            .map(|bytes| Ok(Request::decode(&bytes?)?))
+            .filter(move |request| match (request, status) {
+                (Ok(request), Some(status)) => request.status == status,
+                _ => true,
+            })
+    }
+
+    /// Stores a new request with the next number, its audit event and (for a logged call)
+    /// the end of the logger's draft, in one transaction, then flushes.
+    pub fn insert_request(
+        &self,
+        build: impl Fn(RequestId) -> Request,
+        event_at: Timestamp,
+        clear_draft_of: Option<&str>,
+    ) -> Result<Request, StoreError> {
+        let request = (
+            &self.requests,
+            &self.open,
+            &self.events,
+            &self.meta,
+            &self.drafts,
+        )
+            .transaction(|(requests, open, events, meta, drafts)| {
+                let id = RequestId(take_counter(meta, META_NEXT_REQUEST, 1)?);
+                let request = build(id);
+                write_request(requests, open, &request)?;
+                let event = AuditEvent {
+                    at: event_at,
+                    actor: request.logged_by.clone(),
+                    request: id,
+                    action: AuditAction::Logged,
+                };
+                append_event(meta, events, &event)?;
+                if let Some(login) = clear_draft_of {
+                    drafts.remove(login.as_bytes())?;
+                }
+                Ok(request)
+            })?;
+        self.flush()?;
+        Ok(request)
+    }
+
+    /// Applies `change` to request `id` and records `action` by `actor`, in one transaction,
+    /// then flushes. A refused change writes nothing.
+    pub fn update_request(
+        &self,
+        id: RequestId,
+        actor: &str,
+        at: Timestamp,
+        action: AuditAction,
+        change: impl Fn(&Request) -> Result<Request, TransitionError>,
+    ) -> Result<Request, StoreError> {
+        let request = (&self.requests, &self.open, &self.events, &self.meta).transaction(
+            |(requests, open, events, meta)| {
+                let bytes = requests
+                    .get(id_key(id.0))?
+                    .ok_or(ConflictableTransactionError::Abort(Abort::Missing(id)))?;
+                let current = codec(Request::decode(&bytes))?;
+                let next = change(&current)
+                    .map_err(|error| ConflictableTransactionError::Abort(Abort::Rule(error)))?;
+                write_request(requests, open, &next)?;
+                let event = AuditEvent {
+                    at,
+                    actor: actor.to_string(),
+                    request: id,
+                    action: action.clone(),
+                };
+                append_event(meta, events, &event)?;
+                Ok(next)
+            },
+        )?;
+        self.flush()?;
+        Ok(request)
+    }
+
+    /// The audit events of one request, oldest first.
+    pub fn events_of(&self, id: RequestId) -> Result<Vec<AuditEvent>, StoreError> {
+        let mut found = Vec::new();
+        for bytes in self.events.iter().values() {
+            let event = AuditEvent::decode(&bytes?)?;
+            if event.request == id {
+                found.push(event);
+            }
+        }
+        Ok(found)
+    }
+
+    pub fn event_count(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .meta
+            .get(META_NEXT_EVENT)?
+            .and_then(|bytes| key_id(&bytes))
+            .map_or(0, |next| next - 1))
+    }
+
+    pub fn draft(&self, login: &str) -> Result<Option<CallDraft>, StoreError> {
+        match self.drafts.get(login.as_bytes())? {
+            Some(bytes) => Ok(Some(CallDraft::decode(&bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Keeps `login`'s unfinished form, durably.
+    pub fn save_draft(&self, login: &str, draft: &CallDraft) -> Result<(), StoreError> {
+        self.drafts.insert(login.as_bytes(), draft.encode()?)?;
+        self.flush()
+    }
+
+    pub fn discard_draft(&self, login: &str) -> Result<(), StoreError> {
+        self.drafts.remove(login.as_bytes())?;
+        self.flush()
+    }
+
+    /// Ids in the open index (for checks of the invariant "open iff in the index").
+    pub fn open_ids(&self) -> Result<Vec<RequestId>, StoreError> {
+        self.open
+            .iter()
+            .keys()
+            .map(|key| Ok(RequestId(key_id(&key?).unwrap_or(0))))
+            .collect()
+    }
+}
