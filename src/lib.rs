@@ -3,5 +3,9 @@
 //! Layers: `domain` (pure rules) → `store` (sled) → `service` (commands and events) →
 //! `tui` (screens) and `cli` (the command line).
 
+pub mod cli;
+pub mod demo;
 pub mod domain;
+pub mod service;
 pub mod store;
+pub mod tui;

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use super::request::{Caller, CallerRole, Category};
 use super::time::Timestamp;
 use super::validate::{
-    required_line, required_text, Email, FieldError, Phone, SchoolClass, MAX_DESCRIPTION, MAX_NAME,
+    required_line, required_text, sanitize, Email, FieldError, Phone, SchoolClass, MAX_DESCRIPTION,
+    MAX_NAME,
 };
 
 /// The seven fields of Appendix 2, in the regulation's order.
@@ -114,7 +115,8 @@ impl CallDraft {
                 errors.push((field, error));
             }
         };
-        let name = required_line(&self.name, MAX_NAME);
+        // What reaches a check may come from any client: clean it first.
+        let name = required_line(&sanitize(&self.name, false, MAX_NAME + 1), MAX_NAME);
         note(Field::Name, name.as_ref().map(|_| ()).map_err(Clone::clone));
         note(
             Field::Role,
@@ -131,7 +133,10 @@ impl CallDraft {
                 .map(|_| ())
                 .ok_or(FieldError::CategoryRequired),
         );
-        let description = required_text(&self.description, MAX_DESCRIPTION);
+        let description = required_text(
+            &sanitize(&self.description, true, MAX_DESCRIPTION + 1),
+            MAX_DESCRIPTION,
+        );
         note(
             Field::Description,
             description.as_ref().map(|_| ()).map_err(Clone::clone),

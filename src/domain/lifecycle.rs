@@ -4,7 +4,7 @@
 use thiserror::Error;
 
 use super::deadline::{DeadlinePolicy, Deadlines};
-use super::request::{Request, Resolution, Status};
+use super::request::{Caller, Category, Channel, Request, RequestId, Resolution, Status};
 use super::time::Timestamp;
 
 /// A move the state machine knows.
@@ -54,7 +54,7 @@ impl Move {
 pub enum TransitionError {
     #[error("нельзя {action}: обращение {id} уже {status}", action = .action.label(), status = .status.label())]
     NotAllowed {
-        id: super::request::RequestId,
+        id: RequestId,
         action: Move,
         status: Status,
     },
@@ -74,12 +74,37 @@ fn check(request: &Request, action: Move) -> Result<(), TransitionError> {
     }
 }
 
-/// A fresh request in Входящие, its route-by and resolve-by counting from `received_at`.
-pub fn received(mut request: Request, policy: &DeadlinePolicy, received_at: Timestamp) -> Request {
-    request.status = Status::New;
-    request.received_at = received_at;
-    request.deadlines = Deadlines::on_receipt(policy, received_at);
-    request
+/// What the intake knows of a request before it has a number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intake {
+    pub channel: Channel,
+    pub received_at: Timestamp,
+    pub logged_by: String,
+    pub caller: Caller,
+    pub category: Category,
+    pub description: String,
+}
+
+/// A fresh request in Входящие, its route-by and resolve-by counting from receipt.
+pub fn receive(id: RequestId, intake: Intake, policy: &DeadlinePolicy) -> Request {
+    Request {
+        id,
+        channel: intake.channel,
+        received_at: intake.received_at,
+        logged_by: intake.logged_by,
+        caller: intake.caller,
+        category: intake.category,
+        description: intake.description,
+        status: Status::New,
+        queue: None,
+        assignee: None,
+        routed_at: None,
+        taken_at: None,
+        closed_at: None,
+        deadlines: Deadlines::on_receipt(policy, intake.received_at),
+        result: None,
+        cancel_reason: None,
+    }
 }
 
 /// new → routed: the request enters `queue`; its take-by starts counting.

@@ -1,6 +1,6 @@
 use proptest::prelude::*;
 
-use super::deadline::{next_timer, DeadlinePolicy, Deadlines, TimerKind, Urgency};
+use super::deadline::{next_timer, DeadlinePolicy, TimerKind, Urgency};
 use super::lifecycle::{self, Move, TransitionError};
 use super::request::*;
 use super::time::{Timestamp, HOUR_MS, MINUTE_MS};
@@ -8,10 +8,9 @@ use super::time::{Timestamp, HOUR_MS, MINUTE_MS};
 const T0: Timestamp = Timestamp(1_790_000_000_000);
 
 fn fresh() -> Request {
-    let policy = DeadlinePolicy::default();
-    lifecycle::received(
-        Request {
-            id: RequestId(1),
+    lifecycle::receive(
+        RequestId(1),
+        lifecycle::Intake {
             channel: Channel::Phone,
             received_at: T0,
             logged_by: "op".into(),
@@ -24,18 +23,8 @@ fn fresh() -> Request {
             },
             category: Category::Ejournal,
             description: "дневник".into(),
-            status: Status::New,
-            queue: None,
-            assignee: None,
-            routed_at: None,
-            taken_at: None,
-            closed_at: None,
-            deadlines: Deadlines::on_receipt(&policy, T0),
-            result: None,
-            cancel_reason: None,
         },
-        &policy,
-        T0,
+        &DeadlinePolicy::default(),
     )
 }
 

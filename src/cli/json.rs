@@ -1,0 +1,53 @@
+//! The JSON shape of a request for scripts (`pult list --json`, `pult show --json`).
+
+use serde_json::{json, Value};
+
+use crate::domain::request::{Request, ReturnChannel};
+use crate::domain::time::Timestamp;
+
+fn time(at: Option<Timestamp>) -> Value {
+    at.map_or(Value::Null, |at| Value::String(at.to_rfc3339()))
+}
+
+fn key<T: serde::Serialize>(value: T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+pub fn request(request: &Request) -> Value {
+    let caller = &request.caller;
+    json!({
+        "id": request.id.0,
+        "status": request.status.key(),
+        "channel": key(request.channel),
+        "received_at": request.received_at.to_rfc3339(),
+        "logged_by": request.logged_by,
+        "caller": {
+            "name": caller.name,
+            "role": key(caller.role),
+            "class": caller.class.map(|class| class.to_string()),
+            "phone": caller.phone.as_ref().map(|phone| phone.e164()),
+            "email": caller.email.as_ref().map(|email| email.as_str()),
+        },
+        "category": key(request.category),
+        "description": request.description,
+        "queue": request.queue,
+        "assignee": request.assignee,
+        "routed_at": time(request.routed_at),
+        "taken_at": time(request.taken_at),
+        "closed_at": time(request.closed_at),
+        "deadlines": {
+            "route_by": request.deadlines.route_by.to_rfc3339(),
+            "take_by": time(request.deadlines.take_by),
+            "resolve_by": request.deadlines.resolve_by.to_rfc3339(),
+        },
+        "result": request.result.as_ref().map(|result| json!({
+            "text": result.text,
+            "returned_by": match result.returned_by {
+                ReturnChannel::Email => "email",
+                ReturnChannel::Phone => "phone",
+            },
+            "at": result.at.to_rfc3339(),
+        })),
+        "cancel_reason": request.cancel_reason,
+    })
+}

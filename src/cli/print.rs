@@ -1,0 +1,110 @@
+//! Plain-text listings for people at a shell.
+
+use chrono::Local;
+
+use crate::domain::deadline::next_timer;
+use crate::domain::request::Request;
+use crate::domain::staff::short_name;
+use crate::domain::time::format_countdown;
+use crate::service::Service;
+
+fn local(at: crate::domain::time::Timestamp, format: &str) -> String {
+    at.to_utc().with_timezone(&Local).format(format).to_string()
+}
+
+pub fn list(service: &Service, requests: &[Request]) {
+    if requests.is_empty() {
+        println!("Обращений нет.");
+        return;
+    }
+    let policy = service.policy();
+    let now = service.now();
+    for request in requests {
+        let timer = next_timer(request, &policy.deadlines)
+            .map(|timer| {
+                format!(
+                    "{} {}",
+                    timer.kind.label(),
+                    format_countdown(timer.remaining(now))
+                )
+            })
+            .unwrap_or_default();
+        let queue = request
+            .queue
+            .as_deref()
+            .map(|key| policy.queue_short(key))
+            .unwrap_or("—");
+        println!(
+            "{:<7} {:<16} {}  {:<22} {:<8} → {:<8} {timer}",
+            request.id.to_string(),
+            request.status.label(),
+            local(request.received_at, "%d.%m %H:%M"),
+            short_name(&request.caller.name),
+            policy.category_short(request.category),
+            queue,
+        );
+    }
+}
+
+pub fn show(service: &Service, request: &Request) {
+    let policy = service.policy();
+    let caller = &request.caller;
+    let dash = || "—".to_string();
+    println!("Обращение {} · {}", request.id, request.status.label());
+    println!(
+        "Принято:          {}",
+        local(request.received_at, "%d.%m.%Y %H:%M:%S %:z")
+    );
+    println!("ФИО:              {}", caller.name);
+    println!("Роль:             {}", caller.role.label());
+    println!(
+        "Класс:            {}",
+        caller.class.map(|c| c.to_string()).unwrap_or_else(dash)
+    );
+    println!(
+        "Тип обращения:    {}",
+        policy
+            .category(request.category)
+            .map(|c| c.label.as_str())
+            .unwrap_or("")
+    );
+    println!(
+        "Телефон:          {}",
+        caller
+            .phone
+            .as_ref()
+            .map(|p| p.display())
+            .unwrap_or_else(dash)
+    );
+    println!(
+        "Почта:            {}",
+        caller
+            .email
+            .as_ref()
+            .map(|e| e.to_string())
+            .unwrap_or_else(dash)
+    );
+    println!(
+        "Очередь:          {}",
+        request
+            .queue
+            .as_deref()
+            .map(|q| policy.queue_short(q).to_string())
+            .unwrap_or_else(dash)
+    );
+    println!(
+        "Распределить до:  {}",
+        local(request.deadlines.route_by, "%d.%m %H:%M")
+    );
+    if let Some(take_by) = request.deadlines.take_by {
+        println!("Взять до:         {}", local(take_by, "%d.%m %H:%M"));
+    }
+    println!(
+        "Закрыть до:       {}",
+        local(request.deadlines.resolve_by, "%d.%m %H:%M")
+    );
+    println!("Описание проблемы:");
+    for line in request.description.lines() {
+        println!("  {line}");
+    }
+}

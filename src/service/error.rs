@@ -1,0 +1,60 @@
+//! Why the service refused a command, as the sentence the console shows.
+
+use thiserror::Error;
+
+use crate::domain::call_form::FormErrors;
+use crate::domain::lifecycle::TransitionError;
+use crate::domain::policy::PolicyError;
+use crate::store::StoreError;
+
+#[derive(Debug, Error)]
+pub enum ServiceError {
+    #[error(
+        "у пользователя {login} нет учётной записи в pult. Попросите администратора \
+         системы добавить её: pult staff add {login} --name \"Фамилия Имя Отчество\" --roles operator"
+    )]
+    NoAccount { login: String },
+    #[error("учётная запись {login} отключена. Обратитесь к администратору системы.")]
+    Disabled { login: String },
+    #[error(
+        "регистрировать и направлять обращения может специалист горячей линии, \
+         администратор сайта или руководитель Службы"
+    )]
+    NotDispatcher,
+    #[error("форма заполнена не полностью: {}", describe(.0))]
+    Form(FormErrors),
+    #[error("очереди «{queue}» нет в политике")]
+    UnknownQueue { queue: String },
+    #[error("политика {path}: {source}")]
+    Policy {
+        path: std::path::PathBuf,
+        source: PolicyError,
+    },
+    #[error("файл {path} не читается и не пишется: {source}")]
+    PolicyFile {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Rule(#[from] TransitionError),
+    #[error("{0}")]
+    Store(StoreError),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Rule(rule) => ServiceError::Rule(rule),
+            other => ServiceError::Store(other),
+        }
+    }
+}
+
+fn describe(errors: &FormErrors) -> String {
+    errors
+        .errors
+        .iter()
+        .map(|(field, error)| format!("{} — {error}", field.label()))
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -1,0 +1,83 @@
+//! Who is at the keyboard: the OS account of the running process (later: of the socket peer).
+
+use std::ffi::CStr;
+
+/// An OS account, as the password database knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OsUser {
+    pub uid: u32,
+    pub login: String,
+    /// The GECOS full name, or the login when there is none.
+    pub full_name: String,
+}
+
+/// The OS account running this process.
+pub fn current_os_user() -> Option<OsUser> {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
+    os_user_by_uid(uid)
+}
+
+/// Looks up an OS account by uid in the password database.
+pub fn os_user_by_uid(uid: u32) -> Option<OsUser> {
+    let mut buffer = vec![0u8; 4096];
+    loop {
+        // SAFETY: passwd is plain data; getpwuid_r writes into `entry` and `buffer`, which
+        // outlive every pointer it returns, and we read those pointers only before reuse.
+        let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut found: *mut libc::passwd = std::ptr::null_mut();
+        let code = unsafe {
+            libc::getpwuid_r(
+                uid,
+                &mut entry,
+                buffer.as_mut_ptr().cast(),
+                buffer.len(),
+                &mut found,
+            )
+        };
+        if code == libc::ERANGE && buffer.len() < (1 << 20) {
+            buffer.resize(buffer.len() * 2, 0);
+            continue;
+        }
+        if code != 0 || found.is_null() || entry.pw_name.is_null() {
+            return None;
+        }
+        // SAFETY: on success pw_name and pw_gecos point to NUL-terminated strings in `buffer`.
+        let login = unsafe { CStr::from_ptr(entry.pw_name) }
+            .to_string_lossy()
+            .into_owned();
+        let gecos = if entry.pw_gecos.is_null() {
+            String::new()
+        } else {
+            unsafe { CStr::from_ptr(entry.pw_gecos) }
+                .to_string_lossy()
+                .split(',')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        };
+        let full_name = if gecos.is_empty() {
+            login.clone()
+        } else {
+            gecos
+        };
+        return Some(OsUser {
+            uid,
+            login,
+            full_name,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_running_user_is_found() {
+        let me = current_os_user().expect("the test runs as some user");
+        assert!(!me.login.is_empty());
+        assert_eq!(os_user_by_uid(me.uid), Some(me));
+    }
+}

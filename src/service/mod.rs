@@ -1,0 +1,198 @@
+//! The commands of the service: who may do what, one transaction each, flushed before the
+//! answer, and the events every console applies to its copy of the open requests.
+
+mod error;
+pub mod identity;
+pub mod setup;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+pub use error::ServiceError;
+
+use crate::domain::call_form::CallDraft;
+use crate::domain::lifecycle;
+use crate::domain::policy::Policy;
+use crate::domain::request::{Channel, Request, RequestId};
+use crate::domain::staff::Staff;
+use crate::domain::time::{Clock, Timestamp};
+use crate::store::{AuditAction, Store};
+
+/// What a console asks the service to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Command {
+    /// Log a call from the Appendix-2 form; it lands in Входящие.
+    LogCall { draft: CallDraft, channel: Channel },
+    /// Route a request in Входящие to a queue (by its key).
+    Route { id: RequestId, queue: String },
+    /// Keep the unfinished form of the person at this console.
+    SaveDraft { draft: CallDraft },
+    /// The form was cancelled or saved: forget the draft.
+    DiscardDraft,
+}
+
+/// The service's answer to one command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reply {
+    Logged { request: Request },
+    Routed { request: Request },
+    Done,
+}
+
+/// A change every connected console applies to its local copy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    /// A request was created or changed; closed ones leave the open set.
+    RequestChanged { request: Request },
+}
+
+/// What a console receives when it attaches: who it is, the rules and what is open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Welcome {
+    pub me: Staff,
+    pub policy: Policy,
+    pub staff: Vec<Staff>,
+    pub open: Vec<Request>,
+    pub draft: Option<CallDraft>,
+}
+
+pub struct Service {
+    store: Store,
+    policy: Policy,
+    clock: Arc<dyn Clock>,
+}
+
+impl Service {
+    pub fn new(store: Store, policy: Policy, clock: Arc<dyn Clock>) -> Service {
+        Service {
+            store,
+            policy,
+            clock,
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// The staff account of an OS login, refused when there is none or it is disabled.
+    pub fn identify(&self, login: &str) -> Result<Staff, ServiceError> {
+        match self.store.staff_member(login)? {
+            Some(staff) if !staff.disabled => Ok(staff),
+            Some(_) => Err(ServiceError::Disabled {
+                login: login.to_string(),
+            }),
+            None => Err(ServiceError::NoAccount {
+                login: login.to_string(),
+            }),
+        }
+    }
+
+    pub fn welcome(&self, me: &Staff) -> Result<Welcome, ServiceError> {
+        Ok(Welcome {
+            me: me.clone(),
+            policy: self.policy.clone(),
+            staff: self.store.all_staff()?,
+            open: self.store.open_requests()?,
+            draft: self.store.draft(&me.login)?,
+        })
+    }
+
+    /// Runs one command for `actor`; on success the change is durable before this returns.
+    pub fn execute(
+        &self,
+        actor: &Staff,
+        command: Command,
+    ) -> Result<(Reply, Vec<Event>), ServiceError> {
+        match command {
+            Command::LogCall { draft, channel } => {
+                let request = self.log_call(actor, &draft, channel)?;
+                let event = Event::RequestChanged {
+                    request: request.clone(),
+                };
+                Ok((Reply::Logged { request }, vec![event]))
+            }
+            Command::Route { id, queue } => {
+                let request = self.route(actor, id, &queue)?;
+                let event = Event::RequestChanged {
+                    request: request.clone(),
+                };
+                Ok((Reply::Routed { request }, vec![event]))
+            }
+            Command::SaveDraft { draft } => {
+                self.store.save_draft(&actor.login, &draft)?;
+                Ok((Reply::Done, Vec::new()))
+            }
+            Command::DiscardDraft => {
+                self.store.discard_draft(&actor.login)?;
+                Ok((Reply::Done, Vec::new()))
+            }
+        }
+    }
+
+    fn require_dispatcher(&self, actor: &Staff) -> Result<(), ServiceError> {
+        if actor.can_dispatch() {
+            Ok(())
+        } else {
+            Err(ServiceError::NotDispatcher)
+        }
+    }
+
+    fn log_call(
+        &self,
+        actor: &Staff,
+        draft: &CallDraft,
+        channel: Channel,
+    ) -> Result<Request, ServiceError> {
+        self.require_dispatcher(actor)?;
+        let call = draft.check().map_err(ServiceError::Form)?;
+        let now = self.clock.now();
+        // Received when the call was answered, never in the future.
+        let received_at = draft.answered_at.map_or(now, |answered| answered.min(now));
+        let intake = lifecycle::Intake {
+            channel,
+            received_at,
+            logged_by: actor.login.clone(),
+            caller: call.caller,
+            category: call.category,
+            description: call.description,
+        };
+        let deadlines = &self.policy.deadlines;
+        let request = self.store.insert_request(
+            |id| lifecycle::receive(id, intake.clone(), deadlines),
+            now,
+            Some(&actor.login),
+        )?;
+        Ok(request)
+    }
+
+    fn route(&self, actor: &Staff, id: RequestId, queue: &str) -> Result<Request, ServiceError> {
+        self.require_dispatcher(actor)?;
+        if self.policy.queue(queue).is_none() {
+            return Err(ServiceError::UnknownQueue {
+                queue: queue.to_string(),
+            });
+        }
+        let now = self.clock.now();
+        let deadlines = self.policy.deadlines;
+        let request = self.store.update_request(
+            id,
+            &actor.login,
+            now,
+            AuditAction::Routed {
+                queue: queue.to_string(),
+            },
+            |request| lifecycle::route(request, queue, &deadlines, now),
+        )?;
+        Ok(request)
+    }
+}

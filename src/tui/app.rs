@@ -1,0 +1,505 @@
+//! The console's state and `update`: every key, tick, reply and event becomes a change of
+//! state and, where the service must act, a command to send. Nothing here draws or does I/O.
+
+use std::collections::HashMap;
+
+use chrono::FixedOffset;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+
+use super::form::FormState;
+use super::keymap::{Action, Context, Keymap};
+use super::open_set::OpenSet;
+use super::theme::Theme;
+use crate::domain::call_form::Field;
+use crate::domain::policy::{Policy, QueueDef};
+use crate::domain::request::{Channel, Request, RequestId};
+use crate::domain::staff::Staff;
+use crate::domain::time::Timestamp;
+use crate::service::{Command, Event, Reply, Welcome};
+
+/// Everything that can happen to the console.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    /// Time passed (the countdowns move).
+    Tick,
+    Resize,
+    Reply {
+        token: u64,
+        result: Result<Reply, String>,
+    },
+    Event(Event),
+    /// The console is about to close (quit key, signal): keep what is typed.
+    Closing,
+}
+
+/// What `update` asks the runner to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Send { token: u64, command: Command },
+    Bell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Incoming,
+    Queues,
+    Timers,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 3] = [Pane::Incoming, Pane::Queues, Pane::Timers];
+
+    fn index(self) -> usize {
+        match self {
+            Pane::Incoming => 0,
+            Pane::Queues => 1,
+            Pane::Timers => 2,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Screen {
+    Board,
+    Form(Box<FormState>),
+    /// The call was saved: offer its suggested queue.
+    RouteOffer {
+        id: RequestId,
+    },
+    Detail {
+        id: RequestId,
+    },
+    Help,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusKind {
+    Info,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusLine {
+    pub text: String,
+    pub kind: StatusKind,
+    pub at: Timestamp,
+}
+
+/// What a sent command was for, to know what its reply means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Awaiting {
+    SaveCall,
+    Route,
+    Draft,
+}
+
+pub struct App {
+    pub me: Staff,
+    pub policy: Policy,
+    pub staff: Vec<Staff>,
+    pub open: OpenSet,
+    pub now: Timestamp,
+    pub offset: FixedOffset,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub screen: Screen,
+    pub focus: Pane,
+    pub selection: [usize; 3],
+    pub status: Option<StatusLine>,
+    /// Overdue requests per queue, recounted when time passes or something changes.
+    pub overdue: HashMap<String, usize>,
+    pub quit: bool,
+    next_token: u64,
+    awaiting: HashMap<u64, Awaiting>,
+}
+
+/// How long an info line stays in the footer.
+const STATUS_MS: i64 = 8_000;
+
+impl App {
+    pub fn new(
+        welcome: Welcome,
+        keymap: Keymap,
+        theme: Theme,
+        now: Timestamp,
+        offset: FixedOffset,
+    ) -> App {
+        let open = OpenSet::new(welcome.open, &welcome.policy.deadlines);
+        let mut app = App {
+            me: welcome.me,
+            policy: welcome.policy,
+            staff: welcome.staff,
+            open,
+            now,
+            offset,
+            keymap,
+            theme,
+            screen: Screen::Board,
+            focus: Pane::Incoming,
+            selection: [0; 3],
+            status: None,
+            overdue: HashMap::new(),
+            quit: false,
+            next_token: 1,
+            awaiting: HashMap::new(),
+        };
+        if let Some(draft) = welcome.draft.filter(|draft| !draft.is_blank()) {
+            let answered = draft
+                .answered_at
+                .map(|at| at.in_offset(offset).format("%H:%M").to_string())
+                .unwrap_or_default();
+            app.screen = Screen::Form(Box::new(FormState::from_draft(&draft, now)));
+            app.info(format!("Восстановлен несохранённый звонок от {answered}"));
+        }
+        app.recount_overdue();
+        app
+    }
+
+    fn info(&mut self, text: String) {
+        self.status = Some(StatusLine {
+            text,
+            kind: StatusKind::Info,
+            at: self.now,
+        });
+    }
+
+    fn error(&mut self, text: String) {
+        self.status = Some(StatusLine {
+            text,
+            kind: StatusKind::Error,
+            at: self.now,
+        });
+    }
+
+    fn send(&mut self, command: Command, awaiting: Awaiting) -> Effect {
+        let token = self.next_token;
+        self.next_token += 1;
+        self.awaiting.insert(token, awaiting);
+        Effect::Send { token, command }
+    }
+
+    fn recount_overdue(&mut self) {
+        self.overdue = self.open.overdue_by_queue(self.now);
+    }
+
+    /// The request under the selection in the focused pane (incoming or timers).
+    pub fn selected_request(&self) -> Option<&Request> {
+        match self.focus {
+            Pane::Incoming => self.open.incoming_at(self.selection[0]),
+            Pane::Timers => self.open.timer_at(self.selection[2]),
+            Pane::Queues => None,
+        }
+    }
+
+    pub fn selected_queue(&self) -> Option<&QueueDef> {
+        self.policy.queues.get(self.selection[1])
+    }
+
+    fn pane_len(&self, pane: Pane) -> usize {
+        match pane {
+            Pane::Incoming => self.open.incoming_len(),
+            Pane::Queues => self.policy.queues.len(),
+            Pane::Timers => self.open.timers_len(),
+        }
+    }
+
+    fn clamp_selection(&mut self) {
+        for pane in Pane::ALL {
+            let len = self.pane_len(pane);
+            let selected = &mut self.selection[pane.index()];
+            *selected = (*selected).min(len.saturating_sub(1));
+        }
+    }
+
+    /// Staff who work a queue, for the queues pane.
+    pub fn queue_staff(&self, queue: &QueueDef) -> Option<&Staff> {
+        self.staff
+            .iter()
+            .find(|member| !member.disabled && member.has(queue.role))
+    }
+
+    pub fn status_visible(&self) -> Option<&StatusLine> {
+        self.status.as_ref().filter(|status| {
+            status.kind == StatusKind::Error || self.now.0 - status.at.0 < STATUS_MS
+        })
+    }
+}
+
+/// Applies one message at `now`; returns what the runner must do.
+pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
+    app.now = now;
+    match msg {
+        Msg::Key(key) if key.kind == KeyEventKind::Press => on_key(app, key),
+        Msg::Key(_) | Msg::Resize => Vec::new(),
+        Msg::Paste(text) => {
+            if let Screen::Form(form) = &mut app.screen {
+                form.paste(&text);
+            }
+            Vec::new()
+        }
+        Msg::Tick => on_tick(app),
+        Msg::Reply { token, result } => on_reply(app, token, result),
+        Msg::Event(event) => on_event(app, event),
+        Msg::Closing => keep_draft(app).into_iter().collect(),
+    }
+}
+
+fn on_tick(app: &mut App) -> Vec<Effect> {
+    let before = app.overdue.clone();
+    app.recount_overdue();
+    let mut effects: Vec<Effect> = keep_draft(app).into_iter().collect();
+    let newly_overdue = app
+        .overdue
+        .iter()
+        .any(|(queue, count)| before.get(queue).copied().unwrap_or(0) < *count);
+    if newly_overdue {
+        effects.push(Effect::Bell);
+    }
+    effects
+}
+
+/// Sends the open form's draft to be kept if something was typed since the last time.
+fn keep_draft(app: &mut App) -> Option<Effect> {
+    let Screen::Form(form) = &mut app.screen else {
+        return None;
+    };
+    if !form.draft_dirty || form.saving {
+        return None;
+    }
+    form.draft_dirty = false;
+    let draft = form.draft();
+    Some(app.send(Command::SaveDraft { draft }, Awaiting::Draft))
+}
+
+fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
+    match event {
+        Event::RequestChanged { request } => {
+            let selected = app.selected_request().map(|r| r.id);
+            app.open.upsert(request, &app.policy.deadlines);
+            // keep the selection on the same request where it is still incoming
+            if let (Pane::Incoming, Some(id)) = (app.focus, selected) {
+                if let Some(position) = app.open.incoming_position(id) {
+                    app.selection[0] = position;
+                }
+            }
+            app.clamp_selection();
+            app.recount_overdue();
+        }
+    }
+    Vec::new()
+}
+
+fn on_reply(app: &mut App, token: u64, result: Result<Reply, String>) -> Vec<Effect> {
+    let Some(awaiting) = app.awaiting.remove(&token) else {
+        return Vec::new();
+    };
+    match (awaiting, result) {
+        (Awaiting::SaveCall, Ok(Reply::Logged { request })) => {
+            let id = request.id;
+            app.open.upsert(request, &app.policy.deadlines);
+            app.screen = Screen::RouteOffer { id };
+            app.info(format!("Обращение {id} сохранено"));
+        }
+        (Awaiting::SaveCall, Err(message)) => {
+            if let Screen::Form(form) = &mut app.screen {
+                form.saving = false;
+            }
+            app.error(format!("Не сохранено: {message}"));
+        }
+        (Awaiting::Route, Ok(Reply::Routed { request })) => {
+            let queue = request
+                .queue
+                .as_deref()
+                .map(|key| app.policy.queue_short(key).to_string())
+                .unwrap_or_default();
+            app.info(format!("{} направлено: {queue}", request.id));
+            app.open.upsert(request, &app.policy.deadlines);
+            app.clamp_selection();
+            app.recount_overdue();
+        }
+        (Awaiting::Route, Err(message)) => app.error(message),
+        (Awaiting::Draft, Err(message)) => app.error(format!("Черновик не сохранён: {message}")),
+        (_, Ok(_)) => {}
+    }
+    Vec::new()
+}
+
+fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    match &app.screen {
+        Screen::Board => on_board_key(app, key),
+        Screen::Form(_) => on_form_key(app, key),
+        Screen::RouteOffer { id } => {
+            let id = *id;
+            on_route_offer_key(app, key, id)
+        }
+        Screen::Detail { .. } | Screen::Help => {
+            if app.keymap.action(Context::Dialog, &key).is_some()
+                || app.keymap.action(Context::Board, &key) == Some(Action::Help)
+            {
+                app.screen = Screen::Board;
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// `1`–`9` as a queue number, on either layout (digits do not change with the layout).
+fn digit(key: &KeyEvent) -> Option<usize> {
+    match key.code {
+        KeyCode::Char(c @ '1'..='9') => Some(c as usize - '0' as usize),
+        _ => None,
+    }
+}
+
+fn route(app: &mut App, id: RequestId, queue_number: Option<usize>) -> Vec<Effect> {
+    let Some(request) = app.open.get(id) else {
+        return Vec::new();
+    };
+    if !request.is_incoming() {
+        app.error(format!("{id} уже направлено"));
+        return Vec::new();
+    }
+    let queue = match queue_number {
+        Some(number) => app.policy.queue_by_number(number),
+        None => app.policy.suggested_queue(request.category),
+    };
+    let Some(queue) = queue.map(|q| q.key.clone()) else {
+        app.error(format!(
+            "Очереди {} нет: очереди пронумерованы 1–{}",
+            queue_number.unwrap_or(0),
+            app.policy.queues.len()
+        ));
+        return Vec::new();
+    };
+    vec![app.send(Command::Route { id, queue }, Awaiting::Route)]
+}
+
+fn on_board_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if let Some(number) = digit(&key) {
+        return match app.selected_request() {
+            Some(request) => {
+                let id = request.id;
+                route(app, id, Some(number))
+            }
+            None => Vec::new(),
+        };
+    }
+    let Some(action) = app.keymap.action(Context::Board, &key) else {
+        return Vec::new();
+    };
+    match action {
+        Action::NewCall => {
+            if app.me.can_dispatch() {
+                app.screen = Screen::Form(Box::new(FormState::new(app.now)));
+            } else {
+                app.error("Регистрировать звонки может специалист горячей линии".into());
+            }
+        }
+        Action::RouteSuggested => {
+            if let Some(id) = app.selected_request().map(|r| r.id) {
+                return route(app, id, None);
+            }
+        }
+        Action::Open => {
+            if let Some(id) = app.selected_request().map(|r| r.id) {
+                app.screen = Screen::Detail { id };
+            }
+        }
+        Action::NextPane | Action::PreviousPane => {
+            let step = if action == Action::NextPane { 1 } else { 2 };
+            app.focus = Pane::ALL[(app.focus.index() + step) % 3];
+        }
+        Action::Down | Action::Up => {
+            let len = app.pane_len(app.focus);
+            let selected = &mut app.selection[app.focus.index()];
+            *selected = if action == Action::Down {
+                (*selected + 1).min(len.saturating_sub(1))
+            } else {
+                selected.saturating_sub(1)
+            };
+        }
+        Action::Help => app.screen = Screen::Help,
+        Action::Quit => {
+            app.quit = true;
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn on_form_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let action = app.keymap.action(Context::Form, &key);
+    let dialog = app.keymap.action(Context::Dialog, &key);
+    let policy = app.policy.clone();
+    let Screen::Form(form) = &mut app.screen else {
+        return Vec::new();
+    };
+    if form.confirm_cancel {
+        match dialog {
+            Some(Action::Confirm) => {
+                app.screen = Screen::Board;
+                app.info("Звонок не записан".into());
+                return vec![app.send(Command::DiscardDraft, Awaiting::Draft)];
+            }
+            Some(Action::Close) => form.confirm_cancel = false,
+            _ => {}
+        }
+        return Vec::new();
+    }
+    if form.saving {
+        return Vec::new();
+    }
+    // Enter in a one-line field moves on, as operators expect from paper-like forms.
+    let single_line = form.focus != Field::Description;
+    match action {
+        Some(Action::Save) => {
+            form.reveal_errors();
+            if form.errors.is_empty() {
+                form.saving = true;
+                let draft = form.draft();
+                return vec![app.send(
+                    Command::LogCall {
+                        draft,
+                        channel: Channel::Phone,
+                    },
+                    Awaiting::SaveCall,
+                )];
+            }
+            let count = form.errors.errors.len();
+            app.error(format!("Не сохранено: исправьте поля ({count})"));
+        }
+        Some(Action::Cancel) => {
+            if form.is_blank() {
+                app.screen = Screen::Board;
+                return vec![app.send(Command::DiscardDraft, Awaiting::Draft)];
+            }
+            form.confirm_cancel = true;
+        }
+        Some(Action::NextField) => form.next_field(true),
+        Some(Action::PreviousField) => form.next_field(false),
+        _ if single_line && key.code == KeyCode::Enter => form.next_field(true),
+        _ => form.edit(&key, &policy),
+    }
+    Vec::new()
+}
+
+fn on_route_offer_key(app: &mut App, key: KeyEvent, id: RequestId) -> Vec<Effect> {
+    if let Some(number) = digit(&key) {
+        app.screen = Screen::Board;
+        return route(app, id, Some(number));
+    }
+    match app.keymap.action(Context::Route, &key) {
+        Some(Action::RouteSuggested) => {
+            app.screen = Screen::Board;
+            route(app, id, None)
+        }
+        Some(Action::LeaveIncoming) => {
+            app.screen = Screen::Board;
+            app.info(format!("{id} оставлено во Входящих"));
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}

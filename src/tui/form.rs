@@ -1,0 +1,376 @@
+//! The Appendix-2 call form on screen: its fields, what has been typed, and which reasons
+//! to show. Key handling only edits text; saving and routing are the service's.
+
+use std::collections::HashSet;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::{TextArea, WrapMode};
+
+use super::line_input::LineInput;
+use crate::domain::call_form::{CallDraft, Field, FormErrors};
+use crate::domain::policy::Policy;
+use crate::domain::request::{CallerRole, Category};
+use crate::domain::time::Timestamp;
+use crate::domain::validate::{
+    sanitize, FieldError, MAX_CLASS, MAX_DESCRIPTION, MAX_EMAIL, MAX_NAME, MAX_PHONE,
+};
+
+#[derive(Debug, Clone)]
+pub struct FormState {
+    pub answered_at: Timestamp,
+    pub focus: Field,
+    pub name: LineInput,
+    pub role: Option<CallerRole>,
+    pub class: LineInput,
+    pub category: Option<Category>,
+    pub description: TextArea<'static>,
+    pub phone: LineInput,
+    pub email: LineInput,
+    /// Fields whose reason may be shown: typed into, left, or after a save attempt.
+    pub touched: HashSet<Field>,
+    pub errors: FormErrors,
+    /// A note under the form (e.g. a paste that was cut to the field's length).
+    pub notice: Option<String>,
+    pub confirm_cancel: bool,
+    pub saving: bool,
+    /// Typed since the draft was last sent to be kept.
+    pub draft_dirty: bool,
+}
+
+/// Longest text per line field.
+fn max_len(field: Field) -> usize {
+    match field {
+        Field::Name => MAX_NAME,
+        Field::Class => MAX_CLASS,
+        Field::Phone => MAX_PHONE,
+        Field::Email => MAX_EMAIL,
+        Field::Description => MAX_DESCRIPTION,
+        Field::Role | Field::Category => 0,
+    }
+}
+
+impl FormState {
+    /// A blank form for a call answered at `answered_at`.
+    pub fn new(answered_at: Timestamp) -> FormState {
+        FormState::from_draft(
+            &CallDraft {
+                answered_at: Some(answered_at),
+                ..CallDraft::default()
+            },
+            answered_at,
+        )
+    }
+
+    /// A form restored from a kept draft.
+    pub fn from_draft(draft: &CallDraft, now: Timestamp) -> FormState {
+        let mut description =
+            TextArea::new(draft.description.split('\n').map(str::to_string).collect());
+        description.set_wrap_mode(WrapMode::WordOrGlyph);
+        description.move_cursor(ratatui_textarea::CursorMove::Bottom);
+        description.move_cursor(ratatui_textarea::CursorMove::End);
+        let mut form = FormState {
+            answered_at: draft.answered_at.unwrap_or(now),
+            focus: Field::Name,
+            name: LineInput::new(&draft.name),
+            role: draft.role,
+            class: LineInput::new(&draft.class),
+            category: draft.category,
+            description,
+            phone: LineInput::new(&draft.phone),
+            email: LineInput::new(&draft.email),
+            touched: HashSet::new(),
+            errors: FormErrors::default(),
+            notice: None,
+            confirm_cancel: false,
+            saving: false,
+            draft_dirty: false,
+        };
+        if !draft.is_blank() {
+            form.touched.extend(Field::ALL);
+        }
+        form.recheck();
+        form
+    }
+
+    pub fn draft(&self) -> CallDraft {
+        CallDraft {
+            answered_at: Some(self.answered_at),
+            name: self.name.text().to_string(),
+            role: self.role,
+            class: self.class.text().to_string(),
+            category: self.category,
+            description: self.description.lines().join("\n"),
+            phone: self.phone.text().to_string(),
+            email: self.email.text().to_string(),
+        }
+    }
+
+    pub fn is_blank(&self) -> bool {
+        self.draft().is_blank()
+    }
+
+    fn recheck(&mut self) {
+        self.errors = match self.draft().check() {
+            Ok(_) => FormErrors::default(),
+            Err(errors) => errors,
+        };
+    }
+
+    /// The reason to show next to `field`, if it is wrong and may be shown yet.
+    pub fn shown_error(&self, field: Field) -> Option<&FieldError> {
+        if self.touched.contains(&field) {
+            self.errors.get(field)
+        } else {
+            None
+        }
+    }
+
+    fn changed(&mut self, field: Field) {
+        self.touched.insert(field);
+        self.draft_dirty = true;
+        self.recheck();
+    }
+
+    pub fn next_field(&mut self, forward: bool) {
+        self.touched.insert(self.focus);
+        let index = self.focus.index();
+        let count = Field::ALL.len();
+        let next = if forward {
+            (index + 1) % count
+        } else {
+            (index + count - 1) % count
+        };
+        self.focus = Field::ALL[next];
+        self.recheck();
+    }
+
+    /// Marks every field so all reasons show; the first wrong field gets the focus.
+    pub fn reveal_errors(&mut self) {
+        self.touched.extend(Field::ALL);
+        self.recheck();
+        if let Some(field) = self.errors.first_field() {
+            self.focus = field;
+        }
+    }
+
+    fn line_input(&mut self, field: Field) -> Option<&mut LineInput> {
+        match field {
+            Field::Name => Some(&mut self.name),
+            Field::Class => Some(&mut self.class),
+            Field::Phone => Some(&mut self.phone),
+            Field::Email => Some(&mut self.email),
+            _ => None,
+        }
+    }
+
+    fn note_cut(&mut self, field: Field) {
+        self.notice = Some(format!(
+            "«{}»: не длиннее {} знаков, лишнее отброшено",
+            field.label(),
+            max_len(field)
+        ));
+    }
+
+    /// A key that is not a form action: edits the focused field.
+    pub fn edit(&mut self, key: &KeyEvent, policy: &Policy) {
+        self.notice = None;
+        let field = self.focus;
+        match field {
+            Field::Role => {
+                if let KeyCode::Char(c @ '1'..='3') = key.code {
+                    let index = c as usize - '1' as usize;
+                    self.role = CallerRole::ALL.get(index).copied();
+                    self.changed(field);
+                }
+            }
+            Field::Category => {
+                if let KeyCode::Char(c @ '1'..='9') = key.code {
+                    let index = c as usize - '1' as usize;
+                    if let Some(def) = policy.categories.get(index) {
+                        self.category = Some(def.key);
+                        self.changed(field);
+                    }
+                }
+            }
+            Field::Description => self.edit_description(key),
+            _ => self.edit_line(field, key),
+        }
+    }
+
+    fn edit_line(&mut self, field: Field, key: &KeyEvent) {
+        let max = max_len(field);
+        let Some(input) = self.line_input(field) else {
+            return;
+        };
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let mut cut = false;
+        match key.code {
+            KeyCode::Char('u') if ctrl => input.clear(),
+            KeyCode::Char(_) if ctrl => return,
+            KeyCode::Char(c) => {
+                let clean = sanitize(&c.to_string(), false, 1);
+                cut = !input.insert(&clean, max);
+            }
+            KeyCode::Backspace => input.backspace(),
+            KeyCode::Delete => input.delete(),
+            KeyCode::Left => {
+                input.left();
+                return;
+            }
+            KeyCode::Right => {
+                input.right();
+                return;
+            }
+            KeyCode::Home => {
+                input.home();
+                return;
+            }
+            KeyCode::End => {
+                input.end();
+                return;
+            }
+            _ => return,
+        }
+        if cut {
+            self.note_cut(field);
+        }
+        self.changed(field);
+    }
+
+    fn edit_description(&mut self, key: &KeyEvent) {
+        let count: usize = self.description_chars();
+        let adds_text = matches!(key.code, KeyCode::Char(_) | KeyCode::Enter)
+            && !key.modifiers.contains(KeyModifiers::CONTROL);
+        if adds_text && count >= MAX_DESCRIPTION {
+            self.note_cut(Field::Description);
+            return;
+        }
+        if let KeyCode::Char(c) = key.code {
+            if c.is_control() {
+                return;
+            }
+        }
+        if self.description.input(*key) {
+            self.changed(Field::Description);
+        }
+    }
+
+    fn description_chars(&self) -> usize {
+        let lines = self.description.lines();
+        lines.iter().map(|line| line.chars().count()).sum::<usize>() + lines.len().saturating_sub(1)
+    }
+
+    /// Pasted text goes, cleaned and bounded, into the focused text field.
+    pub fn paste(&mut self, text: &str) {
+        self.notice = None;
+        let field = self.focus;
+        match field {
+            Field::Role | Field::Category => {}
+            Field::Description => {
+                let room = MAX_DESCRIPTION.saturating_sub(self.description_chars());
+                let mut clean = sanitize(text, true, room + 1);
+                if clean.chars().count() > room {
+                    clean = clean.chars().take(room).collect();
+                    self.note_cut(field);
+                }
+                self.description.insert_str(&clean);
+                self.changed(field);
+            }
+            _ => {
+                let max = max_len(field);
+                let clean = sanitize(text, false, max + 1);
+                let complete = self
+                    .line_input(field)
+                    .map(|input| input.insert(clean.trim_end(), max))
+                    .unwrap_or(true);
+                if !complete {
+                    self.note_cut(field);
+                }
+                self.changed(field);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::policy::DEFAULT_POLICY_TOML;
+
+    fn policy() -> Policy {
+        Policy::parse(DEFAULT_POLICY_TOML).expect("policy")
+    }
+
+    fn type_text(form: &mut FormState, text: &str) {
+        let policy = policy();
+        for c in text.chars() {
+            form.edit(
+                &KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
+                &policy,
+            );
+        }
+    }
+
+    #[test]
+    fn role_and_category_take_one_digit() {
+        let mut form = FormState::new(Timestamp(0));
+        form.focus = Field::Role;
+        type_text(&mut form, "3");
+        assert_eq!(form.role, Some(CallerRole::Parent));
+        form.focus = Field::Category;
+        type_text(&mut form, "6");
+        assert_eq!(form.category, Some(Category::Equipment));
+        type_text(&mut form, "9");
+        assert_eq!(form.category, Some(Category::Equipment));
+    }
+
+    #[test]
+    fn reasons_show_only_for_touched_fields() {
+        let mut form = FormState::new(Timestamp(0));
+        assert_eq!(form.shown_error(Field::Name), None);
+        form.focus = Field::Phone;
+        type_text(&mut form, "12");
+        assert_eq!(
+            form.shown_error(Field::Phone),
+            Some(&FieldError::PhoneMalformed)
+        );
+        assert_eq!(form.shown_error(Field::Name), None);
+        form.reveal_errors();
+        assert_eq!(form.focus, Field::Name);
+        assert_eq!(form.shown_error(Field::Name), Some(&FieldError::Required));
+    }
+
+    #[test]
+    fn a_huge_paste_is_cut_to_the_field_and_said_so() {
+        let mut form = FormState::new(Timestamp(0));
+        form.focus = Field::Description;
+        let huge = "ж".repeat(1_000_000);
+        form.paste(&huge);
+        assert_eq!(form.draft().description.chars().count(), MAX_DESCRIPTION);
+        assert!(form.notice.is_some());
+        form.focus = Field::Name;
+        form.paste(&huge);
+        assert_eq!(form.name.char_count(), MAX_NAME);
+    }
+
+    #[test]
+    fn pasted_escape_sequences_never_reach_the_field() {
+        let mut form = FormState::new(Timestamp(0));
+        form.paste("Петрова\u{1b}[2J\u{1b}]52;c;AAAA\u{7} Анна\r\n");
+        assert_eq!(form.name.text(), "Петрова Анна");
+        form.focus = Field::Description;
+        form.paste("строка 1\r\nстрока\u{9b}2");
+        assert_eq!(form.draft().description, "строка 1\nстрока2");
+    }
+
+    #[test]
+    fn a_restored_draft_keeps_everything_typed() {
+        let mut form = FormState::new(Timestamp(42));
+        type_text(&mut form, "Сидоров Пётр");
+        form.focus = Field::Description;
+        type_text(&mut form, "нет звука");
+        let restored = FormState::from_draft(&form.draft(), Timestamp(99));
+        assert_eq!(restored.draft(), form.draft());
+        assert_eq!(restored.answered_at, Timestamp(42));
+    }
+}

@@ -1,0 +1,447 @@
+//! Key bindings: the default `keymap.toml` compiled in, the user's file merged over it,
+//! keys resolved to actions first (in either keyboard layout), actions applied second.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde::Deserialize;
+use thiserror::Error;
+
+pub const DEFAULT_KEYMAP_TOML: &str = include_str!("../../keymap.toml");
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Context {
+    Board,
+    Form,
+    Route,
+    Dialog,
+}
+
+impl Context {
+    pub const ALL: [Context; 4] = [
+        Context::Board,
+        Context::Form,
+        Context::Route,
+        Context::Dialog,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Context::Board => "Доска",
+            Context::Form => "Форма обращения",
+            Context::Route => "После сохранения",
+            Context::Dialog => "Окна и вопросы",
+        }
+    }
+}
+
+/// Everything a key can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    NewCall,
+    Open,
+    RouteSuggested,
+    NextPane,
+    PreviousPane,
+    Down,
+    Up,
+    Help,
+    Quit,
+    Save,
+    Cancel,
+    NextField,
+    PreviousField,
+    LeaveIncoming,
+    Confirm,
+    Close,
+}
+
+impl Action {
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::NewCall => "звонок",
+            Action::Open => "открыть",
+            Action::RouteSuggested => "направить",
+            Action::NextPane => "следующая панель",
+            Action::PreviousPane => "предыдущая панель",
+            Action::Down => "вниз",
+            Action::Up => "вверх",
+            Action::Help => "справка",
+            Action::Quit => "выход",
+            Action::Save => "сохранить",
+            Action::Cancel => "отменить",
+            Action::NextField => "следующее поле",
+            Action::PreviousField => "предыдущее поле",
+            Action::LeaveIncoming => "оставить во Входящих",
+            Action::Confirm => "да",
+            Action::Close => "закрыть",
+        }
+    }
+}
+
+/// One key with its modifiers, as written in `keymap.toml` ("ctrl-s", "shift-tab", "n").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key {
+    pub code: KeyCodeName,
+    pub ctrl: bool,
+    pub alt: bool,
+}
+
+/// The key codes pult binds; characters are kept lower-cased as typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KeyCodeName {
+    Char(char),
+    Enter,
+    Esc,
+    Tab,
+    BackTab,
+    Backspace,
+    Up,
+    Down,
+    Left,
+    Right,
+    Home,
+    End,
+    PageUp,
+    PageDown,
+    F(u8),
+}
+
+#[derive(Debug, Error)]
+pub enum KeymapError {
+    #[error("клавиша «{0}» не распознана")]
+    UnknownKey(String),
+    #[error("файл клавиш не читается: {0}")]
+    Syntax(#[from] toml::de::Error),
+    #[error("файл клавиш {path} не читается: {source}")]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("файл клавиш {path}: {source}")]
+    File {
+        path: std::path::PathBuf,
+        source: Box<KeymapError>,
+    },
+}
+
+impl std::str::FromStr for Key {
+    type Err = KeymapError;
+
+    fn from_str(text: &str) -> Result<Key, KeymapError> {
+        let unknown = || KeymapError::UnknownKey(text.to_string());
+        let mut ctrl = false;
+        let mut alt = false;
+        let mut rest = text;
+        loop {
+            if let Some(tail) = rest.strip_prefix("ctrl-") {
+                ctrl = true;
+                rest = tail;
+            } else if let Some(tail) = rest.strip_prefix("alt-") {
+                alt = true;
+                rest = tail;
+            } else {
+                break;
+            }
+        }
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) => KeyCodeName::Char(c.to_lowercase().next().unwrap_or(c)),
+            _ => match rest {
+                "enter" => KeyCodeName::Enter,
+                "esc" => KeyCodeName::Esc,
+                "tab" => KeyCodeName::Tab,
+                "shift-tab" | "backtab" => KeyCodeName::BackTab,
+                "backspace" => KeyCodeName::Backspace,
+                "up" => KeyCodeName::Up,
+                "down" => KeyCodeName::Down,
+                "left" => KeyCodeName::Left,
+                "right" => KeyCodeName::Right,
+                "home" => KeyCodeName::Home,
+                "end" => KeyCodeName::End,
+                "pageup" => KeyCodeName::PageUp,
+                "pagedown" => KeyCodeName::PageDown,
+                "space" => KeyCodeName::Char(' '),
+                other => match other.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
+                    Some(n @ 1..=12) => KeyCodeName::F(n),
+                    _ => return Err(unknown()),
+                },
+            },
+        };
+        Ok(Key { code, ctrl, alt })
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.ctrl {
+            f.write_str("Ctrl-")?;
+        }
+        if self.alt {
+            f.write_str("Alt-")?;
+        }
+        match self.code {
+            KeyCodeName::Char(' ') => f.write_str("Space"),
+            KeyCodeName::Char(c) if self.ctrl || self.alt => write!(f, "{}", c.to_uppercase()),
+            KeyCodeName::Char(c) => write!(f, "{c}"),
+            KeyCodeName::Enter => f.write_str("Enter"),
+            KeyCodeName::Esc => f.write_str("Esc"),
+            KeyCodeName::Tab => f.write_str("Tab"),
+            KeyCodeName::BackTab => f.write_str("Shift-Tab"),
+            KeyCodeName::Backspace => f.write_str("Backspace"),
+            KeyCodeName::Up => f.write_str("↑"),
+            KeyCodeName::Down => f.write_str("↓"),
+            KeyCodeName::Left => f.write_str("←"),
+            KeyCodeName::Right => f.write_str("→"),
+            KeyCodeName::Home => f.write_str("Home"),
+            KeyCodeName::End => f.write_str("End"),
+            KeyCodeName::PageUp => f.write_str("PgUp"),
+            KeyCodeName::PageDown => f.write_str("PgDn"),
+            KeyCodeName::F(n) => write!(f, "F{n}"),
+        }
+    }
+}
+
+/// The letter on the same physical key in the QWERTY layout (ЙЦУКЕН → QWERTY).
+pub fn qwerty_twin(c: char) -> Option<char> {
+    const RUSSIAN: &str = "йцукенгшщзхъфывапролджэячсмитьбюё";
+    const QWERTY: &str = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`";
+    let lower = c.to_lowercase().next()?;
+    let index = RUSSIAN.chars().position(|r| r == lower)?;
+    QWERTY.chars().nth(index)
+}
+
+impl Key {
+    /// The key as pult names it, or None for keys it never binds (releases are filtered earlier).
+    pub fn from_event(event: &KeyEvent) -> Option<Key> {
+        let code = match event.code {
+            KeyCode::Char(c) => KeyCodeName::Char(c.to_lowercase().next().unwrap_or(c)),
+            KeyCode::Enter => KeyCodeName::Enter,
+            KeyCode::Esc => KeyCodeName::Esc,
+            KeyCode::Tab if event.modifiers.contains(KeyModifiers::SHIFT) => KeyCodeName::BackTab,
+            KeyCode::Tab => KeyCodeName::Tab,
+            KeyCode::BackTab => KeyCodeName::BackTab,
+            KeyCode::Backspace => KeyCodeName::Backspace,
+            KeyCode::Up => KeyCodeName::Up,
+            KeyCode::Down => KeyCodeName::Down,
+            KeyCode::Left => KeyCodeName::Left,
+            KeyCode::Right => KeyCodeName::Right,
+            KeyCode::Home => KeyCodeName::Home,
+            KeyCode::End => KeyCodeName::End,
+            KeyCode::PageUp => KeyCodeName::PageUp,
+            KeyCode::PageDown => KeyCodeName::PageDown,
+            KeyCode::F(n) => KeyCodeName::F(n),
+            _ => return None,
+        };
+        Some(Key {
+            code,
+            ctrl: event.modifiers.contains(KeyModifiers::CONTROL),
+            alt: event.modifiers.contains(KeyModifiers::ALT),
+        })
+    }
+
+    /// The same key as it would arrive on the QWERTY layout, for a Cyrillic letter.
+    fn qwerty(self) -> Option<Key> {
+        match self.code {
+            KeyCodeName::Char(c) => qwerty_twin(c).map(|twin| Key {
+                code: KeyCodeName::Char(twin),
+                ..self
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// Actions and their keys, per context, in a stable order for the help screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    bindings: BTreeMap<Context, BTreeMap<Action, Vec<Key>>>,
+}
+
+type KeymapFile = BTreeMap<Context, BTreeMap<Action, Vec<String>>>;
+
+impl Keymap {
+    /// The default keymap with `user` (the text of the user's file) merged over it.
+    pub fn parse_with_override(user: Option<&str>) -> Result<Keymap, KeymapError> {
+        let mut keymap = Keymap::from_file(toml::from_str(DEFAULT_KEYMAP_TOML)?)?;
+        if let Some(text) = user {
+            let overrides = Keymap::from_file(toml::from_str(text)?)?;
+            for (context, actions) in overrides.bindings {
+                let section = keymap.bindings.entry(context).or_default();
+                section.extend(actions);
+            }
+        }
+        Ok(keymap)
+    }
+
+    /// Reads the user's file from the config directory if there is one.
+    pub fn load(user_file: Option<&Path>) -> Result<Keymap, KeymapError> {
+        let text = match user_file {
+            Some(path) if path.is_file() => Some(std::fs::read_to_string(path).map_err(
+                |source| KeymapError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                },
+            )?),
+            _ => None,
+        };
+        Keymap::parse_with_override(text.as_deref()).map_err(|error| match (user_file, error) {
+            (Some(path), error @ (KeymapError::Syntax(_) | KeymapError::UnknownKey(_))) => {
+                KeymapError::File {
+                    path: path.to_path_buf(),
+                    source: Box::new(error),
+                }
+            }
+            (_, error) => error,
+        })
+    }
+
+    fn from_file(file: KeymapFile) -> Result<Keymap, KeymapError> {
+        let mut bindings = BTreeMap::new();
+        for (context, actions) in file {
+            let mut section = BTreeMap::new();
+            for (action, keys) in actions {
+                let keys = keys
+                    .iter()
+                    .map(|key| key.parse())
+                    .collect::<Result<Vec<Key>, _>>()?;
+                section.insert(action, keys);
+            }
+            bindings.insert(context, section);
+        }
+        Ok(Keymap { bindings })
+    }
+
+    fn find(&self, context: Context, key: Key) -> Option<Action> {
+        self.bindings.get(&context).and_then(|actions| {
+            actions
+                .iter()
+                .find(|(_, keys)| keys.contains(&key))
+                .map(|(action, _)| *action)
+        })
+    }
+
+    /// The action bound to `event` in `context`, trying the QWERTY twin of a Cyrillic letter.
+    pub fn action(&self, context: Context, event: &KeyEvent) -> Option<Action> {
+        let key = Key::from_event(event)?;
+        self.find(context, key)
+            .or_else(|| key.qwerty().and_then(|twin| self.find(context, twin)))
+    }
+
+    pub fn keys(&self, context: Context, action: Action) -> &[Key] {
+        self.bindings
+            .get(&context)
+            .and_then(|actions| actions.get(&action))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The first key of an action, as shown in hints ("n", "Ctrl-S").
+    pub fn hint(&self, context: Context, action: Action) -> Option<String> {
+        self.keys(context, action).first().map(Key::to_string)
+    }
+
+    pub fn bindings(&self, context: Context) -> impl Iterator<Item = (Action, &[Key])> {
+        self.bindings
+            .get(&context)
+            .into_iter()
+            .flat_map(|actions| actions.iter().map(|(a, k)| (*a, k.as_slice())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::crossterm::event::KeyEvent;
+
+    fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn default_keymap_parses_and_binds_the_design_keys() {
+        let keymap = Keymap::parse_with_override(None).expect("default keymap");
+        let char_key = |c| press(KeyCode::Char(c), KeyModifiers::NONE);
+        assert_eq!(
+            keymap.action(Context::Board, &char_key('n')),
+            Some(Action::NewCall)
+        );
+        assert_eq!(
+            keymap.action(Context::Board, &char_key('r')),
+            Some(Action::RouteSuggested)
+        );
+        assert_eq!(
+            keymap.action(
+                Context::Form,
+                &press(KeyCode::Char('s'), KeyModifiers::CONTROL)
+            ),
+            Some(Action::Save)
+        );
+        assert_eq!(
+            keymap.action(Context::Form, &press(KeyCode::BackTab, KeyModifiers::SHIFT)),
+            Some(Action::PreviousField)
+        );
+    }
+
+    #[test]
+    fn letters_work_on_the_russian_layout() {
+        let keymap = Keymap::parse_with_override(None).expect("default keymap");
+        let char_key = |c| press(KeyCode::Char(c), KeyModifiers::NONE);
+        assert_eq!(
+            keymap.action(Context::Board, &char_key('т')),
+            Some(Action::NewCall)
+        );
+        assert_eq!(
+            keymap.action(Context::Board, &char_key('к')),
+            Some(Action::RouteSuggested)
+        );
+        assert_eq!(
+            keymap.action(Context::Board, &char_key('й')),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            keymap.action(Context::Board, &char_key('о')),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            keymap.action(
+                Context::Form,
+                &press(KeyCode::Char('ы'), KeyModifiers::CONTROL)
+            ),
+            Some(Action::Save)
+        );
+        assert_eq!(
+            keymap.action(Context::Dialog, &char_key('н')),
+            Some(Action::Confirm)
+        );
+    }
+
+    #[test]
+    fn the_users_file_replaces_an_actions_keys() {
+        let keymap =
+            Keymap::parse_with_override(Some("[board]\nnew_call = [\"f2\"]\n")).expect("merged");
+        let f2 = press(KeyCode::F(2), KeyModifiers::NONE);
+        assert_eq!(keymap.action(Context::Board, &f2), Some(Action::NewCall));
+        let n = press(KeyCode::Char('n'), KeyModifiers::NONE);
+        assert_eq!(keymap.action(Context::Board, &n), None);
+        // other actions keep their defaults
+        let q = press(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(keymap.action(Context::Board, &q), Some(Action::Quit));
+    }
+
+    #[test]
+    fn a_bad_key_name_is_refused_with_the_name() {
+        let error = Keymap::parse_with_override(Some("[board]\nquit = [\"hyper-q\"]\n"))
+            .expect_err("must refuse");
+        assert!(error.to_string().contains("hyper-q"), "{error}");
+    }
+
+    #[test]
+    fn an_unknown_action_is_refused() {
+        assert!(Keymap::parse_with_override(Some("[board]\nlaunch = [\"x\"]\n")).is_err());
+    }
+}

@@ -1,0 +1,11 @@
+//! The console: state and `update` (app), drawing (view), keys, theme, and the terminal loop.
+
+pub mod app;
+pub mod form;
+pub mod keymap;
+pub mod line_input;
+pub mod open_set;
+pub mod run;
+pub mod terminal;
+pub mod theme;
+pub mod view;

@@ -1,0 +1,138 @@
+//! The console's local copy of the open requests, kept sorted as events arrive so that
+//! drawing a pane costs the rows shown, not the number of requests.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::domain::deadline::{next_timer, DeadlinePolicy, Timer};
+use crate::domain::request::{Request, RequestId};
+use crate::domain::time::Timestamp;
+
+#[derive(Debug, Clone, Default)]
+pub struct OpenSet {
+    requests: HashMap<RequestId, Request>,
+    /// Requests waiting to be routed, by route-by (most urgent first).
+    incoming: BTreeSet<(Timestamp, RequestId)>,
+    /// Every open request's next deadline, soonest first.
+    timers: BTreeSet<(Timestamp, RequestId)>,
+    /// Open requests per queue key.
+    load: HashMap<String, usize>,
+}
+
+impl OpenSet {
+    pub fn new(requests: Vec<Request>, policy: &DeadlinePolicy) -> OpenSet {
+        let mut set = OpenSet::default();
+        for request in requests {
+            set.upsert(request, policy);
+        }
+        set
+    }
+
+    pub fn len(&self) -> usize {
+        self.requests.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.requests.is_empty()
+    }
+
+    pub fn get(&self, id: RequestId) -> Option<&Request> {
+        self.requests.get(&id)
+    }
+
+    /// Applies a created or changed request; one that is no longer open leaves the set.
+    pub fn upsert(&mut self, request: Request, policy: &DeadlinePolicy) {
+        self.remove(request.id, policy);
+        if !request.status.is_open() {
+            return;
+        }
+        if request.is_incoming() {
+            self.incoming
+                .insert((request.deadlines.route_by, request.id));
+        }
+        if let Some(timer) = next_timer(&request, policy) {
+            self.timers.insert((timer.due, request.id));
+        }
+        if let Some(queue) = &request.queue {
+            *self.load.entry(queue.clone()).or_default() += 1;
+        }
+        self.requests.insert(request.id, request);
+    }
+
+    fn remove(&mut self, id: RequestId, policy: &DeadlinePolicy) {
+        let Some(old) = self.requests.remove(&id) else {
+            return;
+        };
+        self.incoming.remove(&(old.deadlines.route_by, id));
+        if let Some(timer) = next_timer(&old, policy) {
+            self.timers.remove(&(timer.due, id));
+        }
+        if let Some(queue) = &old.queue {
+            if let Some(count) = self.load.get_mut(queue) {
+                *count = count.saturating_sub(1);
+            }
+        }
+    }
+
+    pub fn incoming_len(&self) -> usize {
+        self.incoming.len()
+    }
+
+    /// Requests in Входящие from position `skip`, most urgent first.
+    pub fn incoming(&self, skip: usize) -> impl Iterator<Item = &Request> {
+        self.incoming
+            .iter()
+            .skip(skip)
+            .filter_map(|(_, id)| self.requests.get(id))
+    }
+
+    pub fn timers_len(&self) -> usize {
+        self.timers.len()
+    }
+
+    /// Open requests from position `skip`, soonest next deadline first, with that timer.
+    pub fn timers<'a>(
+        &'a self,
+        skip: usize,
+        policy: &'a DeadlinePolicy,
+    ) -> impl Iterator<Item = (&'a Request, Timer)> + 'a {
+        self.timers.iter().skip(skip).filter_map(move |(_, id)| {
+            let request = self.requests.get(id)?;
+            next_timer(request, policy).map(|timer| (request, timer))
+        })
+    }
+
+    /// Open requests in a queue.
+    pub fn load(&self, queue: &str) -> usize {
+        self.load.get(queue).copied().unwrap_or(0)
+    }
+
+    /// Overdue open requests per queue key at `now` (reads only the overdue ones).
+    pub fn overdue_by_queue(&self, now: Timestamp) -> HashMap<String, usize> {
+        let mut overdue = HashMap::new();
+        for (due, id) in &self.timers {
+            if *due >= now {
+                break;
+            }
+            if let Some(queue) = self.requests.get(id).and_then(|r| r.queue.as_ref()) {
+                *overdue.entry(queue.clone()).or_default() += 1;
+            }
+        }
+        overdue
+    }
+
+    pub fn incoming_at(&self, index: usize) -> Option<&Request> {
+        self.incoming(index).next()
+    }
+
+    pub fn timer_at(&self, index: usize) -> Option<&Request> {
+        self.timers
+            .iter()
+            .nth(index)
+            .and_then(|(_, id)| self.requests.get(id))
+    }
+
+    /// Position of a request in Входящие, to keep the selection on it.
+    pub fn incoming_position(&self, id: RequestId) -> Option<usize> {
+        self.incoming.iter().position(|(_, other)| *other == id)
+    }
+}

@@ -1,0 +1,137 @@
+//! The console loop: terminal events, backend messages and the clock become `Msg`s for
+//! `update`; the screen is redrawn only when something changed.
+
+use std::collections::VecDeque;
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use ratatui::crossterm::event::{self, Event as TermEvent};
+
+use super::app::{update, App, Effect, Msg};
+use super::terminal;
+use super::view::view;
+use crate::domain::staff::Staff;
+use crate::domain::time::Clock;
+use crate::service::{Command, Service};
+
+/// Where the console's commands go and its replies and events come from.
+pub trait Backend {
+    fn send(&mut self, token: u64, command: Command);
+    /// Replies and events that have arrived since the last call.
+    fn drain(&mut self) -> Vec<Msg>;
+}
+
+/// The service in this process, on its embedded store.
+pub struct LocalBackend {
+    service: Service,
+    me: Staff,
+    inbox: VecDeque<Msg>,
+}
+
+impl LocalBackend {
+    pub fn new(service: Service, me: Staff) -> LocalBackend {
+        LocalBackend {
+            service,
+            me,
+            inbox: VecDeque::new(),
+        }
+    }
+}
+
+impl Backend for LocalBackend {
+    fn send(&mut self, token: u64, command: Command) {
+        match self.service.execute(&self.me, command) {
+            Ok((reply, events)) => {
+                self.inbox.push_back(Msg::Reply {
+                    token,
+                    result: Ok(reply),
+                });
+                self.inbox.extend(events.into_iter().map(Msg::Event));
+            }
+            Err(error) => self.inbox.push_back(Msg::Reply {
+                token,
+                result: Err(error.to_string()),
+            }),
+        }
+    }
+
+    fn drain(&mut self) -> Vec<Msg> {
+        self.inbox.drain(..).collect()
+    }
+}
+
+/// Applies `msg` and carries out its effects.
+pub fn dispatch(app: &mut App, backend: &mut dyn Backend, clock: &dyn Clock, msg: Msg) {
+    for effect in update(app, msg, clock.now()) {
+        match effect {
+            Effect::Send { token, command } => backend.send(token, command),
+            Effect::Bell => terminal::bell(),
+        }
+    }
+}
+
+/// Longest wait for a terminal event before checking signals and the clock.
+const POLL: Duration = Duration::from_millis(200);
+
+/// Runs the console until it quits or `stop` is set (by SIGTERM/SIGHUP/SIGINT). Whatever
+/// happens, the open form's draft is handed to the backend and the terminal restored.
+pub fn run(
+    app: &mut App,
+    backend: &mut dyn Backend,
+    clock: &dyn Clock,
+    stop: &AtomicBool,
+) -> io::Result<()> {
+    let mut screen = terminal::enter()?;
+    let outcome = event_loop(&mut screen, app, backend, clock, stop);
+    dispatch(app, backend, clock, Msg::Closing);
+    backend.drain();
+    terminal::leave();
+    outcome
+}
+
+fn event_loop(
+    screen: &mut terminal::ConsoleTerminal,
+    app: &mut App,
+    backend: &mut dyn Backend,
+    clock: &dyn Clock,
+    stop: &AtomicBool,
+) -> io::Result<()> {
+    let mut dirty = true;
+    let mut second = clock.now().0.div_euclid(1000);
+    while !app.quit && !stop.load(Ordering::Relaxed) {
+        if dirty {
+            screen.draw(|frame| view(frame, app))?;
+            dirty = false;
+        }
+        if event::poll(POLL)? {
+            // take every event already waiting, so a burst of resizes draws once
+            loop {
+                let msg = match event::read()? {
+                    TermEvent::Key(key) => Some(Msg::Key(key)),
+                    TermEvent::Paste(text) => Some(Msg::Paste(text)),
+                    TermEvent::Resize(_, _) => Some(Msg::Resize),
+                    _ => None,
+                };
+                if let Some(msg) = msg {
+                    dispatch(app, backend, clock, msg);
+                    dirty = true;
+                }
+                if !event::poll(Duration::ZERO)? {
+                    break;
+                }
+            }
+        }
+        let now_second = clock.now().0.div_euclid(1000);
+        if now_second != second {
+            second = now_second;
+            dispatch(app, backend, clock, Msg::Tick);
+            dirty = true;
+        }
+        for msg in backend.drain() {
+            dispatch(app, backend, clock, msg);
+            dirty = true;
+        }
+    }
+    Ok(())
+}

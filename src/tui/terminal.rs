@@ -1,0 +1,60 @@
+//! Entering and leaving the terminal's raw, alternate-screen mode, and making sure it is
+//! always left: on quit, on error, on panic and on SIGTERM/SIGHUP.
+
+use std::io::{self, BufWriter, Stdout, Write};
+
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use ratatui::crossterm::terminal::{
+    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
+};
+use ratatui::crossterm::{cursor, execute, style};
+use ratatui::Terminal;
+
+/// Frames leave in one write (matters over SSH).
+pub type ConsoleTerminal = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
+
+pub fn enter() -> io::Result<ConsoleTerminal> {
+    // crossterm's own NO_COLOR handling also drops reverse and bold; the theme handles it.
+    style::force_color_output(true);
+    install_panic_hook();
+    enable_raw_mode()?;
+    let mut stdout = io::stdout();
+    if let Err(error) = execute!(stdout, EnterAlternateScreen, EnableBracketedPaste) {
+        leave();
+        return Err(error);
+    }
+    let terminal = Terminal::new(CrosstermBackend::new(BufWriter::new(io::stdout())));
+    if terminal.is_err() {
+        leave();
+    }
+    terminal
+}
+
+/// Restores the terminal; safe to call more than once and when it was never entered.
+pub fn leave() {
+    let mut stdout = io::stdout();
+    let _ = execute!(
+        stdout,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
+    let _ = disable_raw_mode();
+    let _ = stdout.flush();
+}
+
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        leave();
+        previous(info);
+    }));
+}
+
+/// Rings the terminal bell.
+pub fn bell() {
+    let mut stdout = io::stdout();
+    let _ = stdout.write_all(b"\x07");
+    let _ = stdout.flush();
+}

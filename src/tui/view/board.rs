@@ -1,0 +1,292 @@
+//! The dispatch board: incoming, queues and timers, a detail strip and key hints.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+
+use super::common::{fit, footer, hints, local_time, pad, width_of};
+use crate::domain::request::Request;
+use crate::domain::staff::short_name;
+use crate::domain::time::format_countdown;
+use crate::tui::app::{App, Pane};
+use crate::tui::keymap::{Action, Context};
+use crate::tui::theme::urgency_symbol;
+
+/// Below this width the board shows one pane at a time.
+pub const MIN_WIDE: u16 = 80;
+
+pub fn draw(frame: &mut Frame, app: &App, body: Rect, footer_area: Rect) {
+    let show_detail = body.height >= 14;
+    let [panes, detail] = Layout::vertical([
+        Constraint::Min(0),
+        Constraint::Length(if show_detail { 4 } else { 0 }),
+    ])
+    .areas(body);
+
+    if panes.width >= MIN_WIDE {
+        let [incoming, queues, timers] = Layout::horizontal([
+            Constraint::Fill(3),
+            Constraint::Fill(3),
+            Constraint::Fill(4),
+        ])
+        .areas(panes);
+        draw_incoming(frame, app, incoming);
+        draw_queues(frame, app, queues);
+        draw_timers(frame, app, timers);
+    } else {
+        match app.focus {
+            Pane::Incoming => draw_incoming(frame, app, panes),
+            Pane::Queues => draw_queues(frame, app, panes),
+            Pane::Timers => draw_timers(frame, app, panes),
+        }
+    }
+    if show_detail {
+        draw_detail(frame, app, detail);
+    }
+    let mut keys = hints(
+        app,
+        Context::Board,
+        &[Action::NewCall, Action::Open, Action::RouteSuggested],
+    );
+    keys.push((format!("1-{}", app.policy.queues.len()), "в очередь"));
+    keys.extend(hints(
+        app,
+        Context::Board,
+        &[Action::NextPane, Action::Help, Action::Quit],
+    ));
+    footer(frame, app, footer_area, &keys);
+}
+
+fn pane_block<'a>(app: &App, pane: Pane, title: String) -> Block<'a> {
+    let style = if app.focus == pane {
+        app.theme.focused_border
+    } else {
+        app.theme.border
+    };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(style)
+        .title(Span::styled(title, style))
+}
+
+/// First row to show so that the selected row stays in view.
+fn scroll_start(selected: usize, visible: usize) -> usize {
+    if visible == 0 {
+        0
+    } else {
+        selected.saturating_sub(visible - 1)
+    }
+}
+
+fn row_style(app: &App, pane: Pane, index: usize) -> Style {
+    if app.focus == pane && app.selection[pane_index(pane)] == index {
+        app.theme.selected
+    } else {
+        Style::new()
+    }
+}
+
+fn pane_index(pane: Pane) -> usize {
+    match pane {
+        Pane::Incoming => 0,
+        Pane::Queues => 1,
+        Pane::Timers => 2,
+    }
+}
+
+fn draw_incoming(frame: &mut Frame, app: &App, area: Rect) {
+    let block = pane_block(
+        app,
+        Pane::Incoming,
+        format!(" Входящие {} ", app.open.incoming_len()),
+    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let visible = (inner.height / 2) as usize;
+    let start = scroll_start(app.selection[0], visible);
+    let mut lines = Vec::with_capacity(visible * 2);
+    for (offset, request) in app.open.incoming(start).take(visible).enumerate() {
+        let index = start + offset;
+        let style = row_style(app, Pane::Incoming, index);
+        let marker = if app.focus == Pane::Incoming && app.selection[0] == index {
+            "▶"
+        } else {
+            " "
+        };
+        let first = format!(
+            "{marker}{} {} {}",
+            request.id,
+            local_time(app, request.received_at, "%H:%M"),
+            short_name(&request.caller.name)
+        );
+        let class = request
+            .caller
+            .class
+            .map(|c| format!(" {c}"))
+            .unwrap_or_default();
+        let second = format!(
+            "  {}{class}  {}",
+            request.caller.role.label(),
+            app.policy.category_short(request.category)
+        );
+        lines.push(Line::styled(pad(&first, width), style));
+        lines.push(Line::styled(pad(&second, width), style));
+    }
+    if app.open.incoming_len() == 0 && inner.height > 0 {
+        lines.push(Line::styled(fit(" пусто", width), app.theme.dim));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn draw_queues(frame: &mut Frame, app: &App, area: Rect) {
+    let block = pane_block(app, Pane::Queues, " Очереди ".to_string());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let mut lines = Vec::new();
+    for (index, queue) in app.policy.queues.iter().enumerate() {
+        let load = app.open.load(&queue.key);
+        let overdue = app.overdue.get(&queue.key).copied().unwrap_or(0);
+        let staff = app
+            .queue_staff(queue)
+            .map(|member| member.short_name())
+            .unwrap_or_else(|| "—".to_string());
+        let right = if overdue > 0 {
+            format!("{load} {overdue}!")
+        } else {
+            format!("{load}")
+        };
+        let left_width = width.saturating_sub(width_of(&right) + 1);
+        let short = pad(&queue.short, 8);
+        let left = pad(&format!("{} {short} {staff}", index + 1), left_width);
+        let style = row_style(app, Pane::Queues, index);
+        let right_style = if overdue > 0 {
+            app.theme.overdue.patch(style)
+        } else {
+            style
+        };
+        lines.push(Line::from(vec![
+            Span::styled(left, style),
+            Span::styled(" ", style),
+            Span::styled(right, right_style),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn draw_timers(frame: &mut Frame, app: &App, area: Rect) {
+    let block = pane_block(
+        app,
+        Pane::Timers,
+        " Сроки  * скоро  ! просрочено ".to_string(),
+    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let visible = inner.height as usize;
+    let start = scroll_start(app.selection[2], visible);
+    let deadlines = &app.policy.deadlines;
+    let mut lines = Vec::with_capacity(visible);
+    for (offset, (request, timer)) in app.open.timers(start, deadlines).take(visible).enumerate() {
+        let urgency = timer.urgency(app.now, deadlines);
+        let clock = format!(
+            "{}{}",
+            format_countdown(timer.remaining(app.now)),
+            urgency_symbol(urgency)
+        );
+        let id = format!("{} ", request.id);
+        let label_width = width.saturating_sub(width_of(&id) + width_of(&clock) + 1);
+        let row = row_style(app, Pane::Timers, start + offset);
+        lines.push(Line::from(vec![
+            Span::styled(id, row),
+            Span::styled(pad(timer.kind.label(), label_width), row),
+            Span::styled(" ", row),
+            Span::styled(clock, app.theme.urgency(urgency).patch(row)),
+        ]));
+    }
+    if app.open.timers_len() == 0 && inner.height > 0 {
+        lines.push(Line::styled(fit(" сроков нет", width), app.theme.dim));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Where a request is: its queue (and assignee), or the suggested queue while incoming.
+pub fn placement(app: &App, request: &Request) -> String {
+    match (&request.queue, &request.assignee) {
+        (Some(queue), Some(assignee)) => {
+            let who = app
+                .staff
+                .iter()
+                .find(|member| &member.login == assignee)
+                .map(|member| member.short_name())
+                .unwrap_or_else(|| assignee.clone());
+            format!("{} ({who})", app.policy.queue_short(queue))
+        }
+        (Some(queue), None) => app.policy.queue_short(queue).to_string(),
+        (None, _) => app
+            .policy
+            .suggested_queue(request.category)
+            .map(|queue| format!("предложено: {}", queue.short))
+            .unwrap_or_default(),
+    }
+}
+
+fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.border);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let lines = if let Some(request) = app.selected_request() {
+        let mut facts = vec![
+            request.id.to_string(),
+            request.status.label().to_string(),
+            format!(
+                "{} → {}",
+                app.policy.category_short(request.category),
+                placement(app, request)
+            ),
+        ];
+        let caller = &request.caller;
+        let class = caller.class.map(|c| format!(" {c}")).unwrap_or_default();
+        facts.push(format!("{}, {}{class}", caller.name, caller.role.label()));
+        if let Some(phone) = &caller.phone {
+            facts.push(format!("тел. {phone}"));
+        }
+        if let Some(email) = &caller.email {
+            facts.push(email.to_string());
+        }
+        let description = request.description.replace('\n', " ");
+        vec![
+            Line::raw(fit(&facts.join(" · "), width)),
+            Line::styled(fit(&description, width), app.theme.dim),
+        ]
+    } else if let (Pane::Queues, Some(queue)) = (app.focus, app.selected_queue()) {
+        let staff: Vec<String> = app
+            .staff
+            .iter()
+            .filter(|member| !member.disabled && member.has(queue.role))
+            .map(|member| member.short_name())
+            .collect();
+        vec![
+            Line::raw(fit(
+                &format!("{} · открыто {}", queue.name, app.open.load(&queue.key)),
+                width,
+            )),
+            Line::styled(
+                fit(&format!("Сотрудники: {}", staff.join(", ")), width),
+                app.theme.dim,
+            ),
+        ]
+    } else {
+        vec![Line::styled(
+            fit("Нет выбранного обращения", width),
+            app.theme.dim,
+        )]
+    };
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,203 @@
+//! Windows over the board: the route offer after saving, a request's detail, and help.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::board::placement;
+use super::common::{centered, fit, footer, local_time};
+use crate::domain::deadline::running_timers;
+use crate::domain::request::RequestId;
+use crate::domain::time::format_countdown;
+use crate::tui::app::App;
+use crate::tui::keymap::{Action, Context};
+use crate::tui::theme::urgency_symbol;
+
+fn window<'a>(app: &App, frame: &mut Frame, area: Rect, title: String) -> Rect {
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.focused_border)
+        .title(Span::styled(title, app.theme.focused_border));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
+}
+
+pub fn draw_route_offer(
+    frame: &mut Frame,
+    app: &App,
+    id: RequestId,
+    body: Rect,
+    footer_area: Rect,
+) {
+    let Some(request) = app.open.get(id) else {
+        return;
+    };
+    let height = app.policy.queues.len() as u16 + 7;
+    let inner = window(
+        app,
+        frame,
+        centered(body, 64, height),
+        format!(" {id} сохранено "),
+    );
+    let width = inner.width as usize;
+    let category = app
+        .policy
+        .category(request.category)
+        .map(|c| c.label.as_str())
+        .unwrap_or("");
+    let suggested = app.policy.suggested_queue(request.category);
+    let mut lines = vec![
+        Line::raw(fit(&format!("Тип: {category}"), width)),
+        Line::raw(fit(
+            &format!(
+                "Распределить до {}",
+                local_time(app, request.deadlines.route_by, "%H:%M")
+            ),
+            width,
+        )),
+        Line::raw(""),
+    ];
+    for (index, queue) in app.policy.queues.iter().enumerate() {
+        let is_suggested = suggested.map(|s| s.key == queue.key).unwrap_or(false);
+        let text = format!(
+            "{} {}{}",
+            index + 1,
+            queue.name,
+            if is_suggested {
+                "  ← предлагается"
+            } else {
+                ""
+            }
+        );
+        let style = if is_suggested {
+            app.theme.selected
+        } else {
+            app.theme.hint
+        };
+        lines.push(Line::styled(fit(&text, width), style));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+    let mut keys = Vec::new();
+    if let Some(key) = app.keymap.hint(Context::Route, Action::RouteSuggested) {
+        keys.push((key, "в предложенную"));
+    }
+    keys.push((format!("1-{}", app.policy.queues.len()), "в другую"));
+    if let Some(key) = app.keymap.hint(Context::Route, Action::LeaveIncoming) {
+        keys.push((key, "оставить во Входящих"));
+    }
+    footer(frame, app, footer_area, &keys);
+}
+
+pub fn draw_detail(frame: &mut Frame, app: &App, id: RequestId, body: Rect) {
+    let Some(request) = app.open.get(id) else {
+        return;
+    };
+    let inner = window(
+        app,
+        frame,
+        centered(body, 76, 20),
+        format!(" Обращение {id} "),
+    );
+    let caller = &request.caller;
+    let dash = || "—".to_string();
+    let mut lines = vec![
+        Line::raw(format!(
+            "Статус: {} · {}",
+            request.status.label(),
+            placement(app, request)
+        )),
+        Line::raw(format!(
+            "Принято: {} · записал(а) {}",
+            local_time(app, request.received_at, "%d.%m.%Y %H:%M"),
+            request.logged_by
+        )),
+        Line::raw(format!("ФИО обратившегося: {}", caller.name)),
+        Line::raw(format!(
+            "Роль: {} · Класс: {}",
+            caller.role.label(),
+            caller.class.map(|c| c.to_string()).unwrap_or_else(dash)
+        )),
+        Line::raw(format!(
+            "Тип обращения: {}",
+            app.policy
+                .category(request.category)
+                .map(|c| c.label.as_str())
+                .unwrap_or("")
+        )),
+        Line::raw(format!(
+            "Телефон: {} · Почта: {}",
+            caller
+                .phone
+                .as_ref()
+                .map(|p| p.display())
+                .unwrap_or_else(dash),
+            caller
+                .email
+                .as_ref()
+                .map(|e| e.to_string())
+                .unwrap_or_else(dash)
+        )),
+    ];
+    for timer in running_timers(request, &app.policy.deadlines) {
+        let urgency = timer.urgency(app.now, &app.policy.deadlines);
+        lines.push(Line::from(vec![
+            Span::raw(format!(
+                "{} до {}: ",
+                timer.kind.label(),
+                local_time(app, timer.due, "%d.%m %H:%M")
+            )),
+            Span::styled(
+                format!(
+                    "{}{}",
+                    format_countdown(timer.remaining(app.now)),
+                    urgency_symbol(urgency)
+                ),
+                app.theme.urgency(urgency),
+            ),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Описание проблемы:", app.theme.field_focused));
+    lines.extend(
+        request
+            .description
+            .lines()
+            .map(|line| Line::raw(line.to_string())),
+    );
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+pub fn draw_help(frame: &mut Frame, app: &App, body: Rect) {
+    let inner = window(app, frame, centered(body, 72, 40), " Клавиши ".to_string());
+    let mut lines = Vec::new();
+    for context in Context::ALL {
+        lines.push(Line::styled(context.label(), app.theme.field_focused));
+        for (action, keys) in app.keymap.bindings(context) {
+            let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<18}", keys.join(" ")), app.theme.hint_key),
+                Span::raw(action.label()),
+            ]));
+        }
+        if context == Context::Board || context == Context::Route {
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("  {:<18}", format!("1-{}", app.policy.queues.len())),
+                    app.theme.hint_key,
+                ),
+                Span::raw("направить в очередь с этим номером"),
+            ]));
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::raw(
+        "Сроки: * — осталось меньше 20 %, ! — просрочено (время со знаком минус).",
+    ));
+    lines.push(Line::raw(
+        "Буквенные клавиши работают и в русской раскладке (n = т, r = к, q = й).",
+    ));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}

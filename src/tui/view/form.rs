@@ -1,0 +1,271 @@
+//! The Appendix-2 call form: seven fields in the regulation's order, reasons beside them.
+
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::Frame;
+
+use super::common::{centered, fit, footer, hints, local_time, pad, width_of};
+use crate::domain::call_form::Field;
+use crate::domain::request::CallerRole;
+use crate::domain::validate::{Email, Phone};
+use crate::tui::app::App;
+use crate::tui::form::FormState;
+use crate::tui::keymap::{Action, Context};
+use crate::tui::line_input::LineInput;
+
+const LABEL_WIDTH: u16 = 28;
+
+pub fn draw(frame: &mut Frame, app: &App, form: &FormState, body: Rect, footer_area: Rect) {
+    let theme = &app.theme;
+    let title = format!(
+        " Новое обращение · звонок принят {} ",
+        local_time(app, form.answered_at, "%H:%M:%S")
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.focused_border)
+        .title(Span::styled(title, theme.focused_border));
+    let inner = block.inner(body);
+    frame.render_widget(block, body);
+
+    // Full category list when there is room, a compact line otherwise.
+    let roomy = inner.height >= 30;
+    let category_rows: u16 = if roomy {
+        app.policy.categories.len() as u16
+    } else {
+        2
+    };
+    let error_rows = |field| u16::from(form.shown_error(field).is_some());
+    let mut rows = Vec::new();
+    for field in Field::ALL {
+        let height = match field {
+            Field::Category => category_rows,
+            Field::Description => 0, // takes what is left
+            _ => 1,
+        };
+        rows.push((field, height, error_rows(field)));
+    }
+    let fixed: u16 = rows.iter().map(|(_, h, e)| h + e).sum::<u16>() + 1 + 1; // label of description, notice
+    let description_height = inner.height.saturating_sub(fixed).clamp(1, 12);
+
+    let mut constraints = Vec::new();
+    for (field, height, errors) in &rows {
+        if *field == Field::Description {
+            constraints.push(Constraint::Length(1));
+            constraints.push(Constraint::Length(description_height));
+        } else {
+            constraints.push(Constraint::Length(*height));
+        }
+        constraints.push(Constraint::Length(*errors));
+    }
+    constraints.push(Constraint::Length(1));
+    let areas = Layout::vertical(constraints).split(inner);
+
+    let mut next = 0;
+    for (field, _, _) in &rows {
+        let field = *field;
+        let label_style = if form.focus == field {
+            theme.field_focused
+        } else {
+            theme.field_label
+        };
+        let marker = if form.focus == field { "▶" } else { " " };
+        let label = Span::styled(
+            pad(&format!("{marker}{}", field.label()), LABEL_WIDTH as usize),
+            label_style,
+        );
+        let area = areas[next];
+        next += 1;
+        if field == Field::Description {
+            frame.render_widget(Paragraph::new(label), area);
+            let text_area = areas[next];
+            next += 1;
+            let indented = Rect {
+                x: text_area.x + 1,
+                width: text_area.width.saturating_sub(1),
+                ..text_area
+            };
+            frame.render_widget(&form.description, indented);
+        } else {
+            let [label_area, value_area] =
+                Layout::horizontal([Constraint::Length(LABEL_WIDTH), Constraint::Min(0)])
+                    .areas(area);
+            frame.render_widget(Paragraph::new(label), label_area);
+            draw_value(frame, app, form, field, value_area, roomy);
+        }
+        let error_area = areas[next];
+        next += 1;
+        if let Some(error) = form.shown_error(field) {
+            let text = fit(&format!("  ✗ {error}"), error_area.width as usize);
+            frame.render_widget(Paragraph::new(Span::styled(text, theme.error)), error_area);
+        }
+    }
+    if let (Some(notice), Some(area)) = (&form.notice, areas.get(next)) {
+        let text = fit(&format!("  {notice}"), area.width as usize);
+        frame.render_widget(Paragraph::new(Span::styled(text, theme.error)), *area);
+    }
+
+    if form.confirm_cancel {
+        draw_confirm(frame, app, body);
+    }
+    let mut keys = hints(
+        app,
+        Context::Form,
+        &[Action::NextField, Action::Save, Action::Cancel],
+    );
+    keys.push(("1-3".into(), "роль"));
+    keys.push((format!("1-{}", app.policy.categories.len()), "тип"));
+    footer(frame, app, footer_area, &keys);
+}
+
+fn draw_value(
+    frame: &mut Frame,
+    app: &App,
+    form: &FormState,
+    field: Field,
+    area: Rect,
+    roomy: bool,
+) {
+    let theme = &app.theme;
+    let focused = form.focus == field;
+    match field {
+        Field::Role => {
+            let mut spans = Vec::new();
+            for (index, role) in CallerRole::ALL.iter().enumerate() {
+                let style = if form.role == Some(*role) {
+                    theme.selected
+                } else {
+                    theme.hint
+                };
+                spans.push(Span::styled(
+                    format!("{} {}", index + 1, role.label()),
+                    style,
+                ));
+                spans.push(Span::raw("  "));
+            }
+            frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        }
+        Field::Category => {
+            let policy = &app.policy;
+            let chosen_style = |key| {
+                if form.category == Some(key) {
+                    theme.selected
+                } else {
+                    theme.hint
+                }
+            };
+            let lines: Vec<Line> = if roomy {
+                policy
+                    .categories
+                    .iter()
+                    .enumerate()
+                    .map(|(index, def)| {
+                        Line::styled(
+                            fit(&format!("{} {}", index + 1, def.label), area.width as usize),
+                            chosen_style(def.key),
+                        )
+                    })
+                    .collect()
+            } else {
+                let mut spans = Vec::new();
+                for (index, def) in policy.categories.iter().enumerate() {
+                    spans.push(Span::styled(
+                        format!("{} {}", index + 1, def.short),
+                        chosen_style(def.key),
+                    ));
+                    spans.push(Span::raw(" "));
+                }
+                let chosen = form
+                    .category
+                    .and_then(|key| policy.category(key))
+                    .map(|def| def.label.clone())
+                    .unwrap_or_default();
+                vec![
+                    Line::from(spans),
+                    Line::styled(fit(&chosen, area.width as usize), theme.dim),
+                ]
+            };
+            frame.render_widget(Paragraph::new(lines), area);
+        }
+        Field::Name | Field::Class | Field::Phone | Field::Email => {
+            let input = match field {
+                Field::Name => &form.name,
+                Field::Class => &form.class,
+                Field::Phone => &form.phone,
+                _ => &form.email,
+            };
+            let preview = match field {
+                Field::Phone => Phone::parse(input.text())
+                    .ok()
+                    .map(|phone| format!(" → {phone}")),
+                Field::Email if !input.text().is_empty() => {
+                    Email::parse(input.text()).ok().map(|_| " ✓".to_string())
+                }
+                _ => None,
+            };
+            draw_line_input(frame, input, area, focused, preview, app);
+        }
+        Field::Description => {}
+    }
+}
+
+/// A one-line input with its cursor; the text scrolls left so the cursor stays in view.
+fn draw_line_input(
+    frame: &mut Frame,
+    input: &LineInput,
+    area: Rect,
+    focused: bool,
+    preview: Option<String>,
+    app: &App,
+) {
+    let preview = preview.unwrap_or_default();
+    let room = (area.width as usize)
+        .saturating_sub(width_of(&preview) + 1)
+        .max(1);
+    let chars: Vec<char> = input.text().chars().collect();
+    let before: String = chars[..input.cursor().min(chars.len())].iter().collect();
+    // drop leading characters until the text before the cursor fits
+    let mut skip = 0;
+    while width_of(&before.chars().skip(skip).collect::<String>()) >= room && skip < chars.len() {
+        skip += 1;
+    }
+    let shown: String = chars.iter().skip(skip).collect();
+    let shown = fit(&shown, room);
+    let shown_width = width_of(&shown);
+    let line = Line::from(vec![Span::raw(shown), Span::styled(preview, app.theme.dim)]);
+    frame.render_widget(Paragraph::new(line), area);
+    if focused && area.width > 0 && area.height > 0 {
+        let cursor_col = width_of(&before.chars().skip(skip).collect::<String>())
+            .min(shown_width)
+            .min(area.width.saturating_sub(1) as usize);
+        frame.set_cursor_position(Position::new(area.x + cursor_col as u16, area.y));
+    }
+}
+
+fn draw_confirm(frame: &mut Frame, app: &App, area: Rect) {
+    let popup = centered(area, 52, 5);
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.error)
+        .title(" Отменить ввод? ");
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let yes = app
+        .keymap
+        .hint(Context::Dialog, Action::Confirm)
+        .unwrap_or_default();
+    let no = app
+        .keymap
+        .hint(Context::Dialog, Action::Close)
+        .unwrap_or_default();
+    let lines = vec![
+        Line::raw(fit("Введённое не сохранится.", inner.width as usize)),
+        Line::raw(fit(
+            &format!("{yes} — отменить звонок, {no} — вернуться к форме"),
+            inner.width as usize,
+        )),
+    ];
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,43 @@
+//! `view`: draws the console's state. It reads `App` only: never the store, never the network.
+
+mod board;
+mod common;
+mod dialogs;
+mod form;
+
+use ratatui::layout::{Constraint, Layout};
+use ratatui::Frame;
+
+use super::app::{App, Screen};
+
+pub use common::fit;
+
+pub fn view(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let [title, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    common::title_bar(frame, app, title);
+    match &app.screen {
+        Screen::Board => board::draw(frame, app, body, footer),
+        Screen::Form(form) => form::draw(frame, app, form, body, footer),
+        Screen::RouteOffer { id } => {
+            board::draw(frame, app, body, footer);
+            dialogs::draw_route_offer(frame, app, *id, body, footer);
+        }
+        Screen::Detail { id } => {
+            board::draw(frame, app, body, footer);
+            dialogs::draw_detail(frame, app, *id, body);
+        }
+        Screen::Help => {
+            board::draw(frame, app, body, footer);
+            dialogs::draw_help(frame, app, body);
+        }
+    }
+}
