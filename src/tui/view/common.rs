@@ -2,7 +2,7 @@
 
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 use unicode_width::UnicodeWidthChar;
 
@@ -80,6 +80,8 @@ pub fn title_bar(frame: &mut Frame, app: &App, area: Rect) {
 /// The status line when there is one, otherwise the key hints for `hints`.
 pub fn footer(frame: &mut Frame, app: &App, area: Rect, hints: &[(String, &str)]) {
     let theme = &app.theme;
+    // a window's footer replaces the board's: nothing of the old line may show through
+    frame.render_widget(Clear, area);
     if let Some(status) = app.status_visible() {
         let style = match status.kind {
             StatusKind::Info => theme.info,

@@ -133,16 +133,13 @@ fn draw_value(
         Field::Role => {
             let mut spans = Vec::new();
             for (index, role) in CallerRole::ALL.iter().enumerate() {
-                let style = if form.role == Some(*role) {
-                    theme.selected
-                } else {
-                    theme.hint
-                };
+                let chosen = form.role == Some(*role);
+                let style = if chosen { theme.selected } else { theme.hint };
                 spans.push(Span::styled(
-                    format!("{} {}", index + 1, role.label()),
+                    chosen_mark(&format!("{} {}", index + 1, role.label()), chosen),
                     style,
                 ));
-                spans.push(Span::raw("  "));
+                spans.push(Span::raw(" "));
             }
             frame.render_widget(Paragraph::new(Line::from(spans)), area);
         }
@@ -161,20 +158,23 @@ fn draw_value(
                     .iter()
                     .enumerate()
                     .map(|(index, def)| {
-                        Line::styled(
-                            fit(&format!("{} {}", index + 1, def.label), area.width as usize),
-                            chosen_style(def.key),
-                        )
+                        let text = chosen_mark(
+                            &format!("{} {}", index + 1, def.label),
+                            form.category == Some(def.key),
+                        );
+                        Line::styled(fit(&text, area.width as usize), chosen_style(def.key))
                     })
                     .collect()
             } else {
                 let mut spans = Vec::new();
                 for (index, def) in policy.categories.iter().enumerate() {
                     spans.push(Span::styled(
-                        format!("{} {}", index + 1, def.short),
+                        chosen_mark(
+                            &format!("{} {}", index + 1, def.short),
+                            form.category == Some(def.key),
+                        ),
                         chosen_style(def.key),
                     ));
-                    spans.push(Span::raw(" "));
                 }
                 let chosen = form
                     .category
@@ -207,6 +207,15 @@ fn draw_value(
             draw_line_input(frame, input, area, focused, preview, app);
         }
         Field::Description => {}
+    }
+}
+
+/// The chosen option in brackets, so the choice reads without colour too.
+fn chosen_mark(text: &str, chosen: bool) -> String {
+    if chosen {
+        format!("[{text}]")
+    } else {
+        format!(" {text} ")
     }
 }
 

@@ -1,0 +1,169 @@
+//! The stored format: a golden version-1 record keeps decoding, every record round-trips,
+//! and damaged bytes give an error, never a panic or a huge allocation.
+
+use proptest::prelude::*;
+
+use pult::domain::call_form::CallDraft;
+use pult::domain::deadline::{DeadlinePolicy, Deadlines};
+use pult::domain::request::*;
+use pult::domain::time::Timestamp;
+use pult::domain::validate::{Email, Phone, SchoolClass};
+use pult::store::{AuditAction, AuditEvent, CodecError, Record};
+
+const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/request_v1.bin");
+
+fn golden_request() -> Request {
+    let received = Timestamp(1_795_000_000_000);
+    Request {
+        id: RequestId(124),
+        channel: Channel::Phone,
+        received_at: received,
+        logged_by: "ivanova".into(),
+        caller: Caller {
+            name: "Петрова Анна Ивановна".into(),
+            role: CallerRole::Parent,
+            class: Some(SchoolClass::parse("5А").unwrap()),
+            phone: Some(Phone::parse("8 912 345-67-89").unwrap()),
+            email: Some(Email::parse("petrova@mail.ru").unwrap()),
+        },
+        category: Category::Ejournal,
+        description: "Не открывается дневник.\nВторая строка.".into(),
+        status: Status::Resolved,
+        queue: Some("ejournal".into()),
+        assignee: Some("smirnova".into()),
+        routed_at: Some(received.plus_minutes(10)),
+        taken_at: Some(received.plus_minutes(20)),
+        closed_at: Some(received.plus_minutes(90)),
+        deadlines: Deadlines {
+            take_by: Some(received.plus_minutes(40)),
+            ..Deadlines::on_receipt(&DeadlinePolicy::default(), received)
+        },
+        result: Some(Resolution {
+            text: "Сбросили пароль, дневник открывается.".into(),
+            returned_by: ReturnChannel::Phone,
+            at: received.plus_minutes(90),
+        }),
+        cancel_reason: None,
+    }
+}
+
+#[test]
+fn golden_version_1_request_still_decodes() {
+    if std::env::var_os("PULT_WRITE_GOLDEN").is_some() {
+        std::fs::write(GOLDEN, golden_request().encode().unwrap()).unwrap();
+    }
+    let bytes = std::fs::read(GOLDEN).expect("tests/fixtures/request_v1.bin");
+    assert_eq!(bytes[0], 1, "the golden file is a version-1 record");
+    assert_eq!(Request::decode(&bytes).expect("decodes"), golden_request());
+}
+
+#[test]
+fn version_1_encoding_is_unchanged() {
+    // A change to Request's fields must come with a new format version and a migration.
+    let bytes = std::fs::read(GOLDEN).expect("tests/fixtures/request_v1.bin");
+    assert_eq!(golden_request().encode().unwrap(), bytes);
+}
+
+#[test]
+fn an_unknown_version_is_refused_by_name() {
+    let mut bytes = golden_request().encode().unwrap();
+    bytes[0] = 9;
+    let error = Request::decode(&bytes).unwrap_err();
+    assert!(matches!(
+        error,
+        CodecError::UnknownVersion {
+            found: 9,
+            supported: 1,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn trailing_bytes_are_damage() {
+    let mut bytes = golden_request().encode().unwrap();
+    bytes.push(0);
+    assert!(matches!(
+        Request::decode(&bytes),
+        Err(CodecError::Damaged { .. })
+    ));
+    assert!(matches!(Request::decode(&[]), Err(CodecError::Empty)));
+}
+
+#[test]
+fn a_hostile_length_prefix_does_not_allocate_gigabytes() {
+    // version 1, then an id and a string length claiming ~2^62 bytes
+    let bytes = [1u8, 5, 0, 0, 0, 253, 255, 255, 255, 255, 255, 255, 255, 63];
+    assert!(Request::decode(&bytes).is_err());
+}
+
+fn text() -> impl Strategy<Value = String> {
+    proptest::string::string_regex("[а-яА-Яa-z0-9 .,!?\n]{0,40}").unwrap()
+}
+
+fn request() -> impl Strategy<Value = Request> {
+    (
+        any::<u64>(),
+        any::<i64>(),
+        text(),
+        text(),
+        0usize..6,
+        0usize..6,
+        proptest::option::of(any::<i64>()),
+        proptest::option::of(text()),
+    )
+        .prop_map(
+            |(id, at, name, description, category, status, taken, reason)| {
+                let mut request = golden_request();
+                request.id = RequestId(id);
+                request.received_at = Timestamp(at);
+                request.caller.name = name;
+                request.description = description;
+                request.category = [
+                    Category::Technical,
+                    Category::Ejournal,
+                    Category::LessonQuality,
+                    Category::Psych,
+                    Category::Other,
+                    Category::Equipment,
+                ][category];
+                request.status = Status::ALL[status];
+                request.taken_at = taken.map(Timestamp);
+                request.cancel_reason = reason;
+                request
+            },
+        )
+}
+
+proptest! {
+    #[test]
+    fn every_request_round_trips(request in request()) {
+        let bytes = request.encode().unwrap();
+        prop_assert_eq!(Request::decode(&bytes).unwrap(), request);
+    }
+
+    #[test]
+    fn drafts_and_audit_events_round_trip(name in text(), seq in any::<u64>(), at in any::<i64>()) {
+        let draft = CallDraft { answered_at: Some(Timestamp(at)), name: name.clone(), ..CallDraft::default() };
+        prop_assert_eq!(CallDraft::decode(&draft.encode().unwrap()).unwrap(), draft);
+        let event = AuditEvent {
+            at: Timestamp(at), actor: name, request: RequestId(seq),
+            action: AuditAction::Routed { queue: "tech".into() },
+        };
+        prop_assert_eq!(AuditEvent::decode(&event.encode().unwrap()).unwrap(), event);
+    }
+
+    #[test]
+    fn any_bytes_decode_to_a_value_or_an_error_never_a_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+        let _ = Request::decode(&bytes);
+        let _ = CallDraft::decode(&bytes);
+        let _ = AuditEvent::decode(&bytes);
+    }
+
+    #[test]
+    fn every_truncation_of_a_record_is_an_error(cut in 0usize..200) {
+        let bytes = golden_request().encode().unwrap();
+        let cut = cut.min(bytes.len() - 1);
+        prop_assert!(Request::decode(&bytes[..cut]).is_err());
+    }
+}

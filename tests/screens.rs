@@ -1,0 +1,313 @@
+//! Snapshots of the real screens (ratatui TestBackend + insta) at 80×24 and 160×48 with a
+//! fixed clock, and a sweep of small and odd sizes that must never panic.
+
+use chrono::FixedOffset;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+
+use pult::domain::call_form::CallDraft;
+use pult::domain::deadline::DeadlinePolicy;
+use pult::domain::lifecycle::{self, Intake};
+use pult::domain::policy::{Policy, DEFAULT_POLICY_TOML};
+use pult::domain::request::{Caller, CallerRole, Category, Channel, Request, RequestId};
+use pult::domain::staff::{Role, Staff};
+use pult::domain::time::Timestamp;
+use pult::domain::validate::{Email, Phone, SchoolClass};
+use pult::service::{Event, Welcome};
+use pult::tui::app::{update, App, Msg};
+use pult::tui::keymap::Keymap;
+use pult::tui::theme::Theme;
+use pult::tui::view::view;
+
+/// 22.11.2026 14:32:00 Moscow time.
+const NOW: Timestamp = Timestamp(1_795_865_520_000);
+
+fn moscow() -> FixedOffset {
+    FixedOffset::east_opt(3 * 3600).unwrap()
+}
+
+fn staff(login: &str, name: &str, roles: &[Role]) -> Staff {
+    Staff {
+        login: login.into(),
+        name: name.into(),
+        roles: roles.to_vec(),
+        vendor_rep: false,
+        disabled: false,
+    }
+}
+
+fn request(
+    id: u64,
+    minutes_ago: i64,
+    name: &str,
+    role: CallerRole,
+    class: Option<&str>,
+    category: Category,
+) -> Request {
+    lifecycle::receive(
+        RequestId(id),
+        Intake {
+            channel: Channel::Phone,
+            received_at: Timestamp(NOW.0 - minutes_ago * 60_000),
+            logged_by: "ivanova".into(),
+            caller: Caller {
+                name: name.into(),
+                role,
+                class: class.map(|c| SchoolClass::parse(c).unwrap()),
+                phone: Some(Phone::parse("8 912 345-67-89").unwrap()),
+                email: Some(Email::parse("petrova@mail.ru").unwrap()),
+            },
+            category,
+            description: "Не открывается электронный дневник, пишет «ошибка входа».".into(),
+        },
+        &DeadlinePolicy::default(),
+    )
+}
+
+fn welcome(draft: Option<CallDraft>) -> Welcome {
+    let policy = Policy::parse(DEFAULT_POLICY_TOML).unwrap();
+    let deadlines = policy.deadlines;
+    let routed = |r: Request, queue: &str, minutes_ago: i64| {
+        lifecycle::route(
+            &r,
+            queue,
+            &deadlines,
+            Timestamp(NOW.0 - minutes_ago * 60_000),
+        )
+        .unwrap()
+    };
+    let open = vec![
+        request(
+            124,
+            30,
+            "Петрова Анна Ивановна",
+            CallerRole::Parent,
+            Some("5А"),
+            Category::Ejournal,
+        ),
+        request(
+            125,
+            12,
+            "Сидоров Пётр",
+            CallerRole::Student,
+            Some("9Б"),
+            Category::Technical,
+        ),
+        request(
+            126,
+            2,
+            "Кузнецова Ирина Владимировна",
+            CallerRole::Teacher,
+            None,
+            Category::LessonQuality,
+        ),
+        routed(
+            request(
+                120,
+                50,
+                "Волков Артём",
+                CallerRole::Student,
+                Some("11А"),
+                Category::Technical,
+            ),
+            "tech",
+            40,
+        ),
+        routed(
+            request(
+                118,
+                70,
+                "Лебедева Наталья",
+                CallerRole::Parent,
+                Some("2В"),
+                Category::Psych,
+            ),
+            "psych",
+            20,
+        ),
+        routed(
+            request(
+                101,
+                1_505,
+                "Громова Татьяна",
+                CallerRole::Teacher,
+                None,
+                Category::Other,
+            ),
+            "head",
+            1_400,
+        ),
+    ];
+    Welcome {
+        me: staff("ivanova", "Иванова Анна Сергеевна", &[Role::Operator]),
+        policy,
+        staff: vec![
+            staff("ivanova", "Иванова Анна Сергеевна", &[Role::Operator]),
+            staff("smirnova", "Смирнова Елена Викторовна", &[Role::Ejournal]),
+            staff("kozlov", "Козлов Андрей Петрович", &[Role::Tech]),
+            staff("orlova", "Орлова Мария Александровна", &[Role::Psych]),
+            staff("belova", "Белова Ольга Николаевна", &[Role::Head]),
+        ],
+        open,
+        draft,
+    }
+}
+
+fn app(draft: Option<CallDraft>) -> App {
+    App::new(
+        welcome(draft),
+        Keymap::parse_with_override(None).unwrap(),
+        Theme::monochrome(),
+        NOW,
+        moscow(),
+    )
+}
+
+fn render(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| view(frame, app)).unwrap();
+    terminal.backend().to_string()
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)), NOW);
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn filled_form() -> App {
+    let mut app = app(None);
+    key(&mut app, KeyCode::Char('n'));
+    type_text(&mut app, "Петрова Анна Ивановна");
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "3");
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "5а");
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "2");
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "Не открывается дневник");
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "8 912 345");
+    app
+}
+
+#[test]
+fn board_80x24() {
+    insta::assert_snapshot!(render(&app(None), 80, 24));
+}
+
+#[test]
+fn board_160x48() {
+    insta::assert_snapshot!(render(&app(None), 160, 48));
+}
+
+#[test]
+fn board_narrow_shows_one_pane_at_a_time() {
+    let mut app = app(None);
+    insta::assert_snapshot!("narrow_incoming", render(&app, 60, 20));
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    insta::assert_snapshot!("narrow_timers", render(&app, 60, 20));
+}
+
+#[test]
+fn form_80x24_with_reasons_beside_the_fields() {
+    insta::assert_snapshot!(render(&filled_form(), 80, 24));
+}
+
+#[test]
+fn form_160x48() {
+    insta::assert_snapshot!(render(&filled_form(), 160, 48));
+}
+
+#[test]
+fn form_asks_before_throwing_away_what_was_typed() {
+    let mut app = filled_form();
+    key(&mut app, KeyCode::Esc);
+    insta::assert_snapshot!(render(&app, 80, 24));
+}
+
+#[test]
+fn route_offer_after_saving() {
+    let mut app = app(None);
+    let saved = request(
+        127,
+        1,
+        "Петрова Анна",
+        CallerRole::Parent,
+        Some("5А"),
+        Category::Ejournal,
+    );
+    update(
+        &mut app,
+        Msg::Event(Event::RequestChanged { request: saved }),
+        NOW,
+    );
+    app.screen = pult::tui::app::Screen::RouteOffer { id: RequestId(127) };
+    insta::assert_snapshot!(render(&app, 80, 24));
+}
+
+#[test]
+fn help_lists_every_key() {
+    let mut app = app(None);
+    key(&mut app, KeyCode::Char('?'));
+    insta::assert_snapshot!(render(&app, 80, 40));
+}
+
+#[test]
+fn detail_of_the_selected_request() {
+    let mut app = app(None);
+    key(&mut app, KeyCode::Enter);
+    insta::assert_snapshot!(render(&app, 80, 24));
+}
+
+#[test]
+fn a_restored_draft_opens_the_form_with_a_note() {
+    let draft = CallDraft {
+        answered_at: Some(Timestamp(NOW.0 - 120_000)),
+        name: "Сидоров Пётр".into(),
+        description: "нет звука".into(),
+        ..CallDraft::default()
+    };
+    let screen = render(&app(Some(draft)), 80, 24);
+    assert!(screen.contains("Сидоров Пётр"), "{screen}");
+    assert!(
+        screen.contains("Восстановлен несохранённый звонок от 14:30"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn countdowns_move_with_the_clock_and_overdue_counts_up_with_a_minus() {
+    let mut app = app(None);
+    let before = render(&app, 80, 24);
+    assert!(before.contains("00:00"), "{before}");
+    update(&mut app, Msg::Tick, Timestamp(NOW.0 + 65_000));
+    let after = render(&app, 80, 24);
+    assert!(after.contains("-01:05!"), "{after}");
+}
+
+#[test]
+fn every_screen_survives_every_small_size() {
+    let mut apps = vec![app(None), filled_form()];
+    let mut help = app(None);
+    key(&mut help, KeyCode::Char('?'));
+    apps.push(help);
+    let mut detail = app(None);
+    key(&mut detail, KeyCode::Enter);
+    apps.push(detail);
+    for app in &apps {
+        for width in (0..=100).step_by(3) {
+            for height in 0..=30 {
+                let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+                terminal.draw(|frame| view(frame, app)).unwrap();
+            }
+        }
+    }
+}

@@ -1,0 +1,447 @@
+//! The service on a real sled store in a temp directory: commands are durable, refused
+//! commands change nothing, and random command sequences keep every invariant.
+
+use std::sync::Arc;
+
+use proptest::prelude::*;
+
+use pult::domain::call_form::CallDraft;
+use pult::domain::request::{CallerRole, Category, Channel, RequestId, Status};
+use pult::domain::staff::{Role, Staff};
+use pult::domain::time::{ManualClock, Timestamp, HOUR_MS, MINUTE_MS};
+use pult::service::identity::OsUser;
+use pult::service::setup::open_service;
+use pult::service::{Command, Event, Reply, Service, ServiceError};
+use pult::store::{Store, StoreError};
+
+const T0: Timestamp = Timestamp(1_795_000_000_000);
+
+fn operator() -> OsUser {
+    OsUser {
+        uid: 1000,
+        login: "ivanova".into(),
+        full_name: "Иванова Анна Сергеевна".into(),
+    }
+}
+
+fn open(dir: &std::path::Path, clock: &ManualClock) -> (Service, Staff) {
+    let service = open_service(dir, Arc::new(clock.clone()), &operator()).expect("open");
+    let me = service
+        .identify("ivanova")
+        .expect("first user has an account");
+    (service, me)
+}
+
+fn call(name: &str, category: Category, answered_at: Timestamp) -> CallDraft {
+    CallDraft {
+        answered_at: Some(answered_at),
+        name: name.into(),
+        role: Some(CallerRole::Parent),
+        class: "7 в".into(),
+        category: Some(category),
+        description: "Не открывается дневник".into(),
+        phone: "+7 (912) 345 67 89".into(),
+        email: String::new(),
+    }
+}
+
+fn log(service: &Service, me: &Staff, draft: CallDraft) -> pult::domain::request::Request {
+    match service.execute(
+        me,
+        Command::LogCall {
+            draft,
+            channel: Channel::Phone,
+        },
+    ) {
+        Ok((Reply::Logged { request }, events)) => {
+            assert_eq!(
+                events,
+                vec![Event::RequestChanged {
+                    request: request.clone()
+                }]
+            );
+            request
+        }
+        other => panic!("log_call: {other:?}"),
+    }
+}
+
+#[test]
+fn the_first_user_becomes_admin_operator_and_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let (_, me) = open(dir.path(), &clock);
+    assert_eq!(me.roles, vec![Role::Admin, Role::Operator, Role::Head]);
+    assert_eq!(me.name, "Иванова Анна Сергеевна");
+    assert!(dir.path().join("policy.toml").is_file());
+}
+
+#[test]
+fn a_logged_call_counts_from_when_it_was_answered_and_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let answered = T0;
+    clock.advance_minutes(4); // the operator took four minutes to fill the form
+    let request = {
+        let (service, me) = open(dir.path(), &clock);
+        log(
+            &service,
+            &me,
+            call("Петрова Анна", Category::Ejournal, answered),
+        )
+    };
+    assert_eq!(request.id, RequestId(1));
+    assert_eq!(request.received_at, answered);
+    assert_eq!(request.deadlines.route_by, answered.plus_minutes(30));
+    assert_eq!(
+        request.caller.class.map(|c| c.to_string()),
+        Some("7В".into())
+    );
+
+    let (service, _) = open(dir.path(), &clock);
+    assert_eq!(
+        service.store().request(RequestId(1)).unwrap(),
+        Some(request.clone())
+    );
+    assert_eq!(service.store().open_requests().unwrap(), vec![request]);
+    assert_eq!(service.store().event_count().unwrap(), 1);
+}
+
+#[test]
+fn an_answered_time_in_the_future_is_clamped_to_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let (service, me) = open(dir.path(), &clock);
+    let request = log(
+        &service,
+        &me,
+        call("Петрова", Category::Other, T0.plus_hours(5)),
+    );
+    assert_eq!(request.received_at, T0);
+}
+
+#[test]
+fn routing_moves_it_to_a_queue_starts_take_by_and_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let (service, me) = open(dir.path(), &clock);
+    let request = log(&service, &me, call("Петрова", Category::Technical, T0));
+    clock.advance_minutes(7);
+    let (reply, _) = service
+        .execute(
+            &me,
+            Command::Route {
+                id: request.id,
+                queue: "tech".into(),
+            },
+        )
+        .unwrap();
+    let Reply::Routed { request: routed } = reply else {
+        panic!("{reply:?}")
+    };
+    assert_eq!(routed.status, Status::Routed);
+    assert_eq!(routed.deadlines.take_by, Some(T0.plus_minutes(37)));
+    assert_eq!(routed.deadlines.resolve_by, T0.plus_hours(24));
+    let events = service.store().events_of(request.id).unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1].actor, "ivanova");
+}
+
+#[test]
+fn routing_twice_is_refused_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let (service, me) = open(dir.path(), &clock);
+    let request = log(&service, &me, call("Петрова", Category::Technical, T0));
+    service
+        .execute(
+            &me,
+            Command::Route {
+                id: request.id,
+                queue: "tech".into(),
+            },
+        )
+        .unwrap();
+    let before = service.store().request(request.id).unwrap();
+    let error = service
+        .execute(
+            &me,
+            Command::Route {
+                id: request.id,
+                queue: "head".into(),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "нельзя направить: обращение №1 уже направлено"
+    );
+    assert_eq!(service.store().request(request.id).unwrap(), before);
+    assert_eq!(service.store().event_count().unwrap(), 2);
+}
+
+#[test]
+fn an_unknown_queue_or_request_is_refused_with_a_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let (service, me) = open(dir.path(), &clock);
+    let request = log(&service, &me, call("Петрова", Category::Technical, T0));
+    let error = service
+        .execute(
+            &me,
+            Command::Route {
+                id: request.id,
+                queue: "nurse".into(),
+            },
+        )
+        .unwrap_err();
+    assert!(error.to_string().contains("nurse"), "{error}");
+    let error = service
+        .execute(
+            &me,
+            Command::Route {
+                id: RequestId(99),
+                queue: "tech".into(),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(error.to_string(), "обращения №99 нет");
+}
+
+#[test]
+fn an_incomplete_form_is_refused_and_nothing_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let (service, me) = open(dir.path(), &clock);
+    let mut draft = call("Петрова", Category::Technical, T0);
+    draft.phone = "12-34".into();
+    let error = service
+        .execute(
+            &me,
+            Command::LogCall {
+                draft,
+                channel: Channel::Phone,
+            },
+        )
+        .unwrap_err();
+    assert!(matches!(error, ServiceError::Form(_)));
+    assert!(
+        error.to_string().contains("Телефон для обратной связи"),
+        "{error}"
+    );
+    assert_eq!(service.store().event_count().unwrap(), 0);
+    assert!(service.store().open_requests().unwrap().is_empty());
+}
+
+#[test]
+fn only_dispatchers_log_and_route() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let (service, me) = open(dir.path(), &clock);
+    let tech = Staff {
+        login: "kozlov".into(),
+        name: "Козлов Андрей".into(),
+        roles: vec![Role::Tech],
+        vendor_rep: false,
+        disabled: false,
+    };
+    service.store().put_staff(&tech).unwrap();
+    let draft = call("Петрова", Category::Technical, T0);
+    let error = service
+        .execute(
+            &tech,
+            Command::LogCall {
+                draft: draft.clone(),
+                channel: Channel::Phone,
+            },
+        )
+        .unwrap_err();
+    assert!(matches!(error, ServiceError::NotDispatcher));
+    let request = log(&service, &me, draft);
+    let error = service
+        .execute(
+            &tech,
+            Command::Route {
+                id: request.id,
+                queue: "tech".into(),
+            },
+        )
+        .unwrap_err();
+    assert!(matches!(error, ServiceError::NotDispatcher));
+}
+
+#[test]
+fn an_os_user_without_an_account_is_told_what_to_ask_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let (service, _) = open(dir.path(), &clock);
+    let error = service.identify("petrov").unwrap_err();
+    assert!(
+        error.to_string().contains("pult staff add petrov"),
+        "{error}"
+    );
+}
+
+#[test]
+fn the_draft_is_kept_and_ends_when_the_call_is_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let draft = call("Сидоров Пётр", Category::Psych, T0);
+    {
+        let (service, me) = open(dir.path(), &clock);
+        service
+            .execute(
+                &me,
+                Command::SaveDraft {
+                    draft: draft.clone(),
+                },
+            )
+            .unwrap();
+    }
+    let (service, me) = open(dir.path(), &clock);
+    let welcome = service.welcome(&me).unwrap();
+    assert_eq!(welcome.draft, Some(draft.clone()));
+    log(&service, &me, draft);
+    assert_eq!(service.welcome(&me).unwrap().draft, None);
+}
+
+#[test]
+fn a_second_opener_gets_a_sentence_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let _held = Store::open(dir.path()).unwrap();
+    let error = match Store::open(dir.path()) {
+        Err(error) => error,
+        Ok(_) => panic!("sled allowed a second open"),
+    };
+    assert!(matches!(error, StoreError::Locked { .. }), "{error:?}");
+    assert!(error.to_string().contains("занято"), "{error}");
+}
+
+#[test]
+fn a_store_from_a_newer_pult_is_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = sled::open(dir.path().join("db")).unwrap();
+        let meta = db.open_tree("meta").unwrap();
+        meta.insert("schema_version", &7u64.to_be_bytes()).unwrap();
+        db.flush().unwrap();
+    }
+    let error = match Store::open(dir.path()) {
+        Err(error) => error,
+        Ok(_) => panic!("opened a newer store"),
+    };
+    assert!(error.to_string().contains("Обновите pult"), "{error}");
+}
+
+#[test]
+fn a_broken_policy_file_is_named_in_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("policy.toml"),
+        "[deadlines]\nroute_minutes = \"soon\"\n",
+    )
+    .unwrap();
+    let clock = ManualClock::new(T0);
+    let error = match open_service(dir.path(), Arc::new(clock), &operator()) {
+        Err(error) => error,
+        Ok(_) => panic!("opened with a broken policy"),
+    };
+    assert!(error.to_string().contains("policy.toml"), "{error}");
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Log { category: usize, minutes_late: u8 },
+    Route { pick: usize, queue: usize },
+    RouteUnknown { pick: usize },
+    Wait { minutes: u16 },
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        (0usize..6, 0u8..10).prop_map(|(category, minutes_late)| Step::Log {
+            category,
+            minutes_late
+        }),
+        (any::<usize>(), 0usize..4).prop_map(|(pick, queue)| Step::Route { pick, queue }),
+        any::<usize>().prop_map(|pick| Step::RouteUnknown { pick }),
+        (1u16..90).prop_map(|minutes| Step::Wait { minutes }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// Random logs, routes (good and refused) and waits: every open request is in exactly
+    /// one place (Входящие or one queue), the open index matches the records, deadlines sit
+    /// where the rules put them, and each accepted command left exactly one audit event.
+    #[test]
+    fn random_commands_keep_every_invariant(steps in proptest::collection::vec(step(), 1..24)) {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = ManualClock::new(T0);
+        let (service, me) = open(dir.path(), &clock);
+        let categories = [Category::Technical, Category::Ejournal, Category::LessonQuality,
+            Category::Psych, Category::Other, Category::Equipment];
+        let queues = ["ejournal", "tech", "psych", "head"];
+        let mut accepted = 0u64;
+        let mut logged: Vec<RequestId> = Vec::new();
+        for step in steps {
+            let result = match step {
+                Step::Log { category, minutes_late } => {
+                    let answered = clock.now_minus(i64::from(minutes_late));
+                    let result = service.execute(&me, Command::LogCall {
+                        draft: call("Петрова", categories[category], answered),
+                        channel: Channel::Phone,
+                    });
+                    if let Ok((Reply::Logged { request }, _)) = &result {
+                        logged.push(request.id);
+                    }
+                    result.map(|_| ())
+                }
+                Step::Route { pick, queue } if !logged.is_empty() => service
+                    .execute(&me, Command::Route { id: logged[pick % logged.len()], queue: queues[queue].into() })
+                    .map(|_| ()),
+                Step::RouteUnknown { pick } if !logged.is_empty() => service
+                    .execute(&me, Command::Route { id: logged[pick % logged.len()], queue: "nowhere".into() })
+                    .map(|_| ()),
+                Step::Wait { minutes } => { clock.advance_minutes(i64::from(minutes)); continue; }
+                _ => continue,
+            };
+            if result.is_ok() { accepted += 1; }
+            prop_assert_eq!(service.store().event_count().unwrap(), accepted);
+
+            let all: Vec<_> = service.store().all_requests(None).collect::<Result<_, _>>().unwrap();
+            let open_ids = service.store().open_ids().unwrap();
+            let open_records: Vec<RequestId> = all.iter().filter(|r| r.status.is_open()).map(|r| r.id).collect();
+            prop_assert_eq!(open_ids, open_records);
+            for request in &all {
+                prop_assert_eq!(request.deadlines.route_by, request.received_at.plus_minutes(30));
+                prop_assert_eq!(request.deadlines.resolve_by.0 - request.received_at.0, 24 * HOUR_MS);
+                match request.status {
+                    Status::New => {
+                        prop_assert!(request.queue.is_none());
+                        prop_assert!(request.deadlines.take_by.is_none());
+                    }
+                    Status::Routed => {
+                        let queue = request.queue.as_deref().unwrap_or("");
+                        prop_assert!(queues.contains(&queue));
+                        let routed_at = request.routed_at.unwrap();
+                        prop_assert_eq!(request.deadlines.take_by, Some(Timestamp(routed_at.0 + 30 * MINUTE_MS)));
+                    }
+                    other => prop_assert!(false, "unexpected status {other:?}"),
+                }
+            }
+        }
+    }
+}
+
+trait ClockExt {
+    fn now_minus(&self, minutes: i64) -> Timestamp;
+}
+
+impl ClockExt for ManualClock {
+    fn now_minus(&self, minutes: i64) -> Timestamp {
+        use pult::domain::time::Clock;
+        Timestamp(self.now().0 - minutes * MINUTE_MS)
+    }
+}
