@@ -151,7 +151,7 @@ pub fn fill(dir: &Path, user: &OsUser) -> Result<String, DemoError> {
     ))
 }
 
-fn find_login<'a>(staff: &'a [Staff], role: Role) -> Option<&'a Staff> {
+fn find_login(staff: &[Staff], role: Role) -> Option<&Staff> {
     staff.iter().find(|member| member.has(role))
 }
 

@@ -445,3 +445,31 @@ impl ClockExt for ManualClock {
         Timestamp(self.now().0 - minutes * MINUTE_MS)
     }
 }
+
+#[test]
+fn imported_history_keeps_the_open_index_and_the_numbering() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let (service, me) = open(dir.path(), &clock);
+    let open = log(&service, &me, call("Петрова", Category::Technical, T0));
+    let mut closed = open.clone();
+    closed.id = RequestId(50);
+    closed.status = Status::Cancelled;
+    closed.cancel_reason = Some("дубликат".into());
+    let mut still_open = open.clone();
+    still_open.id = RequestId(51);
+    service
+        .store()
+        .import_requests(&[closed, still_open])
+        .unwrap();
+    let ids: Vec<RequestId> = service
+        .store()
+        .open_requests()
+        .unwrap()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids, vec![RequestId(1), RequestId(51)]);
+    let next = log(&service, &me, call("Сидоров", Category::Other, T0));
+    assert_eq!(next.id, RequestId(52));
+}

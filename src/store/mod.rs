@@ -292,6 +292,35 @@ impl Store {
         Ok(request)
     }
 
+    /// Loads many finished records at once (restoring a backup, building benchmark stores):
+    /// batches per tree, the open index kept, the number counter moved past them, one flush.
+    /// Writes no audit events: the records bring their own history.
+    pub fn import_requests(&self, records: &[Request]) -> Result<(), StoreError> {
+        let mut requests = sled::Batch::default();
+        let mut open = sled::Batch::default();
+        let mut highest = 0;
+        for request in records {
+            let key = id_key(request.id.0);
+            requests.insert(&key, request.encode()?);
+            if request.status.is_open() {
+                open.insert(&key, &[]);
+            } else {
+                open.remove(&key);
+            }
+            highest = highest.max(request.id.0);
+        }
+        self.requests.apply_batch(requests)?;
+        self.open.apply_batch(open)?;
+        let next = self
+            .meta
+            .get(META_NEXT_REQUEST)?
+            .and_then(|bytes| key_id(&bytes))
+            .unwrap_or(1)
+            .max(highest + 1);
+        self.meta.insert(META_NEXT_REQUEST, &id_key(next))?;
+        self.flush()
+    }
+
     /// The audit events of one request, oldest first.
     pub fn events_of(&self, id: RequestId) -> Result<Vec<AuditEvent>, StoreError> {
         let mut found = Vec::new();

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::FixedOffset;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::form::FormState;
 use super::keymap::{Action, Context, Keymap};
@@ -449,6 +449,11 @@ fn on_form_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     if form.saving {
+        return Vec::new();
+    }
+    // Ctrl-C leaves the console from anywhere; the draft is kept and comes back next time.
+    if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        app.quit = true;
         return Vec::new();
     }
     // Enter in a one-line field moves on, as operators expect from paper-like forms.

@@ -14,7 +14,7 @@ use crate::tui::app::App;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::theme::urgency_symbol;
 
-fn window<'a>(app: &App, frame: &mut Frame, area: Rect, title: String) -> Rect {
+fn window(app: &App, frame: &mut Frame, area: Rect, title: String) -> Rect {
     frame.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)

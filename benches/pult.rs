@@ -1,0 +1,411 @@
+//! pult's speed and memory targets, each measured as a ratio against a baseline in the same
+//! run on the same machine (see the README for the figures):
+//!
+//! 1. durable commit of log + route, against a bare 600-byte append + fdatasync;
+//! 2. board render with 100,000 open requests, against 1,000;
+//! 3. start-up to the first frame with 1,000,000 stored (1,000 open), against a bare sled open;
+//! 4. peak memory of the console with 1,000,000 stored, after start-up.
+//!
+//! The 1,000,000-request store is built once under `target/bench-data/` and reused.
+
+use std::collections::BTreeMap;
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::FixedOffset;
+use criterion::Criterion;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+use pult::domain::call_form::CallDraft;
+use pult::domain::deadline::DeadlinePolicy;
+use pult::domain::lifecycle::{self, Intake};
+use pult::domain::policy::{Policy, DEFAULT_POLICY_TOML};
+use pult::domain::request::{
+    Caller, CallerRole, Category, Channel, Request, RequestId, Resolution, ReturnChannel,
+};
+use pult::domain::staff::Staff;
+use pult::domain::time::{Clock, ManualClock, SystemClock, Timestamp, MINUTE_MS};
+use pult::domain::validate::{Email, Phone, SchoolClass};
+use pult::service::identity::OsUser;
+use pult::service::setup::open_service;
+use pult::service::{Command, Reply, Service, Welcome};
+use pult::store::CACHE_BYTES;
+use pult::tui::app::App;
+use pult::tui::keymap::Keymap;
+use pult::tui::theme::Theme;
+use pult::tui::view::view;
+
+const BIG_STORED: u64 = 1_000_000;
+const BIG_OPEN: u64 = 1_000;
+
+/// Per-iteration times of every benchmark, kept to compute the ratios at the end.
+#[derive(Default, Clone)]
+struct Recorder(Arc<Mutex<BTreeMap<&'static str, Vec<f64>>>>);
+
+impl Recorder {
+    /// Times `iters` runs of `routine` and records the mean of this sample.
+    fn measure(&self, name: &'static str, iters: u64, mut routine: impl FnMut()) -> Duration {
+        let start = Instant::now();
+        for _ in 0..iters {
+            routine();
+        }
+        let elapsed = start.elapsed();
+        if let Ok(mut samples) = self.0.lock() {
+            samples
+                .entry(name)
+                .or_default()
+                .push(elapsed.as_nanos() as f64 / iters.max(1) as f64);
+        }
+        elapsed
+    }
+
+    fn median(&self, name: &str) -> f64 {
+        let samples = self.0.lock().map(|s| s.get(name).cloned()).ok().flatten();
+        let mut samples = samples.unwrap_or_default();
+        samples.sort_by(|a, b| a.total_cmp(b));
+        samples.get(samples.len() / 2).copied().unwrap_or(f64::NAN)
+    }
+}
+
+fn bench_user() -> OsUser {
+    OsUser {
+        uid: 0,
+        login: "bench".into(),
+        full_name: "Оператор Бенчмарков".into(),
+    }
+}
+
+fn caller(index: u64) -> Caller {
+    Caller {
+        name: format!("Петрова Анна Ивановна {index}"),
+        role: CallerRole::Parent,
+        class: Some(SchoolClass::parse("5А").unwrap()),
+        phone: Some(Phone::parse("8 912 345-67-89").unwrap()),
+        email: Some(Email::parse("petrova@mail.ru").unwrap()),
+    }
+}
+
+fn draft(answered_at: Timestamp) -> CallDraft {
+    CallDraft {
+        answered_at: Some(answered_at),
+        name: "Петрова Анна Ивановна".into(),
+        role: Some(CallerRole::Parent),
+        class: "5А".into(),
+        category: Some(Category::Ejournal),
+        // a realistic record: with its caller it encodes to about 600 bytes
+        description: "Не открывается электронный дневник: после ввода пароля снова \
+            появляется страница входа, в другом браузере то же самое. Ребёнок не видит \
+            домашнее задание на завтра по трём предметам, просим помочь сегодня."
+            .into(),
+        phone: "8 912 345-67-89".into(),
+        email: "petrova@mail.ru".into(),
+    }
+}
+
+/// A request of the synthetic history: the last `open` of `count` are open, the rest closed.
+fn synthetic(index: u64, count: u64, open: u64, now: Timestamp) -> Request {
+    let policy = DeadlinePolicy::default();
+    let received = Timestamp(now.0 - (count - index) as i64 * MINUTE_MS);
+    let request = lifecycle::receive(
+        RequestId(index + 1),
+        Intake {
+            channel: Channel::Phone,
+            received_at: received,
+            logged_by: "bench".into(),
+            caller: caller(index),
+            category: Category::Ejournal,
+            description: "Не открывается электронный дневник, пишет «ошибка входа».".into(),
+        },
+        &policy,
+    );
+    let routed = lifecycle::route(&request, "ejournal", &policy, received.plus_minutes(5))
+        .expect("route a new request");
+    if index >= count - open {
+        return if index % 2 == 0 { request } else { routed };
+    }
+    let taken = lifecycle::take(&routed, "smirnova", received.plus_minutes(10)).expect("take");
+    lifecycle::resolve(
+        &taken,
+        Resolution {
+            text: "Сбросили пароль.".into(),
+            returned_by: ReturnChannel::Phone,
+            at: received.plus_minutes(60),
+        },
+    )
+    .expect("resolve")
+}
+
+/// The store with `BIG_STORED` requests, built once and reused between runs.
+fn big_store() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/store-1m");
+    let ready = dir.join("READY");
+    if ready.is_file() {
+        return dir;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    eprintln!(
+        "building a store of {BIG_STORED} requests in {} (once)…",
+        dir.display()
+    );
+    let started = Instant::now();
+    let now = SystemClock.now();
+    let service = open_service(&dir, Arc::new(SystemClock), &bench_user()).expect("open");
+    let chunk = 20_000;
+    let mut first = 0;
+    while first < BIG_STORED {
+        let records: Vec<Request> = (first..(first + chunk).min(BIG_STORED))
+            .map(|index| synthetic(index, BIG_STORED, BIG_OPEN, now))
+            .collect();
+        service.store().import_requests(&records).expect("import");
+        first += chunk;
+    }
+    drop(service);
+    std::fs::write(&ready, b"ok").expect("marker");
+    eprintln!("built in {:.0} s", started.elapsed().as_secs_f64());
+    dir
+}
+
+fn welcome_with(open: u64, now: Timestamp) -> Welcome {
+    let policy = Policy::parse(DEFAULT_POLICY_TOML).expect("policy");
+    Welcome {
+        me: Staff {
+            login: "bench".into(),
+            name: "Оператор Бенчмарков".into(),
+            roles: vec![pult::domain::staff::Role::Operator],
+            vendor_rep: false,
+            disabled: false,
+        },
+        policy,
+        staff: Vec::new(),
+        open: (0..open).map(|i| synthetic(i, open, open, now)).collect(),
+        draft: None,
+    }
+}
+
+fn moscow() -> FixedOffset {
+    FixedOffset::east_opt(3 * 3600).expect("offset")
+}
+
+fn app_for(welcome: Welcome, now: Timestamp) -> App {
+    App::new(
+        welcome,
+        Keymap::parse_with_override(None).expect("keymap"),
+        Theme::colored(),
+        now,
+        moscow(),
+    )
+}
+
+/// What the console does from launch to its first frame, minus the real terminal.
+fn start_console(dir: &Path) -> (Service, Terminal<TestBackend>) {
+    let clock = SystemClock;
+    let service = open_service(dir, Arc::new(clock), &bench_user()).expect("open");
+    let me = service.identify("bench").expect("identify");
+    let welcome = service.welcome(&me).expect("welcome");
+    let app = app_for(welcome, clock.now());
+    let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
+    terminal.draw(|frame| view(frame, &app)).expect("draw");
+    (service, terminal)
+}
+
+fn durable_commit(c: &mut Criterion, recorder: &Recorder) {
+    let base = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+    std::fs::create_dir_all(&base).expect("bench dir");
+    let dir = tempfile::tempdir_in(&base).expect("temp dir");
+    let clock = ManualClock::new(SystemClock.now());
+    let service = open_service(dir.path(), Arc::new(clock.clone()), &bench_user()).expect("open");
+    let me = service.identify("bench").expect("identify");
+    let mut log_file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.path().join("bare.log"))
+        .expect("bare file");
+    let record = [b'x'; 600];
+
+    let mut group = c.benchmark_group("durable_commit");
+    group
+        .sample_size(30)
+        .measurement_time(Duration::from_secs(6));
+    group.bench_function("bare_append_fdatasync", |b| {
+        b.iter_custom(|iters| {
+            recorder.measure("bare_append_fdatasync", iters, || {
+                log_file.write_all(&record).expect("append");
+                log_file.sync_data().expect("fdatasync");
+            })
+        })
+    });
+    group.bench_function("log_call", |b| {
+        b.iter_custom(|iters| {
+            recorder.measure("log_call", iters, || {
+                let (reply, _) = service
+                    .execute(
+                        &me,
+                        Command::LogCall {
+                            draft: draft(clock.now()),
+                            channel: Channel::Phone,
+                        },
+                    )
+                    .expect("log");
+                std::hint::black_box(reply);
+            })
+        })
+    });
+    group.bench_function("log_call_and_route", |b| {
+        b.iter_custom(|iters| {
+            recorder.measure("log_call_and_route", iters, || {
+                let (reply, _) = service
+                    .execute(
+                        &me,
+                        Command::LogCall {
+                            draft: draft(clock.now()),
+                            channel: Channel::Phone,
+                        },
+                    )
+                    .expect("log");
+                let Reply::Logged { request } = reply else {
+                    return;
+                };
+                service
+                    .execute(
+                        &me,
+                        Command::Route {
+                            id: request.id,
+                            queue: "ejournal".into(),
+                        },
+                    )
+                    .expect("route");
+            })
+        })
+    });
+    group.finish();
+}
+
+fn board_render(c: &mut Criterion, recorder: &Recorder) {
+    let now = SystemClock.now();
+    let mut group = c.benchmark_group("board_render");
+    group.sample_size(50);
+    for (name, open) in [("open_1000", 1_000u64), ("open_100000", 100_000)] {
+        let app = app_for(welcome_with(open, now), now);
+        let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                recorder.measure(name, iters, || {
+                    terminal.draw(|frame| view(frame, &app)).expect("draw");
+                })
+            })
+        });
+    }
+    group.finish();
+}
+
+fn startup(c: &mut Criterion, recorder: &Recorder, dir: &Path) {
+    let mut group = c.benchmark_group("startup_1m_stored");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
+    group.bench_function("bare_sled_open", |b| {
+        b.iter_custom(|iters| {
+            recorder.measure("bare_sled_open", iters, || {
+                let db = sled::Config::new()
+                    .path(dir.join("db"))
+                    .cache_capacity(CACHE_BYTES)
+                    .open()
+                    .expect("sled open");
+                std::hint::black_box(&db);
+            })
+        })
+    });
+    group.bench_function("pult_first_frame", |b| {
+        b.iter_custom(|iters| {
+            recorder.measure("pult_first_frame", iters, || {
+                std::hint::black_box(start_console(dir));
+            })
+        })
+    });
+    group.finish();
+}
+
+/// Peak resident memory of a fresh process that starts the console on `dir`, in MiB.
+fn console_peak_memory(dir: &Path) -> Option<f64> {
+    let exe = std::env::current_exe().ok()?;
+    let output = std::process::Command::new(exe)
+        .env("PULT_BENCH_CHILD", dir)
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+}
+
+fn main() {
+    if let Some(dir) = std::env::var_os("PULT_BENCH_CHILD") {
+        // child: start the console once, then report this process's peak memory
+        let started = start_console(Path::new(&dir));
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        for line in status
+            .lines()
+            .filter(|l| l.starts_with("VmHWM") || l.starts_with("VmRSS"))
+        {
+            println!("{line}");
+        }
+        drop(started);
+        return;
+    }
+    let recorder = Recorder::default();
+    let mut c = Criterion::default().configure_from_args();
+    durable_commit(&mut c, &recorder);
+    board_render(&mut c, &recorder);
+    let big = big_store();
+    startup(&mut c, &recorder, &big);
+    c.final_summary();
+
+    let ms = |name: &str| recorder.median(name) / 1e6;
+    let ratio = |a: &str, b: &str| recorder.median(a) / recorder.median(b);
+    println!();
+    println!("pult figures (medians, this machine, one run)");
+    println!(
+        "  bare 600-byte append + fdatasync        {:>9.3} ms",
+        ms("bare_append_fdatasync")
+    );
+    println!(
+        "  log call (one command, durable)         {:>9.3} ms  = {:.2}× bare",
+        ms("log_call"),
+        ratio("log_call", "bare_append_fdatasync")
+    );
+    println!(
+        "  log call + route (two commands)         {:>9.3} ms  = {:.2}× bare, {:.2}× two bare",
+        ms("log_call_and_route"),
+        ratio("log_call_and_route", "bare_append_fdatasync"),
+        ratio("log_call_and_route", "bare_append_fdatasync") / 2.0
+    );
+    println!(
+        "  board render 160×48, 1,000 open         {:>9.3} ms",
+        ms("open_1000")
+    );
+    println!(
+        "  board render 160×48, 100,000 open       {:>9.3} ms  = {:.2}× (goal < 1.2×)",
+        ms("open_100000"),
+        ratio("open_100000", "open_1000")
+    );
+    println!(
+        "  bare sled open, 1,000,000 stored        {:>9.3} ms",
+        ms("bare_sled_open")
+    );
+    println!(
+        "  pult start-up to first frame            {:>9.3} ms  = {:.2}× (goal < 1.3×)",
+        ms("pult_first_frame"),
+        ratio("pult_first_frame", "bare_sled_open")
+    );
+    match console_peak_memory(&big) {
+        Some(mib) => {
+            println!("  console peak memory, 1,000,000 stored   {mib:>9.1} MiB (goal < 150 MB)")
+        }
+        None => println!("  console peak memory: could not be measured"),
+    }
+}
