@@ -74,6 +74,9 @@ pub fn dispatch(app: &mut App, backend: &mut dyn Backend, clock: &dyn Clock, msg
 /// Longest wait for a terminal event before checking signals and the clock.
 const POLL: Duration = Duration::from_millis(200);
 
+/// Most terminal events handled before the screen is drawn again.
+const MAX_BATCH: usize = 256;
+
 /// Runs the console until it quits or `stop` is set (by SIGTERM/SIGHUP/SIGINT). Whatever
 /// happens, the open form's draft is handed to the backend and the terminal restored.
 pub fn run(
@@ -104,9 +107,15 @@ fn event_loop(
             screen.draw(|frame| view(frame, app))?;
             dirty = false;
         }
-        if event::poll(POLL)? {
-            // take every event already waiting, so a burst of resizes draws once
-            loop {
+        match terminal::wait_for_input(POLL) {
+            terminal::Input::HungUp => break,
+            terminal::Input::Ready | terminal::Input::Idle => {}
+        }
+        // Input, or a resize crossterm noticed through SIGWINCH, is waiting right now.
+        if event::poll(Duration::ZERO)? {
+            // take the events already waiting, so a burst of resizes draws once; bounded,
+            // and watching for signals, in case a hung-up terminal reports input forever
+            for _ in 0..MAX_BATCH {
                 let msg = match event::read()? {
                     TermEvent::Key(key) => Some(Msg::Key(key)),
                     TermEvent::Paste(text) => Some(Msg::Paste(text)),
@@ -117,7 +126,7 @@ fn event_loop(
                     dispatch(app, backend, clock, msg);
                     dirty = true;
                 }
-                if !event::poll(Duration::ZERO)? {
+                if stop.load(Ordering::Relaxed) || !event::poll(Duration::ZERO)? {
                     break;
                 }
             }

@@ -58,3 +58,38 @@ pub fn bell() {
     let _ = stdout.write_all(b"\x07");
     let _ = stdout.flush();
 }
+
+/// What the terminal's input side says after a wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    Ready,
+    Idle,
+    /// The terminal is gone (window closed, SSH dropped).
+    HungUp,
+}
+
+/// Waits up to `timeout` for input on stdin, reporting a hung-up terminal.
+///
+/// crossterm 0.29 loops forever reading end-of-file from a hung-up tty, so the console never
+/// hands it a terminal that is gone: it asks the kernel first.
+pub fn wait_for_input(timeout: std::time::Duration) -> Input {
+    let mut fd = libc::pollfd {
+        fd: libc::STDIN_FILENO,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let millis = timeout.as_millis().min(i32::MAX as u128) as i32;
+    // SAFETY: one valid pollfd that lives across the call.
+    let ready = unsafe { libc::poll(&mut fd, 1, millis) };
+    if ready < 0 {
+        // interrupted by a signal: let the loop look at its flags
+        return Input::Idle;
+    }
+    if fd.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+        Input::HungUp
+    } else if fd.revents & libc::POLLIN != 0 {
+        Input::Ready
+    } else {
+        Input::Idle
+    }
+}
