@@ -320,6 +320,11 @@ fn on_reply(app: &mut App, token: u64, result: Result<Reply, String>) -> Vec<Eff
             app.recount_overdue();
         }
         (Awaiting::Route, Err(message)) => app.error(message),
+        (Awaiting::Draft, Ok(_)) => {
+            if let Screen::Form(form) = &mut app.screen {
+                form.draft_kept_at = Some(app.now);
+            }
+        }
         (Awaiting::Draft, Err(message)) => app.error(format!("Черновик не сохранён: {message}")),
         (_, Ok(_)) => {}
     }

@@ -35,6 +35,8 @@ pub struct FormState {
     pub saving: bool,
     /// Typed since the draft was last sent to be kept.
     pub draft_dirty: bool,
+    /// When the service last confirmed it keeps the draft.
+    pub draft_kept_at: Option<Timestamp>,
 }
 
 /// Longest text per line field.
@@ -84,6 +86,7 @@ impl FormState {
             confirm_cancel: false,
             saving: false,
             draft_dirty: false,
+            draft_kept_at: None,
         };
         if !draft.is_blank() {
             form.touched.extend(Field::ALL);

@@ -18,8 +18,12 @@ const LABEL_WIDTH: u16 = 28;
 
 pub fn draw(frame: &mut Frame, app: &App, form: &FormState, body: Rect, footer_area: Rect) {
     let theme = &app.theme;
+    let kept = form
+        .draft_kept_at
+        .map(|at| format!("· черновик сохранён {} ", local_time(app, at, "%H:%M:%S")))
+        .unwrap_or_default();
     let title = format!(
-        " Новое обращение · звонок принят {} ",
+        " Новое обращение · звонок принят {} {kept}",
         local_time(app, form.answered_at, "%H:%M:%S")
     );
     let block = Block::default()
