@@ -119,14 +119,7 @@ fn request() -> impl Strategy<Value = Request> {
                 request.received_at = Timestamp(at);
                 request.caller.name = name;
                 request.description = description;
-                request.category = [
-                    Category::Technical,
-                    Category::Ejournal,
-                    Category::LessonQuality,
-                    Category::Psych,
-                    Category::Other,
-                    Category::Equipment,
-                ][category];
+                request.category = Category::ALL[category];
                 request.status = Status::ALL[status];
                 request.taken_at = taken.map(Timestamp);
                 request.cancel_reason = reason;

@@ -97,14 +97,7 @@ impl Policy {
                 });
             }
         }
-        for category in [
-            Category::Technical,
-            Category::Ejournal,
-            Category::LessonQuality,
-            Category::Psych,
-            Category::Other,
-            Category::Equipment,
-        ] {
+        for category in Category::ALL {
             if self.category(category).is_none() {
                 return Err(PolicyError::MissingCategory(category_key(category)));
             }

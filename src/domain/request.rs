@@ -64,6 +64,17 @@ pub enum Category {
     Equipment,
 }
 
+impl Category {
+    pub const ALL: [Category; 6] = [
+        Category::Technical,
+        Category::Ejournal,
+        Category::LessonQuality,
+        Category::Psych,
+        Category::Other,
+        Category::Equipment,
+    ];
+}
+
 /// Where a request is in its life. Never reorder: the index is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
