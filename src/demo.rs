@@ -142,9 +142,11 @@ pub fn fill(dir: &Path, user: &OsUser) -> Result<String, DemoError> {
     plans.sort_by_key(|plan| -plan.minutes_ago);
     let count = plans.len();
     for (index, plan) in plans.iter().enumerate() {
-        let received = Timestamp(now.0 - plan.minutes_ago * MINUTE_MS);
+        // seconds apart, so no two calls share an answered-at (that would be one call)
+        let received = Timestamp(now.0 - plan.minutes_ago * MINUTE_MS - index as i64 * 1_000);
         seed_one(&service, &clock, &data, &staff, index, plan, received)?;
     }
+    service.store().flush()?;
     Ok(format!(
         "Демонстрация готова: {} сотрудников, {count} обращений.",
         staff.len()

@@ -1,6 +1,7 @@
-//! Opening the console on the embedded store for the OS user at the keyboard.
+//! Opening the console: attach to the server of the data directory (starting it if needed).
 
 use std::io::IsTerminal;
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -8,22 +9,21 @@ use chrono::{Local, Offset};
 
 use super::CliError;
 use crate::domain::time::{Clock, SystemClock};
-use crate::service::identity::OsUser;
-use crate::service::Service;
+use crate::net::client::Launch;
 use crate::tui::app::App;
 use crate::tui::keymap::Keymap;
-use crate::tui::run::{run as run_console, LocalBackend};
+use crate::tui::net_backend::NetBackend;
+use crate::tui::run::run as run_console;
 use crate::tui::theme::Theme;
 
-pub fn run(service: Service, user: &OsUser) -> Result<(), CliError> {
+pub fn run(dir: &Path, launch: Launch) -> Result<(), CliError> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(CliError::NotATerminal);
     }
-    let me = service.identify(&user.login)?;
-    let welcome = service.welcome(&me)?;
     let user_keymap = directories::ProjectDirs::from("", "", "pult")
         .map(|dirs| dirs.config_dir().join("keymap.toml"));
     let keymap = Keymap::load(user_keymap.as_deref())?;
+    let (mut backend, welcome) = NetBackend::connect(dir, launch)?;
     let clock = SystemClock;
     let offset = Local::now().offset().fix();
     let mut app = App::new(welcome, keymap, Theme::from_env(), clock.now(), offset);
@@ -36,7 +36,9 @@ pub fn run(service: Service, user: &OsUser) -> Result<(), CliError> {
     ] {
         signal_hook::flag::register(signal, Arc::clone(&stop))?;
     }
-    let mut backend = LocalBackend::new(service, me);
     run_console(&mut app, &mut backend, &clock, &stop)?;
+    if let Some(farewell) = &app.farewell {
+        eprintln!("pult: {farewell}");
+    }
     Ok(())
 }

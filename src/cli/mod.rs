@@ -1,21 +1,24 @@
-//! The command line: parsing, opening the service, and printing for people and scripts.
+//! The command line: parsing, reaching the server, and printing for people and scripts.
 
 mod console;
 pub mod json;
 mod print;
+mod server;
 
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 use thiserror::Error;
 
 use crate::demo::{self, DemoError};
-use crate::domain::request::{RequestId, Status};
-use crate::domain::time::SystemClock;
-use crate::service::identity::{current_os_user, OsUser};
-use crate::service::setup::{data_dir, open_service};
-use crate::service::{Service, ServiceError};
+use crate::domain::policy::Policy;
+use crate::domain::request::{Request, RequestId, Status};
+use crate::domain::staff::{Role, Staff};
+use crate::net::client::{Client, ClientError, Launch};
+use crate::net::server::ServerError;
+use crate::service::identity::current_os_user;
+use crate::service::setup::data_dir;
+use crate::service::{Command, Reply, ServiceError};
 use crate::store::StoreError;
 use crate::tui::keymap::KeymapError;
 
@@ -39,7 +42,9 @@ pub struct Cli {
 pub enum CliCommand {
     /// Открыть пульт (то же, что pult без команды)
     Console,
-    /// Заполнить пустое хранилище демонстрационными сотрудниками и обращениями
+    /// Запустить сервер хранилища (обычно его запускает первый pult сам)
+    Server,
+    /// Заполнить новое хранилище демонстрационными сотрудниками и обращениями
     Demo,
     /// Список обращений
     List {
@@ -57,6 +62,32 @@ pub enum CliCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Учётные записи сотрудников (администратор системы)
+    Staff {
+        #[command(subcommand)]
+        action: StaffAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffAction {
+    /// Добавить сотрудника: LOGIN — его имя пользователя в ОС
+    Add {
+        login: String,
+        /// ФИО полностью
+        #[arg(long)]
+        name: String,
+        /// Роли через запятую: operator, site_admin, ejournal, tech, psych, head, director, admin
+        #[arg(long, value_delimiter = ',', required = true)]
+        roles: Vec<String>,
+        /// Единственный представитель для обращений к поставщику платформы
+        #[arg(long)]
+        vendor_rep: bool,
+    },
+    /// Все учётные записи
+    List,
+    /// Отключить учётную запись (её пульты отключаются)
+    Disable { login: String },
 }
 
 #[derive(Debug, Error)]
@@ -68,21 +99,29 @@ pub enum CliError {
     #[error("{0}")]
     Service(#[from] ServiceError),
     #[error("{0}")]
+    Client(#[from] ClientError),
+    #[error("{0}")]
+    Server(#[from] ServerError),
+    #[error("{0}")]
     Keymap(#[from] KeymapError),
     #[error("{0}")]
     Demo(#[from] DemoError),
     #[error("неизвестный статус «{0}»: new, routed, in_work, waiting_vendor, resolved, cancelled")]
     UnknownStatus(String),
+    #[error(
+        "неизвестная роль «{0}»: operator, site_admin, ejournal, tech, psych, head, director, admin"
+    )]
+    UnknownRole(String),
     #[error("«{0}» — не номер обращения (пример: 124)")]
     BadId(String),
-    #[error("обращения №{0} нет")]
-    NoSuchRequest(u64),
     #[error("пульту нужен терминал; для скриптов есть pult list и pult show")]
     NotATerminal,
     #[error("терминал: {0}")]
     Terminal(#[from] std::io::Error),
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("сервер ответил не то, что ожидалось")]
+    Unexpected,
 }
 
 impl From<StoreError> for CliError {
@@ -91,60 +130,132 @@ impl From<StoreError> for CliError {
     }
 }
 
+/// Clients start the server from the same binary when none answers.
+fn launch() -> Launch {
+    std::env::current_exe().map_or(Launch::Never, Launch::Exe)
+}
+
 pub fn run(cli: Cli) -> Result<(), CliError> {
-    let user = current_os_user().ok_or(CliError::NoOsUser)?;
     let dir = data_dir(cli.data).ok_or(CliError::NoDataDir)?;
-    let open = || open_service(&dir, Arc::new(SystemClock), &user);
     match cli.command.unwrap_or(CliCommand::Console) {
-        CliCommand::Console => console::run(open()?, &user),
+        CliCommand::Console => console::run(&dir, launch()),
+        CliCommand::Server => {
+            let user = current_os_user().ok_or(CliError::NoOsUser)?;
+            server::run(&dir, &user)
+        }
         CliCommand::Demo => {
+            let user = current_os_user().ok_or(CliError::NoOsUser)?;
             let summary = demo::fill(&dir, &user)?;
             println!("{summary}");
             println!("Откройте пульт: pult --data {}", dir.display());
             Ok(())
         }
         CliCommand::List { status, json } => {
-            let service = open()?;
-            identify(&service, &user)?;
             let status = status
                 .map(|key| Status::from_key(&key).ok_or(CliError::UnknownStatus(key)))
                 .transpose()?;
-            let requests = service
-                .store()
-                .all_requests(status)
-                .collect::<Result<Vec<_>, _>>()?;
+            let mut client = Client::connect(&dir, &launch())?;
+            let requests = all_requests(&mut client, status)?;
             if json {
                 let values: Vec<_> = requests.iter().map(json::request).collect();
                 println!("{}", serde_json::to_string_pretty(&values)?);
             } else {
-                print::list(&service, &requests);
+                print::list(&policy(&mut client)?, &requests);
             }
             Ok(())
         }
         CliCommand::Show { id, json } => {
-            let service = open()?;
-            identify(&service, &user)?;
-            let number = parse_id(&id)?;
-            let request = service
-                .store()
-                .request(RequestId(number))?
-                .ok_or(CliError::NoSuchRequest(number))?;
+            let id = RequestId(parse_id(&id)?);
+            let mut client = Client::connect(&dir, &launch())?;
+            let Reply::Request { request } = client.call(Command::ShowRequest { id })? else {
+                return Err(CliError::Unexpected);
+            };
             if json {
                 println!(
                     "{}",
                     serde_json::to_string_pretty(&json::request(&request))?
                 );
             } else {
-                print::show(&service, &request);
+                print::show(&policy(&mut client)?, &request);
             }
             Ok(())
         }
+        CliCommand::Staff { action } => staff(&dir, action),
     }
 }
 
-fn identify(service: &Service, user: &OsUser) -> Result<(), CliError> {
-    service.identify(&user.login)?;
+fn staff(dir: &Path, action: StaffAction) -> Result<(), CliError> {
+    let mut client = Client::connect(dir, &launch())?;
+    match action {
+        StaffAction::Add {
+            login,
+            name,
+            roles,
+            vendor_rep,
+        } => {
+            let roles = roles
+                .iter()
+                .map(|key| {
+                    Role::from_key(key.trim()).ok_or_else(|| CliError::UnknownRole(key.clone()))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let staff = Staff {
+                login,
+                name,
+                roles,
+                vendor_rep,
+                disabled: false,
+            };
+            let Reply::Staff { staff } = client.call(Command::AddStaff { staff })? else {
+                return Err(CliError::Unexpected);
+            };
+            for member in &staff {
+                println!("Добавлен сотрудник: {}", print::staff_line(member));
+            }
+        }
+        StaffAction::List => {
+            let Reply::Staff { staff } = client.call(Command::ListStaff)? else {
+                return Err(CliError::Unexpected);
+            };
+            for member in &staff {
+                println!("{}", print::staff_line(member));
+            }
+        }
+        StaffAction::Disable { login } => {
+            let Reply::Staff { staff } = client.call(Command::DisableStaff { login })? else {
+                return Err(CliError::Unexpected);
+            };
+            for member in &staff {
+                println!("Отключена учётная запись: {}", print::staff_line(member));
+            }
+        }
+    }
     Ok(())
+}
+
+fn policy(client: &mut Client) -> Result<Policy, CliError> {
+    match client.call(Command::GetPolicy)? {
+        Reply::Policy { policy } => Ok(policy),
+        _ => Err(CliError::Unexpected),
+    }
+}
+
+/// Every request (of one status), page by page.
+fn all_requests(client: &mut Client, status: Option<Status>) -> Result<Vec<Request>, CliError> {
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let Reply::Requests { requests, more } =
+            client.call(Command::ListRequests { status, after })?
+        else {
+            return Err(CliError::Unexpected);
+        };
+        after = requests.last().map(|request| request.id);
+        all.extend(requests);
+        if !more || after.is_none() {
+            return Ok(all);
+        }
+    }
 }
 
 fn parse_id(text: &str) -> Result<u64, CliError> {

@@ -3,22 +3,21 @@
 use chrono::Local;
 
 use crate::domain::deadline::next_timer;
+use crate::domain::policy::Policy;
 use crate::domain::request::Request;
-use crate::domain::staff::short_name;
-use crate::domain::time::format_countdown;
-use crate::service::Service;
+use crate::domain::staff::{short_name, Staff};
+use crate::domain::time::{format_countdown, Clock, SystemClock};
 
 fn local(at: crate::domain::time::Timestamp, format: &str) -> String {
     at.to_utc().with_timezone(&Local).format(format).to_string()
 }
 
-pub fn list(service: &Service, requests: &[Request]) {
+pub fn list(policy: &Policy, requests: &[Request]) {
     if requests.is_empty() {
         println!("Обращений нет.");
         return;
     }
-    let policy = service.policy();
-    let now = service.now();
+    let now = SystemClock.now();
     for request in requests {
         let timer = next_timer(request, &policy.deadlines)
             .map(|timer| {
@@ -46,8 +45,7 @@ pub fn list(service: &Service, requests: &[Request]) {
     }
 }
 
-pub fn show(service: &Service, request: &Request) {
-    let policy = service.policy();
+pub fn show(policy: &Policy, request: &Request) {
     let caller = &request.caller;
     let dash = || "—".to_string();
     println!("Обращение {} · {}", request.id, request.status.label());
@@ -107,4 +105,17 @@ pub fn show(service: &Service, request: &Request) {
     for line in request.description.lines() {
         println!("  {line}");
     }
+}
+
+/// `login  Фамилия Имя Отчество  roles [представитель] [отключена]`
+pub fn staff_line(staff: &Staff) -> String {
+    let roles: Vec<&str> = staff.roles.iter().map(|role| role.key()).collect();
+    let mut line = format!("{:<12} {:<36} {}", staff.login, staff.name, roles.join(","));
+    if staff.vendor_rep {
+        line.push_str("  [представитель перед поставщиком]");
+    }
+    if staff.disabled {
+        line.push_str("  [отключена]");
+    }
+    line
 }

@@ -17,6 +17,35 @@ pub enum Role {
 }
 
 impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::Operator,
+        Role::SiteAdmin,
+        Role::Ejournal,
+        Role::Tech,
+        Role::Psych,
+        Role::Head,
+        Role::Director,
+        Role::Admin,
+    ];
+
+    /// The key used in files and on the command line (`site_admin`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::Operator => "operator",
+            Role::SiteAdmin => "site_admin",
+            Role::Ejournal => "ejournal",
+            Role::Tech => "tech",
+            Role::Psych => "psych",
+            Role::Head => "head",
+            Role::Director => "director",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|role| role.key() == key)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Role::Operator => "специалист горячей линии",

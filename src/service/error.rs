@@ -21,6 +21,16 @@ pub enum ServiceError {
          администратор сайта или руководитель Службы"
     )]
     NotDispatcher,
+    #[error("это может только администратор системы")]
+    NotAdmin,
+    #[error("такой сотрудник уже есть: {existing}")]
+    StaffExists { existing: String },
+    #[error("{reason}")]
+    BadStaff { reason: String },
+    #[error("обращения {id} нет")]
+    NoSuchRequest {
+        id: crate::domain::request::RequestId,
+    },
     #[error("форма заполнена не полностью: {}", describe(.0))]
     Form(FormErrors),
     #[error("очереди «{queue}» нет в политике")]

@@ -1,9 +1,10 @@
-//! The commands of the service: who may do what, one transaction each, flushed before the
+//! The commands of the service: who may do what, one transaction each, durable before the
 //! answer, and the events every console applies to its copy of the open requests.
 
 mod error;
 pub mod identity;
 pub mod setup;
+mod staff;
 
 use std::sync::Arc;
 
@@ -14,22 +15,66 @@ pub use error::ServiceError;
 use crate::domain::call_form::CallDraft;
 use crate::domain::lifecycle;
 use crate::domain::policy::Policy;
-use crate::domain::request::{Channel, Request, RequestId};
+use crate::domain::request::{Channel, Request, RequestId, Status};
 use crate::domain::staff::Staff;
 use crate::domain::time::{Clock, Timestamp};
-use crate::store::{AuditAction, Store};
+use crate::store::{AuditAction, IntakeKey, Store};
 
-/// What a console asks the service to do.
+/// Most requests one `ListRequests` answer carries; scripts page on with `after`.
+pub const PAGE_LIMIT: usize = 500;
+
+/// What a console or a script asks the service to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Command {
-    /// Log a call from the Appendix-2 form; it lands in Входящие.
-    LogCall { draft: CallDraft, channel: Channel },
+    /// Log a call from the Appendix-2 form; it lands in Входящие. Sending the same call
+    /// again (same person, same answered-at) returns the request already stored.
+    LogCall {
+        draft: CallDraft,
+        channel: Channel,
+    },
     /// Route a request in Входящие to a queue (by its key).
-    Route { id: RequestId, queue: String },
+    Route {
+        id: RequestId,
+        queue: String,
+    },
     /// Keep the unfinished form of the person at this console.
-    SaveDraft { draft: CallDraft },
+    SaveDraft {
+        draft: CallDraft,
+    },
     /// The form was cancelled or saved: forget the draft.
     DiscardDraft,
+    /// Requests in id order after `after`, at most `PAGE_LIMIT`, optionally of one status.
+    ListRequests {
+        status: Option<Status>,
+        after: Option<RequestId>,
+    },
+    ShowRequest {
+        id: RequestId,
+    },
+    /// The queues, categories and deadlines in force.
+    GetPolicy,
+    /// Add a staff account (admin).
+    AddStaff {
+        staff: Staff,
+    },
+    ListStaff,
+    /// Disable a staff account (admin); its consoles are disconnected.
+    DisableStaff {
+        login: String,
+    },
+}
+
+impl Command {
+    /// True for commands that change nothing.
+    pub fn is_read_only(&self) -> bool {
+        matches!(
+            self,
+            Command::ListRequests { .. }
+                | Command::ShowRequest { .. }
+                | Command::GetPolicy
+                | Command::ListStaff
+        )
+    }
 }
 
 /// The service's answer to one command.
@@ -38,13 +83,21 @@ pub enum Reply {
     Logged { request: Request },
     Routed { request: Request },
     Done,
+    Requests { requests: Vec<Request>, more: bool },
+    Request { request: Request },
+    Staff { staff: Vec<Staff> },
+    Policy { policy: Policy },
 }
 
 /// A change every connected console applies to its local copy.
+// Events are moved once and serialized; boxing the request would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
     /// A request was created or changed; closed ones leave the open set.
     RequestChanged { request: Request },
+    /// A staff account was added or changed (the queues pane shows who works where).
+    StaffChanged { staff: Staff },
 }
 
 /// What a console receives when it attaches: who it is, the rules and what is open.
@@ -107,26 +160,47 @@ impl Service {
         })
     }
 
-    /// Runs one command for `actor`; on success the change is durable before this returns.
+    /// Runs one command for `actor` and makes it durable before returning.
     pub fn execute(
         &self,
         actor: &Staff,
         command: Command,
     ) -> Result<(Reply, Vec<Event>), ServiceError> {
+        let outcome = self.apply(actor, command);
+        if outcome.is_ok() {
+            self.store.flush()?;
+        }
+        outcome
+    }
+
+    /// Runs one command for `actor` without flushing: the caller flushes (once for a whole
+    /// batch) before it tells anyone the command succeeded.
+    pub fn apply(
+        &self,
+        actor: &Staff,
+        command: Command,
+    ) -> Result<(Reply, Vec<Event>), ServiceError> {
+        let changed = |request: &Request| Event::RequestChanged {
+            request: request.clone(),
+        };
         match command {
             Command::LogCall { draft, channel } => {
                 let request = self.log_call(actor, &draft, channel)?;
-                let event = Event::RequestChanged {
-                    request: request.clone(),
-                };
-                Ok((Reply::Logged { request }, vec![event]))
+                Ok((
+                    Reply::Logged {
+                        request: request.clone(),
+                    },
+                    vec![changed(&request)],
+                ))
             }
             Command::Route { id, queue } => {
                 let request = self.route(actor, id, &queue)?;
-                let event = Event::RequestChanged {
-                    request: request.clone(),
-                };
-                Ok((Reply::Routed { request }, vec![event]))
+                Ok((
+                    Reply::Routed {
+                        request: request.clone(),
+                    },
+                    vec![changed(&request)],
+                ))
             }
             Command::SaveDraft { draft } => {
                 self.store.save_draft(&actor.login, &draft)?;
@@ -135,6 +209,49 @@ impl Service {
             Command::DiscardDraft => {
                 self.store.discard_draft(&actor.login)?;
                 Ok((Reply::Done, Vec::new()))
+            }
+            Command::ListRequests { status, after } => {
+                let mut requests = self.store.requests_page(status, after, PAGE_LIMIT + 1)?;
+                let more = requests.len() > PAGE_LIMIT;
+                requests.truncate(PAGE_LIMIT);
+                Ok((Reply::Requests { requests, more }, Vec::new()))
+            }
+            Command::ShowRequest { id } => {
+                let request = self
+                    .store
+                    .request(id)?
+                    .ok_or(ServiceError::NoSuchRequest { id })?;
+                Ok((Reply::Request { request }, Vec::new()))
+            }
+            Command::GetPolicy => Ok((
+                Reply::Policy {
+                    policy: self.policy.clone(),
+                },
+                Vec::new(),
+            )),
+            Command::AddStaff { staff } => {
+                let added = staff::add(self, actor, staff)?;
+                Ok((
+                    Reply::Staff {
+                        staff: vec![added.clone()],
+                    },
+                    vec![Event::StaffChanged { staff: added }],
+                ))
+            }
+            Command::ListStaff => Ok((
+                Reply::Staff {
+                    staff: self.store.all_staff()?,
+                },
+                Vec::new(),
+            )),
+            Command::DisableStaff { login } => {
+                let disabled = staff::disable(self, actor, &login)?;
+                Ok((
+                    Reply::Staff {
+                        staff: vec![disabled.clone()],
+                    },
+                    vec![Event::StaffChanged { staff: disabled }],
+                ))
             }
         }
     }
@@ -166,11 +283,15 @@ impl Service {
             category: call.category,
             description: call.description,
         };
+        // A call answered at a known instant is one call, however often it is sent.
+        let key = draft
+            .answered_at
+            .map(|_| IntakeKey::new(&actor.login, received_at));
         let deadlines = &self.policy.deadlines;
         let request = self.store.insert_request(
             |id| lifecycle::receive(id, intake.clone(), deadlines),
             now,
-            Some(&actor.login),
+            key.as_ref(),
         )?;
         Ok(request)
     }

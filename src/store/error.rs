@@ -12,8 +12,8 @@ use crate::domain::request::RequestId;
 #[derive(Debug, Error)]
 pub enum StoreError {
     #[error(
-        "хранилище {dir} занято другой программой pult (открыта консоль?). \
-         Закройте её и повторите; в следующей версии команды будут работать через сервер."
+        "хранилище {dir} занято: его держит запущенный сервер pult. Обычные команды \
+         работают через сервер; для этой остановите его (kill -TERM `cat {dir}/server.pid`)."
     )]
     Locked { dir: PathBuf },
     #[error(

@@ -37,7 +37,28 @@ pub struct Store {
     events: sled::Tree,
     staff: sled::Tree,
     drafts: sled::Tree,
+    /// (login, answered at) of each logged call → its request id, so a resent call is no copy.
+    intake: sled::Tree,
     meta: sled::Tree,
+}
+
+/// Names one answered call: who answered it and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntakeKey {
+    bytes: Vec<u8>,
+}
+
+impl IntakeKey {
+    pub fn new(login: &str, answered_at: Timestamp) -> IntakeKey {
+        let mut bytes = login.as_bytes().to_vec();
+        bytes.push(0);
+        bytes.extend_from_slice(&answered_at.0.to_be_bytes());
+        IntakeKey { bytes }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
 }
 
 /// Why a transaction over a request did not commit.
@@ -123,6 +144,7 @@ impl Store {
             events: tree("events")?,
             staff: tree("staff")?,
             drafts: tree("drafts")?,
+            intake: tree("intake")?,
             meta: tree("meta")?,
             db,
         };
@@ -183,11 +205,11 @@ impl Store {
             .collect()
     }
 
-    /// Adds or replaces a staff account, durably.
+    /// Adds or replaces a staff account (durable after `flush`).
     pub fn put_staff(&self, member: &Staff) -> Result<(), StoreError> {
         self.staff
             .insert(member.login.as_bytes(), member.encode()?)?;
-        self.flush()
+        Ok(())
     }
 
     pub fn request(&self, id: RequestId) -> Result<Option<Request>, StoreError> {
@@ -209,6 +231,27 @@ impl Store {
         Ok(open)
     }
 
+    /// Up to `limit` requests with ids above `after`, in id order, optionally of one status.
+    pub fn requests_page(
+        &self,
+        status: Option<Status>,
+        after: Option<RequestId>,
+        limit: usize,
+    ) -> Result<Vec<Request>, StoreError> {
+        let start = after.map_or(0, |id| id.0.saturating_add(1));
+        let mut page = Vec::new();
+        for bytes in self.requests.range(id_key(start)..).values() {
+            let request = Request::decode(&bytes?)?;
+            if status.is_none_or(|status| request.status == status) {
+                page.push(request);
+                if page.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(page)
+    }
+
     /// Every stored request in id order, optionally of one status.
     pub fn all_requests(
         &self,
@@ -225,12 +268,16 @@ impl Store {
     }
 
     /// Stores a new request with the next number, its audit event and (for a logged call)
-    /// the end of the logger's draft, in one transaction, then flushes.
+    /// the end of the logger's draft, in one transaction (durable after `flush`).
+    ///
+    /// `intake` names the call (who answered it, when): a second insert with the same key
+    /// returns the request already stored instead of a copy, so a client that lost the
+    /// answer may send the call again.
     pub fn insert_request(
         &self,
         build: impl Fn(RequestId) -> Request,
         event_at: Timestamp,
-        clear_draft_of: Option<&str>,
+        intake: Option<&IntakeKey>,
     ) -> Result<Request, StoreError> {
         let request = (
             &self.requests,
@@ -238,8 +285,16 @@ impl Store {
             &self.events,
             &self.meta,
             &self.drafts,
+            &self.intake,
         )
-            .transaction(|(requests, open, events, meta, drafts)| {
+            .transaction(|(requests, open, events, meta, drafts, intake_tree)| {
+                if let Some(key) = intake {
+                    if let Some(existing) = intake_tree.get(key.bytes())? {
+                        if let Some(bytes) = requests.get(&existing)? {
+                            return codec(Request::decode(&bytes));
+                        }
+                    }
+                }
                 let id = RequestId(take_counter(meta, META_NEXT_REQUEST, 1)?);
                 let request = build(id);
                 write_request(requests, open, &request)?;
@@ -250,17 +305,17 @@ impl Store {
                     action: AuditAction::Logged,
                 };
                 append_event(meta, events, &event)?;
-                if let Some(login) = clear_draft_of {
-                    drafts.remove(login.as_bytes())?;
+                if let Some(key) = intake {
+                    intake_tree.insert(key.bytes(), &id_key(id.0))?;
                 }
+                drafts.remove(request.logged_by.as_bytes())?;
                 Ok(request)
             })?;
-        self.flush()?;
         Ok(request)
     }
 
-    /// Applies `change` to request `id` and records `action` by `actor`, in one transaction,
-    /// then flushes. A refused change writes nothing.
+    /// Applies `change` to request `id` and records `action` by `actor`, in one transaction
+    /// (durable after `flush`). A refused change writes nothing.
     pub fn update_request(
         &self,
         id: RequestId,
@@ -288,7 +343,6 @@ impl Store {
                 Ok(next)
             },
         )?;
-        self.flush()?;
         Ok(request)
     }
 
@@ -348,15 +402,15 @@ impl Store {
         }
     }
 
-    /// Keeps `login`'s unfinished form, durably.
+    /// Keeps `login`'s unfinished form (durable after `flush`).
     pub fn save_draft(&self, login: &str, draft: &CallDraft) -> Result<(), StoreError> {
         self.drafts.insert(login.as_bytes(), draft.encode()?)?;
-        self.flush()
+        Ok(())
     }
 
     pub fn discard_draft(&self, login: &str) -> Result<(), StoreError> {
         self.drafts.remove(login.as_bytes())?;
-        self.flush()
+        Ok(())
     }
 
     /// Ids in the open index (for checks of the invariant "open iff in the index").

@@ -30,6 +30,13 @@ pub enum Msg {
         result: Result<Reply, String>,
     },
     Event(Event),
+    /// The server went away (`permanent`: it will not take this console back).
+    Disconnected {
+        reason: String,
+        permanent: bool,
+    },
+    /// The server is back: what is open now.
+    Reconnected(Box<Welcome>),
     /// The console is about to close (quit key, signal): keep what is typed.
     Closing,
 }
@@ -111,6 +118,10 @@ pub struct App {
     /// Overdue requests per queue, recounted when time passes or something changes.
     pub overdue: HashMap<String, usize>,
     pub quit: bool,
+    /// Set while the server cannot be reached: why.
+    pub offline: Option<String>,
+    /// Said after the console closes (e.g. the account was disabled).
+    pub farewell: Option<String>,
     next_token: u64,
     awaiting: HashMap<u64, Awaiting>,
 }
@@ -142,6 +153,8 @@ impl App {
             status: None,
             overdue: HashMap::new(),
             quit: false,
+            offline: None,
+            farewell: None,
             next_token: 1,
             awaiting: HashMap::new(),
         };
@@ -242,6 +255,8 @@ pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
         Msg::Tick => on_tick(app),
         Msg::Reply { token, result } => on_reply(app, token, result),
         Msg::Event(event) => on_event(app, event),
+        Msg::Disconnected { reason, permanent } => on_disconnected(app, reason, permanent),
+        Msg::Reconnected(welcome) => on_reconnected(app, *welcome),
         Msg::Closing => keep_draft(app).into_iter().collect(),
     }
 }
@@ -273,6 +288,44 @@ fn keep_draft(app: &mut App) -> Option<Effect> {
     Some(app.send(Command::SaveDraft { draft }, Awaiting::Draft))
 }
 
+fn on_disconnected(app: &mut App, reason: String, permanent: bool) -> Vec<Effect> {
+    // What was sent and not answered may not have happened: say so, keep what is typed.
+    app.awaiting.clear();
+    if let Screen::Form(form) = &mut app.screen {
+        form.saving = false;
+        form.draft_dirty = true;
+    }
+    if permanent {
+        app.farewell = Some(reason);
+        app.quit = true;
+    } else {
+        app.error(format!(
+            "Нет связи с сервером ({reason}). Переподключение…; введённое сохраняется"
+        ));
+        app.offline = Some(reason);
+    }
+    Vec::new()
+}
+
+fn on_reconnected(app: &mut App, welcome: Welcome) -> Vec<Effect> {
+    app.me = welcome.me;
+    app.policy = welcome.policy;
+    app.staff = welcome.staff;
+    app.open = OpenSet::new(welcome.open, &app.policy.deadlines);
+    app.offline = None;
+    match &app.screen {
+        Screen::RouteOffer { id } | Screen::Detail { id } if app.open.get(*id).is_none() => {
+            app.screen = Screen::Board;
+        }
+        _ => {}
+    }
+    app.clamp_selection();
+    app.recount_overdue();
+    app.info("Связь с сервером восстановлена".into());
+    // the open form's draft goes to the server again at the next tick
+    Vec::new()
+}
+
 fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
     match event {
         Event::RequestChanged { request } => {
@@ -286,6 +339,19 @@ fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
             }
             app.clamp_selection();
             app.recount_overdue();
+        }
+        Event::StaffChanged { staff } => {
+            if staff.login == app.me.login {
+                app.me = staff.clone();
+            }
+            match app
+                .staff
+                .iter_mut()
+                .find(|member| member.login == staff.login)
+            {
+                Some(member) => *member = staff,
+                None => app.staff.push(staff),
+            }
         }
     }
     Vec::new()

@@ -4,6 +4,7 @@ pub mod app;
 pub mod form;
 pub mod keymap;
 pub mod line_input;
+pub mod net_backend;
 pub mod open_set;
 pub mod run;
 pub mod terminal;

@@ -1,8 +1,8 @@
 //! The console loop: terminal events, backend messages and the clock become `Msg`s for
 //! `update`; the screen is redrawn only when something changed.
 
-use std::collections::VecDeque;
 use std::io;
+use std::os::unix::io::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -11,53 +11,17 @@ use ratatui::crossterm::event::{self, Event as TermEvent};
 use super::app::{update, App, Effect, Msg};
 use super::terminal;
 use super::view::view;
-use crate::domain::staff::Staff;
 use crate::domain::time::Clock;
-use crate::service::{Command, Service};
+use crate::service::Command;
 
 /// Where the console's commands go and its replies and events come from.
 pub trait Backend {
     fn send(&mut self, token: u64, command: Command);
-    /// Replies and events that have arrived since the last call.
+    /// Replies, events and connection changes that have arrived since the last call.
     fn drain(&mut self) -> Vec<Msg>;
-}
-
-/// The service in this process, on its embedded store.
-pub struct LocalBackend {
-    service: Service,
-    me: Staff,
-    inbox: VecDeque<Msg>,
-}
-
-impl LocalBackend {
-    pub fn new(service: Service, me: Staff) -> LocalBackend {
-        LocalBackend {
-            service,
-            me,
-            inbox: VecDeque::new(),
-        }
-    }
-}
-
-impl Backend for LocalBackend {
-    fn send(&mut self, token: u64, command: Command) {
-        match self.service.execute(&self.me, command) {
-            Ok((reply, events)) => {
-                self.inbox.push_back(Msg::Reply {
-                    token,
-                    result: Ok(reply),
-                });
-                self.inbox.extend(events.into_iter().map(Msg::Event));
-            }
-            Err(error) => self.inbox.push_back(Msg::Reply {
-                token,
-                result: Err(error.to_string()),
-            }),
-        }
-    }
-
-    fn drain(&mut self) -> Vec<Msg> {
-        self.inbox.drain(..).collect()
+    /// A descriptor that becomes readable when something arrives, to wake the loop.
+    fn wake_fd(&self) -> Option<RawFd> {
+        None
     }
 }
 
@@ -107,7 +71,7 @@ fn event_loop(
             screen.draw(|frame| view(frame, app))?;
             dirty = false;
         }
-        match terminal::wait_for_input(POLL) {
+        match terminal::wait_for_input(POLL, backend.wake_fd()) {
             terminal::Input::HungUp => break,
             terminal::Input::Ready | terminal::Input::Idle => {}
         }

@@ -2,6 +2,7 @@
 //! always left: on quit, on error, on panic and on SIGTERM/SIGHUP.
 
 use std::io::{self, BufWriter, Stdout, Write};
+use std::os::unix::io::RawFd;
 
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
@@ -68,26 +69,35 @@ pub enum Input {
     HungUp,
 }
 
-/// Waits up to `timeout` for input on stdin, reporting a hung-up terminal.
+/// Waits up to `timeout` for input on stdin (or for `wake` to become readable), reporting a
+/// hung-up terminal.
 ///
 /// crossterm 0.29 loops forever reading end-of-file from a hung-up tty, so the console never
 /// hands it a terminal that is gone: it asks the kernel first.
-pub fn wait_for_input(timeout: std::time::Duration) -> Input {
-    let mut fd = libc::pollfd {
-        fd: libc::STDIN_FILENO,
-        events: libc::POLLIN,
-        revents: 0,
-    };
+pub fn wait_for_input(timeout: std::time::Duration, wake: Option<RawFd>) -> Input {
+    let mut fds = [
+        libc::pollfd {
+            fd: libc::STDIN_FILENO,
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: wake.unwrap_or(-1),
+            events: libc::POLLIN,
+            revents: 0,
+        },
+    ];
     let millis = timeout.as_millis().min(i32::MAX as u128) as i32;
-    // SAFETY: one valid pollfd that lives across the call.
-    let ready = unsafe { libc::poll(&mut fd, 1, millis) };
+    // SAFETY: two valid pollfds that live across the call; a negative fd is ignored.
+    let ready = unsafe { libc::poll(fds.as_mut_ptr(), 2, millis) };
     if ready < 0 {
         // interrupted by a signal: let the loop look at its flags
         return Input::Idle;
     }
-    if fd.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+    let stdin = fds[0].revents;
+    if stdin & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
         Input::HungUp
-    } else if fd.revents & libc::POLLIN != 0 {
+    } else if stdin & libc::POLLIN != 0 {
         Input::Ready
     } else {
         Input::Idle

@@ -67,7 +67,12 @@ pub fn title_bar(frame: &mut Frame, app: &App, area: Rect) {
     let clock = local_time(app, app.now, "%H:%M:%S");
     let right = format!("{} ({role}) · {clock} ", app.me.short_name());
     let left_room = (area.width as usize).saturating_sub(width_of(&right) + 1);
-    let left = fit(" pult · Служба сопровождения", left_room);
+    let left = if app.offline.is_some() {
+        " pult · НЕТ СВЯЗИ С СЕРВЕРОМ"
+    } else {
+        " pult · Служба сопровождения"
+    };
+    let left = fit(left, left_room);
     frame.render_widget(Paragraph::new(left).style(theme.title), area);
     frame.render_widget(
         Paragraph::new(fit(&right, area.width as usize))

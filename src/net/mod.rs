@@ -1,0 +1,8 @@
+//! Moving messages between consoles and the server over the data directory's Unix socket.
+
+pub mod client;
+mod log;
+pub mod peer;
+pub mod place;
+pub mod protocol;
+pub mod server;

@@ -1,0 +1,110 @@
+//! Staff accounts: one per person (§ accounts-and-roles), managed by the system admin.
+
+use super::{Service, ServiceError};
+use crate::domain::staff::{Role, Staff};
+
+fn require_admin(actor: &Staff) -> Result<(), ServiceError> {
+    if !actor.disabled && actor.has(Role::Admin) {
+        Ok(())
+    } else {
+        Err(ServiceError::NotAdmin)
+    }
+}
+
+fn folded(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+        .replace('ё', "е")
+}
+
+/// `Фамилия И. О. (login: roles)`, to show an account in a sentence.
+pub fn describe(staff: &Staff) -> String {
+    let roles: Vec<&str> = staff.roles.iter().map(|role| role.short()).collect();
+    let state = if staff.disabled {
+        ", отключена"
+    } else {
+        ""
+    };
+    format!(
+        "{} ({}: {}{state})",
+        staff.name,
+        staff.login,
+        roles.join(", ")
+    )
+}
+
+/// Adds an account; a login or a full name that already exists is refused with that account.
+pub fn add(service: &Service, actor: &Staff, mut staff: Staff) -> Result<Staff, ServiceError> {
+    require_admin(actor)?;
+    staff.login = staff.login.trim().to_string();
+    staff.name = staff.name.split_whitespace().collect::<Vec<_>>().join(" ");
+    staff.roles.sort();
+    staff.roles.dedup();
+    let login_ok = !staff.login.is_empty()
+        && staff
+            .login
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    if !login_ok {
+        return Err(ServiceError::BadStaff {
+            reason: "логин — имя пользователя ОС: латинские буквы, цифры, . _ -".into(),
+        });
+    }
+    if staff.name.is_empty() {
+        return Err(ServiceError::BadStaff {
+            reason: "укажите ФИО сотрудника (--name)".into(),
+        });
+    }
+    if staff.roles.is_empty() {
+        return Err(ServiceError::BadStaff {
+            reason: "укажите хотя бы одну роль (--roles)".into(),
+        });
+    }
+    let existing = service.store().all_staff()?;
+    if let Some(same) = existing
+        .iter()
+        .find(|other| other.login == staff.login || folded(&other.name) == folded(&staff.name))
+    {
+        return Err(ServiceError::StaffExists {
+            existing: describe(same),
+        });
+    }
+    if staff.vendor_rep {
+        if let Some(rep) = existing
+            .iter()
+            .find(|other| other.vendor_rep && !other.disabled)
+        {
+            return Err(ServiceError::BadStaff {
+                reason: format!(
+                    "представитель для обращений к поставщику уже назначен: {}",
+                    describe(rep)
+                ),
+            });
+        }
+    }
+    staff.disabled = false;
+    service.store().put_staff(&staff)?;
+    Ok(staff)
+}
+
+/// Disables an account; its consoles are disconnected by the server.
+pub fn disable(service: &Service, actor: &Staff, login: &str) -> Result<Staff, ServiceError> {
+    require_admin(actor)?;
+    if actor.login == login {
+        return Err(ServiceError::BadStaff {
+            reason: "нельзя отключить собственную учётную запись".into(),
+        });
+    }
+    let mut staff =
+        service
+            .store()
+            .staff_member(login)?
+            .ok_or_else(|| ServiceError::NoAccount {
+                login: login.to_string(),
+            })?;
+    staff.disabled = true;
+    service.store().put_staff(&staff)?;
+    Ok(staff)
+}

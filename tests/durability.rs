@@ -1,0 +1,178 @@
+//! The real `pult server` binary under signals: SIGTERM stops it cleanly, and kill -9 at any
+//! moment loses no command it acknowledged.
+
+use std::path::Path;
+use std::process::{Child, Command as Process, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use pult::domain::call_form::CallDraft;
+use pult::domain::request::{CallerRole, Category, Channel, RequestId};
+use pult::domain::time::Timestamp;
+use pult::net::client::{attach, Client, Incoming, Launch};
+use pult::net::protocol::ServerMsg;
+use pult::service::{Command, Reply};
+
+const PULT: &str = env!("CARGO_BIN_EXE_pult");
+const WAIT: Duration = Duration::from_secs(20);
+
+fn spawn_server(dir: &Path) -> Child {
+    Process::new(PULT)
+        .arg("server")
+        .arg("--data")
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start pult server")
+}
+
+/// Connects, retrying until the server answers or `WAIT` passes.
+fn connect(dir: &Path) -> Client {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        match Client::connect(dir, &Launch::Never) {
+            Ok(client) => return client,
+            Err(error) if Instant::now() > deadline => panic!("server never answered: {error}"),
+            Err(_) => std::thread::yield_now(),
+        }
+    }
+}
+
+fn call(number: u64) -> CallDraft {
+    CallDraft {
+        // a distinct answered-at per call: each is a different call, never a resend
+        answered_at: Some(Timestamp(1_700_000_000_000 + number as i64)),
+        name: format!("Абонент {number}"),
+        role: Some(CallerRole::Teacher),
+        class: String::new(),
+        category: Some(Category::Technical),
+        description: "Нет звука на уроке".into(),
+        phone: "8 912 345-67-89".into(),
+        email: String::new(),
+    }
+}
+
+#[test]
+fn sigterm_finishes_says_goodbye_and_removes_the_socket() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = spawn_server(dir.path());
+    let mut client = connect(dir.path());
+    let Reply::Logged { request } = client
+        .call(Command::LogCall {
+            draft: call(1),
+            channel: Channel::Phone,
+        })
+        .unwrap()
+    else {
+        panic!("not logged")
+    };
+    let console = attach(dir.path(), &Launch::Never, None).unwrap();
+    // SAFETY: kill has no memory preconditions; the pid is our child.
+    unsafe { libc::kill(server.id() as i32, libc::SIGTERM) };
+    let goodbye = console.incoming.recv_timeout(WAIT).expect("a goodbye");
+    assert!(
+        matches!(
+            goodbye,
+            Incoming::Message(ref message) if matches!(**message, ServerMsg::Goodbye {
+                reconnect: true,
+                ..
+            })
+        ),
+        "{goodbye:?}"
+    );
+    let status = server.wait().unwrap();
+    assert!(status.success(), "{status}");
+    assert!(!dir.path().join("pult.sock").exists());
+    assert!(!dir.path().join("server.pid").exists());
+
+    let mut server = spawn_server(dir.path());
+    let mut client = connect(dir.path());
+    let shown = client
+        .call(Command::ShowRequest { id: request.id })
+        .unwrap();
+    assert_eq!(shown, Reply::Request { request });
+    let _ = server.kill();
+    let _ = server.wait();
+}
+
+#[test]
+fn kill_9_at_any_moment_loses_no_acknowledged_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_path_buf();
+    let mut server = spawn_server(&path);
+    connect(&path);
+
+    let acknowledged: Arc<Mutex<Vec<(u64, RequestId)>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let acknowledged = Arc::clone(&acknowledged);
+        let stop = Arc::clone(&stop);
+        let path = path.clone();
+        std::thread::spawn(move || {
+            let mut number = 0;
+            while !stop.load(Ordering::SeqCst) {
+                let Ok(mut client) = Client::connect(&path, &Launch::Never) else {
+                    std::thread::yield_now();
+                    continue;
+                };
+                while !stop.load(Ordering::SeqCst) {
+                    number += 1;
+                    let sent = client.call(Command::LogCall {
+                        draft: call(number),
+                        channel: Channel::Phone,
+                    });
+                    match sent {
+                        Ok(Reply::Logged { request }) => {
+                            acknowledged.lock().unwrap().push((number, request.id))
+                        }
+                        Ok(other) => panic!("{other:?}"),
+                        Err(_) => break, // the server died under us: reconnect
+                    }
+                }
+            }
+        })
+    };
+
+    let acked = || acknowledged.lock().unwrap().len();
+    for round in 0..5u64 {
+        // let a varying number of commands through, then kill mid-stream
+        let target = acked() + 15 + (round * 7) as usize;
+        let deadline = Instant::now() + WAIT;
+        while acked() < target {
+            assert!(Instant::now() < deadline, "the writer made no progress");
+            std::thread::yield_now();
+        }
+        server.kill().unwrap(); // SIGKILL
+        server.wait().unwrap();
+        server = spawn_server(&path);
+    }
+    let deadline = Instant::now() + WAIT;
+    let settled = acked() + 5;
+    while acked() < settled {
+        assert!(
+            Instant::now() < deadline,
+            "the writer made no progress after restarts"
+        );
+        std::thread::yield_now();
+    }
+    stop.store(true, Ordering::SeqCst);
+    writer.join().unwrap();
+
+    let mut client = connect(&path);
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(acknowledged.len() >= 5 * 15);
+    for (number, id) in &acknowledged {
+        let reply = client.call(Command::ShowRequest { id: *id });
+        match reply {
+            Ok(Reply::Request { request }) => {
+                assert_eq!(request.caller.name, format!("Абонент {number}"))
+            }
+            other => panic!("acknowledged {id} is gone after kill -9: {other:?}"),
+        }
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+}
