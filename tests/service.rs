@@ -472,7 +472,7 @@ fn imported_history_keeps_the_open_index_and_the_numbering() {
     let next = log(
         &service,
         &me,
-        call("Сидоров", Category::Other, T0.plus_minutes(1)),
+        call("Сидоров", Category::Other, T0.plus_minutes(-1)),
     );
     assert_eq!(next.id, RequestId(52));
 }
