@@ -8,29 +8,25 @@
 //!
 //! The 1,000,000-request store is built once under `target/bench-data/` and reused.
 
-use std::collections::BTreeMap;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
+
+mod common;
+
+use common::{bench_user, big_store, draft, synthetic, Recorder};
 
 use chrono::FixedOffset;
 use criterion::Criterion;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-use pult::domain::call_form::CallDraft;
-use pult::domain::deadline::DeadlinePolicy;
-use pult::domain::lifecycle::{self, Intake};
 use pult::domain::policy::{Policy, DEFAULT_POLICY_TOML};
-use pult::domain::request::{
-    Caller, CallerRole, Category, Channel, Request, RequestId, Resolution, ReturnChannel,
-};
+use pult::domain::request::Channel;
 use pult::domain::staff::Staff;
-use pult::domain::time::{Clock, ManualClock, SystemClock, Timestamp, MINUTE_MS};
-use pult::domain::validate::{Email, Phone, SchoolClass};
-use pult::service::identity::OsUser;
+use pult::domain::time::{Clock, ManualClock, SystemClock, Timestamp};
 use pult::service::setup::open_service;
 use pult::service::{Command, Reply, Service, Welcome};
 use pult::store::CACHE_BYTES;
@@ -38,136 +34,6 @@ use pult::tui::app::App;
 use pult::tui::keymap::Keymap;
 use pult::tui::theme::Theme;
 use pult::tui::view::view;
-
-const BIG_STORED: u64 = 1_000_000;
-const BIG_OPEN: u64 = 1_000;
-
-/// Per-iteration times of every benchmark, kept to compute the ratios at the end.
-#[derive(Default, Clone)]
-struct Recorder(Arc<Mutex<BTreeMap<&'static str, Vec<f64>>>>);
-
-impl Recorder {
-    /// Times `iters` runs of `routine` and records the mean of this sample.
-    fn measure(&self, name: &'static str, iters: u64, mut routine: impl FnMut()) -> Duration {
-        let start = Instant::now();
-        for _ in 0..iters {
-            routine();
-        }
-        let elapsed = start.elapsed();
-        if let Ok(mut samples) = self.0.lock() {
-            samples
-                .entry(name)
-                .or_default()
-                .push(elapsed.as_nanos() as f64 / iters.max(1) as f64);
-        }
-        elapsed
-    }
-
-    fn median(&self, name: &str) -> f64 {
-        let samples = self.0.lock().map(|s| s.get(name).cloned()).ok().flatten();
-        let mut samples = samples.unwrap_or_default();
-        samples.sort_by(|a, b| a.total_cmp(b));
-        samples.get(samples.len() / 2).copied().unwrap_or(f64::NAN)
-    }
-}
-
-fn bench_user() -> OsUser {
-    OsUser {
-        uid: 0,
-        login: "bench".into(),
-        full_name: "Оператор Бенчмарков".into(),
-    }
-}
-
-fn caller(index: u64) -> Caller {
-    Caller {
-        name: format!("Петрова Анна Ивановна {index}"),
-        role: CallerRole::Parent,
-        class: Some(SchoolClass::parse("5А").unwrap()),
-        phone: Some(Phone::parse("8 912 345-67-89").unwrap()),
-        email: Some(Email::parse("petrova@mail.ru").unwrap()),
-    }
-}
-
-fn draft(answered_at: Timestamp) -> CallDraft {
-    CallDraft {
-        answered_at: Some(answered_at),
-        name: "Петрова Анна Ивановна".into(),
-        role: Some(CallerRole::Parent),
-        class: "5А".into(),
-        category: Some(Category::Ejournal),
-        // a realistic record: with its caller it encodes to about 600 bytes
-        description: "Не открывается электронный дневник: после ввода пароля снова \
-            появляется страница входа, в другом браузере то же самое. Ребёнок не видит \
-            домашнее задание на завтра по трём предметам, просим помочь сегодня."
-            .into(),
-        phone: "8 912 345-67-89".into(),
-        email: "petrova@mail.ru".into(),
-    }
-}
-
-/// A request of the synthetic history: the last `open` of `count` are open, the rest closed.
-fn synthetic(index: u64, count: u64, open: u64, now: Timestamp) -> Request {
-    let policy = DeadlinePolicy::default();
-    let received = Timestamp(now.0 - (count - index) as i64 * MINUTE_MS);
-    let request = lifecycle::receive(
-        RequestId(index + 1),
-        Intake {
-            channel: Channel::Phone,
-            received_at: received,
-            logged_by: "bench".into(),
-            caller: caller(index),
-            category: Category::Ejournal,
-            description: "Не открывается электронный дневник, пишет «ошибка входа».".into(),
-        },
-        &policy,
-    );
-    let routed = lifecycle::route(&request, "ejournal", &policy, received.plus_minutes(5))
-        .expect("route a new request");
-    if index >= count - open {
-        return if index % 2 == 0 { request } else { routed };
-    }
-    let taken = lifecycle::take(&routed, "smirnova", received.plus_minutes(10)).expect("take");
-    lifecycle::resolve(
-        &taken,
-        Resolution {
-            text: "Сбросили пароль.".into(),
-            returned_by: ReturnChannel::Phone,
-            at: received.plus_minutes(60),
-        },
-    )
-    .expect("resolve")
-}
-
-/// The store with `BIG_STORED` requests, built once and reused between runs.
-fn big_store() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/store-1m");
-    let ready = dir.join("READY");
-    if ready.is_file() {
-        return dir;
-    }
-    let _ = std::fs::remove_dir_all(&dir);
-    eprintln!(
-        "building a store of {BIG_STORED} requests in {} (once)…",
-        dir.display()
-    );
-    let started = Instant::now();
-    let now = SystemClock.now();
-    let service = open_service(&dir, Arc::new(SystemClock), &bench_user()).expect("open");
-    let chunk = 20_000;
-    let mut first = 0;
-    while first < BIG_STORED {
-        let records: Vec<Request> = (first..(first + chunk).min(BIG_STORED))
-            .map(|index| synthetic(index, BIG_STORED, BIG_OPEN, now))
-            .collect();
-        service.store().import_requests(&records).expect("import");
-        first += chunk;
-    }
-    drop(service);
-    std::fs::write(&ready, b"ok").expect("marker");
-    eprintln!("built in {:.0} s", started.elapsed().as_secs_f64());
-    dir
-}
 
 fn welcome_with(open: u64, now: Timestamp) -> Welcome {
     let policy = Policy::parse(DEFAULT_POLICY_TOML).expect("policy");

@@ -311,3 +311,22 @@ fn every_screen_survives_every_small_size() {
         }
     }
 }
+
+#[test]
+fn the_heads_board_opens_on_the_queues_with_overdue_ones_first() {
+    let mut welcome = welcome(None);
+    welcome.me = staff("belova", "Белова Ольга Николаевна", &[Role::Head]);
+    let app = App::new(
+        welcome,
+        Keymap::parse_with_override(None).unwrap(),
+        Theme::monochrome(),
+        NOW,
+        moscow(),
+    );
+    let screen = render(&app, 80, 24);
+    insta::assert_snapshot!(screen);
+    // queue 2 (tech) and 4 (head) have overdue requests: they come first, numbers kept
+    let tech = screen.find("2 Техн.").unwrap();
+    let ejournal = screen.find("1 ЭЖД").unwrap();
+    assert!(tech < ejournal, "{screen}");
+}

@@ -13,7 +13,7 @@ use super::theme::Theme;
 use crate::domain::call_form::Field;
 use crate::domain::policy::{Policy, QueueDef};
 use crate::domain::request::{Channel, Request, RequestId};
-use crate::domain::staff::Staff;
+use crate::domain::staff::{Role, Staff};
 use crate::domain::time::Timestamp;
 use crate::service::{Command, Event, Reply, Welcome};
 
@@ -167,6 +167,9 @@ impl App {
             app.info(format!("Восстановлен несохранённый звонок от {answered}"));
         }
         app.recount_overdue();
+        if app.watches_queues() {
+            app.focus = Pane::Queues;
+        }
         app
     }
 
@@ -207,7 +210,33 @@ impl App {
     }
 
     pub fn selected_queue(&self) -> Option<&QueueDef> {
-        self.policy.queues.get(self.selection[1])
+        self.queue_rows()
+            .get(self.selection[1])
+            .map(|(_, queue)| *queue)
+    }
+
+    /// The head watches every queue: hers opens on the queues, overdue ones on top. A
+    /// dispatcher's opens on Входящие.
+    pub fn watches_queues(&self) -> bool {
+        self.me.main_role() == Some(Role::Head)
+    }
+
+    /// Queues as the queues pane lists them, each with its number on the board (its key).
+    pub fn queue_rows(&self) -> Vec<(usize, &QueueDef)> {
+        let mut rows: Vec<(usize, &QueueDef)> = self
+            .policy
+            .queues
+            .iter()
+            .enumerate()
+            .map(|(index, queue)| (index + 1, queue))
+            .collect();
+        if self.watches_queues() {
+            // stable: equal counts keep the board's numbering order
+            rows.sort_by_key(|(_, queue)| {
+                std::cmp::Reverse(self.overdue.get(&queue.key).copied().unwrap_or(0))
+            });
+        }
+        rows
     }
 
     fn pane_len(&self, pane: Pane) -> usize {

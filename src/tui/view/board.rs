@@ -147,7 +147,7 @@ fn draw_queues(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(block, area);
     let width = inner.width as usize;
     let mut lines = Vec::new();
-    for (index, queue) in app.policy.queues.iter().enumerate() {
+    for (index, (number, queue)) in app.queue_rows().into_iter().enumerate() {
         let load = app.open.load(&queue.key);
         let overdue = app.overdue.get(&queue.key).copied().unwrap_or(0);
         let staff = app
@@ -161,7 +161,7 @@ fn draw_queues(frame: &mut Frame, app: &App, area: Rect) {
         };
         let left_width = width.saturating_sub(width_of(&right) + 1);
         let short = pad(&queue.short, 8);
-        let left = pad(&format!("{} {short} {staff}", index + 1), left_width);
+        let left = pad(&format!("{number} {short} {staff}"), left_width);
         let style = row_style(app, Pane::Queues, index);
         let right_style = if overdue > 0 {
             app.theme.overdue.patch(style)
