@@ -195,6 +195,27 @@ fn server_peak_memory(dir: &Path) -> Option<f64> {
 }
 
 fn main() {
+    if std::env::var("PULT_BENCH_ONLY").as_deref() == Ok("throughput") {
+        // for profiling: just the writers
+        let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+        let dir = tempfile::tempdir_in(&base).expect("temp dir");
+        let server = serve(dir.path());
+        let one = throughput(dir.path(), 1, Duration::from_secs(4));
+        server.stop();
+        let server = serve(dir.path());
+        let eight = throughput(dir.path(), 8, Duration::from_secs(4));
+        server.stop();
+        if let Ok(log) = std::fs::read_to_string(dir.path().join("server.log")) {
+            for line in log.lines().filter(|line| line.contains("сбросов")) {
+                println!("{line}");
+            }
+        }
+        println!(
+            "acknowledged commands/s: 1 writer {one:.0}, 8 writers {eight:.0} = {:.2}×",
+            eight / one
+        );
+        return;
+    }
     let recorder = Recorder::default();
     let mut c = Criterion::default().configure_from_args();
     fan_out(&mut c, &recorder);

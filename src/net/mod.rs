@@ -1,6 +1,7 @@
 //! Moving messages between consoles and the server over the data directory's Unix socket.
 
 pub mod client;
+mod link;
 mod log;
 pub mod peer;
 pub mod place;

@@ -11,31 +11,34 @@ use std::io;
 use std::os::unix::io::AsRawFd;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TrySendError};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
+use super::link::Link;
 use super::log::ServerLog;
 use super::peer::peer_uid;
 use super::place::ServerPlace;
 use super::protocol::{
-    program_version, read_client_msg, version_mismatch, write_frame, ClientMsg, FrameError, Mode,
-    ServerMsg, PROTOCOL_VERSION,
+    encode_frame, program_version, read_client_msg, version_mismatch, write_frame, ClientMsg,
+    FrameError, Mode, ServerMsg, PROTOCOL_VERSION,
 };
 use crate::domain::time::Clock;
 use crate::service::identity::{os_user_by_uid, OsUser};
 use crate::service::setup::open_service;
 use crate::service::{Command, Event, Service, ServiceError};
-use crate::store::StoreError;
+use crate::store::{Flusher, StoreError};
 
 /// Messages queued for one console before it counts as too slow and is dropped.
 const OUTBOX: usize = 4_096;
 /// Commands taken together under one flush.
 const BATCH: usize = 512;
+/// Longest wait for commands already received to join a flush (see `teller_loop`).
+const COMMIT_WINDOW: Duration = Duration::from_millis(2);
 /// How long a new connection may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -63,7 +66,7 @@ enum Job {
         conn: ConnId,
         login: String,
         mode: Mode,
-        outbox: SyncSender<ServerMsg>,
+        link: Link,
     },
     Command {
         conn: ConnId,
@@ -176,16 +179,19 @@ pub fn start(
     ));
 
     let (jobs, job_queue) = mpsc::channel();
+    // commands received from clients and not answered yet
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let service_in_flight = Arc::clone(&in_flight);
     let stop = Arc::new(AtomicBool::new(false));
     let service_log = log.clone();
     let service_thread = std::thread::Builder::new()
         .name("pult-service".into())
-        .spawn(move || service_loop(service, job_queue, service_log))
+        .spawn(move || service_loop(service, job_queue, service_in_flight, service_log))
         .map_err(socket_error)?;
     let accept_stop = Arc::clone(&stop);
     let accept_thread = std::thread::Builder::new()
         .name("pult-accept".into())
-        .spawn(move || accept_loop(listener, jobs, accept_stop, log))
+        .spawn(move || accept_loop(listener, jobs, in_flight, accept_stop, log))
         .map_err(socket_error)?;
     Ok(ServerHandle {
         place,
@@ -195,7 +201,13 @@ pub fn start(
     })
 }
 
-fn accept_loop(listener: UnixListener, jobs: Sender<Job>, stop: Arc<AtomicBool>, log: ServerLog) {
+fn accept_loop(
+    listener: UnixListener,
+    jobs: Sender<Job>,
+    in_flight: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    log: ServerLog,
+) {
     let next_conn = AtomicU64::new(1);
     while !stop.load(Ordering::SeqCst) {
         let mut poll = libc::pollfd {
@@ -215,7 +227,10 @@ fn accept_loop(listener: UnixListener, jobs: Sender<Job>, stop: Arc<AtomicBool>,
                 let conn_log = log.clone();
                 let spawned = std::thread::Builder::new()
                     .name(format!("pult-conn-{conn}"))
-                    .spawn(move || serve_connection(conn, stream, conn_jobs, conn_log));
+                    .spawn({
+                        let in_flight = Arc::clone(&in_flight);
+                        move || serve_connection(conn, stream, conn_jobs, in_flight, conn_log)
+                    });
                 if let Err(error) = spawned {
                     log.line(&format!("поток соединения {conn} не создан: {error}"));
                 }
@@ -229,7 +244,13 @@ fn accept_loop(listener: UnixListener, jobs: Sender<Job>, stop: Arc<AtomicBool>,
 }
 
 /// The reader side of one connection: handshake, then frames in until it ends.
-fn serve_connection(conn: ConnId, stream: UnixStream, jobs: Sender<Job>, log: ServerLog) {
+fn serve_connection(
+    conn: ConnId,
+    stream: UnixStream,
+    jobs: Sender<Job>,
+    in_flight: Arc<AtomicUsize>,
+    log: ServerLog,
+) {
     let mut reader = stream;
     let _ = reader.set_nonblocking(false);
     let _ = reader.set_read_timeout(Some(HELLO_TIMEOUT));
@@ -264,31 +285,23 @@ fn serve_connection(conn: ConnId, stream: UnixStream, jobs: Sender<Job>, log: Se
         }
     };
     let _ = reader.set_read_timeout(None);
-    let Ok(mut writer) = reader.try_clone() else {
-        return;
+    let link = match reader
+        .try_clone()
+        .and_then(|writer| Link::open(writer, OUTBOX, format!("pult-conn-{conn}-out")))
+    {
+        Ok(link) => link,
+        Err(error) => {
+            log.line(&format!("соединение {conn}: {error}"));
+            return;
+        }
     };
-    let (outbox, outgoing) = mpsc::sync_channel::<ServerMsg>(OUTBOX);
-    let writer_thread = std::thread::Builder::new()
-        .name(format!("pult-conn-{conn}-out"))
-        .spawn(move || {
-            for message in outgoing {
-                if write_frame(&mut writer, &message).is_err() {
-                    break;
-                }
-            }
-            // the service dropped us, or the peer is gone: end both directions
-            let _ = writer.shutdown(std::net::Shutdown::Both);
-        });
-    if writer_thread.is_err() {
-        return;
-    }
-    let pong = outbox.clone();
+    let pong = link.clone();
     if jobs
         .send(Job::Attach {
             conn,
             login,
             mode,
-            outbox,
+            link,
         })
         .is_err()
     {
@@ -297,12 +310,16 @@ fn serve_connection(conn: ConnId, stream: UnixStream, jobs: Sender<Job>, log: Se
     loop {
         match read_client_msg(&mut reader) {
             Ok(ClientMsg::Command { id, command }) => {
+                in_flight.fetch_add(1, Ordering::SeqCst);
                 if jobs.send(Job::Command { conn, id, command }).is_err() {
                     break;
                 }
             }
             Ok(ClientMsg::Ping { id }) => {
-                let _ = pong.try_send(ServerMsg::Pong { id });
+                // the reader never blocks on the socket: the writer thread answers
+                if let Ok(frame) = encode_frame(&ServerMsg::Pong { id }) {
+                    pong.enqueue(Arc::new(frame));
+                }
             }
             Ok(ClientMsg::Hello { .. }) => {
                 log.line(&format!("соединение {conn}: второе приветствие, закрыто"));
@@ -322,12 +339,41 @@ fn serve_connection(conn: ConnId, stream: UnixStream, jobs: Sender<Job>, log: Se
 struct Connection {
     login: String,
     mode: Mode,
-    outbox: SyncSender<ServerMsg>,
+    link: Link,
 }
 
-/// The one thread that touches the store: commands in arrival order, one flush per batch.
-fn service_loop(service: Service, jobs: Receiver<Job>, log: ServerLog) {
-    let mut connections: HashMap<ConnId, Connection> = HashMap::new();
+/// One applied batch, on its way to be made durable and told.
+struct Applied {
+    wrote: bool,
+    /// Commands taken from clients in this batch (answered, or dropped with their connection).
+    commands: usize,
+    attached: Vec<(ConnId, Connection, ServerMsg)>,
+    detached: Vec<ConnId>,
+    replies: Vec<(ConnId, ServerMsg)>,
+    events: Vec<Event>,
+    last: bool,
+}
+
+/// The one thread that touches the store: commands in arrival order. It does not wait for
+/// the disk: while the teller flushes one batch, the next one is being applied.
+fn service_loop(
+    service: Service,
+    jobs: Receiver<Job>,
+    in_flight: Arc<AtomicUsize>,
+    log: ServerLog,
+) {
+    let (batches, teller_queue) = mpsc::channel::<Applied>();
+    let flusher = service.store().flusher();
+    let teller_log = log.clone();
+    let teller = std::thread::Builder::new()
+        .name("pult-teller".into())
+        .spawn(move || teller_loop(flusher, teller_queue, in_flight, teller_log));
+    let Ok(teller) = teller else {
+        log.line("поток подтверждений не создан");
+        return;
+    };
+    // who is behind each connection, for identifying its commands
+    let mut logins: HashMap<ConnId, String> = HashMap::new();
     let mut running = true;
     while running {
         let Ok(first) = jobs.recv() else { break };
@@ -338,98 +384,168 @@ fn service_loop(service: Service, jobs: Receiver<Job>, log: ServerLog) {
                 Err(_) => break,
             }
         }
-        // Replies wait for the flush; nothing is told before it is durable.
-        let mut replies: Vec<(ConnId, ServerMsg)> = Vec::new();
-        let mut events: Vec<Event> = Vec::new();
-        let mut wrote = false;
+        let mut applied = Applied {
+            wrote: false,
+            commands: 0,
+            attached: Vec::new(),
+            detached: Vec::new(),
+            replies: Vec::new(),
+            events: Vec::new(),
+            last: false,
+        };
         for job in batch {
             match job {
                 Job::Attach {
                     conn,
                     login,
                     mode,
-                    outbox,
+                    link,
                 } => match attach(&service, &login, mode) {
                     Ok(welcome) => {
                         log.line(&format!(
                             "{login} подключился ({mode:?}), соединение {conn}"
                         ));
-                        connections.insert(
-                            conn,
-                            Connection {
-                                login,
-                                mode,
-                                outbox,
-                            },
-                        );
-                        replies.push((conn, welcome));
+                        logins.insert(conn, login.clone());
+                        let connection = Connection { login, mode, link };
+                        applied.attached.push((conn, connection, welcome));
                     }
                     Err(reason) => {
                         log.line(&format!("{login} не допущен: {reason}"));
-                        let _ = outbox.try_send(ServerMsg::Refused { reason });
+                        link.send_message(&ServerMsg::Refused { reason });
+                        link.close();
                     }
                 },
                 Job::Command { conn, id, command } => {
-                    let Some(login) = connections.get(&conn).map(|c| c.login.clone()) else {
+                    applied.commands += 1;
+                    let Some(login) = logins.get(&conn) else {
                         continue;
                     };
                     let read_only = command.is_read_only();
                     let result = service
-                        .identify(&login)
+                        .identify(login)
                         .and_then(|actor| service.apply(&actor, command));
                     let result = match result {
                         Ok((reply, new_events)) => {
-                            wrote |= !read_only;
-                            events.extend(new_events);
+                            applied.wrote |= !read_only;
+                            applied.events.extend(new_events);
                             Ok(reply)
                         }
                         Err(error) => Err(error.to_string()),
                     };
-                    replies.push((conn, ServerMsg::Reply { id, result }));
+                    applied
+                        .replies
+                        .push((conn, ServerMsg::Reply { id, result }));
                 }
                 Job::Detach { conn } => {
-                    if let Some(gone) = connections.remove(&conn) {
-                        log.line(&format!("{} отключился, соединение {conn}", gone.login));
-                    }
+                    logins.remove(&conn);
+                    applied.detached.push(conn);
                 }
                 Job::Shutdown => running = false,
             }
         }
-        if wrote {
-            if let Err(error) = service.store().flush() {
-                // Not durable: nobody may be told it worked.
-                log.line(&format!("сброс на диск не удался: {error}"));
-                let sentence = format!("не сохранено: {error}");
-                for (_, message) in &mut replies {
-                    if let ServerMsg::Reply { result, .. } = message {
-                        if result.is_ok() {
-                            *result = Err(sentence.clone());
-                        }
-                    }
-                }
-                events.clear();
+        applied.last = !running;
+        if batches.send(applied).is_err() {
+            break;
+        }
+    }
+    drop(batches);
+    let _ = teller.join();
+    let _ = service.store().flush();
+    log.line("сервер pult остановлен");
+}
+
+/// Makes applied batches durable (one flush for all that are waiting) and only then tells:
+/// replies to their connections, events to every console.
+fn teller_loop(
+    flusher: Flusher,
+    batches: Receiver<Applied>,
+    in_flight: Arc<AtomicUsize>,
+    log: ServerLog,
+) {
+    let mut connections: HashMap<ConnId, Connection> = HashMap::new();
+    let mut last = false;
+    let (mut commands_told, mut flushes) = (0u64, 0u64);
+    while !last {
+        let Ok(first) = batches.recv() else { break };
+        let mut waiting = vec![first];
+        while let Ok(more) = batches.try_recv() {
+            waiting.push(more);
+        }
+        // Group commit: commands that have already reached the server join this flush
+        // (the service is applying them now). Nobody waits for a command not yet sent, so a
+        // lone writer never waits; a short window bounds the wait.
+        let window = Instant::now() + COMMIT_WINDOW;
+        while commands_in(&waiting) < in_flight.load(Ordering::SeqCst)
+            && !waiting.iter().any(|batch| batch.last)
+        {
+            let left = window.saturating_duration_since(Instant::now());
+            match batches.recv_timeout(left) {
+                Ok(more) => waiting.push(more),
+                Err(_) => break,
             }
         }
-        for (conn, message) in replies {
-            deliver(&mut connections, conn, message, &log);
-        }
-        for event in events {
-            broadcast(&mut connections, &event, &log);
-            if let Event::StaffChanged { staff } = &event {
-                if staff.disabled {
-                    disconnect_login(&mut connections, &staff.login, &log);
+        in_flight.fetch_sub(commands_in(&waiting), Ordering::SeqCst);
+        commands_told += commands_in(&waiting) as u64;
+        let durable = if waiting.iter().any(|batch| batch.wrote) {
+            flushes += 1;
+            flusher.flush()
+        } else {
+            Ok(())
+        };
+        for mut batch in waiting {
+            last |= batch.last;
+            if let Err(error) = &durable {
+                // Not durable: nobody may be told it worked.
+                log.line(&format!("сброс на диск не удался: {error}"));
+                fail_all(&mut batch, &format!("не сохранено: {error}"));
+            }
+            for (conn, connection, welcome) in batch.attached {
+                connections.insert(conn, connection);
+                deliver(&mut connections, conn, &welcome, &log);
+            }
+            for (conn, message) in batch.replies {
+                deliver(&mut connections, conn, &message, &log);
+            }
+            for event in batch.events {
+                broadcast(&mut connections, &event, &log);
+                if let Event::StaffChanged { staff } = &event {
+                    if staff.disabled {
+                        disconnect_login(&mut connections, &staff.login, &log);
+                    }
+                }
+            }
+            for conn in batch.detached {
+                if let Some(gone) = connections.remove(&conn) {
+                    gone.link.close();
+                    log.line(&format!("{} отключился, соединение {conn}", gone.login));
                 }
             }
         }
     }
-    let _ = service.store().flush();
+    log.line(&format!(
+        "за время работы: команд {commands_told}, сбросов на диск {flushes}"
+    ));
     for (_, connection) in connections.drain() {
-        let _ = connection.outbox.try_send(ServerMsg::Goodbye {
+        connection.link.send_message(&ServerMsg::Goodbye {
             reason: "сервер pult остановлен".into(),
             reconnect: true,
         });
     }
-    log.line("сервер pult остановлен");
+}
+
+fn commands_in(batches: &[Applied]) -> usize {
+    batches.iter().map(|batch| batch.commands).sum()
+}
+
+fn fail_all(batch: &mut Applied, sentence: &str) {
+    for (_, message) in &mut batch.replies {
+        if let ServerMsg::Reply { result, .. } = message {
+            if result.is_ok() {
+                *result = Err(sentence.to_string());
+            }
+        }
+    }
+    batch.events.clear();
 }
 
 fn attach(service: &Service, login: &str, mode: Mode) -> Result<ServerMsg, String> {
@@ -446,28 +562,36 @@ fn attach(service: &Service, login: &str, mode: Mode) -> Result<ServerMsg, Strin
     })
 }
 
-/// Queues a message for one connection; a full queue means a stuck console: drop it.
+/// Sends a message to one connection; one that cannot take it (gone, or too slow to keep
+/// up) is dropped.
 fn deliver(
     connections: &mut HashMap<ConnId, Connection>,
     conn: ConnId,
-    message: ServerMsg,
+    message: &ServerMsg,
+    log: &ServerLog,
+) {
+    match encode_frame(message) {
+        Ok(frame) => deliver_frame(connections, conn, Arc::new(frame), log),
+        Err(error) => log.line(&format!("ответ не закодирован: {error}")),
+    }
+}
+
+fn deliver_frame(
+    connections: &mut HashMap<ConnId, Connection>,
+    conn: ConnId,
+    frame: Arc<Vec<u8>>,
     log: &ServerLog,
 ) {
     let Some(connection) = connections.get(&conn) else {
         return;
     };
-    match connection.outbox.try_send(message) {
-        Ok(()) => {}
-        Err(TrySendError::Full(_)) => {
-            log.line(&format!(
-                "{} не успевает получать изменения: соединение {conn} закрыто",
-                connection.login
-            ));
-            connections.remove(&conn);
-        }
-        Err(TrySendError::Disconnected(_)) => {
-            connections.remove(&conn);
-        }
+    if !connection.link.send(frame) {
+        log.line(&format!(
+            "{}: соединение {conn} не принимает сообщения и закрыто",
+            connection.login
+        ));
+        connection.link.close();
+        connections.remove(&conn);
     }
 }
 
@@ -477,15 +601,21 @@ fn broadcast(connections: &mut HashMap<ConnId, Connection>, event: &Event, log: 
         .filter(|(_, connection)| connection.mode == Mode::Attach)
         .map(|(conn, _)| *conn)
         .collect();
+    if attached.is_empty() {
+        return;
+    }
+    // encoded once, however many consoles are attached
+    let frame = match encode_frame(&ServerMsg::Event {
+        event: event.clone(),
+    }) {
+        Ok(frame) => Arc::new(frame),
+        Err(error) => {
+            log.line(&format!("событие не закодировано: {error}"));
+            return;
+        }
+    };
     for conn in attached {
-        deliver(
-            connections,
-            conn,
-            ServerMsg::Event {
-                event: event.clone(),
-            },
-            log,
-        );
+        deliver_frame(connections, conn, Arc::clone(&frame), log);
     }
 }
 
@@ -497,10 +627,11 @@ fn disconnect_login(connections: &mut HashMap<ConnId, Connection>, login: &str, 
         .collect();
     for conn in theirs {
         if let Some(connection) = connections.remove(&conn) {
-            let _ = connection.outbox.try_send(ServerMsg::Goodbye {
+            connection.link.send_message(&ServerMsg::Goodbye {
                 reason: "учётная запись отключена администратором".into(),
                 reconnect: false,
             });
+            connection.link.close();
             log.line(&format!(
                 "{login}: учётная запись отключена, соединение {conn} закрыто"
             ));

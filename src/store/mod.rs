@@ -42,6 +42,19 @@ pub struct Store {
     meta: sled::Tree,
 }
 
+/// Makes the store's writes durable from any thread (see `Store::flusher`).
+#[derive(Clone)]
+pub struct Flusher {
+    db: sled::Db,
+}
+
+impl Flusher {
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+}
+
 /// Names one answered call: who answered it and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IntakeKey {
@@ -188,6 +201,13 @@ impl Store {
     pub fn flush(&self) -> Result<(), StoreError> {
         self.db.flush()?;
         Ok(())
+    }
+
+    /// A handle that makes everything written so far durable, for another thread.
+    pub fn flusher(&self) -> Flusher {
+        Flusher {
+            db: self.db.clone(),
+        }
     }
 
     pub fn staff_member(&self, login: &str) -> Result<Option<Staff>, StoreError> {
