@@ -476,3 +476,49 @@ fn imported_history_keeps_the_open_index_and_the_numbering() {
     );
     assert_eq!(next.id, RequestId(52));
 }
+
+#[test]
+fn a_refused_command_in_a_batch_writes_nothing_and_the_others_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let (service, me) = open(dir.path(), &clock);
+    let first = log(&service, &me, call("Петрова", Category::Technical, T0));
+    let outcomes = service.apply_batch(vec![
+        (
+            me.clone(),
+            Command::Route {
+                id: first.id,
+                queue: "tech".into(),
+            },
+        ),
+        (
+            me.clone(),
+            Command::Route {
+                id: first.id,
+                queue: "head".into(),
+            },
+        ),
+        (
+            me.clone(),
+            Command::LogCall {
+                draft: call("Сидоров", Category::Other, T0.plus_minutes(-1)),
+                channel: Channel::Phone,
+            },
+        ),
+        (me.clone(), Command::ListStaff),
+        (
+            me.clone(),
+            Command::Route {
+                id: RequestId(2),
+                queue: "head".into(),
+            },
+        ),
+    ]);
+    let ok: Vec<bool> = outcomes.iter().map(Result::is_ok).collect();
+    assert_eq!(ok, [true, false, true, true, true]);
+    service.store().flush().unwrap();
+    // logged twice, routed twice: four audit events, the refused route none
+    assert_eq!(service.store().event_count().unwrap(), 4);
+    let routed = service.store().request(first.id).unwrap().unwrap();
+    assert_eq!(routed.queue.as_deref(), Some("tech"));
+}

@@ -393,7 +393,21 @@ fn service_loop(
             events: Vec::new(),
             last: false,
         };
+        // Commands run together (one transaction) up to the next attach, detach or stop,
+        // so a welcome's snapshot includes every command received before it.
+        let mut pending: Vec<(ConnId, u64, Command)> = Vec::new();
         for job in batch {
+            if let Job::Command { conn, id, command } = job {
+                applied.commands += 1;
+                pending.push((conn, id, command));
+                continue;
+            }
+            run_commands(
+                &service,
+                &logins,
+                std::mem::take(&mut pending),
+                &mut applied,
+            );
             match job {
                 Job::Attach {
                     conn,
@@ -415,34 +429,15 @@ fn service_loop(
                         link.close();
                     }
                 },
-                Job::Command { conn, id, command } => {
-                    applied.commands += 1;
-                    let Some(login) = logins.get(&conn) else {
-                        continue;
-                    };
-                    let read_only = command.is_read_only();
-                    let result = service
-                        .identify(login)
-                        .and_then(|actor| service.apply(&actor, command));
-                    let result = match result {
-                        Ok((reply, new_events)) => {
-                            applied.wrote |= !read_only;
-                            applied.events.extend(new_events);
-                            Ok(reply)
-                        }
-                        Err(error) => Err(error.to_string()),
-                    };
-                    applied
-                        .replies
-                        .push((conn, ServerMsg::Reply { id, result }));
-                }
                 Job::Detach { conn } => {
                     logins.remove(&conn);
                     applied.detached.push(conn);
                 }
                 Job::Shutdown => running = false,
+                Job::Command { .. } => {}
             }
         }
+        run_commands(&service, &logins, pending, &mut applied);
         applied.last = !running;
         if batches.send(applied).is_err() {
             break;
@@ -530,6 +525,52 @@ fn teller_loop(
             reason: "сервер pult остановлен".into(),
             reconnect: true,
         });
+    }
+}
+
+/// Applies received commands in order, as their senders, into `applied`.
+fn run_commands(
+    service: &Service,
+    logins: &HashMap<ConnId, String>,
+    pending: Vec<(ConnId, u64, Command)>,
+    applied: &mut Applied,
+) {
+    if pending.is_empty() {
+        return;
+    }
+    let mut work = Vec::with_capacity(pending.len());
+    let mut addressed = Vec::with_capacity(pending.len());
+    for (conn, id, command) in pending {
+        // a command whose connection is already gone is dropped with it
+        let Some(login) = logins.get(&conn) else {
+            continue;
+        };
+        match service.identify(login) {
+            Ok(actor) => {
+                applied.wrote |= !command.is_read_only();
+                work.push((actor, command));
+                addressed.push((conn, id));
+            }
+            Err(error) => applied.replies.push((
+                conn,
+                ServerMsg::Reply {
+                    id,
+                    result: Err(error.to_string()),
+                },
+            )),
+        }
+    }
+    for ((conn, id), outcome) in addressed.into_iter().zip(service.apply_batch(work)) {
+        let result = match outcome {
+            Ok((reply, events)) => {
+                applied.events.extend(events);
+                Ok(reply)
+            }
+            Err(error) => Err(error.to_string()),
+        };
+        applied
+            .replies
+            .push((conn, ServerMsg::Reply { id, result }));
     }
 }
 

@@ -45,6 +45,8 @@ pub enum ServiceError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
+    #[error("не сохранено: {0}")]
+    NotSaved(String),
     #[error("{0}")]
     Rule(#[from] TransitionError),
     #[error("{0}")]

@@ -18,7 +18,10 @@ use crate::domain::policy::Policy;
 use crate::domain::request::{Channel, Request, RequestId, Status};
 use crate::domain::staff::Staff;
 use crate::domain::time::{Clock, Timestamp};
-use crate::store::{AuditAction, IntakeKey, Store};
+use crate::store::{AuditAction, IntakeKey, Store, StoreError, Tx, TxResult};
+
+/// What one command came to: its reply and the events for every console, or why not.
+pub type Outcome = Result<(Reply, Vec<Event>), ServiceError>;
 
 /// Most requests one `ListRequests` answer carries; scripts page on with `after`.
 pub const PAGE_LIMIT: usize = 500;
@@ -161,11 +164,7 @@ impl Service {
     }
 
     /// Runs one command for `actor` and makes it durable before returning.
-    pub fn execute(
-        &self,
-        actor: &Staff,
-        command: Command,
-    ) -> Result<(Reply, Vec<Event>), ServiceError> {
+    pub fn execute(&self, actor: &Staff, command: Command) -> Outcome {
         let outcome = self.apply(actor, command);
         if outcome.is_ok() {
             self.store.flush()?;
@@ -173,43 +172,96 @@ impl Service {
         outcome
     }
 
-    /// Runs one command for `actor` without flushing: the caller flushes (once for a whole
-    /// batch) before it tells anyone the command succeeded.
-    pub fn apply(
+    /// Runs one command for `actor` without flushing.
+    pub fn apply(&self, actor: &Staff, command: Command) -> Outcome {
+        self.apply_batch(vec![(actor.clone(), command)])
+            .pop()
+            .unwrap_or_else(|| Err(ServiceError::NotSaved("пустой пакет".into())))
+    }
+
+    /// Runs commands in order without flushing: the caller flushes once for all of them
+    /// before it tells anyone they succeeded. Consecutive commands on requests share one
+    /// transaction; a refused one writes nothing and the others go on.
+    pub fn apply_batch(&self, work: Vec<(Staff, Command)>) -> Vec<Outcome> {
+        let mut outcomes = Vec::with_capacity(work.len());
+        let mut segment = Vec::new();
+        for (actor, command) in work {
+            if writes_requests(&command) {
+                segment.push((actor, command));
+            } else {
+                outcomes.extend(self.apply_together(std::mem::take(&mut segment)));
+                outcomes.push(self.apply_alone(&actor, command));
+            }
+        }
+        outcomes.extend(self.apply_together(segment));
+        outcomes
+    }
+
+    /// One transaction for a run of commands on requests.
+    fn apply_together(&self, segment: Vec<(Staff, Command)>) -> Vec<Outcome> {
+        if segment.is_empty() {
+            return Vec::new();
+        }
+        let now = self.clock.now();
+        let written = self.store.write(|tx| {
+            segment
+                .iter()
+                .map(|(actor, command)| self.apply_in(tx, actor, command, now))
+                .collect::<TxResult<Vec<Outcome>>>()
+        });
+        match written {
+            Ok(outcomes) => outcomes,
+            Err(error) => {
+                let reason = error.to_string();
+                segment
+                    .iter()
+                    .map(|_| Err(ServiceError::NotSaved(reason.clone())))
+                    .collect()
+            }
+        }
+    }
+
+    /// A command on requests, inside the transaction `tx`.
+    fn apply_in(
         &self,
+        tx: &Tx,
         actor: &Staff,
-        command: Command,
-    ) -> Result<(Reply, Vec<Event>), ServiceError> {
+        command: &Command,
+        now: Timestamp,
+    ) -> TxResult<Outcome> {
         let changed = |request: &Request| Event::RequestChanged {
             request: request.clone(),
         };
-        match command {
+        Ok(match command {
             Command::LogCall { draft, channel } => {
-                let request = self.log_call(actor, &draft, channel)?;
-                Ok((
-                    Reply::Logged {
-                        request: request.clone(),
-                    },
-                    vec![changed(&request)],
-                ))
+                match self.log_call(tx, actor, draft, *channel, now)? {
+                    Ok(request) => Ok((
+                        Reply::Logged {
+                            request: request.clone(),
+                        },
+                        vec![changed(&request)],
+                    )),
+                    Err(error) => Err(error),
+                }
             }
-            Command::Route { id, queue } => {
-                let request = self.route(actor, id, &queue)?;
-                Ok((
+            Command::Route { id, queue } => match self.route(tx, actor, *id, queue, now)? {
+                Ok(request) => Ok((
                     Reply::Routed {
                         request: request.clone(),
                     },
                     vec![changed(&request)],
-                ))
-            }
-            Command::SaveDraft { draft } => {
-                self.store.save_draft(&actor.login, &draft)?;
-                Ok((Reply::Done, Vec::new()))
-            }
-            Command::DiscardDraft => {
-                self.store.discard_draft(&actor.login)?;
-                Ok((Reply::Done, Vec::new()))
-            }
+                )),
+                Err(error) => Err(error),
+            },
+            other => Err(ServiceError::NotSaved(format!(
+                "команда {other:?} не выполняется в транзакции"
+            ))),
+        })
+    }
+
+    /// Commands that read, keep drafts, or change staff accounts (they need scans).
+    fn apply_alone(&self, actor: &Staff, command: Command) -> Outcome {
+        match command {
             Command::ListRequests { status, after } => {
                 let mut requests = self.store.requests_page(status, after, PAGE_LIMIT + 1)?;
                 let more = requests.len() > PAGE_LIMIT;
@@ -222,6 +274,14 @@ impl Service {
                     .request(id)?
                     .ok_or(ServiceError::NoSuchRequest { id })?;
                 Ok((Reply::Request { request }, Vec::new()))
+            }
+            Command::SaveDraft { draft } => {
+                self.store.save_draft(&actor.login, &draft)?;
+                Ok((Reply::Done, Vec::new()))
+            }
+            Command::DiscardDraft => {
+                self.store.discard_draft(&actor.login)?;
+                Ok((Reply::Done, Vec::new()))
             }
             Command::GetPolicy => Ok((
                 Reply::Policy {
@@ -253,6 +313,11 @@ impl Service {
                     vec![Event::StaffChanged { staff: disabled }],
                 ))
             }
+            // commands on requests run in a transaction of their own
+            command => self
+                .apply_together(vec![(actor.clone(), command)])
+                .pop()
+                .unwrap_or_else(|| Err(ServiceError::NotSaved("пустой пакет".into()))),
         }
     }
 
@@ -266,13 +331,19 @@ impl Service {
 
     fn log_call(
         &self,
+        tx: &Tx,
         actor: &Staff,
         draft: &CallDraft,
         channel: Channel,
-    ) -> Result<Request, ServiceError> {
-        self.require_dispatcher(actor)?;
-        let call = draft.check().map_err(ServiceError::Form)?;
-        let now = self.clock.now();
+        now: Timestamp,
+    ) -> TxResult<Result<Request, ServiceError>> {
+        if let Err(error) = self.require_dispatcher(actor) {
+            return Ok(Err(error));
+        }
+        let call = match draft.check() {
+            Ok(call) => call,
+            Err(errors) => return Ok(Err(ServiceError::Form(errors))),
+        };
         // Received when the call was answered, never in the future.
         let received_at = draft.answered_at.map_or(now, |answered| answered.min(now));
         let intake = lifecycle::Intake {
@@ -288,24 +359,32 @@ impl Service {
             .answered_at
             .map(|_| IntakeKey::new(&actor.login, received_at));
         let deadlines = &self.policy.deadlines;
-        let request = self.store.insert_request(
-            |id| lifecycle::receive(id, intake.clone(), deadlines),
+        let request = tx.insert_request(
+            |id| lifecycle::receive(id, intake, deadlines),
             now,
             key.as_ref(),
         )?;
-        Ok(request)
+        Ok(Ok(request))
     }
 
-    fn route(&self, actor: &Staff, id: RequestId, queue: &str) -> Result<Request, ServiceError> {
-        self.require_dispatcher(actor)?;
-        if self.policy.queue(queue).is_none() {
-            return Err(ServiceError::UnknownQueue {
-                queue: queue.to_string(),
-            });
+    fn route(
+        &self,
+        tx: &Tx,
+        actor: &Staff,
+        id: RequestId,
+        queue: &str,
+        now: Timestamp,
+    ) -> TxResult<Result<Request, ServiceError>> {
+        if let Err(error) = self.require_dispatcher(actor) {
+            return Ok(Err(error));
         }
-        let now = self.clock.now();
+        if self.policy.queue(queue).is_none() {
+            return Ok(Err(ServiceError::UnknownQueue {
+                queue: queue.to_string(),
+            }));
+        }
         let deadlines = self.policy.deadlines;
-        let request = self.store.update_request(
+        let routed = tx.update_request(
             id,
             &actor.login,
             now,
@@ -314,6 +393,11 @@ impl Service {
             },
             |request| lifecycle::route(request, queue, &deadlines, now),
         )?;
-        Ok(request)
+        Ok(routed.map_err(|refusal| ServiceError::from(StoreError::from(refusal))))
     }
+}
+
+/// Commands that change requests (they share a batch's transaction).
+fn writes_requests(command: &Command) -> bool {
+    matches!(command, Command::LogCall { .. } | Command::Route { .. })
 }

@@ -3,14 +3,16 @@
 
 pub mod codec;
 mod error;
+mod tx;
 
 use std::path::{Path, PathBuf};
 
-use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
 pub use codec::{AuditAction, AuditEvent, CodecError, Record};
 pub use error::StoreError;
+pub use tx::{Abort, Refusal, Tx, TxResult};
 
 use crate::domain::call_form::CallDraft;
 use crate::domain::lifecycle::TransitionError;
@@ -26,8 +28,8 @@ pub const SCHEMA_VERSION: u64 = 1;
 pub const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
 const META_SCHEMA: &[u8] = b"schema_version";
-const META_NEXT_REQUEST: &[u8] = b"next_request_id";
-const META_NEXT_EVENT: &[u8] = b"next_event_seq";
+pub(crate) const META_NEXT_REQUEST: &[u8] = b"next_request_id";
+pub(crate) const META_NEXT_EVENT: &[u8] = b"next_event_seq";
 
 pub struct Store {
     path: PathBuf,
@@ -74,66 +76,22 @@ impl IntakeKey {
     }
 }
 
-/// Why a transaction over a request did not commit.
-#[derive(Debug)]
-enum Abort {
-    Codec(CodecError),
-    Missing(RequestId),
-    Rule(TransitionError),
-}
-
 impl From<TransactionError<Abort>> for StoreError {
     fn from(error: TransactionError<Abort>) -> Self {
         match error {
-            TransactionError::Abort(Abort::Codec(error)) => StoreError::Codec(error),
-            TransactionError::Abort(Abort::Missing(id)) => StoreError::NoSuchRequest(id),
-            TransactionError::Abort(Abort::Rule(error)) => StoreError::Rule(error),
+            TransactionError::Abort(Abort(error)) => StoreError::Codec(error),
             TransactionError::Storage(error) => StoreError::Sled(error),
         }
     }
 }
 
-fn codec<T>(result: Result<T, CodecError>) -> Result<T, ConflictableTransactionError<Abort>> {
-    result.map_err(|error| ConflictableTransactionError::Abort(Abort::Codec(error)))
-}
-
-/// Reads a counter, stores the next value, returns the one read (starting at `first`).
-fn take_counter(
-    meta: &TransactionalTree,
-    key: &[u8],
-    first: u64,
-) -> Result<u64, ConflictableTransactionError<Abort>> {
-    let current = meta
-        .get(key)?
-        .and_then(|bytes| key_id(&bytes))
-        .unwrap_or(first);
-    meta.insert(key, &id_key(current + 1))?;
-    Ok(current)
-}
-
-fn append_event(
-    meta: &TransactionalTree,
-    events: &TransactionalTree,
-    event: &AuditEvent,
-) -> Result<(), ConflictableTransactionError<Abort>> {
-    let seq = take_counter(meta, META_NEXT_EVENT, 1)?;
-    events.insert(&id_key(seq), codec(event.encode())?)?;
-    Ok(())
-}
-
-fn write_request(
-    requests: &TransactionalTree,
-    open: &TransactionalTree,
-    request: &Request,
-) -> Result<(), ConflictableTransactionError<Abort>> {
-    let key = id_key(request.id.0);
-    requests.insert(&key, codec(request.encode())?)?;
-    if request.status.is_open() {
-        open.insert(&key, &[])?;
-    } else {
-        open.remove(&key)?;
+impl From<Refusal> for StoreError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Missing(id) => StoreError::NoSuchRequest(id),
+            Refusal::Rule(error) => StoreError::Rule(error),
+        }
     }
-    Ok(())
 }
 
 impl Store {
@@ -287,19 +245,10 @@ impl Store {
             })
     }
 
-    /// Stores a new request with the next number, its audit event and (for a logged call)
-    /// the end of the logger's draft, in one transaction (durable after `flush`).
-    ///
-    /// `intake` names the call (who answered it, when): a second insert with the same key
-    /// returns the request already stored instead of a copy, so a client that lost the
-    /// answer may send the call again.
-    pub fn insert_request(
-        &self,
-        build: impl Fn(RequestId) -> Request,
-        event_at: Timestamp,
-        intake: Option<&IntakeKey>,
-    ) -> Result<Request, StoreError> {
-        let request = (
+    /// Runs `work` in one transaction over the request trees (durable after `flush`).
+    /// `work` may run more than once (sled retries on conflict): no side effects in it.
+    pub fn write<T>(&self, work: impl Fn(&Tx) -> TxResult<T>) -> Result<T, StoreError> {
+        let result = (
             &self.requests,
             &self.open,
             &self.events,
@@ -307,35 +256,20 @@ impl Store {
             &self.drafts,
             &self.intake,
         )
-            .transaction(|(requests, open, events, meta, drafts, intake_tree)| {
-                if let Some(key) = intake {
-                    if let Some(existing) = intake_tree.get(key.bytes())? {
-                        if let Some(bytes) = requests.get(&existing)? {
-                            return codec(Request::decode(&bytes));
-                        }
-                    }
-                }
-                let id = RequestId(take_counter(meta, META_NEXT_REQUEST, 1)?);
-                let request = build(id);
-                write_request(requests, open, &request)?;
-                let event = AuditEvent {
-                    at: event_at,
-                    actor: request.logged_by.clone(),
-                    request: id,
-                    action: AuditAction::Logged,
-                };
-                append_event(meta, events, &event)?;
-                if let Some(key) = intake {
-                    intake_tree.insert(key.bytes(), &id_key(id.0))?;
-                }
-                drafts.remove(request.logged_by.as_bytes())?;
-                Ok(request)
+            .transaction(|(requests, open, events, meta, drafts, intake)| {
+                work(&Tx {
+                    requests,
+                    open,
+                    events,
+                    meta,
+                    drafts,
+                    intake,
+                })
             })?;
-        Ok(request)
+        Ok(result)
     }
 
-    /// Applies `change` to request `id` and records `action` by `actor`, in one transaction
-    /// (durable after `flush`). A refused change writes nothing.
+    /// One change to one request in its own transaction (see `Tx::update_request`).
     pub fn update_request(
         &self,
         id: RequestId,
@@ -344,26 +278,8 @@ impl Store {
         action: AuditAction,
         change: impl Fn(&Request) -> Result<Request, TransitionError>,
     ) -> Result<Request, StoreError> {
-        let request = (&self.requests, &self.open, &self.events, &self.meta).transaction(
-            |(requests, open, events, meta)| {
-                let bytes = requests
-                    .get(id_key(id.0))?
-                    .ok_or(ConflictableTransactionError::Abort(Abort::Missing(id)))?;
-                let current = codec(Request::decode(&bytes))?;
-                let next = change(&current)
-                    .map_err(|error| ConflictableTransactionError::Abort(Abort::Rule(error)))?;
-                write_request(requests, open, &next)?;
-                let event = AuditEvent {
-                    at,
-                    actor: actor.to_string(),
-                    request: id,
-                    action: action.clone(),
-                };
-                append_event(meta, events, &event)?;
-                Ok(next)
-            },
-        )?;
-        Ok(request)
+        let outcome = self.write(|tx| tx.update_request(id, actor, at, action.clone(), &change))?;
+        Ok(outcome?)
     }
 
     /// Loads many finished records at once (restoring a backup, building benchmark stores):
@@ -422,7 +338,8 @@ impl Store {
         }
     }
 
-    /// Keeps `login`'s unfinished form (durable after `flush`).
+    /// Keeps `login`'s unfinished form (durable after `flush`). A plain write, outside any
+    /// transaction: a draft stands alone, and this is the write every open form makes.
     pub fn save_draft(&self, login: &str, draft: &CallDraft) -> Result<(), StoreError> {
         self.drafts.insert(login.as_bytes(), draft.encode()?)?;
         Ok(())

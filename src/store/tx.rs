@@ -1,0 +1,139 @@
+//! Writing inside one sled transaction. A transaction may carry several commands: sled 0.34
+//! writes its log buffer out twice per transaction, so the server applies every command of a
+//! batch in one transaction and flushes once. A refused command writes nothing and does not
+//! abort the others; a storage failure aborts them all.
+
+use sled::transaction::{ConflictableTransactionError, TransactionalTree};
+
+use super::codec::{id_key, key_id, AuditAction, AuditEvent, CodecError, Record};
+use super::{IntakeKey, META_NEXT_EVENT, META_NEXT_REQUEST};
+use crate::domain::lifecycle::TransitionError;
+use crate::domain::request::{Request, RequestId};
+use crate::domain::time::Timestamp;
+
+/// Why a transaction stopped: a stored record could not be read or written.
+#[derive(Debug)]
+pub struct Abort(pub CodecError);
+
+/// A storage failure aborts the whole transaction (`?` inside it).
+pub type TxResult<T> = Result<T, ConflictableTransactionError<Abort>>;
+
+/// Why a change to a request was refused (the transaction goes on).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    Missing(RequestId),
+    Rule(TransitionError),
+}
+
+fn codec<T>(result: Result<T, CodecError>) -> TxResult<T> {
+    result.map_err(|error| ConflictableTransactionError::Abort(Abort(error)))
+}
+
+/// The trees a command may touch, inside one transaction.
+pub struct Tx<'a> {
+    pub(super) requests: &'a TransactionalTree,
+    pub(super) open: &'a TransactionalTree,
+    pub(super) events: &'a TransactionalTree,
+    pub(super) meta: &'a TransactionalTree,
+    pub(super) drafts: &'a TransactionalTree,
+    pub(super) intake: &'a TransactionalTree,
+}
+
+impl Tx<'_> {
+    /// Reads a counter, stores the next value, returns the one read (starting at `first`).
+    fn take_counter(&self, key: &[u8], first: u64) -> TxResult<u64> {
+        let current = self
+            .meta
+            .get(key)?
+            .and_then(|bytes| key_id(&bytes))
+            .unwrap_or(first);
+        self.meta.insert(key, &id_key(current + 1))?;
+        Ok(current)
+    }
+
+    fn append_event(&self, event: &AuditEvent) -> TxResult<()> {
+        let seq = self.take_counter(META_NEXT_EVENT, 1)?;
+        self.events.insert(&id_key(seq), codec(event.encode())?)?;
+        Ok(())
+    }
+
+    fn write_request(&self, request: &Request) -> TxResult<()> {
+        let key = id_key(request.id.0);
+        self.requests.insert(&key, codec(request.encode())?)?;
+        if request.status.is_open() {
+            self.open.insert(&key, &[])?;
+        } else {
+            self.open.remove(&key)?;
+        }
+        Ok(())
+    }
+
+    pub fn request(&self, id: RequestId) -> TxResult<Option<Request>> {
+        match self.requests.get(id_key(id.0))? {
+            Some(bytes) => Ok(Some(codec(Request::decode(&bytes))?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Stores a new request with the next number and its audit event, and ends the logger's
+    /// draft.
+    ///
+    /// `intake` names the call (who answered it, when): a second insert with the same key
+    /// returns the request already stored instead of a copy, so a client that lost the
+    /// answer may send the call again.
+    pub fn insert_request(
+        &self,
+        build: impl FnOnce(RequestId) -> Request,
+        event_at: Timestamp,
+        intake: Option<&IntakeKey>,
+    ) -> TxResult<Request> {
+        if let Some(key) = intake {
+            if let Some(existing) = self.intake.get(key.bytes())? {
+                if let Some(bytes) = self.requests.get(&existing)? {
+                    return codec(Request::decode(&bytes));
+                }
+            }
+        }
+        let id = RequestId(self.take_counter(META_NEXT_REQUEST, 1)?);
+        let request = build(id);
+        self.write_request(&request)?;
+        self.append_event(&AuditEvent {
+            at: event_at,
+            actor: request.logged_by.clone(),
+            request: id,
+            action: AuditAction::Logged,
+        })?;
+        if let Some(key) = intake {
+            self.intake.insert(key.bytes(), &id_key(id.0))?;
+        }
+        self.drafts.remove(request.logged_by.as_bytes())?;
+        Ok(request)
+    }
+
+    /// Applies `change` to request `id` and records `action` by `actor`. A refused change
+    /// writes nothing.
+    pub fn update_request(
+        &self,
+        id: RequestId,
+        actor: &str,
+        at: Timestamp,
+        action: AuditAction,
+        change: impl FnOnce(&Request) -> Result<Request, TransitionError>,
+    ) -> TxResult<Result<Request, Refusal>> {
+        let Some(current) = self.request(id)? else {
+            return Ok(Err(Refusal::Missing(id)));
+        };
+        let next = match change(&current) {
+            Ok(next) => next,
+            Err(error) => return Ok(Err(Refusal::Rule(error))),
+        };
+        self.write_request(&next)?;
+        self.append_event(&AuditEvent {
+            at,
+            actor: actor.to_string(),
+            request: id,
+            action,
+        })?;
+        Ok(Ok(next))
+    }
+}
