@@ -111,7 +111,11 @@ fn durable_commit(c: &mut Criterion, recorder: &Recorder) {
                     .execute(
                         &me,
                         Command::LogCall {
-                            draft: draft(clock.now()),
+                            // a new call each time: a resent one would not be written
+                            draft: {
+                                clock.advance_millis(1);
+                                draft(clock.now())
+                            },
                             channel: Channel::Phone,
                         },
                     )
@@ -127,7 +131,11 @@ fn durable_commit(c: &mut Criterion, recorder: &Recorder) {
                     .execute(
                         &me,
                         Command::LogCall {
-                            draft: draft(clock.now()),
+                            // a new call each time: a resent one would not be written
+                            draft: {
+                                clock.advance_millis(1);
+                                draft(clock.now())
+                            },
                             channel: Channel::Phone,
                         },
                     )
