@@ -44,24 +44,73 @@ fn golden_request() -> Request {
             at: received.plus_minutes(90),
         }),
         cancel_reason: None,
+        notes: Vec::new(),
+        extension: None,
     }
+}
+
+const GOLDEN_V2: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/request_v2.bin");
+
+/// Version 2 added notes and the extension.
+fn golden_request_v2() -> Request {
+    let mut request = golden_request();
+    let at = request.received_at.plus_minutes(30);
+    request.notes = vec![
+        Note {
+            at,
+            author: "smirnova".into(),
+            kind: NoteKind::NoAnswer,
+            text: "не берут трубку".into(),
+        },
+        Note {
+            at: at.plus_minutes(5),
+            author: "smirnova".into(),
+            kind: NoteKind::Phoned,
+            text: "договорились на 16:00".into(),
+        },
+    ];
+    request.extension = Some(Extension {
+        asked_at: at,
+        asked_by: "smirnova".into(),
+        reason: "ждём ответа поставщика".into(),
+        until: request.received_at.plus_hours(48),
+        state: ExtensionState::Approved,
+        decided_at: Some(at.plus_minutes(10)),
+        decided_by: Some("belova".into()),
+        decision_note: Some("согласовано".into()),
+    });
+    request
 }
 
 #[test]
 fn golden_version_1_request_still_decodes() {
-    if std::env::var_os("PULT_WRITE_GOLDEN").is_some() {
-        std::fs::write(GOLDEN, golden_request().encode().unwrap()).unwrap();
-    }
     let bytes = std::fs::read(GOLDEN).expect("tests/fixtures/request_v1.bin");
     assert_eq!(bytes[0], 1, "the golden file is a version-1 record");
     assert_eq!(Request::decode(&bytes).expect("decodes"), golden_request());
 }
 
 #[test]
-fn version_1_encoding_is_unchanged() {
-    // A change to Request's fields must come with a new format version and a migration.
+fn a_version_1_record_is_rewritten_as_version_2() {
     let bytes = std::fs::read(GOLDEN).expect("tests/fixtures/request_v1.bin");
-    assert_eq!(golden_request().encode().unwrap(), bytes);
+    let migrated = Request::decode(&bytes).unwrap();
+    let rewritten = migrated.encode().unwrap();
+    assert_eq!(rewritten[0], 2);
+    assert_eq!(Request::decode(&rewritten).unwrap(), migrated);
+}
+
+#[test]
+fn golden_version_2_request_still_decodes_and_encodes_the_same() {
+    if std::env::var_os("PULT_WRITE_GOLDEN").is_some() {
+        std::fs::write(GOLDEN_V2, golden_request_v2().encode().unwrap()).unwrap();
+    }
+    // A change to Request's fields must come with a new format version and a migration.
+    let bytes = std::fs::read(GOLDEN_V2).expect("tests/fixtures/request_v2.bin");
+    assert_eq!(bytes[0], 2);
+    assert_eq!(
+        Request::decode(&bytes).expect("decodes"),
+        golden_request_v2()
+    );
+    assert_eq!(golden_request_v2().encode().unwrap(), bytes);
 }
 
 #[test]
@@ -73,7 +122,7 @@ fn an_unknown_version_is_refused_by_name() {
         error,
         CodecError::UnknownVersion {
             found: 9,
-            supported: 1,
+            supported: 2,
             ..
         }
     ));

@@ -104,6 +104,8 @@ pub fn receive(id: RequestId, intake: Intake, policy: &DeadlinePolicy) -> Reques
         deadlines: Deadlines::on_receipt(policy, intake.received_at),
         result: None,
         cancel_reason: None,
+        notes: Vec::new(),
+        extension: None,
     }
 }
 

@@ -154,6 +154,64 @@ pub struct Resolution {
     pub at: Timestamp,
 }
 
+/// What a specialist wrote down while working a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteKind {
+    /// Phoned the caller and spoke.
+    Phoned,
+    /// Phoned, nobody answered.
+    NoAnswer,
+    /// Wrote to the caller's email.
+    Emailed,
+    /// For the service only.
+    Internal,
+}
+
+impl NoteKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            NoteKind::Phoned => "позвонили",
+            NoteKind::NoAnswer => "не дозвонились",
+            NoteKind::Emailed => "написали",
+            NoteKind::Internal => "заметка",
+        }
+    }
+}
+
+/// A note in a request's timeline: who, when, what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    pub at: Timestamp,
+    pub author: String,
+    pub kind: NoteKind,
+    pub text: String,
+}
+
+/// The head's answer to a request for more time (§3.2.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtensionState {
+    /// "ждёт согласования"
+    Pending,
+    Approved,
+    Denied,
+}
+
+/// A specialist's request to close later than the 24 hours, and the head's decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extension {
+    pub asked_at: Timestamp,
+    pub asked_by: String,
+    pub reason: String,
+    /// The proposed new resolve-by.
+    pub until: Timestamp,
+    pub state: ExtensionState,
+    pub decided_at: Option<Timestamp>,
+    pub decided_by: Option<String>,
+    pub decision_note: Option<String>,
+}
+
 /// One request and everything that has happened to it that later steps need.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Request {
@@ -173,9 +231,20 @@ pub struct Request {
     pub deadlines: Deadlines,
     pub result: Option<Resolution>,
     pub cancel_reason: Option<String>,
+    /// Contact attempts and internal notes, oldest first.
+    pub notes: Vec<Note>,
+    /// The latest request for more time, if any.
+    pub extension: Option<Extension>,
 }
 
 impl Request {
+    /// Waiting for the head's decision on more time.
+    pub fn extension_pending(&self) -> bool {
+        self.extension
+            .as_ref()
+            .is_some_and(|extension| extension.state == ExtensionState::Pending)
+    }
+
     /// Waiting for the operator to route it (shown in Входящие).
     pub fn is_incoming(&self) -> bool {
         self.status == Status::New

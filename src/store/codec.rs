@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::request_v1::RequestV1;
 use crate::domain::call_form::CallDraft;
 use crate::domain::request::{Request, RequestId};
 use crate::domain::staff::Staff;
@@ -110,7 +111,26 @@ macro_rules! record_v1 {
     };
 }
 
-record_v1!(Request, "request");
+impl Record for Request {
+    const KIND: &'static str = "request";
+    const VERSION: u8 = 2;
+
+    fn encode(&self) -> Result<Vec<u8>, CodecError> {
+        encode_versioned(Self::KIND, Self::VERSION, self)
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self, CodecError> {
+        match split_version(bytes)? {
+            (1, body) => Ok(decode_body::<RequestV1>(Self::KIND, body)?.into()),
+            (2, body) => decode_body(Self::KIND, body),
+            (found, _) => Err(CodecError::UnknownVersion {
+                kind: Self::KIND,
+                found,
+                supported: Self::VERSION,
+            }),
+        }
+    }
+}
 record_v1!(Staff, "staff");
 record_v1!(CallDraft, "draft");
 record_v1!(AuditEvent, "audit");

@@ -3,6 +3,7 @@
 
 pub mod codec;
 mod error;
+mod request_v1;
 mod tx;
 
 use std::path::{Path, PathBuf};
