@@ -49,5 +49,21 @@ pub fn request(request: &Request) -> Value {
             "at": result.at.to_rfc3339(),
         })),
         "cancel_reason": request.cancel_reason,
+        "notes": request.notes.iter().map(|note| json!({
+            "at": note.at.to_rfc3339(),
+            "author": note.author,
+            "kind": key(note.kind),
+            "text": note.text,
+        })).collect::<Vec<_>>(),
+        "extension": request.extension.as_ref().map(|extension| json!({
+            "asked_at": extension.asked_at.to_rfc3339(),
+            "asked_by": extension.asked_by,
+            "reason": extension.reason,
+            "until": extension.until.to_rfc3339(),
+            "state": key(extension.state),
+            "decided_at": time(extension.decided_at),
+            "decided_by": extension.decided_by,
+            "note": extension.decision_note,
+        })),
     })
 }

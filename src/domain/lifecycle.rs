@@ -4,7 +4,10 @@
 use thiserror::Error;
 
 use super::deadline::{DeadlinePolicy, Deadlines};
-use super::request::{Caller, Category, Channel, Request, RequestId, Resolution, Status};
+use super::request::{
+    Caller, Category, Channel, Extension, ExtensionState, Note, NoteKind, Request, RequestId,
+    Resolution, ReturnChannel, Status,
+};
 use super::time::Timestamp;
 
 /// A move the state machine knows.
@@ -18,6 +21,10 @@ pub enum Move {
     VendorAnswer,
     Reopen,
     Cancel,
+    Note,
+    AskExtension,
+    DecideExtension,
+    Reassign,
 }
 
 impl Move {
@@ -31,6 +38,10 @@ impl Move {
             Move::VendorAnswer => "записать ответ поставщика",
             Move::Reopen => "переоткрыть",
             Move::Cancel => "отменить",
+            Move::Note => "добавить заметку",
+            Move::AskExtension => "просить продления срока",
+            Move::DecideExtension => "решить о продлении срока",
+            Move::Reassign => "передать в другую очередь",
         }
     }
 
@@ -46,6 +57,10 @@ impl Move {
             Move::VendorAnswer => status == WaitingVendor,
             Move::Reopen => status == Resolved,
             Move::Cancel => status.is_open(),
+            Move::Note => matches!(status, Routed | InWork | WaitingVendor),
+            Move::AskExtension => matches!(status, InWork | WaitingVendor),
+            Move::DecideExtension => status.is_open(),
+            Move::Reassign => matches!(status, Routed | InWork),
         }
     }
 }
@@ -60,6 +75,16 @@ pub enum TransitionError {
     },
     #[error("укажите причину")]
     ReasonRequired,
+    #[error("напишите текст")]
+    TextRequired,
+    #[error("продление срока обращения {0} уже ждёт согласования")]
+    ExtensionPending(RequestId),
+    #[error("по обращению {0} нет просьбы о продлении, ждущей решения")]
+    NoPendingExtension(RequestId),
+    #[error("новый срок должен быть позже нынешнего")]
+    ExtensionNotLater,
+    #[error("обратившийся не оставил {}", match .0 { ReturnChannel::Phone => "телефона", ReturnChannel::Email => "адреса почты" })]
+    NoSuchContact(ReturnChannel),
 }
 
 fn check(request: &Request, action: Move) -> Result<(), TransitionError> {
@@ -140,7 +165,15 @@ pub fn take(request: &Request, assignee: &str, now: Timestamp) -> Result<Request
 pub fn resolve(request: &Request, result: Resolution) -> Result<Request, TransitionError> {
     check(request, Move::Resolve)?;
     if result.text.trim().is_empty() {
-        return Err(TransitionError::ReasonRequired);
+        return Err(TransitionError::TextRequired);
+    }
+    // the result goes back by a channel the caller gave (§3.2.3)
+    let given = match result.returned_by {
+        ReturnChannel::Phone => request.caller.phone.is_some(),
+        ReturnChannel::Email => request.caller.email.is_some(),
+    };
+    if !given {
+        return Err(TransitionError::NoSuchContact(result.returned_by));
     }
     let mut next = request.clone();
     next.status = Status::Resolved;
@@ -203,5 +236,123 @@ pub fn cancel(request: &Request, reason: &str, now: Timestamp) -> Result<Request
     next.status = Status::Cancelled;
     next.closed_at = Some(now);
     next.cancel_reason = Some(reason.trim().to_string());
+    Ok(next)
+}
+
+/// A contact attempt or an internal note, in the request's timeline.
+pub fn add_note(
+    request: &Request,
+    author: &str,
+    kind: NoteKind,
+    text: &str,
+    now: Timestamp,
+) -> Result<Request, TransitionError> {
+    check(request, Move::Note)?;
+    let text = text.trim();
+    if text.is_empty() && kind == NoteKind::Internal {
+        return Err(TransitionError::TextRequired);
+    }
+    let mut next = request.clone();
+    next.notes.push(Note {
+        at: now,
+        author: author.to_string(),
+        kind,
+        text: text.to_string(),
+    });
+    Ok(next)
+}
+
+/// A specialist asks for more time: the request "ждёт согласования" until the head decides.
+pub fn ask_extension(
+    request: &Request,
+    author: &str,
+    reason: &str,
+    until: Timestamp,
+    now: Timestamp,
+) -> Result<Request, TransitionError> {
+    check(request, Move::AskExtension)?;
+    if request.extension_pending() {
+        return Err(TransitionError::ExtensionPending(request.id));
+    }
+    if reason.trim().is_empty() {
+        return Err(TransitionError::ReasonRequired);
+    }
+    if until <= request.deadlines.resolve_by {
+        return Err(TransitionError::ExtensionNotLater);
+    }
+    let mut next = request.clone();
+    next.extension = Some(Extension {
+        asked_at: now,
+        asked_by: author.to_string(),
+        reason: reason.trim().to_string(),
+        until,
+        state: ExtensionState::Pending,
+        decided_at: None,
+        decided_by: None,
+        decision_note: None,
+    });
+    Ok(next)
+}
+
+/// The head approves (resolve-by moves to the asked date) or denies; both are recorded.
+pub fn decide_extension(
+    request: &Request,
+    head: &str,
+    approve: bool,
+    note: &str,
+    now: Timestamp,
+) -> Result<Request, TransitionError> {
+    check(request, Move::DecideExtension)?;
+    let Some(asked) = request
+        .extension
+        .as_ref()
+        .filter(|_| request.extension_pending())
+    else {
+        return Err(TransitionError::NoPendingExtension(request.id));
+    };
+    let mut decided = asked.clone();
+    decided.state = if approve {
+        ExtensionState::Approved
+    } else {
+        ExtensionState::Denied
+    };
+    decided.decided_at = Some(now);
+    decided.decided_by = Some(head.to_string());
+    decided.decision_note = Some(note.trim().to_string()).filter(|note| !note.is_empty());
+    let mut next = request.clone();
+    if approve {
+        next.deadlines.resolve_by = decided.until;
+    }
+    next.extension = Some(decided);
+    Ok(next)
+}
+
+/// The head moves a request to another queue (anyone there takes it, take-by starts again)
+/// or straight to a person (in work at once).
+pub fn reassign(
+    request: &Request,
+    queue: &str,
+    assignee: Option<&str>,
+    policy: &DeadlinePolicy,
+    now: Timestamp,
+) -> Result<Request, TransitionError> {
+    check(request, Move::Reassign)?;
+    let mut next = request.clone();
+    next.queue = Some(queue.to_string());
+    next.routed_at = Some(now);
+    match assignee {
+        Some(person) => {
+            next.status = Status::InWork;
+            next.assignee = Some(person.to_string());
+            next.taken_at = Some(now);
+            next.deadlines.take_by = None;
+        }
+        None => {
+            next.status = Status::Routed;
+            next.assignee = None;
+            next.taken_at = None;
+            next.deadlines.take_by = Some(now.plus_minutes(policy.take_minutes));
+        }
+    }
     Ok(next)
 }

@@ -1,6 +1,7 @@
 //! Pure types and rules: requests, callers, staff, policy, deadlines and the state machine.
 //! No I/O lives here.
 
+pub mod access;
 pub mod call_form;
 pub mod deadline;
 pub mod lifecycle;

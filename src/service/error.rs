@@ -48,6 +48,8 @@ pub enum ServiceError {
     #[error("не сохранено: {0}")]
     NotSaved(String),
     #[error("{0}")]
+    Denied(#[from] crate::domain::access::Denied),
+    #[error("{0}")]
     Rule(#[from] TransitionError),
     #[error("{0}")]
     Store(StoreError),

@@ -3,6 +3,7 @@
 
 mod error;
 pub mod identity;
+mod life;
 pub mod setup;
 mod staff;
 
@@ -15,7 +16,7 @@ pub use error::ServiceError;
 use crate::domain::call_form::CallDraft;
 use crate::domain::lifecycle;
 use crate::domain::policy::Policy;
-use crate::domain::request::{Channel, Request, RequestId, Status};
+use crate::domain::request::{Channel, NoteKind, Request, RequestId, ReturnChannel, Status};
 use crate::domain::staff::Staff;
 use crate::domain::time::{Clock, Timestamp};
 use crate::store::{AuditAction, IntakeKey, Store, StoreError, Tx, TxResult};
@@ -65,6 +66,55 @@ pub enum Command {
     DisableStaff {
         login: String,
     },
+    /// Take a routed request into work (its queue's specialist).
+    Take {
+        id: RequestId,
+    },
+    /// A contact attempt or an internal note.
+    AddNote {
+        id: RequestId,
+        kind: NoteKind,
+        text: String,
+    },
+    /// Close with the result and how it went back to the caller.
+    Close {
+        id: RequestId,
+        text: String,
+        returned_by: ReturnChannel,
+    },
+    /// Wrong queue: back to Входящие with a fresh route-by.
+    ReturnToDispatcher {
+        id: RequestId,
+        reason: String,
+    },
+    /// Ask the head for more time, up to `until`.
+    AskExtension {
+        id: RequestId,
+        reason: String,
+        until: Timestamp,
+    },
+    /// The head approves or denies the pending extension.
+    DecideExtension {
+        id: RequestId,
+        approve: bool,
+        note: String,
+    },
+    /// The head moves a request to another queue, or to a person in it.
+    Reassign {
+        id: RequestId,
+        queue: String,
+        assignee: Option<String>,
+    },
+    /// The head reopens a resolved request.
+    Reopen {
+        id: RequestId,
+        reason: String,
+    },
+    /// A duplicate or spam request (the head, or the operator who logged it).
+    Cancel {
+        id: RequestId,
+        reason: String,
+    },
 }
 
 impl Command {
@@ -83,13 +133,30 @@ impl Command {
 /// The service's answer to one command.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Reply {
-    Logged { request: Request },
-    Routed { request: Request },
+    Logged {
+        request: Request,
+    },
+    Routed {
+        request: Request,
+    },
     Done,
-    Requests { requests: Vec<Request>, more: bool },
-    Request { request: Request },
-    Staff { staff: Vec<Staff> },
-    Policy { policy: Policy },
+    Requests {
+        requests: Vec<Request>,
+        more: bool,
+    },
+    Request {
+        request: Request,
+    },
+    Staff {
+        staff: Vec<Staff>,
+    },
+    Policy {
+        policy: Policy,
+    },
+    /// A request after a change in its life.
+    Changed {
+        request: Request,
+    },
 }
 
 /// A change every connected console applies to its local copy.
@@ -253,6 +320,23 @@ impl Service {
                 )),
                 Err(error) => Err(error),
             },
+            Command::Take { .. }
+            | Command::AddNote { .. }
+            | Command::Close { .. }
+            | Command::ReturnToDispatcher { .. }
+            | Command::AskExtension { .. }
+            | Command::DecideExtension { .. }
+            | Command::Reassign { .. }
+            | Command::Reopen { .. }
+            | Command::Cancel { .. } => match self.lifecycle(tx, actor, command, now)? {
+                Ok(request) => Ok((
+                    Reply::Changed {
+                        request: request.clone(),
+                    },
+                    vec![changed(&request)],
+                )),
+                Err(error) => Err(error),
+            },
             other => Err(ServiceError::NotSaved(format!(
                 "команда {other:?} не выполняется в транзакции"
             ))),
@@ -399,5 +483,18 @@ impl Service {
 
 /// Commands that change requests (they share a batch's transaction).
 fn writes_requests(command: &Command) -> bool {
-    matches!(command, Command::LogCall { .. } | Command::Route { .. })
+    matches!(
+        command,
+        Command::LogCall { .. }
+            | Command::Route { .. }
+            | Command::Take { .. }
+            | Command::AddNote { .. }
+            | Command::Close { .. }
+            | Command::ReturnToDispatcher { .. }
+            | Command::AskExtension { .. }
+            | Command::DecideExtension { .. }
+            | Command::Reassign { .. }
+            | Command::Reopen { .. }
+            | Command::Cancel { .. }
+    )
 }

@@ -139,14 +139,32 @@ record_v1!(AuditEvent, "audit");
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AuditAction {
     Logged,
-    Routed { queue: String },
+    Routed {
+        queue: String,
+    },
     Taken,
     Resolved,
     Returned,
     Escalated,
     VendorAnswered,
     Reopened,
-    Cancelled { reason: String },
+    Cancelled {
+        reason: String,
+    },
+    // appended in format 2 of the request's life; never reorder
+    Noted {
+        kind: crate::domain::request::NoteKind,
+    },
+    ExtensionAsked {
+        until: Timestamp,
+    },
+    ExtensionDecided {
+        approved: bool,
+    },
+    Reassigned {
+        queue: String,
+        assignee: Option<String>,
+    },
 }
 
 /// One line of the audit log: who did what to which request, and when.

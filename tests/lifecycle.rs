@@ -1,0 +1,390 @@
+//! A request's life after routing, through the server: take, note, close, return, extension,
+//! reassign, reopen, cancel — and who may do each (issue 4's table, one case per cell).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use pult::domain::call_form::CallDraft;
+use pult::domain::request::{
+    CallerRole, Category, Channel, ExtensionState, NoteKind, Request, RequestId, ReturnChannel,
+    Status,
+};
+use pult::domain::staff::{Role, Staff};
+use pult::domain::time::{Clock, SystemClock, Timestamp, HOUR_MS};
+use pult::net::client::{Client, Launch};
+use pult::net::server::start;
+use pult::service::identity::{current_os_user, OsUser};
+use pult::service::setup::open_service;
+use pult::service::{Command, Reply, Service};
+
+fn me() -> OsUser {
+    current_os_user().expect("an OS user")
+}
+
+fn staff(login: &str, roles: &[Role]) -> Staff {
+    Staff {
+        login: login.into(),
+        name: format!("Сотрудник {login}"),
+        roles: roles.to_vec(),
+        vendor_rep: false,
+        disabled: false,
+    }
+}
+
+fn call(category: Category, offset_ms: i64) -> CallDraft {
+    CallDraft {
+        answered_at: Some(Timestamp(SystemClock.now().0 - 60_000 - offset_ms)),
+        name: "Петрова Анна Ивановна".into(),
+        role: Some(CallerRole::Parent),
+        class: "5А".into(),
+        category: Some(category),
+        description: "Не открывается дневник".into(),
+        phone: "8 912 345-67-89".into(),
+        email: String::new(),
+    }
+}
+
+/// The state a request is put in before the command under test.
+#[derive(Debug, Clone, Copy)]
+enum Start {
+    New,
+    Routed,
+    InWork,
+    PendingExtension,
+    Resolved,
+}
+
+/// A store with an operator `ivanova`, an e-journal specialist `smirnova` and a head
+/// `belova`, holding one e-journal request brought to `start`; then the OS user running the
+/// test gets `roles` (and is the one who logged the request when `own` is set).
+fn prepared(dir: &Path, start: Start, roles: &[Role], own: bool) -> RequestId {
+    let service: Service = open_service(dir, Arc::new(SystemClock), &me()).expect("open the store");
+    let store = service.store();
+    for member in [
+        staff("ivanova", &[Role::Operator]),
+        staff("smirnova", &[Role::Ejournal]),
+        staff("belova", &[Role::Head]),
+    ] {
+        store.put_staff(&member).unwrap();
+    }
+    let logger = if own {
+        staff(&me().login, &[Role::Operator])
+    } else {
+        staff("ivanova", &[Role::Operator])
+    };
+    store.put_staff(&logger).unwrap();
+    let run = |who: &Staff, command| match service.execute(who, command) {
+        Ok((reply, _)) => reply,
+        Err(error) => panic!("setup: {error}"),
+    };
+    let Reply::Logged { request } = run(
+        &logger,
+        Command::LogCall {
+            draft: call(Category::Ejournal, 0),
+            channel: Channel::Phone,
+        },
+    ) else {
+        panic!("not logged")
+    };
+    let id = request.id;
+    let specialist = staff("smirnova", &[Role::Ejournal]);
+    if !matches!(start, Start::New) {
+        run(
+            &logger,
+            Command::Route {
+                id,
+                queue: "ejournal".into(),
+            },
+        );
+    }
+    if matches!(
+        start,
+        Start::InWork | Start::PendingExtension | Start::Resolved
+    ) {
+        run(&specialist, Command::Take { id });
+    }
+    if matches!(start, Start::PendingExtension) {
+        run(
+            &specialist,
+            Command::AskExtension {
+                id,
+                reason: "ждём поставщика".into(),
+                until: Timestamp(request.deadlines.resolve_by.0 + 24 * HOUR_MS),
+            },
+        );
+    }
+    if matches!(start, Start::Resolved) {
+        run(
+            &specialist,
+            Command::Close {
+                id,
+                text: "пароль сброшен".into(),
+                returned_by: ReturnChannel::Phone,
+            },
+        );
+    }
+    store.put_staff(&staff(&me().login, roles)).unwrap();
+    store.flush().unwrap();
+    id
+}
+
+/// Runs `command` as the test's OS user through a real server; the reply or the refusal.
+fn through_server(dir: &Path, command: Command) -> Result<Request, String> {
+    let _server = start(dir, Arc::new(SystemClock), &me()).expect("server");
+    let mut client = Client::connect(dir, &Launch::Never).expect("connect");
+    match client.call(command) {
+        Ok(Reply::Changed { request })
+        | Ok(Reply::Logged { request })
+        | Ok(Reply::Routed { request }) => Ok(request),
+        Ok(other) => panic!("unexpected reply {other:?}"),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+fn case(
+    start: Start,
+    roles: &[Role],
+    own: bool,
+    command: impl Fn(RequestId) -> Command,
+) -> Result<Request, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let id = prepared(dir.path(), start, roles, own);
+    through_server(dir.path(), command(id))
+}
+
+fn take(id: RequestId) -> Command {
+    Command::Take { id }
+}
+
+fn note(id: RequestId) -> Command {
+    Command::AddNote {
+        id,
+        kind: NoteKind::NoAnswer,
+        text: "не берут трубку".into(),
+    }
+}
+
+fn close(id: RequestId) -> Command {
+    Command::Close {
+        id,
+        text: "Сбросили пароль, дневник открывается".into(),
+        returned_by: ReturnChannel::Phone,
+    }
+}
+
+fn send_back(id: RequestId) -> Command {
+    Command::ReturnToDispatcher {
+        id,
+        reason: "это вопрос к учителю".into(),
+    }
+}
+
+fn ask_more_time(id: RequestId) -> Command {
+    Command::AskExtension {
+        id,
+        reason: "ждём поставщика".into(),
+        until: Timestamp(SystemClock.now().0 + 72 * HOUR_MS),
+    }
+}
+
+fn approve(id: RequestId) -> Command {
+    Command::DecideExtension {
+        id,
+        approve: true,
+        note: "согласовано".into(),
+    }
+}
+
+fn reopen(id: RequestId) -> Command {
+    Command::Reopen {
+        id,
+        reason: "родитель перезвонил: не работает".into(),
+    }
+}
+
+fn cancel(id: RequestId) -> Command {
+    Command::Cancel {
+        id,
+        reason: "дубликат".into(),
+    }
+}
+
+/// "take, note, close, return, ask extension": no / own queue / own queue (head's) / no / no.
+#[test]
+fn working_a_request_is_for_its_queue_only() {
+    type Work = fn(RequestId) -> Command;
+    let works: [(&str, Start, Work); 5] = [
+        ("take", Start::Routed, take),
+        ("note", Start::InWork, note),
+        ("close", Start::InWork, close),
+        ("return", Start::InWork, send_back),
+        ("ask extension", Start::InWork, ask_more_time),
+    ];
+    for (what, start, command) in works {
+        for roles in [
+            vec![Role::Operator],
+            vec![Role::SiteAdmin],
+            vec![Role::Director],
+            vec![Role::Admin],
+            vec![Role::Head],
+            vec![Role::Tech],
+            vec![Role::Psych],
+        ] {
+            let outcome = case(start, &roles, false, command);
+            assert!(
+                outcome.is_err(),
+                "{what} by {roles:?} was allowed: {outcome:?}"
+            );
+        }
+        let outcome = case(start, &[Role::Ejournal], false, command);
+        assert!(
+            outcome.is_ok(),
+            "{what} by the queue's specialist: {outcome:?}"
+        );
+    }
+}
+
+#[test]
+fn the_head_works_the_heads_own_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = prepared(dir.path(), Start::Routed, &[Role::Head], false);
+    // moved to the head's queue by the head, then taken there by the head
+    let reassigned = through_server(
+        dir.path(),
+        Command::Reassign {
+            id,
+            queue: "head".into(),
+            assignee: None,
+        },
+    )
+    .expect("the head reassigns");
+    assert_eq!(reassigned.queue.as_deref(), Some("head"));
+    assert_eq!(reassigned.status, Status::Routed);
+    let taken = through_server(dir.path(), take(id)).expect("the head takes in the head's queue");
+    assert_eq!(taken.status, Status::InWork);
+}
+
+/// "approve extension, reopen": only the head.
+#[test]
+fn approving_and_reopening_are_the_heads() {
+    for roles in [
+        vec![Role::Operator],
+        vec![Role::SiteAdmin],
+        vec![Role::Ejournal],
+        vec![Role::Director],
+        vec![Role::Admin],
+    ] {
+        assert!(
+            case(Start::PendingExtension, &roles, false, approve).is_err(),
+            "{roles:?}"
+        );
+        assert!(
+            case(Start::Resolved, &roles, false, reopen).is_err(),
+            "{roles:?}"
+        );
+    }
+    let approved = case(Start::PendingExtension, &[Role::Head], false, approve).unwrap();
+    let extension = approved.extension.expect("an extension");
+    assert_eq!(extension.state, ExtensionState::Approved);
+    assert_eq!(approved.deadlines.resolve_by, extension.until);
+    let reopened = case(Start::Resolved, &[Role::Head], false, reopen).unwrap();
+    assert_eq!(reopened.status, Status::InWork);
+    assert!(reopened.result.is_none());
+}
+
+/// "log, route, cancel own": operator and site admin yes (cancel only their own), head yes.
+#[test]
+fn cancelling_is_for_the_head_or_whoever_logged_it() {
+    let own = case(Start::New, &[Role::Operator], true, cancel).expect("own call");
+    assert_eq!(own.status, Status::Cancelled);
+    let error = case(Start::New, &[Role::Operator], false, cancel).unwrap_err();
+    assert!(error.contains("ivanova"), "{error}");
+    assert!(case(Start::Routed, &[Role::Head], false, cancel).is_ok());
+    for roles in [
+        vec![Role::Ejournal],
+        vec![Role::Director],
+        vec![Role::Admin],
+    ] {
+        assert!(
+            case(Start::New, &roles, false, cancel).is_err(),
+            "{roles:?}"
+        );
+    }
+}
+
+#[test]
+fn logging_and_routing_are_for_dispatchers() {
+    for (roles, allowed) in [
+        (vec![Role::Operator], true),
+        (vec![Role::SiteAdmin], true),
+        (vec![Role::Head], true),
+        (vec![Role::Ejournal], false),
+        (vec![Role::Director], false),
+        (vec![Role::Admin], false),
+    ] {
+        let routed = case(Start::New, &roles, false, |id| Command::Route {
+            id,
+            queue: "ejournal".into(),
+        });
+        assert_eq!(routed.is_ok(), allowed, "route by {roles:?}: {routed:?}");
+        let logged = case(Start::New, &roles, false, |_| Command::LogCall {
+            draft: call(Category::Technical, 7),
+            channel: Channel::Phone,
+        });
+        assert_eq!(logged.is_ok(), allowed, "log by {roles:?}: {logged:?}");
+    }
+}
+
+#[test]
+fn a_whole_life_from_take_to_close_keeps_its_deadlines_and_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = prepared(dir.path(), Start::Routed, &[Role::Ejournal], false);
+    let taken = through_server(dir.path(), take(id)).unwrap();
+    assert_eq!(taken.assignee.as_deref(), Some(me().login.as_str()));
+    let resolve_by = taken.deadlines.resolve_by;
+    let noted = through_server(dir.path(), note(id)).unwrap();
+    assert_eq!(noted.notes.len(), 1);
+    let asked = through_server(dir.path(), ask_more_time(id)).unwrap();
+    assert!(asked.extension_pending());
+    assert_eq!(
+        asked.deadlines.resolve_by, resolve_by,
+        "asking moves nothing"
+    );
+    let again = through_server(dir.path(), ask_more_time(id)).unwrap_err();
+    assert!(again.contains("ждёт согласования"), "{again}");
+    let closed = through_server(dir.path(), close(id)).unwrap();
+    assert_eq!(closed.status, Status::Resolved);
+    let result = closed.result.expect("a result");
+    assert_eq!(result.returned_by, ReturnChannel::Phone);
+}
+
+#[test]
+fn a_result_goes_back_only_by_a_channel_the_caller_gave() {
+    let outcome = case(Start::InWork, &[Role::Ejournal], false, |id| {
+        Command::Close {
+            id,
+            text: "готово".into(),
+            returned_by: ReturnChannel::Email,
+        }
+    });
+    let error = outcome.unwrap_err();
+    assert!(error.contains("почты"), "{error}");
+}
+
+#[test]
+fn returning_gives_a_fresh_route_by_and_keeps_resolve_by_and_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = prepared(dir.path(), Start::InWork, &[Role::Ejournal], false);
+    let service = open_service(dir.path(), Arc::new(SystemClock), &me()).unwrap();
+    let before = service.store().request(id).unwrap().unwrap();
+    drop(service);
+    let back = through_server(dir.path(), send_back(id)).unwrap();
+    assert_eq!(back.status, Status::New);
+    assert_eq!(back.queue, None);
+    assert_eq!(back.deadlines.resolve_by, before.deadlines.resolve_by);
+    assert!(back.deadlines.route_by > before.deadlines.route_by);
+    assert!(back
+        .notes
+        .iter()
+        .any(|note| note.text.contains("это вопрос к учителю")));
+}
