@@ -330,3 +330,38 @@ fn the_heads_board_opens_on_the_queues_with_overdue_ones_first() {
     let ejournal = screen.find("1 ЭЖД").unwrap();
     assert!(tech < ejournal, "{screen}");
 }
+
+fn specialist_app() -> App {
+    let mut welcome = welcome(None);
+    welcome.me = staff("kozlov", "Козлов Андрей Петрович", &[Role::Tech]);
+    App::new(
+        welcome,
+        Keymap::parse_with_override(None).unwrap(),
+        Theme::monochrome(),
+        NOW,
+        moscow(),
+    )
+}
+
+#[test]
+fn a_specialists_board_shows_their_queue_and_their_keys() {
+    let screen = render(&specialist_app(), 80, 24);
+    insta::assert_snapshot!(screen);
+    assert!(screen.contains("Моя очередь 1"), "{screen}");
+    assert!(screen.contains("№120"), "{screen}");
+    assert!(screen.contains("t взять"), "{screen}");
+}
+
+#[test]
+fn closing_asks_for_the_result_and_offers_the_callers_channels() {
+    let mut app = specialist_app();
+    key(&mut app, KeyCode::Char('c'));
+    let screen = render(&app, 80, 24);
+    insta::assert_snapshot!(screen);
+    assert!(screen.contains("Закрыть с результатом · №120"), "{screen}");
+    assert!(
+        screen.contains("сообщили по телефону +7 912 345-67-89"),
+        "{screen}"
+    );
+    assert!(screen.contains("написали на petrova@mail.ru"), "{screen}");
+}

@@ -95,16 +95,35 @@ impl From<Refusal> for StoreError {
     }
 }
 
+/// How long to wait for a store that was just closed: sled releases its file lock only when
+/// its background threads let go of the database, a moment after the last handle is dropped.
+const LOCK_GRACE: std::time::Duration = std::time::Duration::from_millis(1_500);
+
+fn open_db(path: &Path, dir: &Path) -> Result<sled::Db, StoreError> {
+    let started = std::time::Instant::now();
+    loop {
+        match sled::Config::new()
+            .path(path)
+            .cache_capacity(CACHE_BYTES)
+            .open()
+        {
+            Ok(db) => return Ok(db),
+            Err(error) => match StoreError::from_open(error, dir) {
+                StoreError::Locked { .. } if started.elapsed() < LOCK_GRACE => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => return Err(other),
+            },
+        }
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) the store in `dir`.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         error::prepare_dir(dir)?;
         let path = dir.join("db");
-        let db = sled::Config::new()
-            .path(&path)
-            .cache_capacity(CACHE_BYTES)
-            .open()
-            .map_err(|error| StoreError::from_open(error, dir))?;
+        let db = open_db(&path, dir)?;
         let tree = |name: &str| {
             db.open_tree(name)
                 .map_err(|error| StoreError::from_open(error, dir))

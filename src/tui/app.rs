@@ -9,6 +9,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use super::form::FormState;
 use super::keymap::{Action, Context, Keymap};
 use super::open_set::OpenSet;
+use super::prompt::{Prompt, PromptKind, PromptOutcome};
 use super::theme::Theme;
 use crate::domain::call_form::Field;
 use crate::domain::policy::{Policy, QueueDef};
@@ -79,6 +80,8 @@ pub enum Screen {
         id: RequestId,
     },
     Help,
+    /// A note, a result, a reason or a decision about one request.
+    Prompt(Box<Prompt>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +103,8 @@ enum Awaiting {
     SaveCall,
     Route,
     Draft,
+    /// A change of a request's life (take, or what a prompt sent).
+    Work,
 }
 
 pub struct App {
@@ -201,8 +206,28 @@ impl App {
     }
 
     /// The request under the selection in the focused pane (incoming or timers).
+    /// A specialist's board shows their queues' requests where a dispatcher's shows Входящие.
+    pub fn shows_my_queue(&self) -> bool {
+        !self.me.can_dispatch() && !self.my_queues().is_empty()
+    }
+
+    /// The queues whose role this person holds.
+    pub fn my_queues(&self) -> Vec<String> {
+        self.policy
+            .queues
+            .iter()
+            .filter(|queue| self.me.has(queue.role))
+            .map(|queue| queue.key.clone())
+            .collect()
+    }
+
     pub fn selected_request(&self) -> Option<&Request> {
         match self.focus {
+            Pane::Incoming if self.shows_my_queue() => {
+                let queues = self.my_queues();
+                let id = self.open.mine(&queues, self.selection[0]).next()?.id;
+                self.open.get(id)
+            }
             Pane::Incoming => self.open.incoming_at(self.selection[0]),
             Pane::Timers => self.open.timer_at(self.selection[2]),
             Pane::Queues => None,
@@ -241,6 +266,7 @@ impl App {
 
     fn pane_len(&self, pane: Pane) -> usize {
         match pane {
+            Pane::Incoming if self.shows_my_queue() => self.open.mine_len(&self.my_queues()),
             Pane::Incoming => self.open.incoming_len(),
             Pane::Queues => self.policy.queues.len(),
             Pane::Timers => self.open.timers_len(),
@@ -276,8 +302,10 @@ pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
         Msg::Key(key) if key.kind == KeyEventKind::Press => on_key(app, key),
         Msg::Key(_) | Msg::Resize => Vec::new(),
         Msg::Paste(text) => {
-            if let Screen::Form(form) = &mut app.screen {
-                form.paste(&text);
+            match &mut app.screen {
+                Screen::Form(form) => form.paste(&text),
+                Screen::Prompt(prompt) => prompt.paste(&text),
+                _ => {}
             }
             Vec::new()
         }
@@ -415,6 +443,25 @@ fn on_reply(app: &mut App, token: u64, result: Result<Reply, String>) -> Vec<Eff
             app.recount_overdue();
         }
         (Awaiting::Route, Err(message)) => app.error(message),
+        (Awaiting::Work, Ok(Reply::Changed { request })) => {
+            let id = request.id;
+            let status = request.status.label();
+            app.open.upsert(request, &app.policy.deadlines);
+            app.clamp_selection();
+            app.recount_overdue();
+            if matches!(app.screen, Screen::Prompt(_)) {
+                app.screen = Screen::Board;
+            }
+            app.info(format!("{id}: сделано, статус «{status}»"));
+        }
+        (Awaiting::Work, Err(message)) => {
+            if let Screen::Prompt(prompt) = &mut app.screen {
+                prompt.sending = false;
+                prompt.error = Some(message);
+            } else {
+                app.error(message);
+            }
+        }
         (Awaiting::Draft, Ok(_)) => {
             if let Screen::Form(form) = &mut app.screen {
                 form.draft_kept_at = Some(app.now);
@@ -434,6 +481,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             let id = *id;
             on_route_offer_key(app, key, id)
         }
+        Screen::Prompt(_) => on_prompt_key(app, key),
         Screen::Detail { .. } | Screen::Help => {
             if app.keymap.action(Context::Dialog, &key).is_some()
                 || app.keymap.action(Context::Board, &key) == Some(Action::Help)
@@ -521,6 +569,27 @@ fn on_board_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             };
         }
         Action::Help => app.screen = Screen::Help,
+        Action::Take => {
+            if let Some(id) = app.selected_request().map(|r| r.id) {
+                return vec![app.send(Command::Take { id }, Awaiting::Work)];
+            }
+        }
+        Action::AddNote
+        | Action::CloseRequest
+        | Action::ReturnToDispatcher
+        | Action::AskExtension
+        | Action::DecideExtension => {
+            let kind = match action {
+                Action::AddNote => PromptKind::Note,
+                Action::CloseRequest => PromptKind::Close,
+                Action::ReturnToDispatcher => PromptKind::Return,
+                Action::AskExtension => PromptKind::Extension,
+                _ => PromptKind::Decide,
+            };
+            if let Some(request) = app.selected_request() {
+                app.screen = Screen::Prompt(Box::new(Prompt::new(kind, request)));
+            }
+        }
         Action::Quit => {
             app.quit = true;
         }
@@ -588,6 +657,21 @@ fn on_form_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         _ => form.edit(&key, &policy),
     }
     Vec::new()
+}
+
+fn on_prompt_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let Screen::Prompt(prompt) = &mut app.screen else {
+        return Vec::new();
+    };
+    match prompt.key(&key) {
+        PromptOutcome::Stay => Vec::new(),
+        PromptOutcome::Cancel => {
+            app.screen = Screen::Board;
+            Vec::new()
+        }
+        // whether it may happen is the server's to say; the prompt shows its answer
+        PromptOutcome::Submit(command) => vec![app.send(command, Awaiting::Work)],
+    }
 }
 
 fn on_route_offer_key(app: &mut App, key: KeyEvent, id: RequestId) -> Vec<Effect> {

@@ -59,6 +59,12 @@ pub enum Action {
     LeaveIncoming,
     Confirm,
     Close,
+    Take,
+    AddNote,
+    CloseRequest,
+    ReturnToDispatcher,
+    AskExtension,
+    DecideExtension,
 }
 
 impl Action {
@@ -80,6 +86,12 @@ impl Action {
             Action::LeaveIncoming => "оставить во Входящих",
             Action::Confirm => "да",
             Action::Close => "закрыть",
+            Action::Take => "взять",
+            Action::AddNote => "заметка",
+            Action::CloseRequest => "закрыть",
+            Action::ReturnToDispatcher => "вернуть",
+            Action::AskExtension => "продлить",
+            Action::DecideExtension => "согласовать",
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod keymap;
 pub mod line_input;
 pub mod net_backend;
 pub mod open_set;
+pub mod prompt;
 pub mod run;
 pub mod terminal;
 pub mod theme;

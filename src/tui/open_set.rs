@@ -131,6 +131,28 @@ impl OpenSet {
             .and_then(|(_, id)| self.requests.get(id))
     }
 
+    /// Open requests of `queues` (a specialist's), soonest next deadline first, from `skip`.
+    pub fn mine<'a>(
+        &'a self,
+        queues: &'a [String],
+        skip: usize,
+    ) -> impl Iterator<Item = &'a Request> + 'a {
+        self.timers
+            .iter()
+            .filter_map(|(_, id)| self.requests.get(id))
+            .filter(move |request| {
+                request
+                    .queue
+                    .as_ref()
+                    .is_some_and(|queue| queues.contains(queue))
+            })
+            .skip(skip)
+    }
+
+    pub fn mine_len(&self, queues: &[String]) -> usize {
+        queues.iter().map(|queue| self.load(queue)).sum()
+    }
+
     /// Position of a request in Входящие, to keep the selection on it.
     pub fn incoming_position(&self, id: RequestId) -> Option<usize> {
         self.incoming.iter().position(|(_, other)| *other == id)

@@ -45,12 +45,30 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, footer_area: Rect) {
     if show_detail {
         draw_detail(frame, app, detail);
     }
-    let mut keys = hints(
-        app,
-        Context::Board,
-        &[Action::NewCall, Action::Open, Action::RouteSuggested],
-    );
-    keys.push((format!("1-{}", app.policy.queues.len()), "в очередь"));
+    let mut keys = if app.shows_my_queue() {
+        hints(
+            app,
+            Context::Board,
+            &[
+                Action::Take,
+                Action::AddNote,
+                Action::CloseRequest,
+                Action::ReturnToDispatcher,
+                Action::AskExtension,
+            ],
+        )
+    } else {
+        let mut keys = hints(
+            app,
+            Context::Board,
+            &[Action::NewCall, Action::Open, Action::RouteSuggested],
+        );
+        keys.push((format!("1-{}", app.policy.queues.len()), "в очередь"));
+        keys
+    };
+    if app.watches_queues() {
+        keys.extend(hints(app, Context::Board, &[Action::DecideExtension]));
+    }
     keys.extend(hints(
         app,
         Context::Board,
@@ -96,7 +114,52 @@ fn pane_index(pane: Pane) -> usize {
     }
 }
 
+/// A specialist's own queues, most urgent first, in place of Входящие.
+fn draw_mine(frame: &mut Frame, app: &App, area: Rect) {
+    let queues = app.my_queues();
+    let block = pane_block(
+        app,
+        Pane::Incoming,
+        format!(" Моя очередь {} ", app.open.mine_len(&queues)),
+    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let visible = (inner.height / 2) as usize;
+    let start = scroll_start(app.selection[0], visible);
+    let mut lines = Vec::with_capacity(visible * 2);
+    for (offset, request) in app.open.mine(&queues, start).take(visible).enumerate() {
+        let index = start + offset;
+        let style = row_style(app, Pane::Incoming, index);
+        let marker = if app.focus == Pane::Incoming && app.selection[0] == index {
+            "▶"
+        } else {
+            " "
+        };
+        let first = format!(
+            "{marker}{} {} {}",
+            request.id,
+            app.policy.category_short(request.category),
+            short_name(&request.caller.name)
+        );
+        let state = if request.extension_pending() {
+            "ждёт согласования".to_string()
+        } else {
+            request.status.label().to_string()
+        };
+        lines.push(Line::styled(pad(&first, width), style));
+        lines.push(Line::styled(pad(&format!("  {state}"), width), style));
+    }
+    if app.open.mine_len(&queues) == 0 && inner.height > 0 {
+        lines.push(Line::styled(fit(" пусто", width), app.theme.dim));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
 fn draw_incoming(frame: &mut Frame, app: &App, area: Rect) {
+    if app.shows_my_queue() {
+        return draw_mine(frame, app, area);
+    }
     let block = pane_block(
         app,
         Pane::Incoming,
@@ -213,6 +276,15 @@ fn draw_timers(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
+/// The status, and "ждёт согласования" while the head has not decided on more time.
+pub fn status_text(request: &Request) -> String {
+    if request.extension_pending() {
+        format!("{}, ждёт согласования", request.status.label())
+    } else {
+        request.status.label().to_string()
+    }
+}
+
 /// Where a request is: its queue (and assignee), or the suggested queue while incoming.
 pub fn placement(app: &App, request: &Request) -> String {
     match (&request.queue, &request.assignee) {
@@ -244,7 +316,7 @@ fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
     let lines = if let Some(request) = app.selected_request() {
         let mut facts = vec![
             request.id.to_string(),
-            request.status.label().to_string(),
+            status_text(request),
             format!(
                 "{} → {}",
                 app.policy.category_short(request.category),

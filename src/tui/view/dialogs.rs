@@ -5,9 +5,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::board::placement;
+use super::board::{placement, status_text};
 use super::common::{centered, fit, footer, local_time};
 use crate::domain::deadline::running_timers;
+use crate::domain::request::ExtensionState;
 use crate::domain::request::RequestId;
 use crate::domain::time::format_countdown;
 use crate::tui::app::App;
@@ -106,7 +107,7 @@ pub fn draw_detail(frame: &mut Frame, app: &App, id: RequestId, body: Rect) {
     let mut lines = vec![
         Line::raw(format!(
             "Статус: {} · {}",
-            request.status.label(),
+            status_text(request),
             placement(app, request)
         )),
         Line::raw(format!(
@@ -158,6 +159,30 @@ pub fn draw_detail(frame: &mut Frame, app: &App, id: RequestId, body: Rect) {
                 app.theme.urgency(urgency),
             ),
         ]));
+    }
+    if let Some(extension) = &request.extension {
+        lines.push(Line::raw(format!(
+            "Продление до {}: {} ({})",
+            local_time(app, extension.until, "%d.%m %H:%M"),
+            match extension.state {
+                ExtensionState::Pending => "ждёт согласования",
+                ExtensionState::Approved => "одобрено",
+                ExtensionState::Denied => "отказано",
+            },
+            extension.reason
+        )));
+    }
+    for note in &request.notes {
+        lines.push(Line::styled(
+            format!(
+                "{} {} · {}: {}",
+                local_time(app, note.at, "%d.%m %H:%M"),
+                note.author,
+                note.kind.label(),
+                note.text
+            ),
+            app.theme.dim,
+        ));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("Описание проблемы:", app.theme.field_focused));

@@ -4,6 +4,7 @@ mod board;
 mod common;
 mod dialogs;
 mod form;
+mod prompt;
 
 use ratatui::layout::{Constraint, Layout};
 use ratatui::Frame;
@@ -38,6 +39,10 @@ pub fn view(frame: &mut Frame, app: &App) {
         Screen::Help => {
             board::draw(frame, app, body, footer);
             dialogs::draw_help(frame, app, body);
+        }
+        Screen::Prompt(prompt) => {
+            board::draw(frame, app, body, footer);
+            prompt::draw(frame, app, prompt, body, footer);
         }
     }
 }

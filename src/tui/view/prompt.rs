@@ -1,0 +1,84 @@
+//! The window of a prompt: the request it is about, the choices, the text line.
+
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::Frame;
+
+use super::common::{centered, fit, footer, width_of};
+use crate::tui::app::App;
+use crate::tui::prompt::{Prompt, PromptFocus};
+
+pub fn draw(frame: &mut Frame, app: &App, prompt: &Prompt, body: Rect, footer_area: Rect) {
+    let theme = &app.theme;
+    let height = prompt.choices.len() as u16 + 8;
+    let area = centered(body, 70, height);
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.focused_border)
+        .title(Span::styled(
+            format!(" {} · {} ", prompt.kind.title(), prompt.id),
+            theme.focused_border,
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let mut lines = Vec::new();
+    if let Some(request) = app.open.get(prompt.id) {
+        let who = &request.caller.name;
+        let what = request.description.replace('\n', " ");
+        lines.push(Line::styled(
+            fit(&format!("{who}: {what}"), width),
+            theme.dim,
+        ));
+    }
+    lines.push(Line::raw(""));
+    for (index, choice) in prompt.choices.iter().enumerate() {
+        let chosen = prompt.choice == Some(index);
+        let text = if chosen {
+            format!("[{} {choice}]", index + 1)
+        } else {
+            format!(" {} {choice} ", index + 1)
+        };
+        let style = if chosen { theme.selected } else { theme.hint };
+        lines.push(Line::styled(fit(&text, width), style));
+    }
+    let label = format!("{}: ", prompt.kind.text_label());
+    let label_style = if prompt.focus == PromptFocus::Text {
+        theme.field_focused
+    } else {
+        theme.field_label
+    };
+    let room = width.saturating_sub(width_of(&label) + 1);
+    let text = prompt.text.text();
+    let shown: String = {
+        let chars: Vec<char> = text.chars().collect();
+        let skip = chars.len().saturating_sub(room);
+        chars[skip..].iter().collect()
+    };
+    let text_row = lines.len() as u16 + 1;
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled(label.clone(), label_style),
+        Span::raw(shown.clone()),
+    ]));
+    if let Some(error) = &prompt.error {
+        lines.push(Line::styled(fit(&format!("✗ {error}"), width), theme.error));
+    } else if prompt.sending {
+        lines.push(Line::styled("отправка…", theme.dim));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+    if prompt.focus == PromptFocus::Text && inner.height > text_row && inner.width > 0 {
+        let column = (width_of(&label) + width_of(&shown)).min(inner.width as usize - 1);
+        frame.set_cursor_position(Position::new(inner.x + column as u16, inner.y + text_row));
+    }
+    let mut keys = Vec::new();
+    if !prompt.choices.is_empty() {
+        keys.push((format!("1-{}", prompt.choices.len()), "выбор"));
+        keys.push(("Tab".to_string(), "выбор/текст"));
+    }
+    keys.push(("Enter".to_string(), "отправить"));
+    keys.push(("Esc".to_string(), "отменить"));
+    footer(frame, app, footer_area, &keys);
+}
