@@ -11,7 +11,7 @@ use thiserror::Error;
 use crate::domain::call_form::CallDraft;
 use crate::domain::lifecycle;
 use crate::domain::request::{
-    CallerRole, Category, Channel, Request, RequestId, Resolution, ReturnChannel, Status,
+    CallerRole, Category, Channel, NoteKind, Request, RequestId, Resolution, ReturnChannel, Status,
 };
 use crate::domain::staff::{Role, Staff};
 use crate::domain::time::{Clock, ManualClock, SystemClock, Timestamp, MINUTE_MS};
@@ -237,7 +237,77 @@ fn seed_one(
     apply(service, &login, id, taken_at, AuditAction::Taken, |r| {
         lifecycle::take(r, &login, taken_at)
     })?;
+    // a contact attempt on most requests in work, as specialists do
+    let noted_at = taken_at.plus_minutes(10);
+    if index % 3 != 0 && noted_at.0 < SystemClock.now().0 {
+        let kind = if index % 2 == 0 {
+            NoteKind::NoAnswer
+        } else {
+            NoteKind::Phoned
+        };
+        let text = if kind == NoteKind::NoAnswer {
+            "не берут трубку, перезвоню"
+        } else {
+            "уточнили детали, договорились перезвонить"
+        };
+        apply(
+            service,
+            &login,
+            id,
+            noted_at,
+            AuditAction::Noted { kind },
+            |r| lifecycle::add_note(r, &login, kind, text, noted_at),
+        )?;
+    }
     match plan.status {
+        // some work asks the head for more time: pending, approved or denied
+        Status::InWork if index % 4 == 1 => {
+            let asked_at = taken_at.plus_minutes(20);
+            let until = request.deadlines.resolve_by.plus_hours(24);
+            apply(
+                service,
+                &login,
+                id,
+                asked_at,
+                AuditAction::ExtensionAsked { until },
+                |r| {
+                    lifecycle::ask_extension(
+                        r,
+                        &login,
+                        "ждём ответа поставщика платформы",
+                        until,
+                        asked_at,
+                    )
+                },
+            )?;
+            let decision = index % 3;
+            if decision != 0 {
+                let approve = decision == 1;
+                if let Some(head) = find_login(staff, Role::Head) {
+                    let decided_at = asked_at.plus_minutes(15);
+                    apply(
+                        service,
+                        &head.login,
+                        id,
+                        decided_at,
+                        AuditAction::ExtensionDecided { approved: approve },
+                        |r| {
+                            lifecycle::decide_extension(
+                                r,
+                                &head.login,
+                                approve,
+                                if approve {
+                                    "согласовано"
+                                } else {
+                                    "закройте в срок"
+                                },
+                                decided_at,
+                            )
+                        },
+                    )?;
+                }
+            }
+        }
         Status::WaitingVendor => {
             let at = taken_at.plus_minutes(30);
             apply(service, &login, id, at, AuditAction::Escalated, |r| {
