@@ -9,29 +9,19 @@
 //! tmux must be installed (CI installs it): without it these tests fail, they do not skip.
 //! Linux only (the killed-console test finds pult's pid in /proc).
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::Value;
 use tempfile::TempDir;
 
+use common::{children_of, is_pult, path_str, shell_quote, terminate, Session, Tmux};
+use common::{EXITED, POLL, TIMEOUT};
+
 const PULT: &str = env!("CARGO_BIN_EXE_pult");
-/// How long any awaited state may take to show (generous: CI machines are busy).
-const TIMEOUT: Duration = Duration::from_secs(15);
-const POLL: Duration = Duration::from_millis(50);
-/// Printed by the pane's shell after pult, with pult's exit status.
-const EXITED: &str = "PULT-EXITED";
-
-/// Single-quotes `text` for `sh`.
-fn shell_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
-}
-
-fn path_str(path: &Path) -> &str {
-    path.to_str().expect("temporary paths are UTF-8")
-}
 
 /// A temporary data directory and a config directory, so a user's own
 /// `~/.config/pult/keymap.toml` never changes the keys under test.
@@ -115,192 +105,20 @@ impl Drop for Fixture {
         else {
             return;
         };
-        // SAFETY: kill has no memory preconditions; the pid is the server of our temp dir.
-        unsafe { libc::kill(pid, libc::SIGTERM) };
-        let start = Instant::now();
-        while is_pult(pid) && start.elapsed() < TIMEOUT {
-            std::thread::sleep(POLL);
-        }
+        terminate(pid);
     }
-}
-
-/// One private tmux server; killed on drop, so a failing test leaves nothing running.
-struct Tmux {
-    socket: String,
-    config: PathBuf,
 }
 
 impl Tmux {
-    fn start(fixture: &Fixture, tag: &str) -> Tmux {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        match Command::new("tmux").arg("-V").output() {
-            Ok(output) if output.status.success() => {}
-            Ok(output) => panic!(
-                "`tmux -V` failed ({}): the end-to-end tests need a working tmux. \
-                 Install tmux (e.g. `apt-get install tmux`) and run them again.",
-                output.status
-            ),
-            Err(error) => panic!(
-                "tmux is not on PATH ({error}): the end-to-end tests drive pult through tmux. \
-                 Install tmux (e.g. `apt-get install tmux`; CI installs it) and run them again."
-            ),
-        }
-        let socket = format!(
-            "pult-e2e-{}-{}-{tag}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        // No status bar: all 30 rows belong to pult. Panes run /bin/sh, whatever $SHELL is.
-        let config = fixture.root.path().join("tmux.conf");
-        std::fs::write(&config, "set -g status off\nset -g default-shell /bin/sh\n")
-            .expect("write tmux.conf");
-        Tmux { socket, config }
-    }
-
-    fn command(&self) -> Command {
-        let mut command = Command::new("tmux");
-        command
-            .arg("-u")
-            .arg("-L")
-            .arg(&self.socket)
-            .arg("-f")
-            .arg(&self.config)
-            .env("LANG", "C.UTF-8")
-            .env("LC_ALL", "C.UTF-8")
-            .env("TERM", "xterm-256color")
-            .env_remove("TMUX");
-        command
-    }
-
-    /// Runs a tmux command; panics with its stderr when it fails.
-    fn run(&self, args: &[&str]) -> String {
-        let output = self.command().args(args).output().expect("run tmux");
-        assert!(
-            output.status.success(),
-            "tmux {args:?} failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    /// A new 100×30 session running `shell_command`.
-    fn session<'t>(&'t self, name: &str, shell_command: &str) -> Session<'t> {
-        self.run(&[
-            "new-session",
-            "-d",
-            "-s",
-            name,
-            "-x",
-            "100",
-            "-y",
-            "30",
-            shell_command,
-        ]);
-        Session {
-            tmux: self,
-            name: name.to_string(),
-        }
-    }
-
     /// A session running the console on the fixture's data, with its board drawn.
     fn console<'t>(&'t self, name: &str, fixture: &Fixture) -> Session<'t> {
         let session = self.session(name, &fixture.console_command());
         session.wait_for_text("Входящие");
         session
     }
-
-    /// The consoles still running in this server's panes (each the child of a pane's shell).
-    fn running_consoles(&self) -> Vec<i32> {
-        let Ok(output) = self
-            .command()
-            .args(["list-panes", "-a", "-F", "#{pane_pid}"])
-            .output()
-        else {
-            return Vec::new();
-        };
-        String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .filter_map(|pid| pid.trim().parse().ok())
-            .flat_map(children_of)
-            .filter(|pid| is_pult(*pid))
-            .collect()
-    }
-
-    fn socket_path(&self) -> PathBuf {
-        let dir =
-            std::env::var_os("TMUX_TMPDIR").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
-        // SAFETY: getuid has no preconditions and cannot fail.
-        let uid = unsafe { libc::getuid() };
-        dir.join(format!("tmux-{uid}")).join(&self.socket)
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        // End every console that is still running *before* its terminal goes away, the way
-        // an operator's session ends: SIGTERM, on which pult keeps the draft and closes.
-        // (Before commit c809142 pult did not survive losing its terminal at all: crossterm
-        // 0.29 spins on a hung-up tty, crossterm-rs/crossterm#793, so a console left running
-        // by a failed test would have kept a core busy and the store locked.) SIGKILL what is
-        // left after 5 s; kill the server last.
-        for pid in self.running_consoles() {
-            // SAFETY: kill has no memory preconditions; the pid is a pult of our own panes.
-            unsafe { libc::kill(pid, libc::SIGTERM) };
-        }
-        let start = Instant::now();
-        while !self.running_consoles().is_empty() && start.elapsed() < Duration::from_secs(5) {
-            std::thread::sleep(POLL);
-        }
-        for pid in self.running_consoles() {
-            // SAFETY: as above.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-        }
-        // The server may already be gone; nothing to report then.
-        let _ = self.command().arg("kill-server").output();
-        // tmux leaves its socket file behind.
-        let _ = std::fs::remove_file(self.socket_path());
-    }
-}
-
-struct Session<'t> {
-    tmux: &'t Tmux,
-    name: String,
 }
 
 impl Session<'_> {
-    /// The session's one pane, as a tmux target.
-    fn target(&self) -> String {
-        format!("{}:0.0", self.name)
-    }
-
-    /// Sends keys by tmux name (`Enter`, `Tab`, `C-s`, `Escape`) or single characters.
-    fn keys(&self, keys: &[&str]) {
-        let target = self.target();
-        let mut args = vec!["send-keys", "-t", &target];
-        args.extend_from_slice(keys);
-        self.tmux.run(&args);
-    }
-
-    /// Types `text` literally (Cyrillic included), as key presses, not as a paste.
-    fn type_text(&self, text: &str) {
-        let target = self.target();
-        self.tmux.run(&["send-keys", "-t", &target, "-l", text]);
-    }
-
-    fn screen(&self) -> String {
-        let target = self.target();
-        self.tmux.run(&["capture-pane", "-p", "-t", &target])
-    }
-
-    fn pane_format(&self, format: &str) -> String {
-        let target = self.target();
-        self.tmux
-            .run(&["list-panes", "-t", &target, "-F", format])
-            .trim()
-            .to_string()
-    }
-
     /// The pid of pult: the child of the pane's shell.
     #[track_caller]
     fn pult_pid(&self) -> i32 {
@@ -316,110 +134,12 @@ impl Session<'_> {
             ),
         }
     }
-
-    /// Polls the screen every ~50 ms until `predicate` holds; returns that screen. Panics
-    /// with the last screen when `timeout` passes first.
-    #[track_caller]
-    fn wait_for(&self, predicate: impl Fn(&str) -> bool, timeout: Duration) -> String {
-        self.wait_until("the awaited screen", predicate, timeout)
-    }
-
-    /// Waits (up to `TIMEOUT`) for `text` to be on the screen.
-    #[track_caller]
-    fn wait_for_text(&self, text: &str) -> String {
-        self.wait_until(
-            &format!("«{text}»"),
-            |screen| screen.contains(text),
-            TIMEOUT,
-        )
-    }
-
-    #[track_caller]
-    fn wait_until(
-        &self,
-        what: &str,
-        predicate: impl Fn(&str) -> bool,
-        timeout: Duration,
-    ) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if predicate(&screen) {
-                return screen;
-            }
-            if start.elapsed() >= timeout {
-                panic!(
-                    "{what} did not appear within {timeout:?}; last screen of session {}:\n{screen}",
-                    self.name
-                );
-            }
-            std::thread::sleep(POLL);
-        }
-    }
-
-    /// Waits until pult has ended; returns its exit status as the shell saw it
-    /// (128 + N when signal N ended it).
-    #[track_caller]
-    fn wait_for_exit(&self) -> i32 {
-        let screen = self.wait_for(|screen| screen.contains(EXITED), TIMEOUT);
-        let status = screen
-            .split(EXITED)
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|status| status.parse().ok());
-        status.unwrap_or_else(|| panic!("no exit status after {EXITED}; screen:\n{screen}"))
-    }
-
-    /// Waits for pult to end by itself and checks it ended well.
-    #[track_caller]
-    fn wait_for_clean_exit(&self) {
-        let status = self.wait_for_exit();
-        assert_eq!(
-            status,
-            0,
-            "pult exited with status {status}; screen:\n{}",
-            self.screen()
-        );
-    }
-}
-
-/// The children of a process, from /proc.
-fn children_of(parent: i32) -> Vec<i32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|pid| parent_of(*pid) == Some(parent))
-        .collect()
-}
-
-/// The parent of a process, from /proc; `None` when it is gone.
-fn parent_of(pid: i32) -> Option<i32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-    let after_comm = &stat[stat.rfind(')')? + 1..];
-    after_comm.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// Whether a process is a running pult (a zombie does not count).
-fn is_pult(pid: i32) -> bool {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return false;
-    };
-    let Some((comm, rest)) = stat
-        .split_once(" (")
-        .and_then(|(_, rest)| rest.rsplit_once(") "))
-    else {
-        return false;
-    };
-    comm == "pult" && !rest.starts_with('Z')
 }
 
 #[test]
 fn a_call_logged_and_routed_with_one_key_survives_a_restart() {
     let fixture = Fixture::new();
-    let tmux = Tmux::start(&fixture, "restart");
+    let tmux = Tmux::start(fixture.root.path(), "restart");
 
     let console = tmux.console("first", &fixture);
     console.keys(&["n"]);
@@ -471,7 +191,7 @@ fn a_call_logged_and_routed_with_one_key_survives_a_restart() {
 #[test]
 fn the_russian_layout_opens_the_form_and_quits() {
     let fixture = Fixture::new();
-    let tmux = Tmux::start(&fixture, "russian");
+    let tmux = Tmux::start(fixture.root.path(), "russian");
 
     let console = tmux.console("board", &fixture);
     console.type_text("т");
@@ -489,7 +209,7 @@ fn the_russian_layout_opens_the_form_and_quits() {
 #[test]
 fn a_killed_console_restores_its_draft() {
     let fixture = Fixture::new();
-    let tmux = Tmux::start(&fixture, "killed");
+    let tmux = Tmux::start(fixture.root.path(), "killed");
 
     let console = tmux.console("killed", &fixture);
     console.keys(&["n"]);
@@ -511,10 +231,11 @@ fn a_killed_console_restores_its_draft() {
         "kill -9 {pid}: {}",
         std::io::Error::last_os_error()
     );
+    let (status, screen) = console.wait_for_exit();
     assert_eq!(
-        console.wait_for_exit(),
+        status,
         128 + libc::SIGKILL,
-        "pult was to die of SIGKILL"
+        "pult was to die of SIGKILL; screen:\n{screen}"
     );
 
     let restored = tmux.session("restored", &fixture.console_command());
@@ -531,7 +252,7 @@ fn a_killed_console_restores_its_draft() {
 #[test]
 fn escape_with_typed_text_asks_before_discarding() {
     let fixture = Fixture::new();
-    let tmux = Tmux::start(&fixture, "escape");
+    let tmux = Tmux::start(fixture.root.path(), "escape");
 
     let console = tmux.console("escape", &fixture);
     console.keys(&["n"]);
@@ -555,7 +276,7 @@ fn escape_with_typed_text_asks_before_discarding() {
 #[test]
 fn list_reads_through_the_server_while_a_console_is_open() {
     let fixture = Fixture::new();
-    let tmux = Tmux::start(&fixture, "shared");
+    let tmux = Tmux::start(fixture.root.path(), "shared");
 
     let console = tmux.console("holder", &fixture);
     console.keys(&["n"]);
@@ -583,7 +304,7 @@ fn list_reads_through_the_server_while_a_console_is_open() {
 #[test]
 fn a_console_whose_terminal_goes_away_exits_and_keeps_every_key_typed() {
     let fixture = Fixture::new();
-    let tmux = Tmux::start(&fixture, "hangup");
+    let tmux = Tmux::start(fixture.root.path(), "hangup");
 
     let console = tmux.console("dropped", &fixture);
     console.keys(&["n"]);

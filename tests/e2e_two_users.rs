@@ -14,19 +14,18 @@
 //!
 //! Needs tmux, runuser and useradd/groupadd/usermod (util-linux, passwd). Linux only.
 
+mod common;
+
 use std::ffi::CString;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+use common::{path_str, shell_quote, terminate, Tmux, EXITED};
 
 const PULT_BUILT: &str = env!("CARGO_BIN_EXE_pult");
-/// How long any awaited state may take to show (generous: CI machines are busy).
-const TIMEOUT: Duration = Duration::from_secs(15);
-const POLL: Duration = Duration::from_millis(50);
-/// Printed by the pane's shell after pult, with pult's exit status.
-const EXITED: &str = "PULT-EXITED";
 
 const GROUP: &str = "pulte2e";
 /// Starts the server, so the store's first admin, operator and head.
@@ -36,15 +35,6 @@ const HEAD: &str = "pulte2eb";
 const HEAD_NAME: &str = "Белова Ольга Николаевна";
 /// In the group, so the socket lets them in, but without an account in pult.
 const STRANGER: &str = "pulte2ec";
-
-/// Single-quotes `text` for `sh`.
-fn shell_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
-}
-
-fn path_str(path: &Path) -> &str {
-    path.to_str().expect("temporary paths are UTF-8")
-}
 
 // ---------------------------------------------------------------------------------------------
 // OS users
@@ -292,12 +282,7 @@ impl Drop for Place {
     /// everything (the data directory is pulte2ea's, but root may remove it).
     fn drop(&mut self) {
         if let Some(pid) = self.server_pid() {
-            // SAFETY: kill has no memory preconditions; the pid is the server of our temp dir.
-            unsafe { libc::kill(pid, libc::SIGTERM) };
-            let start = Instant::now();
-            while is_pult(pid) && start.elapsed() < TIMEOUT {
-                std::thread::sleep(POLL);
-            }
+            terminate(pid);
         }
         let _ = std::fs::remove_dir_all(&self.root);
     }
@@ -320,251 +305,6 @@ fn out_of_reach(path: &Path) -> Option<String> {
         .skip(1)
         .find(|dir| mode(dir) & 0o001 == 0)
         .map(|dir| format!("{} is not traversable by others", dir.display()))
-}
-
-// ---------------------------------------------------------------------------------------------
-// tmux
-
-/// One private tmux server (run as root; each pane switches user with runuser); killed on
-/// drop, so a failing test leaves nothing running.
-struct Tmux {
-    socket: String,
-    config: PathBuf,
-}
-
-impl Tmux {
-    fn start(place: &Place) -> Tmux {
-        match Command::new("tmux").arg("-V").output() {
-            Ok(output) if output.status.success() => {}
-            Ok(output) => panic!(
-                "`tmux -V` failed ({}): the end-to-end tests need a working tmux. \
-                 Install tmux (e.g. `apt-get install tmux`) and run them again.",
-                output.status
-            ),
-            Err(error) => panic!(
-                "tmux is not on PATH ({error}): the end-to-end tests drive pult through tmux. \
-                 Install tmux (e.g. `apt-get install tmux`; CI installs it) and run them again."
-            ),
-        }
-        let socket = format!("pult-e2e-two-{}", std::process::id());
-        // No status bar: all 30 rows belong to pult. Panes run /bin/sh, whatever $SHELL is.
-        let config = place.root.join("tmux.conf");
-        std::fs::write(&config, "set -g status off\nset -g default-shell /bin/sh\n")
-            .expect("write tmux.conf");
-        Tmux { socket, config }
-    }
-
-    fn command(&self) -> Command {
-        let mut command = Command::new("tmux");
-        command
-            .arg("-u")
-            .arg("-L")
-            .arg(&self.socket)
-            .arg("-f")
-            .arg(&self.config)
-            .current_dir("/")
-            .env("LANG", "C.UTF-8")
-            .env("LC_ALL", "C.UTF-8")
-            .env("TERM", "xterm-256color")
-            .env_remove("TMUX");
-        command
-    }
-
-    /// Runs a tmux command; panics with its stderr when it fails.
-    #[track_caller]
-    fn run(&self, args: &[&str]) -> String {
-        let output = self.command().args(args).output().expect("run tmux");
-        assert!(
-            output.status.success(),
-            "tmux {args:?} failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    /// A new 100×30 session running `shell_command` in `/` (every user may stand there).
-    fn session<'t>(&'t self, name: &str, shell_command: &str) -> Session<'t> {
-        self.run(&[
-            "new-session",
-            "-d",
-            "-s",
-            name,
-            "-x",
-            "100",
-            "-y",
-            "30",
-            "-c",
-            "/",
-            shell_command,
-        ]);
-        Session {
-            tmux: self,
-            name: name.to_string(),
-        }
-    }
-
-    /// The consoles still running in this server's panes (shell → runuser → pult).
-    fn running_consoles(&self) -> Vec<i32> {
-        let Ok(output) = self
-            .command()
-            .args(["list-panes", "-a", "-F", "#{pane_pid}"])
-            .output()
-        else {
-            return Vec::new();
-        };
-        String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .filter_map(|pid| pid.trim().parse().ok())
-            .flat_map(descendants_of)
-            .filter(|pid| is_pult(*pid))
-            .collect()
-    }
-
-    fn socket_path(&self) -> PathBuf {
-        let dir =
-            std::env::var_os("TMUX_TMPDIR").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
-        // SAFETY: getuid has no preconditions and cannot fail.
-        let uid = unsafe { libc::getuid() };
-        dir.join(format!("tmux-{uid}")).join(&self.socket)
-    }
-}
-
-impl Drop for Tmux {
-    /// As in e2e_tmux.rs: SIGTERM the consoles still running before their terminals go away,
-    /// SIGKILL what is left after 5 s, then kill the tmux server.
-    fn drop(&mut self) {
-        for pid in self.running_consoles() {
-            // SAFETY: kill has no memory preconditions; the pid is a pult of our own panes.
-            unsafe { libc::kill(pid, libc::SIGTERM) };
-        }
-        let start = Instant::now();
-        while !self.running_consoles().is_empty() && start.elapsed() < Duration::from_secs(5) {
-            std::thread::sleep(POLL);
-        }
-        for pid in self.running_consoles() {
-            // SAFETY: as above.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-        }
-        let _ = self.command().arg("kill-server").output();
-        let _ = std::fs::remove_file(self.socket_path());
-    }
-}
-
-struct Session<'t> {
-    tmux: &'t Tmux,
-    name: String,
-}
-
-impl Session<'_> {
-    fn target(&self) -> String {
-        format!("{}:0.0", self.name)
-    }
-
-    /// Sends keys by tmux name (`Enter`, `Tab`, `C-s`) or single characters.
-    fn keys(&self, keys: &[&str]) {
-        let target = self.target();
-        let mut args = vec!["send-keys", "-t", &target];
-        args.extend_from_slice(keys);
-        self.tmux.run(&args);
-    }
-
-    /// Types `text` literally (Cyrillic included), as key presses, not as a paste.
-    fn type_text(&self, text: &str) {
-        let target = self.target();
-        self.tmux.run(&["send-keys", "-t", &target, "-l", text]);
-    }
-
-    fn screen(&self) -> String {
-        let target = self.target();
-        self.tmux.run(&["capture-pane", "-p", "-t", &target])
-    }
-
-    /// Waits (up to `TIMEOUT`) for `text` to be on the screen.
-    #[track_caller]
-    fn wait_for_text(&self, text: &str) -> String {
-        self.wait_until(&format!("«{text}»"), |screen| screen.contains(text))
-    }
-
-    /// Polls the screen every ~50 ms until `predicate` holds; returns that screen. Panics
-    /// with the last screen when `TIMEOUT` passes first.
-    #[track_caller]
-    fn wait_until(&self, what: &str, predicate: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if predicate(&screen) {
-                return screen;
-            }
-            if start.elapsed() >= TIMEOUT {
-                panic!(
-                    "{what} did not appear within {TIMEOUT:?}; last screen of session {}:\n{screen}",
-                    self.name
-                );
-            }
-            std::thread::sleep(POLL);
-        }
-    }
-
-    /// Waits until pult has ended; returns its exit status as the shell saw it and the screen.
-    #[track_caller]
-    fn wait_for_exit(&self) -> (i32, String) {
-        let screen = self.wait_until("the end of pult", |screen| screen.contains(EXITED));
-        let status = screen
-            .split(EXITED)
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|status| status.parse().ok())
-            .unwrap_or_else(|| panic!("no exit status after {EXITED}; screen:\n{screen}"));
-        (status, screen)
-    }
-}
-
-/// A process's descendants, from /proc (the pane's shell runs runuser, which runs pult).
-fn descendants_of(root: i32) -> Vec<i32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    let parents: Vec<(i32, i32)> = entries
-        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok())
-        .filter_map(|pid| Some((pid, parent_of(pid)?)))
-        .collect();
-    let mut found = vec![root];
-    let mut next = 0;
-    while next < found.len() {
-        let parent = found[next];
-        found.extend(
-            parents
-                .iter()
-                .filter(|(_, ppid)| *ppid == parent)
-                .map(|(pid, _)| *pid),
-        );
-        next += 1;
-    }
-    found.remove(0);
-    found
-}
-
-/// The parent of a process, from /proc; `None` when it is gone.
-fn parent_of(pid: i32) -> Option<i32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-    let after_comm = &stat[stat.rfind(')')? + 1..];
-    after_comm.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// Whether a process is a running pult (a zombie does not count).
-fn is_pult(pid: i32) -> bool {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return false;
-    };
-    let Some((comm, rest)) = stat
-        .split_once(" (")
-        .and_then(|(_, rest)| rest.rsplit_once(") "))
-    else {
-        return false;
-    };
-    comm == "pult" && !rest.starts_with('Z')
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -618,7 +358,7 @@ fn two_users_consoles_share_one_server_live() {
     );
 
     // 5. Two people, two consoles, one server.
-    let tmux = Tmux::start(&place);
+    let tmux = Tmux::start(&place.root, "two");
     let a = tmux.session("a", &place.console_command(ADMIN));
     let b = tmux.session("b", &place.console_command(HEAD));
     a.wait_for_text("Входящие");
