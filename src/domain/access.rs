@@ -3,7 +3,7 @@
 use thiserror::Error;
 
 use super::policy::Policy;
-use super::request::Request;
+use super::request::{Category, Request};
 use super::staff::{Role, Staff};
 
 /// What someone wants to do to a request.
@@ -75,5 +75,115 @@ pub fn may(staff: &Staff, act: Act, request: &Request, policy: &Policy) -> Resul
                 })
             }
         }
+    }
+}
+
+/// What stands in for a confidential text.
+pub const CONFIDENTIAL: &str = "(конфиденциально: видят педагог-психолог и руководитель)";
+
+/// The request as `viewer` may see it, or `None` when it is not theirs to see.
+///
+/// Dispatchers and the head see every open request; a queue's specialists see their queue;
+/// the director sees counts only and the system admin no requests. Requests for the
+/// psychologist are confidential: their description, notes and result are shown only to the
+/// psychologist queue and the head (the operator logging the call sees what they type).
+pub fn view_of(request: &Request, viewer: &Staff, policy: &Policy) -> Option<Request> {
+    if viewer.disabled {
+        return None;
+    }
+    let head = viewer.has(Role::Head);
+    let dispatcher = viewer.has(Role::Operator) || viewer.has(Role::SiteAdmin);
+    let own_queue = request
+        .queue
+        .as_deref()
+        .and_then(|key| policy.queue(key))
+        .is_some_and(|queue| viewer.has(queue.role));
+    if !(head || dispatcher || own_queue) {
+        return None;
+    }
+    let mut seen = request.clone();
+    let confidential = request.category == Category::Psych && !head && !viewer.has(Role::Psych);
+    if confidential {
+        seen.description = CONFIDENTIAL.to_string();
+        seen.notes.clear();
+        if let Some(result) = &mut seen.result {
+            result.text = CONFIDENTIAL.to_string();
+        }
+        if let Some(extension) = &mut seen.extension {
+            extension.reason = CONFIDENTIAL.to_string();
+        }
+    }
+    Some(seen)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::deadline::DeadlinePolicy;
+    use crate::domain::lifecycle::{receive, route, Intake};
+    use crate::domain::policy::DEFAULT_POLICY_TOML;
+    use crate::domain::request::{Caller, CallerRole, Channel, RequestId};
+    use crate::domain::time::Timestamp;
+
+    fn someone(roles: &[Role]) -> Staff {
+        Staff {
+            login: "x".into(),
+            name: "X".into(),
+            roles: roles.to_vec(),
+            vendor_rep: false,
+            disabled: false,
+        }
+    }
+
+    fn psych_request(routed: bool) -> Request {
+        let request = receive(
+            RequestId(1),
+            Intake {
+                channel: Channel::Phone,
+                received_at: Timestamp(0),
+                logged_by: "ivanova".into(),
+                caller: Caller {
+                    name: "Лебедева".into(),
+                    role: CallerRole::Parent,
+                    class: None,
+                    phone: None,
+                    email: None,
+                },
+                category: Category::Psych,
+                description: "ребёнок плачет перед уроками".into(),
+            },
+            &DeadlinePolicy::default(),
+        );
+        if routed {
+            route(&request, "psych", &DeadlinePolicy::default(), Timestamp(1)).unwrap()
+        } else {
+            request
+        }
+    }
+
+    #[test]
+    fn who_sees_a_psych_request_and_its_description() {
+        let policy = Policy::parse(DEFAULT_POLICY_TOML).unwrap();
+        let request = psych_request(true);
+        let seen = |roles: &[Role]| view_of(&request, &someone(roles), &policy);
+        assert_eq!(
+            seen(&[Role::Psych]).unwrap().description,
+            request.description
+        );
+        assert_eq!(
+            seen(&[Role::Head]).unwrap().description,
+            request.description
+        );
+        assert_eq!(seen(&[Role::Operator]).unwrap().description, CONFIDENTIAL);
+        assert_eq!(seen(&[Role::SiteAdmin]).unwrap().description, CONFIDENTIAL);
+        assert!(seen(&[Role::Tech]).is_none(), "another queue's request");
+        assert!(seen(&[Role::Director]).is_none(), "counts only");
+        assert!(seen(&[Role::Admin]).is_none(), "no request content");
+    }
+
+    #[test]
+    fn a_specialist_does_not_see_requests_before_they_reach_the_queue() {
+        let policy = Policy::parse(DEFAULT_POLICY_TOML).unwrap();
+        assert!(view_of(&psych_request(false), &someone(&[Role::Psych]), &policy).is_none());
     }
 }

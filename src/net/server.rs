@@ -27,6 +27,9 @@ use super::protocol::{
     encode_frame, program_version, read_client_msg, version_mismatch, write_frame, ClientMsg,
     FrameError, Mode, ServerMsg, PROTOCOL_VERSION,
 };
+use crate::domain::access::view_of;
+use crate::domain::policy::Policy;
+use crate::domain::staff::Staff;
 use crate::domain::time::Clock;
 use crate::service::identity::{os_user_by_uid, OsUser};
 use crate::service::setup::open_service;
@@ -338,6 +341,8 @@ fn serve_connection(
 
 struct Connection {
     login: String,
+    /// Who is at this console now: what its events may show depends on the roles.
+    staff: Staff,
     mode: Mode,
     link: Link,
 }
@@ -364,10 +369,11 @@ fn service_loop(
 ) {
     let (batches, teller_queue) = mpsc::channel::<Applied>();
     let flusher = service.store().flusher();
+    let policy = service.policy().clone();
     let teller_log = log.clone();
     let teller = std::thread::Builder::new()
         .name("pult-teller".into())
-        .spawn(move || teller_loop(flusher, teller_queue, in_flight, teller_log));
+        .spawn(move || teller_loop(flusher, teller_queue, in_flight, policy, teller_log));
     let Ok(teller) = teller else {
         log.line("поток подтверждений не создан");
         return;
@@ -415,12 +421,17 @@ fn service_loop(
                     mode,
                     link,
                 } => match attach(&service, &login, mode) {
-                    Ok(welcome) => {
+                    Ok((staff, welcome)) => {
                         log.line(&format!(
                             "{login} подключился ({mode:?}), соединение {conn}"
                         ));
                         logins.insert(conn, login.clone());
-                        let connection = Connection { login, mode, link };
+                        let connection = Connection {
+                            login,
+                            staff,
+                            mode,
+                            link,
+                        };
                         applied.attached.push((conn, connection, welcome));
                     }
                     Err(reason) => {
@@ -455,6 +466,7 @@ fn teller_loop(
     flusher: Flusher,
     batches: Receiver<Applied>,
     in_flight: Arc<AtomicUsize>,
+    policy: Policy,
     log: ServerLog,
 ) {
     let mut connections: HashMap<ConnId, Connection> = HashMap::new();
@@ -502,7 +514,14 @@ fn teller_loop(
                 deliver(&mut connections, conn, &message, &log);
             }
             for event in batch.events {
-                broadcast(&mut connections, &event, &log);
+                if let Event::StaffChanged { staff } = &event {
+                    for connection in connections.values_mut() {
+                        if connection.login == staff.login {
+                            connection.staff = staff.clone();
+                        }
+                    }
+                }
+                broadcast(&mut connections, &event, &policy, &log);
                 if let Event::StaffChanged { staff } = &event {
                     if staff.disabled {
                         disconnect_login(&mut connections, &staff.login, &log);
@@ -589,7 +608,7 @@ fn fail_all(batch: &mut Applied, sentence: &str) {
     batch.events.clear();
 }
 
-fn attach(service: &Service, login: &str, mode: Mode) -> Result<ServerMsg, String> {
+fn attach(service: &Service, login: &str, mode: Mode) -> Result<(Staff, ServerMsg), String> {
     let me = service.identify(login).map_err(|error| error.to_string())?;
     let welcome = match mode {
         Mode::Attach => Some(Box::new(
@@ -597,10 +616,13 @@ fn attach(service: &Service, login: &str, mode: Mode) -> Result<ServerMsg, Strin
         )),
         Mode::Commands => None,
     };
-    Ok(ServerMsg::Welcome {
-        program_version: program_version(),
-        welcome,
-    })
+    Ok((
+        me,
+        ServerMsg::Welcome {
+            program_version: program_version(),
+            welcome,
+        },
+    ))
 }
 
 /// Sends a message to one connection; one that cannot take it (gone, or too slow to keep
@@ -636,7 +658,15 @@ fn deliver_frame(
     }
 }
 
-fn broadcast(connections: &mut HashMap<ConnId, Connection>, event: &Event, log: &ServerLog) {
+/// Sends an event to every attached console as its viewer may see it: the same frame for all
+/// who see the whole request (encoded once), their own version for the others, and
+/// `RequestGone` to those who may not see it (any more).
+fn broadcast(
+    connections: &mut HashMap<ConnId, Connection>,
+    event: &Event,
+    policy: &Policy,
+    log: &ServerLog,
+) {
     let attached: Vec<ConnId> = connections
         .iter()
         .filter(|(_, connection)| connection.mode == Mode::Attach)
@@ -645,18 +675,37 @@ fn broadcast(connections: &mut HashMap<ConnId, Connection>, event: &Event, log: 
     if attached.is_empty() {
         return;
     }
-    // encoded once, however many consoles are attached
-    let frame = match encode_frame(&ServerMsg::Event {
-        event: event.clone(),
-    }) {
-        Ok(frame) => Arc::new(frame),
+    let encode = |event: Event| match encode_frame(&ServerMsg::Event { event }) {
+        Ok(frame) => Some(Arc::new(frame)),
         Err(error) => {
             log.line(&format!("событие не закодировано: {error}"));
-            return;
+            None
         }
     };
+    let Some(whole) = encode(event.clone()) else {
+        return;
+    };
+    let Event::RequestChanged { request } = event else {
+        for conn in attached {
+            deliver_frame(connections, conn, Arc::clone(&whole), log);
+        }
+        return;
+    };
+    let mut gone = None;
     for conn in attached {
-        deliver_frame(connections, conn, Arc::clone(&frame), log);
+        let Some(viewer) = connections.get(&conn).map(|c| c.staff.clone()) else {
+            continue;
+        };
+        let frame = match view_of(request, &viewer, policy) {
+            Some(seen) if seen == *request => Some(Arc::clone(&whole)),
+            Some(seen) => encode(Event::RequestChanged { request: seen }),
+            None => gone
+                .get_or_insert_with(|| encode(Event::RequestGone { id: request.id }))
+                .clone(),
+        };
+        if let Some(frame) = frame {
+            deliver_frame(connections, conn, frame, log);
+        }
     }
 }
 

@@ -31,6 +31,10 @@ pub enum ServiceError {
     NoSuchRequest {
         id: crate::domain::request::RequestId,
     },
+    #[error("обращение {id} вам не видно: оно не из вашей очереди")]
+    NotVisible {
+        id: crate::domain::request::RequestId,
+    },
     #[error("форма заполнена не полностью: {}", describe(.0))]
     Form(FormErrors),
     #[error("очереди «{queue}» нет в политике")]

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub use error::ServiceError;
 
+use crate::domain::access::view_of;
 use crate::domain::call_form::CallDraft;
 use crate::domain::lifecycle;
 use crate::domain::policy::Policy;
@@ -23,6 +24,7 @@ use crate::store::{AuditAction, IntakeKey, Store, StoreError, Tx, TxResult};
 
 /// What one command came to: its reply and the events for every console, or why not.
 pub type Outcome = Result<(Reply, Vec<Event>), ServiceError>;
+type Outcome2 = Result<Reply, ServiceError>;
 
 /// Most requests one `ListRequests` answer carries; scripts page on with `after`.
 pub const PAGE_LIMIT: usize = 500;
@@ -168,6 +170,8 @@ pub enum Event {
     RequestChanged { request: Request },
     /// A staff account was added or changed (the queues pane shows who works where).
     StaffChanged { staff: Staff },
+    /// A request this console may no longer see (it left the viewer's queue).
+    RequestGone { id: RequestId },
 }
 
 /// What a console receives when it attaches: who it is, the rules and what is open.
@@ -225,8 +229,41 @@ impl Service {
             me: me.clone(),
             policy: self.policy.clone(),
             staff: self.store.all_staff()?,
-            open: self.store.open_requests()?,
+            open: self
+                .store
+                .open_requests()?
+                .iter()
+                .filter_map(|request| view_of(request, me, &self.policy))
+                .collect(),
             draft: self.store.draft(&me.login)?,
+        })
+    }
+
+    /// What `actor` may read of a reply (see `domain::access::view_of`).
+    fn reply_for(&self, actor: &Staff, reply: Reply) -> Outcome2 {
+        let view = |request: &Request| view_of(request, actor, &self.policy);
+        Ok(match reply {
+            Reply::Logged { request } => match view(&request) {
+                Some(request) => Reply::Logged { request },
+                None => Reply::Done,
+            },
+            Reply::Routed { request } => match view(&request) {
+                Some(request) => Reply::Routed { request },
+                None => Reply::Done,
+            },
+            Reply::Changed { request } => match view(&request) {
+                Some(request) => Reply::Changed { request },
+                None => Reply::Done,
+            },
+            Reply::Request { request } => match view(&request) {
+                Some(request) => Reply::Request { request },
+                None => return Err(ServiceError::NotVisible { id: request.id }),
+            },
+            Reply::Requests { requests, more } => Reply::Requests {
+                requests: requests.iter().filter_map(view).collect(),
+                more,
+            },
+            other => other,
         })
     }
 
@@ -252,6 +289,7 @@ impl Service {
     pub fn apply_batch(&self, work: Vec<(Staff, Command)>) -> Vec<Outcome> {
         let mut outcomes = Vec::with_capacity(work.len());
         let mut segment = Vec::new();
+        let actors: Vec<Staff> = work.iter().map(|(actor, _)| actor.clone()).collect();
         for (actor, command) in work {
             if writes_requests(&command) {
                 segment.push((actor, command));
@@ -261,7 +299,15 @@ impl Service {
             }
         }
         outcomes.extend(self.apply_together(segment));
+        // each actor reads only what they may; events are filtered per console by the server
         outcomes
+            .into_iter()
+            .zip(actors)
+            .map(|(outcome, actor)| {
+                let (reply, events) = outcome?;
+                Ok((self.reply_for(&actor, reply)?, events))
+            })
+            .collect()
     }
 
     /// One transaction for a run of commands on requests.

@@ -397,6 +397,11 @@ fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
             app.clamp_selection();
             app.recount_overdue();
         }
+        Event::RequestGone { id } => {
+            app.open.forget(id, &app.policy.deadlines);
+            app.clamp_selection();
+            app.recount_overdue();
+        }
         Event::StaffChanged { staff } => {
             if staff.login == app.me.login {
                 app.me = staff.clone();
@@ -453,6 +458,13 @@ fn on_reply(app: &mut App, token: u64, result: Result<Reply, String>) -> Vec<Eff
                 app.screen = Screen::Board;
             }
             app.info(format!("{id}: сделано, статус «{status}»"));
+        }
+        (Awaiting::Work, Ok(_)) => {
+            // done, and the request left this console's view (e.g. returned to the dispatcher)
+            if matches!(app.screen, Screen::Prompt(_)) {
+                app.screen = Screen::Board;
+            }
+            app.info("Сделано".into());
         }
         (Awaiting::Work, Err(message)) => {
             if let Screen::Prompt(prompt) = &mut app.screen {

@@ -58,6 +58,11 @@ impl OpenSet {
         self.requests.insert(request.id, request);
     }
 
+    /// Drops a request this console may no longer see.
+    pub fn forget(&mut self, id: RequestId, policy: &DeadlinePolicy) {
+        self.remove(id, policy);
+    }
+
     fn remove(&mut self, id: RequestId, policy: &DeadlinePolicy) {
         let Some(old) = self.requests.remove(&id) else {
             return;

@@ -1,0 +1,118 @@
+//! Who sees what, through the server: a psych request's text only for the psychologist queue
+//! and the head, a queue's requests only for its specialists, nothing for the director and
+//! the system admin (issue 4's table, "see open requests" and "contact data").
+
+use std::path::Path;
+use std::sync::Arc;
+
+use pult::domain::access::CONFIDENTIAL;
+use pult::domain::call_form::CallDraft;
+use pult::domain::request::{CallerRole, Category, Channel, RequestId};
+use pult::domain::staff::{Role, Staff};
+use pult::domain::time::{Clock, SystemClock, Timestamp};
+use pult::net::client::{attach, Client, Launch};
+use pult::net::server::start;
+use pult::service::identity::{current_os_user, OsUser};
+use pult::service::setup::open_service;
+use pult::service::{Command, Reply};
+
+fn me() -> OsUser {
+    current_os_user().expect("an OS user")
+}
+
+const SECRET: &str = "Ребёнок отказывается выходить на уроки, плачет";
+
+/// A psych request logged by `ivanova` and routed to the psychologist; then the OS user
+/// running the test gets `roles`.
+fn prepared(dir: &Path, roles: &[Role]) -> RequestId {
+    let service = open_service(dir, Arc::new(SystemClock), &me()).unwrap();
+    let operator = Staff {
+        login: "ivanova".into(),
+        name: "Иванова Анна".into(),
+        roles: vec![Role::Operator],
+        vendor_rep: false,
+        disabled: false,
+    };
+    service.store().put_staff(&operator).unwrap();
+    let draft = CallDraft {
+        answered_at: Some(Timestamp(SystemClock.now().0 - 60_000)),
+        name: "Лебедева Наталья".into(),
+        role: Some(CallerRole::Parent),
+        class: "2В".into(),
+        category: Some(Category::Psych),
+        description: SECRET.into(),
+        phone: "89035557788".into(),
+        email: String::new(),
+    };
+    let Ok((Reply::Logged { request }, _)) = service.execute(
+        &operator,
+        Command::LogCall {
+            draft,
+            channel: Channel::Phone,
+        },
+    ) else {
+        panic!("not logged")
+    };
+    service
+        .execute(
+            &operator,
+            Command::Route {
+                id: request.id,
+                queue: "psych".into(),
+            },
+        )
+        .unwrap();
+    let mut me_staff = service.identify(&me().login).unwrap();
+    me_staff.roles = roles.to_vec();
+    service.store().put_staff(&me_staff).unwrap();
+    service.store().flush().unwrap();
+    request.id
+}
+
+/// (what `show` gives, how many open requests the console's welcome holds)
+fn seen_by(roles: &[Role]) -> (Result<String, String>, usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let id = prepared(dir.path(), roles);
+    let _server = start(dir.path(), Arc::new(SystemClock), &me()).unwrap();
+    let mut client = Client::connect(dir.path(), &Launch::Never).unwrap();
+    let shown = match client.call(Command::ShowRequest { id }) {
+        Ok(Reply::Request { request }) => Ok(request.description),
+        Ok(other) => panic!("{other:?}"),
+        Err(error) => Err(error.to_string()),
+    };
+    let console = attach(dir.path(), &Launch::Never, None).unwrap();
+    (shown, console.welcome.open.len())
+}
+
+#[test]
+fn the_psychologist_and_the_head_read_a_psych_request() {
+    for roles in [vec![Role::Psych], vec![Role::Head]] {
+        let (shown, open) = seen_by(&roles);
+        assert_eq!(shown.as_deref(), Ok(SECRET), "{roles:?}");
+        assert_eq!(open, 1, "{roles:?}");
+    }
+}
+
+#[test]
+fn an_operator_sees_the_request_but_not_its_confidential_text() {
+    for roles in [vec![Role::Operator], vec![Role::SiteAdmin]] {
+        let (shown, open) = seen_by(&roles);
+        assert_eq!(shown.as_deref(), Ok(CONFIDENTIAL), "{roles:?}");
+        assert_eq!(open, 1, "{roles:?}");
+    }
+}
+
+#[test]
+fn another_queue_the_director_and_the_admin_do_not_see_it_at_all() {
+    for roles in [
+        vec![Role::Tech],
+        vec![Role::Ejournal],
+        vec![Role::Director],
+        vec![Role::Admin],
+    ] {
+        let (shown, open) = seen_by(&roles);
+        let error = shown.expect_err("must not be shown");
+        assert!(error.contains("не видно"), "{roles:?}: {error}");
+        assert_eq!(open, 0, "{roles:?}");
+    }
+}
