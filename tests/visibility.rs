@@ -116,3 +116,42 @@ fn another_queue_the_director_and_the_admin_do_not_see_it_at_all() {
         assert_eq!(open, 0, "{roles:?}");
     }
 }
+
+#[test]
+fn every_read_of_contact_data_is_recorded_and_the_head_can_list_them() {
+    use pult::store::AuditAction;
+    let dir = tempfile::tempdir().unwrap();
+    let id = prepared(dir.path(), &[Role::Head]);
+    let _server = start(dir.path(), Arc::new(SystemClock), &me()).unwrap();
+    let mut client = Client::connect(dir.path(), &Launch::Never).unwrap();
+    client.call(Command::ShowRequest { id }).unwrap();
+    client.call(Command::RecordView { id }).unwrap();
+    let Reply::History { events } = client.call(Command::History { id }).unwrap() else {
+        panic!("no history")
+    };
+    let reads: Vec<&AuditAction> = events
+        .iter()
+        .filter(|event| event.actor == me().login)
+        .map(|event| &event.action)
+        .collect();
+    assert_eq!(
+        reads,
+        [
+            &AuditAction::Viewed { export: true },
+            &AuditAction::Viewed { export: false }
+        ]
+    );
+    assert!(events
+        .iter()
+        .any(|event| event.action == AuditAction::Logged && event.actor == "ivanova"));
+}
+
+#[test]
+fn only_the_head_reads_the_account_of_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = prepared(dir.path(), &[Role::Operator]);
+    let _server = start(dir.path(), Arc::new(SystemClock), &me()).unwrap();
+    let mut client = Client::connect(dir.path(), &Launch::Never).unwrap();
+    let error = client.call(Command::History { id }).unwrap_err();
+    assert!(error.to_string().contains("руководитель"), "{error}");
+}

@@ -62,6 +62,11 @@ pub enum CliCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Всё, что записано об обращении, включая просмотры (руководитель Службы)
+    History {
+        /// Номер обращения (124 или №124)
+        id: String,
+    },
     /// Учётные записи сотрудников (администратор системы)
     Staff {
         #[command(subcommand)]
@@ -178,6 +183,15 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             } else {
                 print::show(&policy(&mut client)?, &request);
             }
+            Ok(())
+        }
+        CliCommand::History { id } => {
+            let id = RequestId(parse_id(&id)?);
+            let mut client = Client::connect(&dir, &launch())?;
+            let Reply::History { events } = client.call(Command::History { id })? else {
+                return Err(CliError::Unexpected);
+            };
+            print::history(&events);
             Ok(())
         }
         CliCommand::Staff { action } => staff(&dir, action),

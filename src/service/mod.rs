@@ -13,14 +13,14 @@ use serde::{Deserialize, Serialize};
 
 pub use error::ServiceError;
 
-use crate::domain::access::view_of;
+use crate::domain::access::{view_of, Denied};
 use crate::domain::call_form::CallDraft;
 use crate::domain::lifecycle;
 use crate::domain::policy::Policy;
 use crate::domain::request::{Channel, NoteKind, Request, RequestId, ReturnChannel, Status};
-use crate::domain::staff::Staff;
+use crate::domain::staff::{Role, Staff};
 use crate::domain::time::{Clock, Timestamp};
-use crate::store::{AuditAction, IntakeKey, Store, StoreError, Tx, TxResult};
+use crate::store::{AuditAction, AuditEvent, IntakeKey, Store, StoreError, Tx, TxResult};
 
 /// What one command came to: its reply and the events for every console, or why not.
 pub type Outcome = Result<(Reply, Vec<Event>), ServiceError>;
@@ -117,6 +117,14 @@ pub enum Command {
         id: RequestId,
         reason: String,
     },
+    /// A console opened a request's detail with its contact data: recorded (152-FZ).
+    RecordView {
+        id: RequestId,
+    },
+    /// Everything recorded about a request, reads included (the head).
+    History {
+        id: RequestId,
+    },
 }
 
 impl Command {
@@ -124,10 +132,8 @@ impl Command {
     pub fn is_read_only(&self) -> bool {
         matches!(
             self,
-            Command::ListRequests { .. }
-                | Command::ShowRequest { .. }
-                | Command::GetPolicy
-                | Command::ListStaff
+            // listing and showing are not: they record who read what
+            Command::GetPolicy | Command::ListStaff | Command::History { .. }
         )
     }
 }
@@ -158,6 +164,10 @@ pub enum Reply {
     /// A request after a change in its life.
     Changed {
         request: Request,
+    },
+    /// A request's audit log, oldest first.
+    History {
+        events: Vec<AuditEvent>,
     },
 }
 
@@ -389,6 +399,26 @@ impl Service {
         })
     }
 
+    /// Writes who read which requests into the audit log (one transaction).
+    fn record_views(
+        &self,
+        actor: &Staff,
+        ids: &[RequestId],
+        export: bool,
+    ) -> Result<(), ServiceError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        self.store.write(|tx| {
+            for id in ids {
+                tx.record_view(*id, &actor.login, now, export)?;
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+
     /// Commands that read, keep drafts, or change staff accounts (they need scans).
     fn apply_alone(&self, actor: &Staff, command: Command) -> Outcome {
         match command {
@@ -396,6 +426,12 @@ impl Service {
                 let mut requests = self.store.requests_page(status, after, PAGE_LIMIT + 1)?;
                 let more = requests.len() > PAGE_LIMIT;
                 requests.truncate(PAGE_LIMIT);
+                let exported: Vec<RequestId> = requests
+                    .iter()
+                    .filter(|request| view_of(request, actor, &self.policy).is_some())
+                    .map(|request| request.id)
+                    .collect();
+                self.record_views(actor, &exported, true)?;
                 Ok((Reply::Requests { requests, more }, Vec::new()))
             }
             Command::ShowRequest { id } => {
@@ -403,7 +439,33 @@ impl Service {
                     .store
                     .request(id)?
                     .ok_or(ServiceError::NoSuchRequest { id })?;
+                if view_of(&request, actor, &self.policy).is_none() {
+                    return Err(ServiceError::NotVisible { id });
+                }
+                self.record_views(actor, &[id], true)?;
                 Ok((Reply::Request { request }, Vec::new()))
+            }
+            Command::RecordView { id } => {
+                let request = self
+                    .store
+                    .request(id)?
+                    .ok_or(ServiceError::NoSuchRequest { id })?;
+                if view_of(&request, actor, &self.policy).is_none() {
+                    return Err(ServiceError::NotVisible { id });
+                }
+                self.record_views(actor, &[id], false)?;
+                Ok((Reply::Done, Vec::new()))
+            }
+            Command::History { id } => {
+                if !actor.has(Role::Head) {
+                    return Err(Denied::HeadOnly.into());
+                }
+                Ok((
+                    Reply::History {
+                        events: self.store.events_of(id)?,
+                    },
+                    Vec::new(),
+                ))
             }
             Command::SaveDraft { draft } => {
                 self.store.save_draft(&actor.login, &draft)?;

@@ -165,6 +165,11 @@ pub enum AuditAction {
         queue: String,
         assignee: Option<String>,
     },
+    /// Personal data was read: a console opened the detail, or a script exported it
+    /// (152-FZ art. 19 asks for an account of every action with personal data).
+    Viewed {
+        export: bool,
+    },
 }
 
 /// One line of the audit log: who did what to which request, and when.

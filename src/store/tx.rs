@@ -136,4 +136,20 @@ impl Tx<'_> {
         })?;
         Ok(Ok(next))
     }
+
+    /// Records that `actor` read request `id` (with its contact data) at `at`.
+    pub fn record_view(
+        &self,
+        id: RequestId,
+        actor: &str,
+        at: Timestamp,
+        export: bool,
+    ) -> TxResult<()> {
+        self.append_event(&AuditEvent {
+            at,
+            actor: actor.to_string(),
+            request: id,
+            action: AuditAction::Viewed { export },
+        })
+    }
 }

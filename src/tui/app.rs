@@ -105,6 +105,8 @@ enum Awaiting {
     Draft,
     /// A change of a request's life (take, or what a prompt sent).
     Work,
+    /// A read recorded in the audit log.
+    Record,
 }
 
 pub struct App {
@@ -479,6 +481,7 @@ fn on_reply(app: &mut App, token: u64, result: Result<Reply, String>) -> Vec<Eff
                 form.draft_kept_at = Some(app.now);
             }
         }
+        (Awaiting::Record, Err(message)) => app.error(message),
         (Awaiting::Draft, Err(message)) => app.error(format!("Черновик не сохранён: {message}")),
         (_, Ok(_)) => {}
     }
@@ -565,6 +568,8 @@ fn on_board_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         Action::Open => {
             if let Some(id) = app.selected_request().map(|r| r.id) {
                 app.screen = Screen::Detail { id };
+                // opening the detail shows contact data: the server records the read
+                return vec![app.send(Command::RecordView { id }, Awaiting::Record)];
             }
         }
         Action::NextPane | Action::PreviousPane => {

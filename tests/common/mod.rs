@@ -1,5 +1,6 @@
-//! Helpers shared by the end-to-end tests (e2e_tmux.rs, e2e_two_users.rs): a private tmux
-//! server to run pult in a real terminal, its sessions, and a look at processes in /proc.
+//! Helpers shared by the end-to-end tests (e2e_tmux.rs, e2e_two_users.rs, e2e_specialist.rs):
+//! a private tmux server to run pult in a real terminal, its sessions, a look at processes in
+//! /proc, and — for the tests that run as root — real OS users and a data directory they share.
 //!
 //! State is awaited by polling (the screen or the condition itself) with a timeout, never by
 //! fixed sleeps. Every test file compiles this module on its own, and not every file uses
@@ -7,8 +8,10 @@
 
 #![allow(dead_code)]
 
+use std::ffi::CString;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -17,6 +20,8 @@ pub const TIMEOUT: Duration = Duration::from_secs(15);
 pub const POLL: Duration = Duration::from_millis(50);
 /// Printed by the pane's shell after pult, with pult's exit status.
 pub const EXITED: &str = "PULT-EXITED";
+/// The binary under test (copied by `Place` when other users cannot reach it).
+pub const PULT_BUILT: &str = env!("CARGO_BIN_EXE_pult");
 
 /// Single-quotes `text` for `sh`.
 pub fn shell_quote(text: &str) -> String {
@@ -352,4 +357,280 @@ pub fn is_pult(pid: i32) -> bool {
         return false;
     };
     comm == "pult" && !rest.starts_with('Z')
+}
+
+// ---------------------------------------------------------------------------------------------
+// OS users (e2e_two_users.rs, e2e_specialist.rs: run as root, they create real users)
+
+/// An account from the password database.
+pub struct Account {
+    pub uid: u32,
+    pub home: PathBuf,
+}
+
+pub fn account(login: &str) -> Option<Account> {
+    let name = CString::new(login).expect("logins hold no NUL");
+    // SAFETY: a valid NUL-terminated name; the returned entry is read at once, before any other
+    // password-database call could reuse it (the tests that create users run one test per file,
+    // on one thread).
+    let entry = unsafe { libc::getpwnam(name.as_ptr()) };
+    if entry.is_null() {
+        return None;
+    }
+    // SAFETY: a non-null entry from getpwnam points to a valid passwd with a valid pw_dir.
+    let (uid, home) = unsafe {
+        let entry = &*entry;
+        let home = std::ffi::CStr::from_ptr(entry.pw_dir)
+            .to_string_lossy()
+            .into_owned();
+        (entry.pw_uid, PathBuf::from(home))
+    };
+    Some(Account { uid, home })
+}
+
+pub fn group_id(group: &str) -> Option<u32> {
+    let name = CString::new(group).expect("group names hold no NUL");
+    // SAFETY: as in `account`: a valid name, the entry read at once.
+    let entry = unsafe { libc::getgrnam(name.as_ptr()) };
+    if entry.is_null() {
+        None
+    } else {
+        // SAFETY: non-null: a valid group entry.
+        Some(unsafe { (*entry).gr_gid })
+    }
+}
+
+/// An administration tool: on PATH, else in the usual sbin directories (PATH under sudo or
+/// in a container may lack them). Panics naming the package when it is nowhere.
+pub fn system_tool(name: &str, package: &str) -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from))
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "`{name}` is not installed (looked on PATH, /usr/sbin, /sbin): this test creates \
+                 OS users and runs pult as them. Install {package} (e.g. `apt-get install \
+                 {package}`) and run it again."
+            )
+        })
+}
+
+/// Runs an administration command; panics with its output when it fails.
+pub fn run_tool(tool: &Path, args: &[&str]) {
+    let output = Command::new(tool)
+        .args(args)
+        .output()
+        .unwrap_or_else(|error| panic!("run {}: {error}", tool.display()));
+    assert!(
+        output.status.success(),
+        "{} {args:?} failed ({}):\n{}{}",
+        tool.display(),
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The group and the users `logins` in it, created on the first run and reused after (they
+/// stay: other runs and other test files share them). Creating them needs root.
+pub fn ensure_users(group: &str, logins: &[&str]) {
+    if group_id(group).is_none() {
+        let status = Command::new(system_tool("groupadd", "passwd"))
+            .arg(group)
+            .status()
+            .expect("run groupadd");
+        // Another run may have created it meanwhile: only its absence is a failure.
+        assert!(
+            group_id(group).is_some(),
+            "groupadd {group} failed ({status}) and the group does not exist"
+        );
+    }
+    for &login in logins {
+        if account(login).is_none() {
+            let output = Command::new(system_tool("useradd", "passwd"))
+                .args(["-m", "-G", group, "-s", "/bin/sh", login])
+                .output()
+                .expect("run useradd");
+            assert!(
+                account(login).is_some(),
+                "useradd {login} failed ({}) and the user does not exist:\n{}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            );
+        } else {
+            // Reused: make sure it is (still) in the group. Adding again changes nothing.
+            run_tool(
+                &system_tool("usermod", "passwd"),
+                &["-a", "-G", group, login],
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The temporary place: data directory, config directory, maybe a copy of the binary
+
+/// `/tmp/pult-e2e-<tag>-<pid>-<n>`, readable and traversable by everyone, holding the data
+/// directory (owned by the user who starts its server, open to a group: mode 0750), an empty
+/// config directory (so no user's own keymap changes the keys under test) and, when the built
+/// binary is out of other users' reach, a copy of it. On drop the server of the data directory
+/// is stopped and all of it removed.
+pub struct Place {
+    pub root: PathBuf,
+    pub pult: PathBuf,
+}
+
+impl Place {
+    /// A new place whose data directory belongs to `owner` and `group`; `tag` names it.
+    pub fn new(tag: &str, owner: &str, group: &str) -> Place {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let root = loop {
+            let candidate = PathBuf::from(format!(
+                "/tmp/pult-e2e-{tag}-{}-{}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            ));
+            match std::fs::create_dir(&candidate) {
+                Ok(()) => break candidate,
+                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(error) => panic!("create {}: {error}", candidate.display()),
+            }
+        };
+        // From here on the guard removes what was made, also when a step below fails.
+        let mut place = Place {
+            root,
+            pult: PathBuf::from(PULT_BUILT),
+        };
+        set_mode(&place.root, 0o755);
+        std::fs::create_dir(place.config()).expect("create the config directory");
+        set_mode(&place.config(), 0o755);
+
+        let data = place.data();
+        std::fs::create_dir(&data).expect("create the data directory");
+        let owner = account(owner)
+            .expect("the data directory's owner exists")
+            .uid;
+        let group = group_id(group).expect("the group exists");
+        std::os::unix::fs::chown(&data, Some(owner), Some(group))
+            .unwrap_or_else(|error| panic!("chown {}: {error}", data.display()));
+        set_mode(&data, 0o750);
+
+        if let Some(reason) = out_of_reach(Path::new(PULT_BUILT)) {
+            let bin = place.root.join("bin");
+            std::fs::create_dir(&bin).expect("create the directory for pult's copy");
+            set_mode(&bin, 0o755);
+            let copy = bin.join("pult");
+            std::fs::copy(PULT_BUILT, &copy).expect("copy the pult binary");
+            set_mode(&copy, 0o755);
+            println!(
+                "the built pult is out of other users' reach ({reason}); using a copy: {}",
+                copy.display()
+            );
+            place.pult = copy;
+        }
+        place
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.root.join("data")
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.root.join("config")
+    }
+
+    /// `runuser -u LOGIN -- env … pult`: the command line that runs pult as `login` on this
+    /// data directory, with a clean locale and the empty config directory.
+    pub fn as_user(&self, login: &str) -> Vec<String> {
+        let home = account(login).expect("the user exists").home;
+        vec![
+            path_str(&system_tool("runuser", "util-linux")).to_string(),
+            "-u".into(),
+            login.into(),
+            "--".into(),
+            "env".into(),
+            "LANG=C.UTF-8".into(),
+            "LC_ALL=C.UTF-8".into(),
+            "TERM=xterm-256color".into(),
+            format!("PULT_DATA={}", path_str(&self.data())),
+            format!("HOME={}", path_str(&home)),
+            format!("XDG_CONFIG_HOME={}", path_str(&self.config())),
+            path_str(&self.pult).to_string(),
+        ]
+    }
+
+    /// Runs `pult ARGS` as `login`, without a terminal.
+    pub fn pult(&self, login: &str, args: &[&str]) -> Output {
+        let line = self.as_user(login);
+        Command::new(&line[0])
+            .args(&line[1..])
+            .args(args)
+            .current_dir("/")
+            .env_remove("PULT_DATA")
+            .output()
+            .expect("run pult through runuser")
+    }
+
+    /// Runs `pult ARGS` as `login` and panics with its output unless it succeeds.
+    #[track_caller]
+    pub fn pult_ok(&self, login: &str, args: &[&str]) -> String {
+        let output = self.pult(login, args);
+        assert!(
+            output.status.success(),
+            "pult {args:?} as {login} failed ({}):\nstdout:\n{}\nstderr:\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// The shell command of a tmux pane: the console as `login`. The shell stays behind pult,
+    /// prints how it ended and keeps the pane open to be read (as in e2e_tmux.rs).
+    pub fn console_command(&self, login: &str) -> String {
+        let line: Vec<String> = self
+            .as_user(login)
+            .iter()
+            .map(|word| shell_quote(word))
+            .collect();
+        format!("{}; echo \"{EXITED} $?\"; sleep 600", line.join(" "))
+    }
+
+    pub fn server_pid(&self) -> Option<i32> {
+        std::fs::read_to_string(self.data().join("server.pid"))
+            .ok()
+            .and_then(|text| text.trim().parse().ok())
+    }
+}
+
+impl Drop for Place {
+    /// The first pult started the data directory's server, detached: stop it, then remove
+    /// everything (the data directory is its owner's, but root may remove it).
+    fn drop(&mut self) {
+        if let Some(pid) = self.server_pid() {
+            terminate(pid);
+        }
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+pub fn set_mode(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .unwrap_or_else(|error| panic!("chmod {mode:o} {}: {error}", path.display()));
+}
+
+/// Why other users cannot run the binary at `path`, if they cannot: a directory on the way
+/// that is not world-traversable, or a binary that is not world-executable.
+fn out_of_reach(path: &Path) -> Option<String> {
+    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let mode = |path: &Path| std::fs::metadata(path).map(|meta| meta.mode()).unwrap_or(0);
+    if mode(&path) & 0o001 == 0 {
+        return Some(format!("{} is not executable by others", path.display()));
+    }
+    path.ancestors()
+        .skip(1)
+        .find(|dir| mode(dir) & 0o001 == 0)
+        .map(|dir| format!("{} is not traversable by others", dir.display()))
 }
