@@ -312,6 +312,8 @@ fn a_console_whose_terminal_goes_away_exits_and_keeps_every_key_typed() {
     console.type_text("Орлов Игорь");
     console.wait_for_text("Орлов Игорь");
     let pid = console.pult_pid();
+    // keeps this tmux server alive when the console's session goes (it exits when empty)
+    let _keeper = tmux.session("keeper", "sleep 600");
     // The terminal goes away at once, as when an SSH connection drops.
     tmux.run(&["kill-session", "-t", "dropped"]);
     let start = Instant::now();

@@ -231,7 +231,11 @@ impl App {
                 self.open.get(id)
             }
             Pane::Incoming => self.open.incoming_at(self.selection[0]),
-            Pane::Timers => self.open.timer_at(self.selection[2]),
+            Pane::Timers => self.open.timer_at(
+                self.selection[2],
+                &self.policy.deadlines,
+                self.watches_queues(),
+            ),
             Pane::Queues => None,
         }
     }
@@ -595,16 +599,21 @@ fn on_board_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         | Action::CloseRequest
         | Action::ReturnToDispatcher
         | Action::AskExtension
-        | Action::DecideExtension => {
+        | Action::DecideExtension
+        | Action::Reassign
+        | Action::CancelRequest => {
             let kind = match action {
                 Action::AddNote => PromptKind::Note,
                 Action::CloseRequest => PromptKind::Close,
                 Action::ReturnToDispatcher => PromptKind::Return,
                 Action::AskExtension => PromptKind::Extension,
+                Action::Reassign => PromptKind::Reassign,
+                Action::CancelRequest => PromptKind::Cancel,
                 _ => PromptKind::Decide,
             };
             if let Some(request) = app.selected_request() {
-                app.screen = Screen::Prompt(Box::new(Prompt::new(kind, request)));
+                let prompt = Prompt::new(kind, request, &app.policy);
+                app.screen = Screen::Prompt(Box::new(prompt));
             }
         }
         Action::Quit => {

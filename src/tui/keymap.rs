@@ -65,6 +65,8 @@ pub enum Action {
     ReturnToDispatcher,
     AskExtension,
     DecideExtension,
+    Reassign,
+    CancelRequest,
 }
 
 impl Action {
@@ -92,6 +94,8 @@ impl Action {
             Action::ReturnToDispatcher => "вернуть",
             Action::AskExtension => "продлить",
             Action::DecideExtension => "согласовать",
+            Action::Reassign => "в другую очередь",
+            Action::CancelRequest => "отменить обращение",
         }
     }
 }

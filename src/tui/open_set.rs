@@ -16,6 +16,8 @@ pub struct OpenSet {
     timers: BTreeSet<(Timestamp, RequestId)>,
     /// Open requests per queue key.
     load: HashMap<String, usize>,
+    /// Requests waiting for the head's decision on more time, oldest request first.
+    pending: BTreeSet<(Timestamp, RequestId)>,
 }
 
 impl OpenSet {
@@ -55,6 +57,13 @@ impl OpenSet {
         if let Some(queue) = &request.queue {
             *self.load.entry(queue.clone()).or_default() += 1;
         }
+        if let Some(extension) = request
+            .extension
+            .as_ref()
+            .filter(|_| request.extension_pending())
+        {
+            self.pending.insert((extension.asked_at, request.id));
+        }
         self.requests.insert(request.id, request);
     }
 
@@ -76,6 +85,9 @@ impl OpenSet {
                 *count = count.saturating_sub(1);
             }
         }
+        if let Some(extension) = &old.extension {
+            self.pending.remove(&(extension.asked_at, id));
+        }
     }
 
     pub fn incoming_len(&self) -> usize {
@@ -94,16 +106,28 @@ impl OpenSet {
         self.timers.len()
     }
 
-    /// Open requests from position `skip`, soonest next deadline first, with that timer.
+    /// Open requests from position `skip`, soonest next deadline first, with that timer; for
+    /// the head (`pending_first`) the ones waiting for a decision on more time come first.
     pub fn timers<'a>(
         &'a self,
         skip: usize,
         policy: &'a DeadlinePolicy,
+        pending_first: bool,
     ) -> impl Iterator<Item = (&'a Request, Timer)> + 'a {
-        self.timers.iter().skip(skip).filter_map(move |(_, id)| {
-            let request = self.requests.get(id)?;
-            next_timer(request, policy).map(|timer| (request, timer))
-        })
+        let pending = self
+            .pending
+            .iter()
+            .filter(move |_| pending_first)
+            .filter_map(|(_, id)| self.requests.get(id));
+        let rest = self
+            .timers
+            .iter()
+            .filter_map(|(_, id)| self.requests.get(id))
+            .filter(move |request| !(pending_first && request.extension_pending()));
+        pending
+            .chain(rest)
+            .skip(skip)
+            .filter_map(move |request| next_timer(request, policy).map(|timer| (request, timer)))
     }
 
     /// Open requests in a queue.
@@ -129,11 +153,15 @@ impl OpenSet {
         self.incoming(index).next()
     }
 
-    pub fn timer_at(&self, index: usize) -> Option<&Request> {
-        self.timers
-            .iter()
-            .nth(index)
-            .and_then(|(_, id)| self.requests.get(id))
+    pub fn timer_at<'a>(
+        &'a self,
+        index: usize,
+        policy: &'a DeadlinePolicy,
+        pending_first: bool,
+    ) -> Option<&'a Request> {
+        self.timers(index, policy, pending_first)
+            .next()
+            .map(|(request, _)| request)
     }
 
     /// Open requests of `queues` (a specialist's), soonest next deadline first, from `skip`.
@@ -161,5 +189,64 @@ impl OpenSet {
     /// Position of a request in Входящие, to keep the selection on it.
     pub fn incoming_position(&self, id: RequestId) -> Option<usize> {
         self.incoming.iter().position(|(_, other)| *other == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::lifecycle::{ask_extension, receive, route, take, Intake};
+    use crate::domain::request::{Caller, CallerRole, Category, Channel};
+    use crate::domain::time::HOUR_MS;
+
+    fn request(id: u64, minutes_ago: i64) -> Request {
+        receive(
+            RequestId(id),
+            Intake {
+                channel: Channel::Phone,
+                received_at: Timestamp(10 * HOUR_MS - minutes_ago * 60_000),
+                logged_by: "ivanova".into(),
+                caller: Caller {
+                    name: "Петрова".into(),
+                    role: CallerRole::Parent,
+                    class: None,
+                    phone: None,
+                    email: None,
+                },
+                category: Category::Technical,
+                description: "звук".into(),
+            },
+            &DeadlinePolicy::default(),
+        )
+    }
+
+    #[test]
+    fn the_head_sees_pending_extensions_first_others_soonest_first() {
+        let policy = DeadlinePolicy::default();
+        let urgent = request(1, 29);
+        let later = request(2, 5);
+        let in_work = take(
+            &route(&request(3, 60), "tech", &policy, Timestamp(10 * HOUR_MS)).unwrap(),
+            "kozlov",
+            Timestamp(10 * HOUR_MS),
+        )
+        .unwrap();
+        let asking = ask_extension(
+            &in_work,
+            "kozlov",
+            "ждём поставщика",
+            Timestamp(in_work.deadlines.resolve_by.0 + HOUR_MS),
+            Timestamp(10 * HOUR_MS),
+        )
+        .unwrap();
+        let set = OpenSet::new(vec![later, asking, urgent], &policy);
+        let order = |pending_first| -> Vec<u64> {
+            set.timers(0, &policy, pending_first)
+                .map(|(request, _)| request.id.0)
+                .collect()
+        };
+        assert_eq!(order(false), [1, 2, 3]);
+        assert_eq!(order(true), [3, 1, 2]);
+        assert_eq!(set.timer_at(0, &policy, true).map(|r| r.id.0), Some(3));
     }
 }

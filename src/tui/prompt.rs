@@ -4,6 +4,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::line_input::LineInput;
+use crate::domain::policy::Policy;
 use crate::domain::request::{NoteKind, Request, RequestId, ReturnChannel};
 use crate::domain::time::{Timestamp, HOUR_MS};
 use crate::domain::validate::sanitize;
@@ -19,6 +20,8 @@ pub enum PromptKind {
     Return,
     Extension,
     Decide,
+    Cancel,
+    Reassign,
 }
 
 impl PromptKind {
@@ -29,6 +32,8 @@ impl PromptKind {
             PromptKind::Return => "Вернуть диспетчеру",
             PromptKind::Extension => "Просить продления срока",
             PromptKind::Decide => "Согласование продления",
+            PromptKind::Cancel => "Отменить обращение (дубликат, спам)",
+            PromptKind::Reassign => "Передать в другую очередь",
         }
     }
 
@@ -38,12 +43,16 @@ impl PromptKind {
             PromptKind::Close => "Результат",
             PromptKind::Return | PromptKind::Extension => "Причина",
             PromptKind::Decide => "Комментарий",
+            PromptKind::Cancel => "Причина",
+            PromptKind::Reassign => "Комментарий",
         }
     }
 
     fn text_required(self, choice: Option<usize>) -> bool {
         match self {
             PromptKind::Close | PromptKind::Return | PromptKind::Extension => true,
+            PromptKind::Cancel => true,
+            PromptKind::Reassign => false,
             // an internal note is nothing but its text
             PromptKind::Note => choice == Some(3),
             PromptKind::Decide => false,
@@ -77,6 +86,8 @@ pub struct Prompt {
     pub sending: bool,
     /// How the result may go back (Close): only the channels the caller gave.
     channels: Vec<ReturnChannel>,
+    /// Queue keys in the board's order (Reassign).
+    queues: Vec<String>,
     resolve_by: Timestamp,
 }
 
@@ -89,7 +100,7 @@ pub enum PromptOutcome {
 }
 
 impl Prompt {
-    pub fn new(kind: PromptKind, request: &Request) -> Prompt {
+    pub fn new(kind: PromptKind, request: &Request, policy: &Policy) -> Prompt {
         let mut channels = Vec::new();
         if request.caller.phone.is_some() {
             channels.push(ReturnChannel::Phone);
@@ -130,7 +141,12 @@ impl Prompt {
                 })
                 .collect(),
             PromptKind::Decide => vec!["одобрить".into(), "отказать".into()],
-            PromptKind::Return => Vec::new(),
+            PromptKind::Reassign => policy
+                .queues
+                .iter()
+                .map(|queue| queue.name.clone())
+                .collect(),
+            PromptKind::Return | PromptKind::Cancel => Vec::new(),
         };
         // nothing to choose, or only one thing: straight to the text
         let focus = if choices.len() <= 1 {
@@ -148,6 +164,11 @@ impl Prompt {
             error: None,
             sending: false,
             channels,
+            queues: policy
+                .queues
+                .iter()
+                .map(|queue| queue.key.clone())
+                .collect(),
             resolve_by: request.deadlines.resolve_by,
         }
     }
@@ -251,6 +272,18 @@ impl Prompt {
                 approve: choice == 0,
                 note: text,
             },
+            PromptKind::Cancel => Command::Cancel { id, reason: text },
+            PromptKind::Reassign => {
+                let Some(queue) = self.queues.get(choice).cloned() else {
+                    self.error = Some("нет такой очереди".into());
+                    return PromptOutcome::Stay;
+                };
+                Command::Reassign {
+                    id,
+                    queue,
+                    assignee: None,
+                }
+            }
         };
         self.sending = true;
         self.error = None;
@@ -287,6 +320,10 @@ mod tests {
         )
     }
 
+    fn policy() -> Policy {
+        Policy::parse(crate::domain::policy::DEFAULT_POLICY_TOML).unwrap()
+    }
+
     fn press(prompt: &mut Prompt, code: KeyCode) -> PromptOutcome {
         prompt.key(&KeyEvent::new(code, KeyModifiers::NONE))
     }
@@ -299,7 +336,7 @@ mod tests {
 
     #[test]
     fn closing_offers_only_the_channels_the_caller_gave() {
-        let mut prompt = Prompt::new(PromptKind::Close, &request());
+        let mut prompt = Prompt::new(PromptKind::Close, &request(), &policy());
         assert_eq!(prompt.choices.len(), 1);
         assert_eq!(prompt.choice, Some(0), "the only channel is chosen already");
         assert_eq!(press(&mut prompt, KeyCode::Enter), PromptOutcome::Stay);
@@ -318,7 +355,7 @@ mod tests {
     #[test]
     fn an_extension_is_one_digit_and_a_reason() {
         let request = request();
-        let mut prompt = Prompt::new(PromptKind::Extension, &request);
+        let mut prompt = Prompt::new(PromptKind::Extension, &request, &policy());
         typed(&mut prompt, "2");
         typed(&mut prompt, "ждём поставщика");
         let PromptOutcome::Submit(Command::AskExtension { until, reason, .. }) =
@@ -332,10 +369,10 @@ mod tests {
 
     #[test]
     fn a_phone_note_needs_no_text_but_an_internal_one_does() {
-        let mut prompt = Prompt::new(PromptKind::Note, &request());
+        let mut prompt = Prompt::new(PromptKind::Note, &request(), &policy());
         typed(&mut prompt, "4");
         assert_eq!(press(&mut prompt, KeyCode::Enter), PromptOutcome::Stay);
-        let mut prompt = Prompt::new(PromptKind::Note, &request());
+        let mut prompt = Prompt::new(PromptKind::Note, &request(), &policy());
         typed(&mut prompt, "2");
         assert!(matches!(
             press(&mut prompt, KeyCode::Enter),
@@ -347,8 +384,22 @@ mod tests {
     }
 
     #[test]
+    fn reassigning_chooses_a_queue_by_its_number() {
+        let mut prompt = Prompt::new(PromptKind::Reassign, &request(), &policy());
+        typed(&mut prompt, "4");
+        assert_eq!(
+            press(&mut prompt, KeyCode::Enter),
+            PromptOutcome::Submit(Command::Reassign {
+                id: RequestId(7),
+                queue: "head".into(),
+                assignee: None,
+            })
+        );
+    }
+
+    #[test]
     fn esc_cancels() {
-        let mut prompt = Prompt::new(PromptKind::Return, &request());
+        let mut prompt = Prompt::new(PromptKind::Return, &request(), &policy());
         assert_eq!(press(&mut prompt, KeyCode::Esc), PromptOutcome::Cancel);
     }
 }

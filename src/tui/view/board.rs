@@ -67,7 +67,11 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, footer_area: Rect) {
         keys
     };
     if app.watches_queues() {
-        keys.extend(hints(app, Context::Board, &[Action::DecideExtension]));
+        keys.extend(hints(
+            app,
+            Context::Board,
+            &[Action::DecideExtension, Action::Reassign],
+        ));
     }
     keys.extend(hints(
         app,
@@ -253,7 +257,12 @@ fn draw_timers(frame: &mut Frame, app: &App, area: Rect) {
     let start = scroll_start(app.selection[2], visible);
     let deadlines = &app.policy.deadlines;
     let mut lines = Vec::with_capacity(visible);
-    for (offset, (request, timer)) in app.open.timers(start, deadlines).take(visible).enumerate() {
+    for (offset, (request, timer)) in app
+        .open
+        .timers(start, deadlines, app.watches_queues())
+        .take(visible)
+        .enumerate()
+    {
         let urgency = timer.urgency(app.now, deadlines);
         let clock = format!(
             "{}{}",
@@ -261,11 +270,12 @@ fn draw_timers(frame: &mut Frame, app: &App, area: Rect) {
             urgency_symbol(urgency)
         );
         let id = format!("{} ", request.id);
+        let label = timer.kind.label();
         let label_width = width.saturating_sub(width_of(&id) + width_of(&clock) + 1);
         let row = row_style(app, Pane::Timers, start + offset);
         lines.push(Line::from(vec![
             Span::styled(id, row),
-            Span::styled(pad(timer.kind.label(), label_width), row),
+            Span::styled(pad(label, label_width), row),
             Span::styled(" ", row),
             Span::styled(clock, app.theme.urgency(urgency).patch(row)),
         ]));
