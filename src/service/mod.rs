@@ -399,6 +399,18 @@ impl Service {
         })
     }
 
+    /// Request `id` if it exists and `actor` may see it (the reply is redacted later).
+    fn readable(&self, actor: &Staff, id: RequestId) -> Result<Request, ServiceError> {
+        let request = self
+            .store
+            .request(id)?
+            .ok_or(ServiceError::NoSuchRequest { id })?;
+        if view_of(&request, actor, &self.policy).is_none() {
+            return Err(ServiceError::NotVisible { id });
+        }
+        Ok(request)
+    }
+
     /// Writes who read which requests into the audit log (one transaction).
     fn record_views(
         &self,
@@ -435,24 +447,12 @@ impl Service {
                 Ok((Reply::Requests { requests, more }, Vec::new()))
             }
             Command::ShowRequest { id } => {
-                let request = self
-                    .store
-                    .request(id)?
-                    .ok_or(ServiceError::NoSuchRequest { id })?;
-                if view_of(&request, actor, &self.policy).is_none() {
-                    return Err(ServiceError::NotVisible { id });
-                }
+                let request = self.readable(actor, id)?;
                 self.record_views(actor, &[id], true)?;
                 Ok((Reply::Request { request }, Vec::new()))
             }
             Command::RecordView { id } => {
-                let request = self
-                    .store
-                    .request(id)?
-                    .ok_or(ServiceError::NoSuchRequest { id })?;
-                if view_of(&request, actor, &self.policy).is_none() {
-                    return Err(ServiceError::NotVisible { id });
-                }
+                self.readable(actor, id)?;
                 self.record_views(actor, &[id], false)?;
                 Ok((Reply::Done, Vec::new()))
             }

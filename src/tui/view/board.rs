@@ -128,11 +128,41 @@ fn draw_mine(frame: &mut Frame, app: &App, area: Rect) {
     );
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    let start = scroll_start(app.selection[0], (inner.height / 2) as usize);
+    let rows = app
+        .open
+        .mine(&queues, start)
+        .take((inner.height / 2) as usize)
+        .map(|request| {
+            let first = format!(
+                "{} {} {}",
+                request.id,
+                app.policy.category_short(request.category),
+                short_name(&request.caller.name)
+            );
+            let state = if request.extension_pending() {
+                "ждёт согласования".to_string()
+            } else {
+                request.status.label().to_string()
+            };
+            (first, state)
+        })
+        .collect();
+    draw_two_line_rows(frame, app, inner, start, rows);
+}
+
+/// Rows of two lines each in the left pane (`▶` and reverse video on the selected one).
+fn draw_two_line_rows(
+    frame: &mut Frame,
+    app: &App,
+    inner: Rect,
+    start: usize,
+    rows: Vec<(String, String)>,
+) {
     let width = inner.width as usize;
-    let visible = (inner.height / 2) as usize;
-    let start = scroll_start(app.selection[0], visible);
-    let mut lines = Vec::with_capacity(visible * 2);
-    for (offset, request) in app.open.mine(&queues, start).take(visible).enumerate() {
+    let mut lines = Vec::with_capacity(rows.len() * 2);
+    let empty = rows.is_empty() && start == 0;
+    for (offset, (first, second)) in rows.into_iter().enumerate() {
         let index = start + offset;
         let style = row_style(app, Pane::Incoming, index);
         let marker = if app.focus == Pane::Incoming && app.selection[0] == index {
@@ -140,21 +170,10 @@ fn draw_mine(frame: &mut Frame, app: &App, area: Rect) {
         } else {
             " "
         };
-        let first = format!(
-            "{marker}{} {} {}",
-            request.id,
-            app.policy.category_short(request.category),
-            short_name(&request.caller.name)
-        );
-        let state = if request.extension_pending() {
-            "ждёт согласования".to_string()
-        } else {
-            request.status.label().to_string()
-        };
-        lines.push(Line::styled(pad(&first, width), style));
-        lines.push(Line::styled(pad(&format!("  {state}"), width), style));
+        lines.push(Line::styled(pad(&format!("{marker}{first}"), width), style));
+        lines.push(Line::styled(pad(&format!("  {second}"), width), style));
     }
-    if app.open.mine_len(&queues) == 0 && inner.height > 0 {
+    if empty && inner.height > 0 {
         lines.push(Line::styled(fit(" пусто", width), app.theme.dim));
     }
     frame.render_widget(Paragraph::new(lines), inner);
@@ -171,41 +190,33 @@ fn draw_incoming(frame: &mut Frame, app: &App, area: Rect) {
     );
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let width = inner.width as usize;
     let visible = (inner.height / 2) as usize;
     let start = scroll_start(app.selection[0], visible);
-    let mut lines = Vec::with_capacity(visible * 2);
-    for (offset, request) in app.open.incoming(start).take(visible).enumerate() {
-        let index = start + offset;
-        let style = row_style(app, Pane::Incoming, index);
-        let marker = if app.focus == Pane::Incoming && app.selection[0] == index {
-            "▶"
-        } else {
-            " "
-        };
-        let first = format!(
-            "{marker}{} {} {}",
-            request.id,
-            local_time(app, request.received_at, "%H:%M"),
-            short_name(&request.caller.name)
-        );
-        let class = request
-            .caller
-            .class
-            .map(|c| format!(" {c}"))
-            .unwrap_or_default();
-        let second = format!(
-            "  {}{class}  {}",
-            request.caller.role.label(),
-            app.policy.category_short(request.category)
-        );
-        lines.push(Line::styled(pad(&first, width), style));
-        lines.push(Line::styled(pad(&second, width), style));
-    }
-    if app.open.incoming_len() == 0 && inner.height > 0 {
-        lines.push(Line::styled(fit(" пусто", width), app.theme.dim));
-    }
-    frame.render_widget(Paragraph::new(lines), inner);
+    let rows = app
+        .open
+        .incoming(start)
+        .take(visible)
+        .map(|request| {
+            let first = format!(
+                "{} {} {}",
+                request.id,
+                local_time(app, request.received_at, "%H:%M"),
+                short_name(&request.caller.name)
+            );
+            let class = request
+                .caller
+                .class
+                .map(|c| format!(" {c}"))
+                .unwrap_or_default();
+            let second = format!(
+                "{}{class}  {}",
+                request.caller.role.label(),
+                app.policy.category_short(request.category)
+            );
+            (first, second)
+        })
+        .collect();
+    draw_two_line_rows(frame, app, inner, start, rows);
 }
 
 fn draw_queues(frame: &mut Frame, app: &App, area: Rect) {
