@@ -81,15 +81,24 @@ pub fn may(staff: &Staff, act: Act, request: &Request, policy: &Policy) -> Resul
 /// What stands in for a confidential text.
 pub const CONFIDENTIAL: &str = "(конфиденциально: видят педагог-психолог и руководитель)";
 
-/// The request as `viewer` may see it, or `None` when it is not theirs to see.
+/// How much of a request a viewer may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sight {
+    Whole,
+    /// Everything but the confidential texts.
+    Redacted,
+    Hidden,
+}
+
+/// Whether `viewer` sees `request` whole, redacted, or not at all.
 ///
 /// Dispatchers and the head see every open request; a queue's specialists see their queue;
 /// the director sees counts only and the system admin no requests. Requests for the
 /// psychologist are confidential: their description, notes and result are shown only to the
 /// psychologist queue and the head (the operator logging the call sees what they type).
-pub fn view_of(request: &Request, viewer: &Staff, policy: &Policy) -> Option<Request> {
+pub fn sight(request: &Request, viewer: &Staff, policy: &Policy) -> Sight {
     if viewer.disabled {
-        return None;
+        return Sight::Hidden;
     }
     let head = viewer.has(Role::Head);
     let dispatcher = viewer.has(Role::Operator) || viewer.has(Role::SiteAdmin);
@@ -99,21 +108,35 @@ pub fn view_of(request: &Request, viewer: &Staff, policy: &Policy) -> Option<Req
         .and_then(|key| policy.queue(key))
         .is_some_and(|queue| viewer.has(queue.role));
     if !(head || dispatcher || own_queue) {
-        return None;
+        Sight::Hidden
+    } else if request.category == Category::Psych && !head && !viewer.has(Role::Psych) {
+        Sight::Redacted
+    } else {
+        Sight::Whole
     }
+}
+
+/// The request as `viewer` may see it, or `None` when it is not theirs to see.
+pub fn view_of(request: &Request, viewer: &Staff, policy: &Policy) -> Option<Request> {
+    match sight(request, viewer, policy) {
+        Sight::Whole => Some(request.clone()),
+        Sight::Redacted => Some(redacted(request)),
+        Sight::Hidden => None,
+    }
+}
+
+/// The request with its confidential texts replaced.
+pub fn redacted(request: &Request) -> Request {
     let mut seen = request.clone();
-    let confidential = request.category == Category::Psych && !head && !viewer.has(Role::Psych);
-    if confidential {
-        seen.description = CONFIDENTIAL.to_string();
-        seen.notes.clear();
-        if let Some(result) = &mut seen.result {
-            result.text = CONFIDENTIAL.to_string();
-        }
-        if let Some(extension) = &mut seen.extension {
-            extension.reason = CONFIDENTIAL.to_string();
-        }
+    seen.description = CONFIDENTIAL.to_string();
+    seen.notes.clear();
+    if let Some(result) = &mut seen.result {
+        result.text = CONFIDENTIAL.to_string();
     }
-    Some(seen)
+    if let Some(extension) = &mut seen.extension {
+        extension.reason = CONFIDENTIAL.to_string();
+    }
+    seen
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ use super::protocol::{
     encode_frame, program_version, read_client_msg, version_mismatch, write_frame, ClientMsg,
     FrameError, Mode, ServerMsg, PROTOCOL_VERSION,
 };
-use crate::domain::access::view_of;
+use crate::domain::access::{redacted, sight, Sight};
 use crate::domain::policy::Policy;
 use crate::domain::staff::Staff;
 use crate::domain::time::Clock;
@@ -693,13 +693,18 @@ fn broadcast(
     };
     let mut gone = None;
     for conn in attached {
-        let Some(viewer) = connections.get(&conn).map(|c| c.staff.clone()) else {
+        let Some(seen) = connections
+            .get(&conn)
+            .map(|connection| sight(request, &connection.staff, policy))
+        else {
             continue;
         };
-        let frame = match view_of(request, &viewer, policy) {
-            Some(seen) if seen == *request => Some(Arc::clone(&whole)),
-            Some(seen) => encode(Event::RequestChanged { request: seen }),
-            None => gone
+        let frame = match seen {
+            Sight::Whole => Some(Arc::clone(&whole)),
+            Sight::Redacted => encode(Event::RequestChanged {
+                request: redacted(request),
+            }),
+            Sight::Hidden => gone
                 .get_or_insert_with(|| encode(Event::RequestGone { id: request.id }))
                 .clone(),
         };
