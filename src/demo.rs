@@ -311,7 +311,13 @@ fn seed_one(
         Status::WaitingVendor => {
             let at = taken_at.plus_minutes(30);
             apply(service, &login, id, at, AuditAction::Escalated, |r| {
-                lifecycle::escalate(r)
+                lifecycle::escalate(
+                    r,
+                    &login,
+                    "Пользователь не может войти: после ввода пароля возврат на страницу входа",
+                    &format!("VND-{}", 4000 + index),
+                    at,
+                )
             })?;
         }
         Status::Resolved => {

@@ -46,6 +46,7 @@ fn golden_request() -> Request {
         cancel_reason: None,
         notes: Vec::new(),
         extension: None,
+        vendor: Vec::new(),
     }
 }
 
@@ -90,27 +91,54 @@ fn golden_version_1_request_still_decodes() {
 }
 
 #[test]
-fn a_version_1_record_is_rewritten_as_version_2() {
+fn a_version_1_record_is_rewritten_in_the_current_version() {
     let bytes = std::fs::read(GOLDEN).expect("tests/fixtures/request_v1.bin");
     let migrated = Request::decode(&bytes).unwrap();
     let rewritten = migrated.encode().unwrap();
-    assert_eq!(rewritten[0], 2);
+    assert_eq!(rewritten[0], 3);
     assert_eq!(Request::decode(&rewritten).unwrap(), migrated);
 }
 
 #[test]
-fn golden_version_2_request_still_decodes_and_encodes_the_same() {
-    if std::env::var_os("PULT_WRITE_GOLDEN").is_some() {
-        std::fs::write(GOLDEN_V2, golden_request_v2().encode().unwrap()).unwrap();
-    }
-    // A change to Request's fields must come with a new format version and a migration.
+fn golden_version_2_request_still_decodes() {
     let bytes = std::fs::read(GOLDEN_V2).expect("tests/fixtures/request_v2.bin");
     assert_eq!(bytes[0], 2);
     assert_eq!(
         Request::decode(&bytes).expect("decodes"),
         golden_request_v2()
     );
-    assert_eq!(golden_request_v2().encode().unwrap(), bytes);
+}
+
+const GOLDEN_V3: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/request_v3.bin");
+
+/// Version 3 added the vendor escalations.
+fn golden_request_v3() -> Request {
+    let mut request = golden_request_v2();
+    let at = request.received_at.plus_minutes(45);
+    request.vendor = vec![VendorCase {
+        reformulated: "После ввода пароля — снова страница входа, браузеры Chrome и Firefox".into(),
+        ticket: "VND-4711".into(),
+        sent_at: at,
+        sent_by: "kozlov".into(),
+        answer: Some("Исправлено в версии 2.4.1".into()),
+        answered_at: Some(at.plus_hours(3)),
+    }];
+    request
+}
+
+#[test]
+fn golden_version_3_request_still_decodes_and_encodes_the_same() {
+    if std::env::var_os("PULT_WRITE_GOLDEN").is_some() {
+        std::fs::write(GOLDEN_V3, golden_request_v3().encode().unwrap()).unwrap();
+    }
+    // A change to Request's fields must come with a new format version and a migration.
+    let bytes = std::fs::read(GOLDEN_V3).expect("tests/fixtures/request_v3.bin");
+    assert_eq!(bytes[0], 3);
+    assert_eq!(
+        Request::decode(&bytes).expect("decodes"),
+        golden_request_v3()
+    );
+    assert_eq!(golden_request_v3().encode().unwrap(), bytes);
 }
 
 #[test]
@@ -122,7 +150,7 @@ fn an_unknown_version_is_refused_by_name() {
         error,
         CodecError::UnknownVersion {
             found: 9,
-            supported: 2,
+            supported: 3,
             ..
         }
     ));

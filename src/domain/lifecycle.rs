@@ -6,7 +6,7 @@ use thiserror::Error;
 use super::deadline::{DeadlinePolicy, Deadlines};
 use super::request::{
     Caller, Category, Channel, Extension, ExtensionState, Note, NoteKind, Request, RequestId,
-    Resolution, ReturnChannel, Status,
+    Resolution, ReturnChannel, Status, VendorCase,
 };
 use super::time::Timestamp;
 
@@ -131,6 +131,7 @@ pub fn receive(id: RequestId, intake: Intake, policy: &DeadlinePolicy) -> Reques
         cancel_reason: None,
         notes: Vec::new(),
         extension: None,
+        vendor: Vec::new(),
     }
 }
 
@@ -201,18 +202,46 @@ pub fn return_to_dispatcher(
 }
 
 /// in_work → waiting_vendor; resolve-by keeps running.
-pub fn escalate(request: &Request) -> Result<Request, TransitionError> {
+pub fn escalate(
+    request: &Request,
+    representative: &str,
+    reformulated: &str,
+    ticket: &str,
+    now: Timestamp,
+) -> Result<Request, TransitionError> {
     check(request, Move::Escalate)?;
+    if reformulated.trim().is_empty() || ticket.trim().is_empty() {
+        return Err(TransitionError::TextRequired);
+    }
     let mut next = request.clone();
     next.status = Status::WaitingVendor;
+    next.vendor.push(VendorCase {
+        reformulated: reformulated.trim().to_string(),
+        ticket: ticket.trim().to_string(),
+        sent_at: now,
+        sent_by: representative.to_string(),
+        answer: None,
+        answered_at: None,
+    });
     Ok(next)
 }
 
-/// waiting_vendor → in_work, for the specialist to relay the answer.
-pub fn vendor_answered(request: &Request) -> Result<Request, TransitionError> {
+/// waiting_vendor → in_work with the vendor's answer, for the specialist to relay it.
+pub fn vendor_answered(
+    request: &Request,
+    answer: &str,
+    now: Timestamp,
+) -> Result<Request, TransitionError> {
     check(request, Move::VendorAnswer)?;
+    if answer.trim().is_empty() {
+        return Err(TransitionError::TextRequired);
+    }
     let mut next = request.clone();
     next.status = Status::InWork;
+    if let Some(case) = next.vendor.last_mut() {
+        case.answer = Some(answer.trim().to_string());
+        case.answered_at = Some(now);
+    }
     Ok(next)
 }
 

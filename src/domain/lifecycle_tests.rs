@@ -199,8 +199,8 @@ proptest! {
                 Step::Resolve => lifecycle::resolve(&request, Resolution {
                     text: "готово".into(), returned_by: ReturnChannel::Email, at: now }),
                 Step::Return => lifecycle::return_to_dispatcher(&request, &policy, now),
-                Step::Escalate => lifecycle::escalate(&request),
-                Step::VendorAnswer => lifecycle::vendor_answered(&request),
+                Step::Escalate => lifecycle::escalate(&request, "kozlov", "сбой входа", "VND-1", now),
+                Step::VendorAnswer => lifecycle::vendor_answered(&request, "исправлено", now),
                 Step::Reopen => lifecycle::reopen(&request),
                 Step::Cancel => lifecycle::cancel(&request, "дубликат", now),
                 Step::Note => lifecycle::add_note(&request, "orlova", NoteKind::NoAnswer, "", now),

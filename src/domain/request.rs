@@ -212,6 +212,19 @@ pub struct Extension {
     pub decision_note: Option<String>,
 }
 
+/// One escalation to the learning platform's vendor, filed by the designated representative
+/// (dispatcher-administrator.txt): the request as reformulated for the vendor, their ticket,
+/// and their answer once it comes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorCase {
+    pub reformulated: String,
+    pub ticket: String,
+    pub sent_at: Timestamp,
+    pub sent_by: String,
+    pub answer: Option<String>,
+    pub answered_at: Option<Timestamp>,
+}
+
 /// One request and everything that has happened to it that later steps need.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Request {
@@ -235,6 +248,8 @@ pub struct Request {
     pub notes: Vec<Note>,
     /// The latest request for more time, if any.
     pub extension: Option<Extension>,
+    /// Escalations to the platform's vendor, oldest first.
+    pub vendor: Vec<VendorCase>,
 }
 
 impl Request {

@@ -3,7 +3,7 @@
 
 pub mod codec;
 mod error;
-mod request_v1;
+mod old_requests;
 mod tx;
 
 use std::path::{Path, PathBuf};

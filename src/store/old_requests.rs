@@ -1,0 +1,108 @@
+//! The request record as format versions 1 and 2 wrote it, frozen, and their migrations to
+//! the current shape. Never change these structs: old stores hold their bytes.
+
+use serde::Deserialize;
+
+use crate::domain::deadline::Deadlines;
+// Note and Extension are shared with the current shape while they stay unchanged; a change to
+// either must freeze its old form here first.
+use crate::domain::request::{
+    Caller, Category, Channel, Extension, Note, Request, RequestId, Resolution, Status,
+};
+use crate::domain::time::Timestamp;
+
+#[derive(Deserialize)]
+pub struct RequestV1 {
+    id: RequestId,
+    channel: Channel,
+    received_at: Timestamp,
+    logged_by: String,
+    caller: Caller,
+    category: Category,
+    description: String,
+    status: Status,
+    queue: Option<String>,
+    assignee: Option<String>,
+    routed_at: Option<Timestamp>,
+    taken_at: Option<Timestamp>,
+    closed_at: Option<Timestamp>,
+    deadlines: Deadlines,
+    result: Option<Resolution>,
+    cancel_reason: Option<String>,
+}
+
+impl From<RequestV1> for Request {
+    /// Version 2 added notes and the extension; a version-1 request had neither.
+    fn from(old: RequestV1) -> Request {
+        Request {
+            id: old.id,
+            channel: old.channel,
+            received_at: old.received_at,
+            logged_by: old.logged_by,
+            caller: old.caller,
+            category: old.category,
+            description: old.description,
+            status: old.status,
+            queue: old.queue,
+            assignee: old.assignee,
+            routed_at: old.routed_at,
+            taken_at: old.taken_at,
+            closed_at: old.closed_at,
+            deadlines: old.deadlines,
+            result: old.result,
+            cancel_reason: old.cancel_reason,
+            notes: Vec::new(),
+            extension: None,
+            vendor: Vec::new(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RequestV2 {
+    id: RequestId,
+    channel: Channel,
+    received_at: Timestamp,
+    logged_by: String,
+    caller: Caller,
+    category: Category,
+    description: String,
+    status: Status,
+    queue: Option<String>,
+    assignee: Option<String>,
+    routed_at: Option<Timestamp>,
+    taken_at: Option<Timestamp>,
+    closed_at: Option<Timestamp>,
+    deadlines: Deadlines,
+    result: Option<Resolution>,
+    cancel_reason: Option<String>,
+    notes: Vec<Note>,
+    extension: Option<Extension>,
+}
+
+impl From<RequestV2> for Request {
+    /// Version 3 added the vendor escalations; a version-2 request had none.
+    fn from(old: RequestV2) -> Request {
+        Request {
+            id: old.id,
+            channel: old.channel,
+            received_at: old.received_at,
+            logged_by: old.logged_by,
+            caller: old.caller,
+            category: old.category,
+            description: old.description,
+            status: old.status,
+            queue: old.queue,
+            assignee: old.assignee,
+            routed_at: old.routed_at,
+            taken_at: old.taken_at,
+            closed_at: old.closed_at,
+            deadlines: old.deadlines,
+            result: old.result,
+            cancel_reason: old.cancel_reason,
+            notes: old.notes,
+            extension: old.extension,
+            vendor: Vec::new(),
+        }
+    }
+}
