@@ -401,3 +401,65 @@ fn returning_gives_a_fresh_route_by_and_keeps_resolve_by_and_the_reason() {
         .iter()
         .any(|note| note.text.contains("это вопрос к учителю")));
 }
+
+/// "vendor escalation": only the staff member flagged vendor_rep, whatever the roles.
+#[test]
+fn only_the_vendor_representative_escalates_and_the_answer_comes_back_to_work() {
+    let escalate = |id| Command::Escalate {
+        id,
+        reformulated: "Вход в дневник возвращает на страницу входа".into(),
+        ticket: "VND-4711".into(),
+    };
+    // someone else is the representative: a refusal names them
+    let dir = tempfile::tempdir().unwrap();
+    let id = prepared(dir.path(), Start::InWork, &[Role::Ejournal], false);
+    {
+        let service = open_service(dir.path(), Arc::new(SystemClock), &me()).unwrap();
+        let mut rep = staff("kozlov", &[Role::Tech]);
+        rep.name = "Козлов Андрей Петрович".into();
+        rep.vendor_rep = true;
+        service.store().put_staff(&rep).unwrap();
+        service.store().flush().unwrap();
+    }
+    let error = through_server(dir.path(), escalate(id)).unwrap_err();
+    assert!(error.contains("Козлов Андрей Петрович"), "{error}");
+
+    // the representative files it and records the answer
+    let dir = tempfile::tempdir().unwrap();
+    let id = prepared(dir.path(), Start::InWork, &[Role::Ejournal], false);
+    {
+        let service = open_service(dir.path(), Arc::new(SystemClock), &me()).unwrap();
+        let mut rep = service.identify(&me().login).unwrap();
+        rep.vendor_rep = true;
+        service.store().put_staff(&rep).unwrap();
+        service.store().flush().unwrap();
+    }
+    let sent = through_server(dir.path(), escalate(id)).unwrap();
+    assert_eq!(sent.status, Status::WaitingVendor);
+    assert_eq!(sent.vendor[0].ticket, "VND-4711");
+    let resolve_by = sent.deadlines.resolve_by;
+    let answered = through_server(
+        dir.path(),
+        Command::VendorAnswer {
+            id,
+            answer: "Исправлено в версии 2.4.1".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(answered.status, Status::InWork);
+    assert_eq!(
+        answered.vendor[0].answer.as_deref(),
+        Some("Исправлено в версии 2.4.1")
+    );
+    assert_eq!(
+        answered.deadlines.resolve_by, resolve_by,
+        "the timer keeps running"
+    );
+    // a new representative reads every earlier escalation
+    let _server = start(dir.path(), Arc::new(SystemClock), &me()).unwrap();
+    let mut client = Client::connect(dir.path(), &Launch::Never).unwrap();
+    let Ok(Reply::Requests { requests, .. }) = client.call(Command::VendorHistory) else {
+        panic!("no history")
+    };
+    assert_eq!(requests.len(), 1);
+}

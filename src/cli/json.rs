@@ -55,6 +55,14 @@ pub fn request(request: &Request) -> Value {
             "kind": key(note.kind),
             "text": note.text,
         })).collect::<Vec<_>>(),
+        "vendor": request.vendor.iter().map(|case| json!({
+            "reformulated": case.reformulated,
+            "ticket": case.ticket,
+            "sent_at": case.sent_at.to_rfc3339(),
+            "sent_by": case.sent_by,
+            "answer": case.answer,
+            "answered_at": time(case.answered_at),
+        })).collect::<Vec<_>>(),
         "extension": request.extension.as_ref().map(|extension| json!({
             "asked_at": extension.asked_at.to_rfc3339(),
             "asked_by": extension.asked_by,

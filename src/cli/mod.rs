@@ -67,6 +67,8 @@ pub enum CliCommand {
         /// Номер обращения (124 или №124)
         id: String,
     },
+    /// Все обращения к поставщику платформы с ответами (представитель, руководитель)
+    Vendor,
     /// Учётные записи сотрудников (администратор системы)
     Staff {
         #[command(subcommand)]
@@ -192,6 +194,14 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 return Err(CliError::Unexpected);
             };
             print::history(&events);
+            Ok(())
+        }
+        CliCommand::Vendor => {
+            let mut client = Client::connect(&dir, &launch())?;
+            let Reply::Requests { requests, .. } = client.call(Command::VendorHistory)? else {
+                return Err(CliError::Unexpected);
+            };
+            print::vendor_history(&requests);
             Ok(())
         }
         CliCommand::Staff { action } => staff(&dir, action),

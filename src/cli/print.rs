@@ -159,3 +159,28 @@ pub fn history(events: &[AuditEvent]) {
         );
     }
 }
+
+/// Every escalation to the vendor, oldest request first, with its outcome.
+pub fn vendor_history(requests: &[Request]) {
+    if requests.is_empty() {
+        println!("Обращений к поставщику не было.");
+    }
+    for request in requests {
+        for case in &request.vendor {
+            println!(
+                "{} · заявка {} · отправил(а) {} {}",
+                request.id,
+                case.ticket,
+                case.sent_by,
+                local(case.sent_at, "%d.%m.%Y %H:%M")
+            );
+            println!("  для поставщика: {}", case.reformulated);
+            match (&case.answer, case.answered_at) {
+                (Some(answer), Some(at)) => {
+                    println!("  ответ {}: {answer}", local(at, "%d.%m.%Y %H:%M"))
+                }
+                _ => println!("  ответа ещё нет"),
+            }
+        }
+    }
+}

@@ -16,6 +16,8 @@ pub enum Act {
     Reopen,
     Reassign,
     Cancel,
+    /// file with the platform's vendor, or record its answer
+    Escalate,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -32,6 +34,11 @@ pub enum Denied {
     NotYours { logged_by: String },
     #[error("учётная запись отключена")]
     Disabled,
+    #[error(
+        "обращаться к поставщику платформы может только назначенный представитель{}",
+        .representative.as_ref().map(|name| format!(": {name}")).unwrap_or_else(|| " (он ещё не назначен)".into())
+    )]
+    NotVendorRep { representative: Option<String> },
 }
 
 /// Whether `staff` may do `act` to `request` under `policy`.
@@ -62,6 +69,16 @@ pub fn may(staff: &Staff, act: Act, request: &Request, policy: &Policy) -> Resul
                 Ok(())
             } else {
                 Err(Denied::HeadOnly)
+            }
+        }
+        Act::Escalate => {
+            if staff.vendor_rep {
+                Ok(())
+            } else {
+                // the service names the representative in its refusal
+                Err(Denied::NotVendorRep {
+                    representative: None,
+                })
             }
         }
         Act::Cancel => {

@@ -112,6 +112,22 @@ impl Service {
                 },
                 Box::new(move |r| lifecycle::cancel(r, reason, now)),
             ),
+            Command::Escalate {
+                id,
+                reformulated,
+                ticket,
+            } => (
+                *id,
+                Act::Escalate,
+                AuditAction::Escalated,
+                Box::new(move |r| lifecycle::escalate(r, who, reformulated, ticket, now)),
+            ),
+            Command::VendorAnswer { id, answer } => (
+                *id,
+                Act::Escalate,
+                AuditAction::VendorAnswered,
+                Box::new(move |r| lifecycle::vendor_answered(r, answer, now)),
+            ),
             _ => {
                 return Ok(Err(ServiceError::NotSaved(
                     "не команда жизни обращения".into(),

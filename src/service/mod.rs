@@ -117,6 +117,20 @@ pub enum Command {
         id: RequestId,
         reason: String,
     },
+    /// The vendor representative files the request with the platform's vendor.
+    Escalate {
+        id: RequestId,
+        reformulated: String,
+        ticket: String,
+    },
+    /// The vendor answered: back in work for the specialist to relay it.
+    VendorAnswer {
+        id: RequestId,
+        answer: String,
+    },
+    /// Every request ever escalated to the vendor, with the outcome (the representative, the
+    /// head), so a new representative can read all earlier ones.
+    VendorHistory,
     /// A console opened a request's detail with its contact data: recorded (152-FZ).
     RecordView {
         id: RequestId,
@@ -133,7 +147,10 @@ impl Command {
         matches!(
             self,
             // listing and showing are not: they record who read what
-            Command::GetPolicy | Command::ListStaff | Command::History { .. }
+            Command::GetPolicy
+                | Command::ListStaff
+                | Command::History { .. }
+                | Command::VendorHistory
         )
     }
 }
@@ -314,7 +331,7 @@ impl Service {
             .into_iter()
             .zip(actors)
             .map(|(outcome, actor)| {
-                let (reply, events) = outcome?;
+                let (reply, events) = outcome.map_err(|error| self.named(error))?;
                 Ok((self.reply_for(&actor, reply)?, events))
             })
             .collect()
@@ -384,7 +401,9 @@ impl Service {
             | Command::DecideExtension { .. }
             | Command::Reassign { .. }
             | Command::Reopen { .. }
-            | Command::Cancel { .. } => match self.lifecycle(tx, actor, command, now)? {
+            | Command::Cancel { .. }
+            | Command::Escalate { .. }
+            | Command::VendorAnswer { .. } => match self.lifecycle(tx, actor, command, now)? {
                 Ok(request) => Ok((
                     Reply::Changed {
                         request: request.clone(),
@@ -397,6 +416,29 @@ impl Service {
                 "команда {other:?} не выполняется в транзакции"
             ))),
         })
+    }
+
+    /// A refusal that should name the vendor representative gets the name (read here, outside
+    /// any transaction).
+    fn named(&self, error: ServiceError) -> ServiceError {
+        match error {
+            ServiceError::Denied(Denied::NotVendorRep {
+                representative: None,
+            }) => ServiceError::Denied(Denied::NotVendorRep {
+                representative: self.vendor_representative().ok().flatten(),
+            }),
+            other => other,
+        }
+    }
+
+    /// The name of the vendor representative, if one is designated.
+    pub fn vendor_representative(&self) -> Result<Option<String>, ServiceError> {
+        Ok(self
+            .store
+            .all_staff()?
+            .into_iter()
+            .find(|member| member.vendor_rep && !member.disabled)
+            .map(|member| member.name))
     }
 
     /// Request `id` if it exists and `actor` may see it (the reply is redacted later).
@@ -455,6 +497,26 @@ impl Service {
                 self.readable(actor, id)?;
                 self.record_views(actor, &[id], false)?;
                 Ok((Reply::Done, Vec::new()))
+            }
+            Command::VendorHistory => {
+                if !(actor.vendor_rep || actor.has(Role::Head)) {
+                    return Err(Denied::NotVendorRep {
+                        representative: self.vendor_representative()?,
+                    }
+                    .into());
+                }
+                let requests = self
+                    .store
+                    .all_requests(None)
+                    .filter(|request| request.as_ref().map_or(true, |r| !r.vendor.is_empty()))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((
+                    Reply::Requests {
+                        requests,
+                        more: false,
+                    },
+                    Vec::new(),
+                ))
             }
             Command::History { id } => {
                 if !actor.has(Role::Head) {
@@ -604,5 +666,7 @@ fn writes_requests(command: &Command) -> bool {
             | Command::Reassign { .. }
             | Command::Reopen { .. }
             | Command::Cancel { .. }
+            | Command::Escalate { .. }
+            | Command::VendorAnswer { .. }
     )
 }

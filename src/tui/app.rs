@@ -601,8 +601,14 @@ fn on_board_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         | Action::AskExtension
         | Action::DecideExtension
         | Action::Reassign
-        | Action::CancelRequest => {
+        | Action::CancelRequest
+        | Action::Escalate => {
+            let waits_for_vendor = app.selected_request().is_some_and(|request| {
+                request.status == crate::domain::request::Status::WaitingVendor
+            });
             let kind = match action {
+                Action::Escalate if waits_for_vendor => PromptKind::VendorAnswer,
+                Action::Escalate => PromptKind::Escalate,
                 Action::AddNote => PromptKind::Note,
                 Action::CloseRequest => PromptKind::Close,
                 Action::ReturnToDispatcher => PromptKind::Return,

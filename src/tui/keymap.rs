@@ -67,6 +67,7 @@ pub enum Action {
     DecideExtension,
     Reassign,
     CancelRequest,
+    Escalate,
 }
 
 impl Action {
@@ -96,6 +97,7 @@ impl Action {
             Action::DecideExtension => "согласовать",
             Action::Reassign => "в другую очередь",
             Action::CancelRequest => "отменить обращение",
+            Action::Escalate => "к поставщику / его ответ",
         }
     }
 }

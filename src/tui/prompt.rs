@@ -22,6 +22,8 @@ pub enum PromptKind {
     Decide,
     Cancel,
     Reassign,
+    Escalate,
+    VendorAnswer,
 }
 
 impl PromptKind {
@@ -34,6 +36,8 @@ impl PromptKind {
             PromptKind::Decide => "Согласование продления",
             PromptKind::Cancel => "Отменить обращение (дубликат, спам)",
             PromptKind::Reassign => "Передать в другую очередь",
+            PromptKind::Escalate => "Обращение к поставщику платформы",
+            PromptKind::VendorAnswer => "Ответ поставщика",
         }
     }
 
@@ -45,13 +49,15 @@ impl PromptKind {
             PromptKind::Decide => "Комментарий",
             PromptKind::Cancel => "Причина",
             PromptKind::Reassign => "Комментарий",
+            PromptKind::Escalate => "Для поставщика",
+            PromptKind::VendorAnswer => "Ответ",
         }
     }
 
     fn text_required(self, choice: Option<usize>) -> bool {
         match self {
             PromptKind::Close | PromptKind::Return | PromptKind::Extension => true,
-            PromptKind::Cancel => true,
+            PromptKind::Cancel | PromptKind::Escalate | PromptKind::VendorAnswer => true,
             PromptKind::Reassign => false,
             // an internal note is nothing but its text
             PromptKind::Note => choice == Some(3),
@@ -72,6 +78,8 @@ const EXTENSION_HOURS: [i64; 4] = [24, 48, 72, 168];
 pub enum PromptFocus {
     Choice,
     Text,
+    /// The second line (the vendor's ticket number).
+    Second,
 }
 
 #[derive(Debug, Clone)]
@@ -81,6 +89,8 @@ pub struct Prompt {
     pub choices: Vec<String>,
     pub choice: Option<usize>,
     pub text: LineInput,
+    /// A second line where a kind needs one (the vendor's ticket number).
+    pub second: Option<LineInput>,
     pub focus: PromptFocus,
     pub error: Option<String>,
     pub sending: bool,
@@ -146,7 +156,10 @@ impl Prompt {
                 .iter()
                 .map(|queue| queue.name.clone())
                 .collect(),
-            PromptKind::Return | PromptKind::Cancel => Vec::new(),
+            PromptKind::Return
+            | PromptKind::Cancel
+            | PromptKind::Escalate
+            | PromptKind::VendorAnswer => Vec::new(),
         };
         // nothing to choose, or only one thing: straight to the text
         let focus = if choices.len() <= 1 {
@@ -159,7 +172,13 @@ impl Prompt {
             id: request.id,
             choice: (choices.len() == 1).then_some(0),
             choices,
-            text: LineInput::default(),
+            // the vendor gets the request reformulated: start from its description
+            text: if kind == PromptKind::Escalate {
+                LineInput::new(&sanitize(&request.description, false, MAX_PROMPT_TEXT))
+            } else {
+                LineInput::default()
+            },
+            second: (kind == PromptKind::Escalate).then(LineInput::default),
             focus,
             error: None,
             sending: false,
@@ -180,11 +199,22 @@ impl Prompt {
         match key.code {
             KeyCode::Esc => return PromptOutcome::Cancel,
             KeyCode::Enter => return self.submit(),
-            KeyCode::Tab | KeyCode::BackTab if !self.choices.is_empty() => {
-                self.focus = match self.focus {
-                    PromptFocus::Choice => PromptFocus::Text,
-                    PromptFocus::Text => PromptFocus::Choice,
+            KeyCode::Tab | KeyCode::BackTab => {
+                let mut order = Vec::new();
+                if !self.choices.is_empty() {
+                    order.push(PromptFocus::Choice);
+                }
+                order.push(PromptFocus::Text);
+                if self.second.is_some() {
+                    order.push(PromptFocus::Second);
+                }
+                let at = order.iter().position(|f| *f == self.focus).unwrap_or(0);
+                let step = if key.code == KeyCode::Tab {
+                    1
+                } else {
+                    order.len() - 1
                 };
+                self.focus = order[(at + step) % order.len()];
                 return PromptOutcome::Stay;
             }
             _ => {}
@@ -200,30 +230,32 @@ impl Prompt {
                     }
                 }
             }
-            PromptFocus::Text => {
-                let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-                match key.code {
-                    KeyCode::Char(c) if !ctrl => {
-                        self.text
-                            .insert(&sanitize(&c.to_string(), false, 1), MAX_PROMPT_TEXT);
-                    }
-                    KeyCode::Backspace => self.text.backspace(),
-                    KeyCode::Delete => self.text.delete(),
-                    KeyCode::Left => self.text.left(),
-                    KeyCode::Right => self.text.right(),
-                    KeyCode::Home => self.text.home(),
-                    KeyCode::End => self.text.end(),
-                    _ => {}
-                }
+            PromptFocus::Text | PromptFocus::Second => {
+                let input = match self.focus {
+                    PromptFocus::Second => match &mut self.second {
+                        Some(second) => second,
+                        None => return PromptOutcome::Stay,
+                    },
+                    _ => &mut self.text,
+                };
+                edit_line(input, key);
             }
         }
         PromptOutcome::Stay
     }
 
     pub fn paste(&mut self, text: &str) {
-        if self.focus == PromptFocus::Text {
-            let clean = sanitize(text, false, MAX_PROMPT_TEXT + 1);
-            self.text.insert(clean.trim_end(), MAX_PROMPT_TEXT);
+        let clean = sanitize(text, false, MAX_PROMPT_TEXT + 1);
+        match self.focus {
+            PromptFocus::Text => {
+                self.text.insert(clean.trim_end(), MAX_PROMPT_TEXT);
+            }
+            PromptFocus::Second => {
+                if let Some(second) = &mut self.second {
+                    second.insert(clean.trim_end(), MAX_PROMPT_TEXT);
+                }
+            }
+            PromptFocus::Choice => {}
         }
     }
 
@@ -273,6 +305,24 @@ impl Prompt {
                 note: text,
             },
             PromptKind::Cancel => Command::Cancel { id, reason: text },
+            PromptKind::Escalate => {
+                let ticket = self
+                    .second
+                    .as_ref()
+                    .map(|second| second.text().trim().to_string())
+                    .unwrap_or_default();
+                if ticket.is_empty() {
+                    self.error = Some("«Номер у поставщика» — обязательное поле".into());
+                    self.focus = PromptFocus::Second;
+                    return PromptOutcome::Stay;
+                }
+                Command::Escalate {
+                    id,
+                    reformulated: text,
+                    ticket,
+                }
+            }
+            PromptKind::VendorAnswer => Command::VendorAnswer { id, answer: text },
             PromptKind::Reassign => {
                 let Some(queue) = self.queues.get(choice).cloned() else {
                     self.error = Some("нет такой очереди".into());
@@ -288,6 +338,23 @@ impl Prompt {
         self.sending = true;
         self.error = None;
         PromptOutcome::Submit(command)
+    }
+}
+
+/// Typing in a one-line field of a prompt.
+fn edit_line(input: &mut LineInput, key: &KeyEvent) {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Char(c) if !ctrl => {
+            input.insert(&sanitize(&c.to_string(), false, 1), MAX_PROMPT_TEXT);
+        }
+        KeyCode::Backspace => input.backspace(),
+        KeyCode::Delete => input.delete(),
+        KeyCode::Left => input.left(),
+        KeyCode::Right => input.right(),
+        KeyCode::Home => input.home(),
+        KeyCode::End => input.end(),
+        _ => {}
     }
 }
 
@@ -393,6 +460,23 @@ mod tests {
                 id: RequestId(7),
                 queue: "head".into(),
                 assignee: None,
+            })
+        );
+    }
+
+    #[test]
+    fn an_escalation_starts_from_the_description_and_needs_the_ticket() {
+        let mut prompt = Prompt::new(PromptKind::Escalate, &request(), &policy());
+        assert_eq!(prompt.text.text(), "дневник");
+        assert_eq!(press(&mut prompt, KeyCode::Enter), PromptOutcome::Stay);
+        assert_eq!(prompt.focus, PromptFocus::Second);
+        typed(&mut prompt, "VND-1");
+        assert_eq!(
+            press(&mut prompt, KeyCode::Enter),
+            PromptOutcome::Submit(Command::Escalate {
+                id: RequestId(7),
+                reformulated: "дневник".into(),
+                ticket: "VND-1".into(),
             })
         );
     }

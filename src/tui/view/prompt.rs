@@ -11,7 +11,7 @@ use crate::tui::prompt::{Prompt, PromptFocus};
 
 pub fn draw(frame: &mut Frame, app: &App, prompt: &Prompt, body: Rect, footer_area: Rect) {
     let theme = &app.theme;
-    let height = prompt.choices.len() as u16 + 8;
+    let height = prompt.choices.len() as u16 + 8 + u16::from(prompt.second.is_some());
     let area = centered(body, 70, height);
     frame.render_widget(Clear, area);
     let block = Block::default()
@@ -63,6 +63,18 @@ pub fn draw(frame: &mut Frame, app: &App, prompt: &Prompt, body: Rect, footer_ar
         Span::styled(label.clone(), label_style),
         Span::raw(shown.clone()),
     ]));
+    if let Some(second) = &prompt.second {
+        let label = "Номер у поставщика: ";
+        let style = if prompt.focus == PromptFocus::Second {
+            theme.field_focused
+        } else {
+            theme.field_label
+        };
+        lines.push(Line::from(vec![
+            Span::styled(label, style),
+            Span::raw(fit(second.text(), width.saturating_sub(width_of(label)))),
+        ]));
+    }
     if let Some(error) = &prompt.error {
         lines.push(Line::styled(fit(&format!("✗ {error}"), width), theme.error));
     } else if prompt.sending {
