@@ -310,15 +310,27 @@ fn seed_one(
         }
         Status::WaitingVendor => {
             let at = taken_at.plus_minutes(30);
-            apply(service, &login, id, at, AuditAction::Escalated, |r| {
-                lifecycle::escalate(
-                    r,
-                    &login,
-                    "Пользователь не может войти: после ввода пароля возврат на страницу входа",
-                    &format!("VND-{}", 4000 + index),
-                    at,
-                )
-            })?;
+            // only the designated representative files with the vendor
+            let representative = staff
+                .iter()
+                .find(|member| member.vendor_rep)
+                .map_or(login.clone(), |member| member.login.clone());
+            apply(
+                service,
+                &representative,
+                id,
+                at,
+                AuditAction::Escalated,
+                |r| {
+                    lifecycle::escalate(
+                        r,
+                        &representative,
+                        "Пользователь не может войти: после ввода пароля возврат на страницу входа",
+                        &format!("VND-{}", 4000 + index),
+                        at,
+                    )
+                },
+            )?;
         }
         Status::Resolved => {
             let at = taken_at.plus_minutes(90 + index as i64 * 13 % 600);

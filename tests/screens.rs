@@ -365,3 +365,35 @@ fn closing_asks_for_the_result_and_offers_the_callers_channels() {
     );
     assert!(screen.contains("написали на petrova@mail.ru"), "{screen}");
 }
+
+#[test]
+fn a_request_routed_into_my_queue_rings_once_and_says_so() {
+    use pult::tui::app::Effect;
+    let mut app = specialist_app();
+    let policy = DeadlinePolicy::default();
+    let fresh = request(
+        130,
+        1,
+        "Егорова Дарья",
+        CallerRole::Student,
+        Some("7Г"),
+        Category::Technical,
+    );
+    let routed = lifecycle::route(&fresh, "tech", &policy, NOW).unwrap();
+    let effects = update(
+        &mut app,
+        Msg::Event(Event::RequestChanged {
+            request: routed.clone(),
+        }),
+        NOW,
+    );
+    assert_eq!(effects, vec![Effect::Bell]);
+    assert!(render(&app, 80, 24).contains("№130 направлено в вашу очередь"));
+    // the same state again (e.g. a note elsewhere) does not ring
+    let effects = update(
+        &mut app,
+        Msg::Event(Event::RequestChanged { request: routed }),
+        NOW,
+    );
+    assert!(effects.is_empty());
+}

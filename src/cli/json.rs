@@ -4,6 +4,7 @@ use serde_json::{json, Value};
 
 use crate::domain::request::{Request, ReturnChannel};
 use crate::domain::time::Timestamp;
+use crate::store::AuditEvent;
 
 fn time(at: Option<Timestamp>) -> Value {
     at.map_or(Value::Null, |at| Value::String(at.to_rfc3339()))
@@ -74,4 +75,20 @@ pub fn request(request: &Request) -> Value {
             "note": extension.decision_note,
         })),
     })
+}
+
+/// Who did what to a request and when, oldest first.
+pub fn timeline(events: &[AuditEvent]) -> Value {
+    Value::Array(
+        events
+            .iter()
+            .map(|event| {
+                json!({
+                    "at": event.at.to_rfc3339(),
+                    "by": event.actor,
+                    "action": key(&event.action),
+                })
+            })
+            .collect(),
+    )
 }

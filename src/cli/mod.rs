@@ -178,10 +178,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 return Err(CliError::Unexpected);
             };
             if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&json::request(&request))?
-                );
+                let Reply::History { events } = client.call(Command::Timeline { id })? else {
+                    return Err(CliError::Unexpected);
+                };
+                let mut value = json::request(&request);
+                value["timeline"] = json::timeline(&events);
+                println!("{}", serde_json::to_string_pretty(&value)?);
             } else {
                 print::show(&policy(&mut client)?, &request);
             }

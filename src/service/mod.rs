@@ -135,6 +135,10 @@ pub enum Command {
     RecordView {
         id: RequestId,
     },
+    /// Who changed a request and when (anyone who may see the request; reads left out).
+    Timeline {
+        id: RequestId,
+    },
     /// Everything recorded about a request, reads included (the head).
     History {
         id: RequestId,
@@ -151,6 +155,7 @@ impl Command {
                 | Command::ListStaff
                 | Command::History { .. }
                 | Command::VendorHistory
+                | Command::Timeline { .. }
         )
     }
 }
@@ -517,6 +522,16 @@ impl Service {
                     },
                     Vec::new(),
                 ))
+            }
+            Command::Timeline { id } => {
+                self.readable(actor, id)?;
+                let events = self
+                    .store
+                    .events_of(id)?
+                    .into_iter()
+                    .filter(|event| !matches!(event.action, AuditAction::Viewed { .. }))
+                    .collect();
+                Ok((Reply::History { events }, Vec::new()))
             }
             Command::History { id } => {
                 if !actor.has(Role::Head) {

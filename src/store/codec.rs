@@ -137,7 +137,9 @@ record_v1!(CallDraft, "draft");
 record_v1!(AuditEvent, "audit");
 
 /// What happened to a request, for the append-only audit log.
+// names only matter to JSON; the stored form is the variant's position
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum AuditAction {
     Logged,
     Routed {

@@ -390,10 +390,25 @@ fn on_reconnected(app: &mut App, welcome: Welcome) -> Vec<Effect> {
 }
 
 fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
+    let mut effects = Vec::new();
     match event {
         Event::RequestChanged { request } => {
             let selected = app.selected_request().map(|r| r.id);
+            // a request newly routed into one of this person's queues rings once
+            let arrived = request.status == crate::domain::request::Status::Routed
+                && request
+                    .queue
+                    .as_ref()
+                    .is_some_and(|queue| app.my_queues().contains(queue))
+                && app.open.get(request.id).is_none_or(|before| {
+                    before.queue != request.queue || before.status != request.status
+                });
+            let id = request.id;
             app.open.upsert(request, &app.policy.deadlines);
+            if arrived && !app.me.can_dispatch() {
+                app.info(format!("{id} направлено в вашу очередь"));
+                effects.push(Effect::Bell);
+            }
             // keep the selection on the same request where it is still incoming
             if let (Pane::Incoming, Some(id)) = (app.focus, selected) {
                 if let Some(position) = app.open.incoming_position(id) {
@@ -422,7 +437,7 @@ fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
             }
         }
     }
-    Vec::new()
+    effects
 }
 
 fn on_reply(app: &mut App, token: u64, result: Result<Reply, String>) -> Vec<Effect> {
