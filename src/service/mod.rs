@@ -24,7 +24,6 @@ use crate::store::{AuditAction, AuditEvent, IntakeKey, Store, StoreError, Tx, Tx
 
 /// What one command came to: its reply and the events for every console, or why not.
 pub type Outcome = Result<(Reply, Vec<Event>), ServiceError>;
-type Outcome2 = Result<Reply, ServiceError>;
 
 /// Most requests one `ListRequests` answer carries; scripts page on with `after`.
 pub const PAGE_LIMIT: usize = 500;
@@ -272,7 +271,7 @@ impl Service {
     }
 
     /// What `actor` may read of a reply (see `domain::access::view_of`).
-    fn reply_for(&self, actor: &Staff, reply: Reply) -> Outcome2 {
+    fn reply_for(&self, actor: &Staff, reply: Reply) -> Result<Reply, ServiceError> {
         let view = |request: &Request| view_of(request, actor, &self.policy);
         Ok(match reply {
             Reply::Logged { request } => match view(&request) {
