@@ -394,16 +394,7 @@ mod tests {
     #[test]
     fn demo_assets_parse_with_a_person_for_every_role() {
         let data = DemoData::parse().expect("demo.toml");
-        for role in [
-            Role::Operator,
-            Role::SiteAdmin,
-            Role::Ejournal,
-            Role::Tech,
-            Role::Psych,
-            Role::Head,
-            Role::Director,
-            Role::Admin,
-        ] {
+        for role in Role::ALL {
             assert!(
                 data.staff.iter().any(|member| member.roles.contains(&role)),
                 "no {role:?} in the demo roster"

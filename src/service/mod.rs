@@ -397,17 +397,7 @@ impl Service {
                 )),
                 Err(error) => Err(error),
             },
-            Command::Take { .. }
-            | Command::AddNote { .. }
-            | Command::Close { .. }
-            | Command::ReturnToDispatcher { .. }
-            | Command::AskExtension { .. }
-            | Command::DecideExtension { .. }
-            | Command::Reassign { .. }
-            | Command::Reopen { .. }
-            | Command::Cancel { .. }
-            | Command::Escalate { .. }
-            | Command::VendorAnswer { .. } => match self.lifecycle(tx, actor, command, now)? {
+            command if changes_a_life(command) => match self.lifecycle(tx, actor, command, now)? {
                 Ok(request) => Ok((
                     Reply::Changed {
                         request: request.clone(),
@@ -667,11 +657,14 @@ impl Service {
 
 /// Commands that change requests (they share a batch's transaction).
 fn writes_requests(command: &Command) -> bool {
+    matches!(command, Command::LogCall { .. } | Command::Route { .. }) || changes_a_life(command)
+}
+
+/// The commands of a request's life after routing (see `life.rs`).
+fn changes_a_life(command: &Command) -> bool {
     matches!(
         command,
-        Command::LogCall { .. }
-            | Command::Route { .. }
-            | Command::Take { .. }
+        Command::Take { .. }
             | Command::AddNote { .. }
             | Command::Close { .. }
             | Command::ReturnToDispatcher { .. }

@@ -31,10 +31,10 @@ pub struct RequestV1 {
     cancel_reason: Option<String>,
 }
 
-impl From<RequestV1> for Request {
+impl From<RequestV1> for RequestV2 {
     /// Version 2 added notes and the extension; a version-1 request had neither.
-    fn from(old: RequestV1) -> Request {
-        Request {
+    fn from(old: RequestV1) -> RequestV2 {
+        RequestV2 {
             id: old.id,
             channel: old.channel,
             received_at: old.received_at,
@@ -53,8 +53,14 @@ impl From<RequestV1> for Request {
             cancel_reason: old.cancel_reason,
             notes: Vec::new(),
             extension: None,
-            vendor: Vec::new(),
         }
+    }
+}
+
+/// Each old version migrates one step at a time: 1 → 2 → current.
+impl From<RequestV1> for Request {
+    fn from(old: RequestV1) -> Request {
+        RequestV2::from(old).into()
     }
 }
 
