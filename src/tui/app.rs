@@ -539,10 +539,7 @@ fn route(app: &mut App, id: RequestId, queue_number: Option<usize>) -> Vec<Effec
     let Some(request) = app.open.get(id) else {
         return Vec::new();
     };
-    if !request.is_incoming() {
-        app.error(format!("{id} уже направлено"));
-        return Vec::new();
-    }
+    // whether it may be routed now is the server's to say (its answer shows in the status line)
     let queue = match queue_number {
         Some(number) => app.policy.queue_by_number(number),
         None => app.policy.suggested_queue(request.category),
