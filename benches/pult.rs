@@ -104,22 +104,19 @@ fn durable_commit(c: &mut Criterion, recorder: &Recorder) {
             })
         })
     });
+    // a new call each time: a resent one (same answered-at) would not be written again
+    let log_new_call = || {
+        clock.advance_millis(1);
+        let command = Command::LogCall {
+            draft: draft(clock.now()),
+            channel: Channel::Phone,
+        };
+        service.execute(&me, command).expect("log").0
+    };
     group.bench_function("log_call", |b| {
         b.iter_custom(|iters| {
             recorder.measure("log_call", iters, || {
-                let (reply, _) = service
-                    .execute(
-                        &me,
-                        Command::LogCall {
-                            // a new call each time: a resent one would not be written
-                            draft: {
-                                clock.advance_millis(1);
-                                draft(clock.now())
-                            },
-                            channel: Channel::Phone,
-                        },
-                    )
-                    .expect("log");
+                let reply = log_new_call();
                 std::hint::black_box(reply);
             })
         })
@@ -127,19 +124,7 @@ fn durable_commit(c: &mut Criterion, recorder: &Recorder) {
     group.bench_function("log_call_and_route", |b| {
         b.iter_custom(|iters| {
             recorder.measure("log_call_and_route", iters, || {
-                let (reply, _) = service
-                    .execute(
-                        &me,
-                        Command::LogCall {
-                            // a new call each time: a resent one would not be written
-                            draft: {
-                                clock.advance_millis(1);
-                                draft(clock.now())
-                            },
-                            channel: Channel::Phone,
-                        },
-                    )
-                    .expect("log");
+                let reply = log_new_call();
                 let Reply::Logged { request } = reply else {
                     return;
                 };
