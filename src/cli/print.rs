@@ -7,7 +7,11 @@ use crate::domain::policy::Policy;
 use crate::domain::request::Request;
 use crate::domain::staff::{short_name, Staff};
 use crate::domain::time::{format_countdown, Clock, SystemClock};
-use crate::store::{AuditAction, AuditEvent};
+use crate::store::AuditEvent;
+
+fn local_offset() -> chrono::FixedOffset {
+    *Local::now().offset()
+}
 
 fn local(at: crate::domain::time::Timestamp, format: &str) -> String {
     at.to_utc().with_timezone(&Local).format(format).to_string()
@@ -127,31 +131,7 @@ pub fn history(events: &[AuditEvent]) {
         println!("Записей нет.");
     }
     for event in events {
-        let what = match &event.action {
-            AuditAction::Logged => "записал(а) обращение".to_string(),
-            AuditAction::Routed { queue } => format!("направил(а) в очередь {queue}"),
-            AuditAction::Taken => "взял(а) в работу".to_string(),
-            AuditAction::Resolved => "закрыл(а) с результатом".to_string(),
-            AuditAction::Returned => "вернул(а) диспетчеру".to_string(),
-            AuditAction::Escalated => "передал(а) поставщику".to_string(),
-            AuditAction::VendorAnswered => "записал(а) ответ поставщика".to_string(),
-            AuditAction::Reopened => "переоткрыл(а)".to_string(),
-            AuditAction::Cancelled { reason } => format!("отменил(а): {reason}"),
-            AuditAction::Noted { kind } => format!("заметка: {}", kind.label()),
-            AuditAction::ExtensionAsked { until } => {
-                format!("просит продления до {}", local(*until, "%d.%m %H:%M"))
-            }
-            AuditAction::ExtensionDecided { approved: true } => "одобрил(а) продление".to_string(),
-            AuditAction::ExtensionDecided { approved: false } => {
-                "отказал(а) в продлении".to_string()
-            }
-            AuditAction::Reassigned { queue, assignee } => match assignee {
-                Some(person) => format!("передал(а) в очередь {queue}, исполнитель {person}"),
-                None => format!("передал(а) в очередь {queue}"),
-            },
-            AuditAction::Viewed { export: false } => "открыл(а) карточку с контактами".to_string(),
-            AuditAction::Viewed { export: true } => "выгрузил(а) данные".to_string(),
-        };
+        let what = crate::service::timeline::describe(&event.action, local_offset());
         println!(
             "{}  {:<12} {what}",
             local(event.at, "%d.%m.%Y %H:%M:%S"),

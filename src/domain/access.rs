@@ -39,6 +39,12 @@ pub enum Denied {
         .representative.as_ref().map(|name| format!(": {name}")).unwrap_or_else(|| " (он ещё не назначен)".into())
     )]
     NotVendorRep { representative: Option<String> },
+    #[error(
+        "карточки звонящих ведут специалист горячей линии, администратор сайта и руководитель"
+    )]
+    NotCallerDesk,
+    #[error("объединять карточки звонящих может руководитель Службы или администратор системы")]
+    NotMerger,
 }
 
 /// Whether `staff` may do `act` to `request` under `policy`.
@@ -107,30 +113,81 @@ pub enum Sight {
     Hidden,
 }
 
-/// Whether `viewer` sees `request` whole, redacted, or not at all.
+/// What one staff member may see of requests, worked out once (search checks it for every
+/// stored request).
 ///
-/// Dispatchers and the head see every open request; a queue's specialists see their queue;
-/// the director sees counts only and the system admin no requests. Requests for the
-/// psychologist are confidential: their description, notes and result are shown only to the
-/// psychologist queue and the head (the operator logging the call sees what they type).
+/// Dispatchers and the head see every request; a queue's specialists see their queue; the
+/// director sees counts only and the system admin no requests. Requests for the psychologist
+/// are confidential: their description, notes and result are shown only to the psychologist
+/// queue and the head (the operator logging the call sees what they type).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    sees_every_queue: bool,
+    own_queues: Vec<String>,
+    sees_confidential: bool,
+}
+
+impl Viewer {
+    pub fn new(viewer: &Staff, policy: &Policy) -> Viewer {
+        if viewer.disabled {
+            return Viewer {
+                sees_every_queue: false,
+                own_queues: Vec::new(),
+                sees_confidential: false,
+            };
+        }
+        let head = viewer.has(Role::Head);
+        Viewer {
+            sees_every_queue: head || viewer.has(Role::Operator) || viewer.has(Role::SiteAdmin),
+            own_queues: policy
+                .queues
+                .iter()
+                .filter(|queue| viewer.has(queue.role))
+                .map(|queue| queue.key.clone())
+                .collect(),
+            sees_confidential: head || viewer.has(Role::Psych),
+        }
+    }
+
+    /// How much of a request of `category` in `queue` this viewer sees.
+    pub fn sight(&self, category: Category, queue: Option<&str>) -> Sight {
+        let own_queue = queue.is_some_and(|key| self.own_queues.iter().any(|own| own == key));
+        if !(self.sees_every_queue || own_queue) {
+            Sight::Hidden
+        } else if category == Category::Psych && !self.sees_confidential {
+            Sight::Redacted
+        } else {
+            Sight::Whole
+        }
+    }
+}
+
+/// Whether `viewer` sees `request` whole, redacted, or not at all (see `Viewer`).
 pub fn sight(request: &Request, viewer: &Staff, policy: &Policy) -> Sight {
-    if viewer.disabled {
-        return Sight::Hidden;
-    }
-    let head = viewer.has(Role::Head);
-    let dispatcher = viewer.has(Role::Operator) || viewer.has(Role::SiteAdmin);
-    let own_queue = request
-        .queue
-        .as_deref()
-        .and_then(|key| policy.queue(key))
-        .is_some_and(|queue| viewer.has(queue.role));
-    if !(head || dispatcher || own_queue) {
-        Sight::Hidden
-    } else if request.category == Category::Psych && !head && !viewer.has(Role::Psych) {
-        Sight::Redacted
+    Viewer::new(viewer, policy).sight(request.category, request.queue.as_deref())
+}
+
+/// Whether `staff` may look callers up by phone or email (those who log calls).
+pub fn may_find_callers(staff: &Staff) -> Result<(), Denied> {
+    if staff.can_dispatch() {
+        Ok(())
     } else {
-        Sight::Whole
+        Err(Denied::NotCallerDesk)
     }
+}
+
+/// Whether `staff` may merge two caller cards (the head, the system admin).
+pub fn may_merge_callers(staff: &Staff) -> Result<(), Denied> {
+    if !staff.disabled && (staff.has(Role::Head) || staff.has(Role::Admin)) {
+        Ok(())
+    } else {
+        Err(Denied::NotMerger)
+    }
+}
+
+/// Whether `staff` sees callers' phones and emails on their cards.
+pub fn sees_contacts(staff: &Staff) -> bool {
+    staff.can_dispatch()
 }
 
 /// The request as `viewer` may see it, or `None` when it is not theirs to see.

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod call_form;
+pub mod caller;
 pub mod deadline;
 pub mod lifecycle;
 pub mod policy;

@@ -49,6 +49,10 @@ pub enum ServiceError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
+    #[error("{id} не найдена")]
+    NoSuchCaller { id: crate::domain::caller::CallerId },
+    #[error("это одна и та же карточка")]
+    SameCaller,
     #[error("не сохранено: {0}")]
     NotSaved(String),
     #[error("{0}")]

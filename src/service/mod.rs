@@ -1,20 +1,25 @@
 //! The commands of the service: who may do what, one transaction each, durable before the
 //! answer, and the events every console applies to its copy of the open requests.
 
+mod callers;
 mod error;
 pub mod identity;
 mod life;
+pub mod search;
 pub mod setup;
 mod staff;
+pub mod timeline;
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 pub use error::ServiceError;
+pub use search::{Found, Hit, SearchIndex};
 
-use crate::domain::access::{view_of, Denied};
+use crate::domain::access::{view_of, Denied, Viewer};
 use crate::domain::call_form::CallDraft;
+use crate::domain::caller::{CallerCard, CallerId};
 use crate::domain::lifecycle;
 use crate::domain::policy::Policy;
 use crate::domain::request::{Channel, NoteKind, Request, RequestId, ReturnChannel, Status};
@@ -142,6 +147,29 @@ pub enum Command {
     History {
         id: RequestId,
     },
+    /// Requests, open or closed, by number, name, phone, email or words of the description.
+    Search {
+        query: String,
+    },
+    /// The caller card with this phone or email, as typed in the form (phone first).
+    FindCaller {
+        phone: Option<String>,
+        email: Option<String>,
+    },
+    /// A request's detail for the console: the request, its timeline and its caller's other
+    /// requests. Recorded as a read of contact data (152-FZ).
+    OpenDetail {
+        id: RequestId,
+    },
+    /// Caller cards in id order after `after`, at most `PAGE_LIMIT`.
+    ListCallers {
+        after: Option<CallerId>,
+    },
+    /// Two cards are one person: `merged` joins `kept` (the head, the system admin).
+    MergeCallers {
+        kept: CallerId,
+        merged: CallerId,
+    },
 }
 
 impl Command {
@@ -155,6 +183,9 @@ impl Command {
                 | Command::History { .. }
                 | Command::VendorHistory
                 | Command::Timeline { .. }
+                | Command::Search { .. }
+                | Command::FindCaller { .. }
+                | Command::ListCallers { .. }
         )
     }
 }
@@ -190,6 +221,31 @@ pub enum Reply {
     History {
         events: Vec<AuditEvent>,
     },
+    Found {
+        found: Found,
+    },
+    /// The card found, if any (contacts left out for those who may not see them).
+    Caller {
+        card: Option<CallerCard>,
+    },
+    Callers {
+        cards: Vec<CallerCard>,
+        more: bool,
+    },
+    Detail {
+        detail: Box<Detail>,
+    },
+}
+
+/// What the console's detail window shows of one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Detail {
+    pub request: Request,
+    /// Who changed it and when, oldest first (reads left out).
+    pub timeline: Vec<AuditEvent>,
+    pub caller: Option<CallerCard>,
+    /// The caller's other requests this person may see, newest first.
+    pub earlier: Vec<Hit>,
 }
 
 /// A change every connected console applies to its local copy.
@@ -219,15 +275,40 @@ pub struct Service {
     store: Store,
     policy: Policy,
     clock: Arc<dyn Clock>,
+    search: Arc<SearchIndex>,
 }
+
+/// Up to this many stored requests the search index is read before the service starts; more
+/// are read by a thread of their own while the service already answers.
+const INDEX_AT_ONCE: u64 = 5_000;
 
 impl Service {
     pub fn new(store: Store, policy: Policy, clock: Arc<dyn Clock>) -> Service {
+        let search = SearchIndex::empty();
+        let reader = store.request_reader();
+        let at_once = store
+            .requests_numbered()
+            .is_ok_and(|count| count <= INDEX_AT_ONCE);
+        if at_once {
+            search::fill_from(&search, &reader);
+        } else {
+            let index = Arc::clone(&search);
+            std::thread::Builder::new()
+                .name("search-index".into())
+                .spawn(move || search::fill_from(&index, &reader))
+                .ok();
+        }
         Service {
             store,
             policy,
             clock,
+            search,
         }
+    }
+
+    /// The search index (for benchmarks and tests that wait for it to be complete).
+    pub fn search_index(&self) -> &SearchIndex {
+        &self.search
     }
 
     pub fn store(&self) -> &Store {
@@ -330,6 +411,13 @@ impl Service {
             }
         }
         outcomes.extend(self.apply_together(segment));
+        for (_, events) in outcomes.iter().flatten() {
+            for event in events {
+                if let Event::RequestChanged { request } = event {
+                    self.search.upsert(request);
+                }
+            }
+        }
         // each actor reads only what they may; events are filtered per console by the server
         outcomes
             .into_iter()
@@ -529,6 +617,35 @@ impl Service {
                 Ok((
                     Reply::History {
                         events: self.store.events_of(id)?,
+                    },
+                    Vec::new(),
+                ))
+            }
+            Command::Search { query } => Ok((
+                Reply::Found {
+                    found: self
+                        .search
+                        .search(&query, &Viewer::new(actor, &self.policy)),
+                },
+                Vec::new(),
+            )),
+            Command::FindCaller { phone, email } => {
+                let card = callers::find(self, actor, phone.as_deref(), email.as_deref())?;
+                Ok((Reply::Caller { card }, Vec::new()))
+            }
+            Command::ListCallers { after } => {
+                let (cards, more) = callers::list(self, actor, after)?;
+                Ok((Reply::Callers { cards, more }, Vec::new()))
+            }
+            Command::MergeCallers { kept, merged } => {
+                let card = callers::merge(self, actor, kept, merged)?;
+                Ok((Reply::Caller { card: Some(card) }, Vec::new()))
+            }
+            Command::OpenDetail { id } => {
+                let detail = callers::detail(self, actor, id)?;
+                Ok((
+                    Reply::Detail {
+                        detail: Box::new(detail),
                     },
                     Vec::new(),
                 ))

@@ -10,6 +10,7 @@ use thiserror::Error;
 
 use super::old_requests::{RequestV1, RequestV2};
 use crate::domain::call_form::CallDraft;
+use crate::domain::caller::{CallerCard, CallerId};
 use crate::domain::request::{Request, RequestId};
 use crate::domain::staff::Staff;
 use crate::domain::time::Timestamp;
@@ -135,6 +136,7 @@ impl Record for Request {
 record_v1!(Staff, "staff");
 record_v1!(CallDraft, "draft");
 record_v1!(AuditEvent, "audit");
+record_v1!(CallerCard, "caller");
 
 /// What happened to a request, for the append-only audit log.
 // names only matter to JSON; the stored form is the variant's position
@@ -172,6 +174,11 @@ pub enum AuditAction {
     /// (152-FZ art. 19 asks for an account of every action with personal data).
     Viewed {
         export: bool,
+    },
+    /// Two caller cards were found to be one person; the request now belongs to `kept`.
+    CallersMerged {
+        kept: CallerId,
+        merged: CallerId,
     },
 }
 

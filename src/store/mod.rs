@@ -1,8 +1,10 @@
 //! The sled store: its trees, one transaction per command, and flushing before anything is
 //! acknowledged. Knows bytes and records, not screens or rules.
 
+mod callers;
 pub mod codec;
 mod error;
+mod index;
 mod old_requests;
 mod tx;
 
@@ -11,6 +13,7 @@ use std::path::{Path, PathBuf};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
+pub use callers::MergeRefusal;
 pub use codec::{AuditAction, AuditEvent, CodecError, Record};
 pub use error::StoreError;
 pub use tx::{Abort, Refusal, Tx, TxResult};
@@ -22,8 +25,8 @@ use crate::domain::staff::Staff;
 use crate::domain::time::Timestamp;
 use codec::{id_key, key_id};
 
-/// The layout version of the store as a whole (trees and meta keys).
-pub const SCHEMA_VERSION: u64 = 1;
+/// The layout version of the store as a whole (trees and meta keys). 2: the `index` tree.
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// sled's page cache; its default of 1 GiB is far more than pult needs.
 pub const CACHE_BYTES: u64 = 16 * 1024 * 1024;
@@ -31,6 +34,7 @@ pub const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 const META_SCHEMA: &[u8] = b"schema_version";
 pub(crate) const META_NEXT_REQUEST: &[u8] = b"next_request_id";
 pub(crate) const META_NEXT_EVENT: &[u8] = b"next_event_seq";
+pub(crate) const META_NEXT_CALLER: &[u8] = b"next_caller_id";
 
 pub struct Store {
     path: PathBuf,
@@ -42,6 +46,11 @@ pub struct Store {
     drafts: sled::Tree,
     /// (login, answered at) of each logged call → its request id, so a resent call is no copy.
     intake: sled::Tree,
+    /// caller id → card; `caller_keys`: normalised phone or email → caller id.
+    callers: sled::Tree,
+    caller_keys: sled::Tree,
+    /// Secondary keys: a request's events, requests by received time (see `index.rs`).
+    index: sled::Tree,
     meta: sled::Tree,
 }
 
@@ -55,6 +64,20 @@ impl Flusher {
     pub fn flush(&self) -> Result<(), StoreError> {
         self.db.flush()?;
         Ok(())
+    }
+}
+
+/// Reads every stored request, in id order, from any thread.
+pub struct RequestReader {
+    requests: sled::Tree,
+}
+
+impl RequestReader {
+    pub fn all(&self) -> impl Iterator<Item = Result<Request, StoreError>> + '_ {
+        self.requests
+            .iter()
+            .values()
+            .map(|bytes| Ok(Request::decode(&bytes?)?))
     }
 }
 
@@ -136,6 +159,9 @@ impl Store {
             staff: tree("staff")?,
             drafts: tree("drafts")?,
             intake: tree("intake")?,
+            callers: tree("callers")?,
+            caller_keys: tree("caller_keys")?,
+            index: tree("index")?,
             meta: tree("meta")?,
             db,
         };
@@ -147,8 +173,30 @@ impl Store {
                     supported: SCHEMA_VERSION,
                 });
             }
+            if found < 2 {
+                store.build_index()?;
+            }
         }
         Ok(store)
+    }
+
+    /// Schema 1 → 2: writes the index of what is already stored, once.
+    fn build_index(&self) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for entry in self.events.iter() {
+            let (key, bytes) = entry?;
+            let event = AuditEvent::decode(&bytes)?;
+            if let Some(seq) = key_id(&key) {
+                batch.insert(&index::event_key(event.request, seq), &[]);
+            }
+        }
+        for request in self.all_requests(None) {
+            let request = request?;
+            batch.insert(&index::received_key(request.received_at, request.id), &[]);
+        }
+        self.index.apply_batch(batch)?;
+        self.meta.insert(META_SCHEMA, &id_key(SCHEMA_VERSION))?;
+        self.flush()
     }
 
     pub fn dir(&self) -> &Path {
@@ -265,6 +313,23 @@ impl Store {
             })
     }
 
+    /// Numbers given so far (every request ever logged or imported has one at most this).
+    pub fn requests_numbered(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .meta
+            .get(META_NEXT_REQUEST)?
+            .and_then(|bytes| key_id(&bytes))
+            .map_or(0, |next| next.saturating_sub(1)))
+    }
+
+    /// A reader of every stored request that another thread may own (building the search
+    /// index while the service goes on).
+    pub fn request_reader(&self) -> RequestReader {
+        RequestReader {
+            requests: self.requests.clone(),
+        }
+    }
+
     /// Runs `work` in one transaction over the request trees (durable after `flush`).
     /// `work` may run more than once (sled retries on conflict): no side effects in it.
     pub fn write<T>(&self, work: impl Fn(&Tx) -> TxResult<T>) -> Result<T, StoreError> {
@@ -275,17 +340,25 @@ impl Store {
             &self.meta,
             &self.drafts,
             &self.intake,
+            &self.callers,
+            &self.caller_keys,
+            &self.index,
         )
-            .transaction(|(requests, open, events, meta, drafts, intake)| {
-                work(&Tx {
-                    requests,
-                    open,
-                    events,
-                    meta,
-                    drafts,
-                    intake,
-                })
-            })?;
+            .transaction(
+                |(requests, open, events, meta, drafts, intake, callers, caller_keys, index)| {
+                    work(&Tx {
+                        requests,
+                        open,
+                        events,
+                        meta,
+                        drafts,
+                        intake,
+                        callers,
+                        caller_keys,
+                        index,
+                    })
+                },
+            )?;
         Ok(result)
     }
 
@@ -308,10 +381,12 @@ impl Store {
     pub fn import_requests(&self, records: &[Request]) -> Result<(), StoreError> {
         let mut requests = sled::Batch::default();
         let mut open = sled::Batch::default();
+        let mut received = sled::Batch::default();
         let mut highest = 0;
         for request in records {
             let key = id_key(request.id.0);
             requests.insert(&key, request.encode()?);
+            received.insert(&index::received_key(request.received_at, request.id), &[]);
             if request.status.is_open() {
                 open.insert(&key, &[]);
             } else {
@@ -321,6 +396,7 @@ impl Store {
         }
         self.requests.apply_batch(requests)?;
         self.open.apply_batch(open)?;
+        self.index.apply_batch(received)?;
         let next = self
             .meta
             .get(META_NEXT_REQUEST)?
@@ -331,13 +407,37 @@ impl Store {
         self.flush()
     }
 
-    /// The audit events of one request, oldest first.
+    /// The audit events of one request, oldest first (through the index, not a scan).
     pub fn events_of(&self, id: RequestId) -> Result<Vec<AuditEvent>, StoreError> {
         let mut found = Vec::new();
-        for bytes in self.events.iter().values() {
-            let event = AuditEvent::decode(&bytes?)?;
-            if event.request == id {
-                found.push(event);
+        for key in self.index.scan_prefix(index::events_prefix(id)).keys() {
+            let Some(seq) = index::event_seq(&key?) else {
+                continue;
+            };
+            if let Some(bytes) = self.events.get(id_key(seq))? {
+                found.push(AuditEvent::decode(&bytes)?);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Requests received from `from` up to (not including) `to`, in that order.
+    pub fn received_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<Request>, StoreError> {
+        let mut found = Vec::new();
+        for key in self
+            .index
+            .range(index::received_from(from)..index::received_from(to))
+            .keys()
+        {
+            let Some(id) = index::received_id(&key?) else {
+                continue;
+            };
+            if let Some(request) = self.request(id)? {
+                found.push(request);
             }
         }
         Ok(found)

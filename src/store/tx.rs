@@ -6,7 +6,7 @@
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use super::codec::{id_key, key_id, AuditAction, AuditEvent, CodecError, Record};
-use super::{IntakeKey, META_NEXT_EVENT, META_NEXT_REQUEST};
+use super::{index, IntakeKey, META_NEXT_EVENT, META_NEXT_REQUEST};
 use crate::domain::lifecycle::TransitionError;
 use crate::domain::request::{Request, RequestId};
 use crate::domain::time::Timestamp;
@@ -25,7 +25,7 @@ pub enum Refusal {
     Rule(TransitionError),
 }
 
-fn codec<T>(result: Result<T, CodecError>) -> TxResult<T> {
+pub(super) fn codec<T>(result: Result<T, CodecError>) -> TxResult<T> {
     result.map_err(|error| ConflictableTransactionError::Abort(Abort(error)))
 }
 
@@ -37,11 +37,14 @@ pub struct Tx<'a> {
     pub(super) meta: &'a TransactionalTree,
     pub(super) drafts: &'a TransactionalTree,
     pub(super) intake: &'a TransactionalTree,
+    pub(super) callers: &'a TransactionalTree,
+    pub(super) caller_keys: &'a TransactionalTree,
+    pub(super) index: &'a TransactionalTree,
 }
 
 impl Tx<'_> {
     /// Reads a counter, stores the next value, returns the one read (starting at `first`).
-    fn take_counter(&self, key: &[u8], first: u64) -> TxResult<u64> {
+    pub(super) fn take_counter(&self, key: &[u8], first: u64) -> TxResult<u64> {
         let current = self
             .meta
             .get(key)?
@@ -51,9 +54,11 @@ impl Tx<'_> {
         Ok(current)
     }
 
-    fn append_event(&self, event: &AuditEvent) -> TxResult<()> {
+    pub(super) fn append_event(&self, event: &AuditEvent) -> TxResult<()> {
         let seq = self.take_counter(META_NEXT_EVENT, 1)?;
         self.events.insert(&id_key(seq), codec(event.encode())?)?;
+        self.index
+            .insert(&index::event_key(event.request, seq), &[])?;
         Ok(())
     }
 
@@ -75,8 +80,8 @@ impl Tx<'_> {
         }
     }
 
-    /// Stores a new request with the next number and its audit event, and ends the logger's
-    /// draft.
+    /// Stores a new request with the next number and its audit event, puts it on its
+    /// caller's card, and ends the logger's draft.
     ///
     /// `intake` names the call (who answered it, when): a second insert with the same key
     /// returns the request already stored instead of a copy, so a client that lost the
@@ -97,6 +102,9 @@ impl Tx<'_> {
         let id = RequestId(self.take_counter(META_NEXT_REQUEST, 1)?);
         let request = build(id);
         self.write_request(&request)?;
+        self.index
+            .insert(&index::received_key(request.received_at, id), &[])?;
+        self.link_caller(&request)?;
         self.append_event(&AuditEvent {
             at: event_at,
             actor: request.logged_by.clone(),

@@ -1,0 +1,88 @@
+//! The `index` tree: secondary keys that let a read go straight to what it needs — a
+//! request's audit events, the requests received in a period — instead of scanning history.
+//!
+//! Keys: `e` + request id + event seq (a request's events in order);
+//! `r` + received-at + request id (requests by the time they came in). Values are empty.
+
+use super::codec::{id_key, key_id};
+use crate::domain::request::RequestId;
+use crate::domain::time::Timestamp;
+
+const EVENT: u8 = b'e';
+const RECEIVED: u8 = b'r';
+
+pub fn event_key(request: RequestId, seq: u64) -> [u8; 17] {
+    let mut key = [0u8; 17];
+    key[0] = EVENT;
+    key[1..9].copy_from_slice(&id_key(request.0));
+    key[9..].copy_from_slice(&id_key(seq));
+    key
+}
+
+/// All event keys of `request` start with this.
+pub fn events_prefix(request: RequestId) -> [u8; 9] {
+    let mut key = [0u8; 9];
+    key[0] = EVENT;
+    key[1..].copy_from_slice(&id_key(request.0));
+    key
+}
+
+/// The event seq at the end of an event key.
+pub fn event_seq(key: &[u8]) -> Option<u64> {
+    key.get(9..).and_then(key_id)
+}
+
+/// Times before 1970 do not occur in a request's life; they sort first.
+fn time_key(at: Timestamp) -> [u8; 8] {
+    id_key(u64::try_from(at.0).unwrap_or(0))
+}
+
+pub fn received_key(at: Timestamp, request: RequestId) -> [u8; 17] {
+    let mut key = [0u8; 17];
+    key[0] = RECEIVED;
+    key[1..9].copy_from_slice(&time_key(at));
+    key[9..].copy_from_slice(&id_key(request.0));
+    key
+}
+
+/// The first possible key of requests received at `at` or later.
+pub fn received_from(at: Timestamp) -> [u8; 9] {
+    let mut key = [0u8; 9];
+    key[0] = RECEIVED;
+    key[1..].copy_from_slice(&time_key(at));
+    key
+}
+
+/// The request id at the end of a received key.
+pub fn received_id(key: &[u8]) -> Option<RequestId> {
+    key.get(9..).and_then(key_id).map(RequestId)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_requests_events_sort_together_in_order() {
+        let mut keys = vec![
+            event_key(RequestId(2), 5).to_vec(),
+            event_key(RequestId(1), 9).to_vec(),
+            event_key(RequestId(2), 1).to_vec(),
+        ];
+        keys.sort();
+        assert_eq!(keys[0], event_key(RequestId(1), 9));
+        assert_eq!(keys[1], event_key(RequestId(2), 1));
+        assert!(keys[1].starts_with(&events_prefix(RequestId(2))));
+        assert_eq!(event_seq(&keys[2]), Some(5));
+    }
+
+    #[test]
+    fn received_keys_sort_by_time_then_number() {
+        let early = received_key(Timestamp(1_000), RequestId(9));
+        let late = received_key(Timestamp(2_000), RequestId(1));
+        assert!(early < late);
+        assert!(received_from(Timestamp(1_500)).as_slice() > early.as_slice());
+        assert!(received_from(Timestamp(1_500)).as_slice() < late.as_slice());
+        assert_eq!(received_id(&late), Some(RequestId(1)));
+    }
+}
