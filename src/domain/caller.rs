@@ -62,7 +62,7 @@ impl CallerCard {
             id,
             name: caller.name.clone(),
             role: caller.role,
-            class: caller.class.clone(),
+            class: caller.class,
             phones: caller.phone.iter().cloned().collect(),
             emails: caller.email.iter().cloned().collect(),
             requests: Vec::new(),
@@ -83,7 +83,7 @@ impl CallerCard {
         self.name = caller.name.clone();
         self.role = caller.role;
         if caller.class.is_some() {
-            self.class = caller.class.clone();
+            self.class = caller.class;
         }
         self.add_contacts(caller.phone.iter(), caller.email.iter());
         self.add_request(request);
@@ -126,7 +126,7 @@ impl CallerCard {
             self.add_request(*request);
         }
         if self.class.is_none() {
-            self.class = other.class.clone();
+            self.class = other.class;
         }
     }
 
