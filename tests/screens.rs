@@ -397,3 +397,196 @@ fn a_request_routed_into_my_queue_rings_once_and_says_so() {
     );
     assert!(effects.is_empty());
 }
+
+/// Sends a key and returns the token of the command it sent, if it sent one.
+fn key_sending(app: &mut App, code: KeyCode) -> Option<(u64, pult::service::Command)> {
+    use pult::tui::app::Effect;
+    let effects = update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)), NOW);
+    effects.into_iter().find_map(|effect| match effect {
+        Effect::Send { token, command } => Some((token, command)),
+        Effect::Bell => None,
+    })
+}
+
+fn reply(app: &mut App, token: u64, reply: pult::service::Reply) {
+    update(
+        app,
+        Msg::Reply {
+            token,
+            result: Ok(reply),
+        },
+        NOW,
+    );
+}
+
+fn card() -> pult::domain::caller::CallerCard {
+    pult::domain::caller::CallerCard {
+        id: pult::domain::caller::CallerId(7),
+        name: "Петрова Анна Ивановна".into(),
+        role: CallerRole::Parent,
+        class: Some(SchoolClass::parse("5А").unwrap()),
+        phones: vec![Phone::parse("8 912 345-67-89").unwrap()],
+        emails: vec![Email::parse("petrova@mail.ru").unwrap()],
+        requests: vec![RequestId(88), RequestId(124)],
+    }
+}
+
+#[test]
+fn detail_with_the_timeline_and_the_callers_earlier_requests() {
+    use pult::service::{Command, Detail, Hit, Reply};
+    use pult::store::{AuditAction, AuditEvent};
+    let mut app = app(None);
+    let (token, command) = key_sending(&mut app, KeyCode::Enter).expect("asks the server");
+    assert_eq!(command, Command::OpenDetail { id: RequestId(124) });
+    let shown = app.open.get(RequestId(124)).unwrap().clone();
+    let mut earlier = request(
+        88,
+        60 * 24 * 9,
+        "Петрова Анна Ивановна",
+        CallerRole::Parent,
+        Some("5А"),
+        Category::Ejournal,
+    );
+    earlier.status = pult::domain::request::Status::Resolved;
+    let detail = Detail {
+        request: shown,
+        timeline: vec![AuditEvent {
+            at: Timestamp(NOW.0 - 30 * 60_000),
+            actor: "ivanova".into(),
+            request: RequestId(124),
+            action: AuditAction::Logged,
+        }],
+        caller: Some(card()),
+        earlier: vec![Hit::of(&earlier)],
+    };
+    reply(
+        &mut app,
+        token,
+        Reply::Detail {
+            detail: Box::new(detail),
+        },
+    );
+    insta::assert_snapshot!(render(&app, 100, 30));
+    // Esc goes back to the board
+    key(&mut app, KeyCode::Esc);
+    assert!(matches!(app.screen, pult::tui::app::Screen::Board));
+}
+
+#[test]
+fn search_shows_the_latest_answer_and_opens_the_detail() {
+    use pult::service::{Command, Found, Hit, Reply};
+    let mut app = app(None);
+    key(&mut app, KeyCode::Char('/'));
+    let mut sent = Vec::new();
+    for c in "петр".chars() {
+        sent.push(key_sending(&mut app, KeyCode::Char(c)).expect("each keystroke asks"));
+    }
+    assert_eq!(
+        sent.last().unwrap().1,
+        Command::Search {
+            query: "петр".into()
+        }
+    );
+    let mut closed = request(
+        88,
+        60 * 24 * 9,
+        "Петрова Анна Ивановна",
+        CallerRole::Parent,
+        Some("5А"),
+        Category::Ejournal,
+    );
+    closed.status = pult::domain::request::Status::Resolved;
+    let hits = vec![
+        Hit::of(app.open.get(RequestId(124)).unwrap()),
+        Hit::of(app.open.get(RequestId(125)).unwrap()),
+        Hit::of(&closed),
+    ];
+    // an answer to an older keystroke is dropped
+    reply(
+        &mut app,
+        sent[0].0,
+        Reply::Found {
+            found: Found {
+                hits: Vec::new(),
+                total: 0,
+                partial: false,
+            },
+        },
+    );
+    reply(
+        &mut app,
+        sent[3].0,
+        Reply::Found {
+            found: Found {
+                hits,
+                total: 3,
+                partial: false,
+            },
+        },
+    );
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    insta::assert_snapshot!(render(&app, 100, 24));
+    let (_, command) = key_sending(&mut app, KeyCode::Enter).expect("opens the detail");
+    assert_eq!(command, Command::OpenDetail { id: RequestId(88) });
+    // Esc from that detail goes back to the search as it was
+    key(&mut app, KeyCode::Esc);
+    assert!(render(&app, 100, 24).contains("Найдено: 3"));
+}
+
+#[test]
+fn the_form_offers_a_known_caller_and_one_key_fills_them_in() {
+    use pult::service::{Command, Reply};
+    let mut app = app(None);
+    key(&mut app, KeyCode::Char('n'));
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Tab);
+    }
+    let mut asked = None;
+    for c in "89123456789".chars() {
+        if let Some(sent) = key_sending(&mut app, KeyCode::Char(c)) {
+            asked = Some(sent);
+        }
+    }
+    let (token, command) = asked.expect("a whole phone is looked up");
+    assert_eq!(
+        command,
+        Command::FindCaller {
+            phone: Some("+79123456789".into()),
+            email: None
+        }
+    );
+    reply(&mut app, token, Reply::Caller { card: Some(card()) });
+    insta::assert_snapshot!(render(&app, 80, 24));
+    key(&mut app, KeyCode::F(2));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("Петрова Анна Ивановна"), "{screen}");
+    assert!(screen.contains("5А"), "{screen}");
+    assert!(screen.contains("petrova@mail.ru"), "{screen}");
+}
+
+#[test]
+fn help_scrolls_on_a_small_terminal() {
+    let mut app = app(None);
+    key(&mut app, KeyCode::Char('?'));
+    let top = render(&app, 80, 24);
+    for _ in 0..30 {
+        key(&mut app, KeyCode::Char('j'));
+    }
+    let bottom = render(&app, 80, 24);
+    assert!(!top.contains("русской раскладке"), "{top}");
+    assert!(bottom.contains("русской раскладке"), "{bottom}");
+}
+
+#[test]
+fn a_request_becoming_overdue_rings_once_and_is_named() {
+    use pult::tui::app::Effect;
+    let mut app = app(None);
+    // №124's route-by is at NOW; a second later it is overdue
+    let effects = update(&mut app, Msg::Tick, Timestamp(NOW.0 + 1_000));
+    assert!(effects.contains(&Effect::Bell), "{effects:?}");
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("Просрочено: №124"), "{screen}");
+    let effects = update(&mut app, Msg::Tick, Timestamp(NOW.0 + 2_000));
+    assert!(!effects.contains(&Effect::Bell), "{effects:?}");
+}

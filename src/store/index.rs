@@ -64,7 +64,7 @@ mod tests {
 
     #[test]
     fn a_requests_events_sort_together_in_order() {
-        let mut keys = vec![
+        let mut keys = [
             event_key(RequestId(2), 5).to_vec(),
             event_key(RequestId(1), 9).to_vec(),
             event_key(RequestId(2), 1).to_vec(),

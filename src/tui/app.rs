@@ -1,19 +1,21 @@
 //! The console's state and `update`: every key, tick, reply and event becomes a change of
 //! state and, where the service must act, a command to send. Nothing here draws or does I/O.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::FixedOffset;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use super::detail::DetailState;
 use super::form::FormState;
 use super::keymap::{Action, Context, Keymap};
 use super::open_set::OpenSet;
 use super::prompt::{Prompt, PromptKind, PromptOutcome};
+use super::search::{SearchOutcome, SearchState};
 use super::theme::Theme;
 use crate::domain::call_form::Field;
 use crate::domain::policy::{Policy, QueueDef};
-use crate::domain::request::{Channel, Request, RequestId};
+use crate::domain::request::{Channel, Request, RequestId, Status};
 use crate::domain::staff::{Role, Staff};
 use crate::domain::time::Timestamp;
 use crate::service::{Command, Event, Reply, Welcome};
@@ -76,10 +78,14 @@ pub enum Screen {
     RouteOffer {
         id: RequestId,
     },
-    Detail {
-        id: RequestId,
+    /// One request, open or closed, with its timeline and its caller's other requests.
+    Detail(Box<DetailState>),
+    /// Requests found as the text is typed.
+    Search(Box<SearchState>),
+    /// The keys, scrolled by this many lines.
+    Help {
+        scroll: u16,
     },
-    Help,
     /// A note, a result, a reason or a decision about one request.
     Prompt(Box<Prompt>),
 }
@@ -98,15 +104,19 @@ pub struct StatusLine {
 }
 
 /// What a sent command was for, to know what its reply means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Awaiting {
     SaveCall,
     Route,
     Draft,
     /// A change of a request's life (take, or what a prompt sent).
     Work,
-    /// A read recorded in the audit log.
-    Record,
+    /// A search query's hits.
+    Search,
+    /// A request's detail (the read is recorded by the server).
+    Detail,
+    /// Who this phone or email belongs to (phone, email as asked).
+    Caller(Option<String>, Option<String>),
 }
 
 pub struct App {
@@ -124,6 +134,8 @@ pub struct App {
     pub status: Option<StatusLine>,
     /// Overdue requests per queue, recounted when time passes or something changes.
     pub overdue: HashMap<String, usize>,
+    /// Requests already overdue (each rings once when it becomes so).
+    overdue_seen: HashSet<RequestId>,
     pub quit: bool,
     /// Set while the server cannot be reached: why.
     pub offline: Option<String>,
@@ -159,6 +171,7 @@ impl App {
             selection: [0; 3],
             status: None,
             overdue: HashMap::new(),
+            overdue_seen: HashSet::new(),
             quit: false,
             offline: None,
             farewell: None,
@@ -174,6 +187,7 @@ impl App {
             app.info(format!("Восстановлен несохранённый звонок от {answered}"));
         }
         app.recount_overdue();
+        app.overdue_seen = app.open.overdue_ids(now).into_iter().collect();
         if app.watches_queues() {
             app.focus = Pane::Queues;
         }
@@ -325,14 +339,17 @@ pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
 }
 
 fn on_tick(app: &mut App) -> Vec<Effect> {
-    let before = app.overdue.clone();
     app.recount_overdue();
     let mut effects: Vec<Effect> = keep_draft(app).into_iter().collect();
-    let newly_overdue = app
-        .overdue
+    let overdue = app.open.overdue_ids(app.now);
+    let newly: Vec<String> = overdue
         .iter()
-        .any(|(queue, count)| before.get(queue).copied().unwrap_or(0) < *count);
-    if newly_overdue {
+        .filter(|id| !app.overdue_seen.contains(id))
+        .map(|id| id.to_string())
+        .collect();
+    app.overdue_seen = overdue.into_iter().collect();
+    if !newly.is_empty() {
+        app.error(format!("Просрочено: {}", newly.join(", ")));
         effects.push(Effect::Bell);
     }
     effects
@@ -376,11 +393,10 @@ fn on_reconnected(app: &mut App, welcome: Welcome) -> Vec<Effect> {
     app.staff = welcome.staff;
     app.open = OpenSet::new(welcome.open, &app.policy.deadlines);
     app.offline = None;
-    match &app.screen {
-        Screen::RouteOffer { id } | Screen::Detail { id } if app.open.get(*id).is_none() => {
+    if let Screen::RouteOffer { id } = &app.screen {
+        if app.open.get(*id).is_none() {
             app.screen = Screen::Board;
         }
-        _ => {}
     }
     app.clamp_selection();
     app.recount_overdue();
@@ -500,7 +516,26 @@ fn on_reply(app: &mut App, token: u64, result: Result<Reply, String>) -> Vec<Eff
                 form.draft_kept_at = Some(app.now);
             }
         }
-        (Awaiting::Record, Err(message)) => app.error(message),
+        (Awaiting::Search, Ok(Reply::Found { found })) => {
+            if let Screen::Search(search) = &mut app.screen {
+                search.answered(token, found);
+            }
+        }
+        (Awaiting::Detail, Ok(Reply::Detail { detail })) => {
+            if let Screen::Detail(state) = &mut app.screen {
+                if state.id == detail.request.id {
+                    state.detail = Some(*detail);
+                }
+            }
+        }
+        (Awaiting::Caller(phone, email), Ok(Reply::Caller { card })) => {
+            if let Screen::Form(form) = &mut app.screen {
+                form.caller_found(&(phone, email), card);
+            }
+        }
+        (Awaiting::Search | Awaiting::Detail, Err(message)) => app.error(message),
+        // a lookup that failed leaves the form as it is
+        (Awaiting::Caller(..), Err(_)) => {}
         (Awaiting::Draft, Err(message)) => app.error(format!("Черновик не сохранён: {message}")),
         (_, Ok(_)) => {}
     }
@@ -516,15 +551,119 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             on_route_offer_key(app, key, id)
         }
         Screen::Prompt(_) => on_prompt_key(app, key),
-        Screen::Detail { .. } | Screen::Help => {
-            if app.keymap.action(Context::Dialog, &key).is_some()
-                || app.keymap.action(Context::Board, &key) == Some(Action::Help)
-            {
-                app.screen = Screen::Board;
+        Screen::Search(_) => on_search_key(app, key),
+        Screen::Detail(_) => on_detail_key(app, key),
+        Screen::Help { scroll } => {
+            let scroll = *scroll;
+            match app.keymap.action(Context::Board, &key) {
+                Some(Action::Down) => app.screen = Screen::Help { scroll: scroll + 1 },
+                Some(Action::Up) => {
+                    app.screen = Screen::Help {
+                        scroll: scroll.saturating_sub(1),
+                    }
+                }
+                Some(Action::Help) => app.screen = Screen::Board,
+                _ if app.keymap.action(Context::Dialog, &key).is_some() => {
+                    app.screen = Screen::Board;
+                }
+                _ => {}
             }
             Vec::new()
         }
     }
+}
+
+/// Opens request `id`'s detail and asks the server for its timeline and caller (the read of
+/// contact data is recorded there).
+fn open_detail(app: &mut App, id: RequestId, back_to: Option<Box<SearchState>>) -> Vec<Effect> {
+    app.screen = Screen::Detail(Box::new(DetailState::new(id, back_to)));
+    vec![app.send(Command::OpenDetail { id }, Awaiting::Detail)]
+}
+
+fn on_search_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let Screen::Search(search) = &mut app.screen else {
+        return Vec::new();
+    };
+    match search.key(&key) {
+        SearchOutcome::Stay => Vec::new(),
+        SearchOutcome::Leave => {
+            app.screen = Screen::Board;
+            Vec::new()
+        }
+        SearchOutcome::Query(query) => {
+            let effect = app.send(Command::Search { query }, Awaiting::Search);
+            if let (Screen::Search(search), Effect::Send { token, .. }) = (&mut app.screen, &effect)
+            {
+                search.waiting_for = Some(*token);
+            }
+            vec![effect]
+        }
+        SearchOutcome::Open(id) => {
+            let Screen::Search(search) = std::mem::replace(&mut app.screen, Screen::Board) else {
+                return Vec::new();
+            };
+            open_detail(app, id, Some(search))
+        }
+    }
+}
+
+/// The request the detail window shows (the server's copy once it came).
+fn detail_request(app: &App) -> Option<Request> {
+    let Screen::Detail(state) = &app.screen else {
+        return None;
+    };
+    match &state.detail {
+        Some(detail) => Some(detail.request.clone()),
+        None => app.open.get(state.id).cloned(),
+    }
+}
+
+fn on_detail_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let action = app.keymap.action(Context::Board, &key);
+    let Screen::Detail(state) = &mut app.screen else {
+        return Vec::new();
+    };
+    if app.keymap.action(Context::Dialog, &key) == Some(Action::Close) {
+        app.screen = match state.back_to.take() {
+            Some(search) => Screen::Search(search),
+            None => Screen::Board,
+        };
+        return Vec::new();
+    }
+    match action {
+        Some(Action::Down) => state.scroll = state.scroll.saturating_add(1),
+        Some(Action::Up) => state.scroll = state.scroll.saturating_sub(1),
+        Some(action) => {
+            if let Some(request) = detail_request(app) {
+                if let Some(prompt) = prompt_for(app, action, &request) {
+                    app.screen = Screen::Prompt(Box::new(prompt));
+                } else if action == Action::Take {
+                    let id = request.id;
+                    return vec![app.send(Command::Take { id }, Awaiting::Work)];
+                }
+            }
+        }
+        None => {}
+    }
+    Vec::new()
+}
+
+/// The prompt a work key opens for `request`, if the key is one of those.
+fn prompt_for(app: &App, action: Action, request: &Request) -> Option<Prompt> {
+    let kind = match action {
+        Action::Escalate if request.status == Status::WaitingVendor => PromptKind::VendorAnswer,
+        Action::Escalate => PromptKind::Escalate,
+        Action::AddNote => PromptKind::Note,
+        Action::CloseRequest => PromptKind::Close,
+        Action::ReturnToDispatcher => PromptKind::Return,
+        Action::AskExtension => PromptKind::Extension,
+        Action::Reassign => PromptKind::Reassign,
+        Action::CancelRequest => PromptKind::Cancel,
+        Action::DecideExtension => PromptKind::Decide,
+        Action::Reopen => PromptKind::Reopen,
+        _ => return None,
+    };
+    Some(Prompt::new(kind, request, &app.policy))
 }
 
 /// `1`–`9` as a queue number, on either layout (digits do not change with the layout).
@@ -583,11 +722,10 @@ fn on_board_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
         Action::Open => {
             if let Some(id) = app.selected_request().map(|r| r.id) {
-                app.screen = Screen::Detail { id };
-                // opening the detail shows contact data: the server records the read
-                return vec![app.send(Command::RecordView { id }, Awaiting::Record)];
+                return open_detail(app, id, None);
             }
         }
+        Action::Search => app.screen = Screen::Search(Box::default()),
         Action::NextPane | Action::PreviousPane => {
             let step = if action == Action::NextPane { 1 } else { 2 };
             app.focus = Pane::ALL[(app.focus.index() + step) % 3];
@@ -601,43 +739,22 @@ fn on_board_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 selected.saturating_sub(1)
             };
         }
-        Action::Help => app.screen = Screen::Help,
+        Action::Help => app.screen = Screen::Help { scroll: 0 },
         Action::Take => {
             if let Some(id) = app.selected_request().map(|r| r.id) {
                 return vec![app.send(Command::Take { id }, Awaiting::Work)];
             }
         }
-        Action::AddNote
-        | Action::CloseRequest
-        | Action::ReturnToDispatcher
-        | Action::AskExtension
-        | Action::DecideExtension
-        | Action::Reassign
-        | Action::CancelRequest
-        | Action::Escalate => {
-            let waits_for_vendor = app.selected_request().is_some_and(|request| {
-                request.status == crate::domain::request::Status::WaitingVendor
-            });
-            let kind = match action {
-                Action::Escalate if waits_for_vendor => PromptKind::VendorAnswer,
-                Action::Escalate => PromptKind::Escalate,
-                Action::AddNote => PromptKind::Note,
-                Action::CloseRequest => PromptKind::Close,
-                Action::ReturnToDispatcher => PromptKind::Return,
-                Action::AskExtension => PromptKind::Extension,
-                Action::Reassign => PromptKind::Reassign,
-                Action::CancelRequest => PromptKind::Cancel,
-                _ => PromptKind::Decide,
-            };
-            if let Some(request) = app.selected_request() {
-                let prompt = Prompt::new(kind, request, &app.policy);
-                app.screen = Screen::Prompt(Box::new(prompt));
-            }
-        }
         Action::Quit => {
             app.quit = true;
         }
-        _ => {}
+        action => {
+            if let Some(request) = app.selected_request() {
+                if let Some(prompt) = prompt_for(app, action, request) {
+                    app.screen = Screen::Prompt(Box::new(prompt));
+                }
+            }
+        }
     }
     Vec::new()
 }
@@ -695,12 +812,32 @@ fn on_form_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             }
             form.confirm_cancel = true;
         }
+        Some(Action::FillCaller) => {
+            if !form.fill_known_caller() {
+                app.error("Этот телефон или почта ещё не встречались".into());
+            }
+        }
         Some(Action::NextField) => form.next_field(true),
         Some(Action::PreviousField) => form.next_field(false),
         _ if single_line && key.code == KeyCode::Enter => form.next_field(true),
         _ => form.edit(&key, &policy),
     }
-    Vec::new()
+    look_up_caller(app).into_iter().collect()
+}
+
+/// Asks the server whose phone or email the form now holds, when that changed.
+fn look_up_caller(app: &mut App) -> Option<Effect> {
+    let Screen::Form(form) = &mut app.screen else {
+        return None;
+    };
+    let (phone, email) = form.caller_to_look_up()?;
+    Some(app.send(
+        Command::FindCaller {
+            phone: phone.clone(),
+            email: email.clone(),
+        },
+        Awaiting::Caller(phone, email),
+    ))
 }
 
 fn on_prompt_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {

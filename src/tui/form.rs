@@ -8,11 +8,12 @@ use ratatui_textarea::{TextArea, WrapMode};
 
 use super::line_input::LineInput;
 use crate::domain::call_form::{CallDraft, Field, FormErrors};
+use crate::domain::caller::CallerCard;
 use crate::domain::policy::Policy;
 use crate::domain::request::{CallerRole, Category};
 use crate::domain::time::Timestamp;
 use crate::domain::validate::{
-    sanitize, FieldError, MAX_CLASS, MAX_DESCRIPTION, MAX_EMAIL, MAX_NAME, MAX_PHONE,
+    sanitize, Email, FieldError, Phone, MAX_CLASS, MAX_DESCRIPTION, MAX_EMAIL, MAX_NAME, MAX_PHONE,
 };
 
 #[derive(Debug, Clone)]
@@ -37,6 +38,10 @@ pub struct FormState {
     pub draft_dirty: bool,
     /// When the service last confirmed it keeps the draft.
     pub draft_kept_at: Option<Timestamp>,
+    /// The card of the phone or email typed, when the server knows them.
+    pub known_caller: Option<CallerCard>,
+    /// The (phone, email) last asked about, so each is asked once.
+    looked_up: (Option<String>, Option<String>),
 }
 
 /// Longest text per line field.
@@ -87,6 +92,8 @@ impl FormState {
             saving: false,
             draft_dirty: false,
             draft_kept_at: None,
+            known_caller: None,
+            looked_up: (None, None),
         };
         if !draft.is_blank() {
             form.touched.extend(Field::ALL);
@@ -261,6 +268,69 @@ impl FormState {
     fn description_chars(&self) -> usize {
         let lines = self.description.lines();
         lines.iter().map(|line| line.chars().count()).sum::<usize>() + lines.len().saturating_sub(1)
+    }
+
+    /// The phone and email as typed when they are whole and differ from those last asked
+    /// about: the server is to be asked who they belong to.
+    pub fn caller_to_look_up(&mut self) -> Option<(Option<String>, Option<String>)> {
+        let phone = Phone::parse(self.phone.text())
+            .ok()
+            .map(|phone| phone.e164().to_string());
+        let email = Email::parse(self.email.text())
+            .ok()
+            .map(|email| email.as_str().to_string());
+        let now = (phone, email);
+        if now == self.looked_up {
+            return None;
+        }
+        self.looked_up = now.clone();
+        if now.0.is_none() && now.1.is_none() {
+            self.known_caller = None;
+            return None;
+        }
+        Some(now)
+    }
+
+    /// The server's answer about `(phone, email)`; dropped when the form moved on since.
+    pub fn caller_found(
+        &mut self,
+        asked: &(Option<String>, Option<String>),
+        card: Option<CallerCard>,
+    ) {
+        if *asked == self.looked_up {
+            self.known_caller = card;
+        }
+    }
+
+    /// Takes the known caller's name, role and class, and a contact the form lacks.
+    pub fn fill_known_caller(&mut self) -> bool {
+        let Some(card) = self.known_caller.clone() else {
+            return false;
+        };
+        self.name = LineInput::new(&card.name);
+        self.role = Some(card.role);
+        self.class = LineInput::new(&card.class.map(|c| c.to_string()).unwrap_or_default());
+        if self.phone.text().trim().is_empty() {
+            if let Some(phone) = card.phones.first() {
+                self.phone = LineInput::new(&phone.display());
+            }
+        }
+        if self.email.text().trim().is_empty() {
+            if let Some(email) = card.emails.first() {
+                self.email = LineInput::new(email.as_str());
+            }
+        }
+        for field in [
+            Field::Name,
+            Field::Role,
+            Field::Class,
+            Field::Phone,
+            Field::Email,
+        ] {
+            self.changed(field);
+        }
+        self.looked_up = (None, None);
+        true
     }
 
     /// Pasted text goes, cleaned and bounded, into the focused text field.

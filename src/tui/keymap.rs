@@ -68,6 +68,9 @@ pub enum Action {
     Reassign,
     CancelRequest,
     Escalate,
+    Search,
+    Reopen,
+    FillCaller,
 }
 
 impl Action {
@@ -98,6 +101,9 @@ impl Action {
             Action::Reassign => "в другую очередь",
             Action::CancelRequest => "отменить обращение",
             Action::Escalate => "к поставщику / его ответ",
+            Action::Search => "поиск",
+            Action::Reopen => "переоткрыть закрытое",
+            Action::FillCaller => "подставить известного звонящего",
         }
     }
 }
@@ -227,8 +233,9 @@ impl fmt::Display for Key {
 
 /// The letter on the same physical key in the QWERTY layout (ЙЦУКЕН → QWERTY).
 pub fn qwerty_twin(c: char) -> Option<char> {
-    const RUSSIAN: &str = "йцукенгшщзхъфывапролджэячсмитьбюё";
-    const QWERTY: &str = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`";
+    // the last two: the keys of `/` and `?` type `.` and `,` on the Russian layout
+    const RUSSIAN: &str = "йцукенгшщзхъфывапролджэячсмитьбюё.,";
+    const QWERTY: &str = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`/?";
     let lower = c.to_lowercase().next()?;
     let index = RUSSIAN.chars().position(|r| r == lower)?;
     QWERTY.chars().nth(index)

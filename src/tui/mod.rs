@@ -1,6 +1,7 @@
 //! The console: state and `update` (app), drawing (view), keys, theme, and the terminal loop.
 
 pub mod app;
+pub mod detail;
 pub mod form;
 pub mod keymap;
 pub mod line_input;
@@ -8,6 +9,7 @@ pub mod net_backend;
 pub mod open_set;
 pub mod prompt;
 pub mod run;
+pub mod search;
 pub mod terminal;
 pub mod theme;
 pub mod view;

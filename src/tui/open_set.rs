@@ -149,6 +149,15 @@ impl OpenSet {
         overdue
     }
 
+    /// Every request past its next deadline at `now`.
+    pub fn overdue_ids(&self, now: Timestamp) -> Vec<RequestId> {
+        self.timers
+            .iter()
+            .take_while(|(due, _)| *due < now)
+            .map(|(_, id)| *id)
+            .collect()
+    }
+
     pub fn incoming_at(&self, index: usize) -> Option<&Request> {
         self.incoming(index).next()
     }

@@ -24,6 +24,7 @@ pub enum PromptKind {
     Reassign,
     Escalate,
     VendorAnswer,
+    Reopen,
 }
 
 impl PromptKind {
@@ -38,6 +39,7 @@ impl PromptKind {
             PromptKind::Reassign => "Передать в другую очередь",
             PromptKind::Escalate => "Обращение к поставщику платформы",
             PromptKind::VendorAnswer => "Ответ поставщика",
+            PromptKind::Reopen => "Переоткрыть обращение",
         }
     }
 
@@ -47,7 +49,7 @@ impl PromptKind {
             PromptKind::Close => "Результат",
             PromptKind::Return | PromptKind::Extension => "Причина",
             PromptKind::Decide => "Комментарий",
-            PromptKind::Cancel => "Причина",
+            PromptKind::Cancel | PromptKind::Reopen => "Причина",
             PromptKind::Reassign => "Комментарий",
             PromptKind::Escalate => "Для поставщика",
             PromptKind::VendorAnswer => "Ответ",
@@ -58,6 +60,7 @@ impl PromptKind {
         match self {
             PromptKind::Close | PromptKind::Return | PromptKind::Extension => true,
             PromptKind::Cancel | PromptKind::Escalate | PromptKind::VendorAnswer => true,
+            PromptKind::Reopen => true,
             PromptKind::Reassign => false,
             // an internal note is nothing but its text
             PromptKind::Note => choice == Some(3),
@@ -157,6 +160,7 @@ impl Prompt {
                 .map(|queue| queue.name.clone())
                 .collect(),
             PromptKind::Return
+            | PromptKind::Reopen
             | PromptKind::Cancel
             | PromptKind::Escalate
             | PromptKind::VendorAnswer => Vec::new(),
@@ -323,6 +327,7 @@ impl Prompt {
                 }
             }
             PromptKind::VendorAnswer => Command::VendorAnswer { id, answer: text },
+            PromptKind::Reopen => Command::Reopen { id, reason: text },
             PromptKind::Reassign => {
                 let Some(queue) = self.queues.get(choice).cloned() else {
                     self.error = Some("нет такой очереди".into());
@@ -342,7 +347,7 @@ impl Prompt {
 }
 
 /// Typing in a one-line field of a prompt.
-fn edit_line(input: &mut LineInput, key: &KeyEvent) {
+pub(super) fn edit_line(input: &mut LineInput, key: &KeyEvent) {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
         KeyCode::Char(c) if !ctrl => {

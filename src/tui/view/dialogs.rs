@@ -5,17 +5,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::board::{placement, status_text};
-use super::common::{centered, fit, footer, local_time};
-use crate::domain::deadline::running_timers;
-use crate::domain::request::ExtensionState;
+use super::common::{centered, fit, footer, hints, local_time};
 use crate::domain::request::RequestId;
-use crate::domain::time::format_countdown;
 use crate::tui::app::App;
 use crate::tui::keymap::{Action, Context};
-use crate::tui::theme::urgency_symbol;
 
-fn window(app: &App, frame: &mut Frame, area: Rect, title: String) -> Rect {
+pub(super) fn window(app: &App, frame: &mut Frame, area: Rect, title: String) -> Rect {
     frame.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -92,110 +87,7 @@ pub fn draw_route_offer(
     footer(frame, app, footer_area, &keys);
 }
 
-pub fn draw_detail(frame: &mut Frame, app: &App, id: RequestId, body: Rect) {
-    let Some(request) = app.open.get(id) else {
-        return;
-    };
-    let inner = window(
-        app,
-        frame,
-        centered(body, 76, 20),
-        format!(" Обращение {id} "),
-    );
-    let caller = &request.caller;
-    let dash = || "—".to_string();
-    let mut lines = vec![
-        Line::raw(format!(
-            "Статус: {} · {}",
-            status_text(request),
-            placement(app, request)
-        )),
-        Line::raw(format!(
-            "Принято: {} · записал(а) {}",
-            local_time(app, request.received_at, "%d.%m.%Y %H:%M"),
-            request.logged_by
-        )),
-        Line::raw(format!("ФИО обратившегося: {}", caller.name)),
-        Line::raw(format!(
-            "Роль: {} · Класс: {}",
-            caller.role.label(),
-            caller.class.map(|c| c.to_string()).unwrap_or_else(dash)
-        )),
-        Line::raw(format!(
-            "Тип обращения: {}",
-            app.policy
-                .category(request.category)
-                .map(|c| c.label.as_str())
-                .unwrap_or("")
-        )),
-        Line::raw(format!(
-            "Телефон: {} · Почта: {}",
-            caller
-                .phone
-                .as_ref()
-                .map(|p| p.display())
-                .unwrap_or_else(dash),
-            caller
-                .email
-                .as_ref()
-                .map(|e| e.to_string())
-                .unwrap_or_else(dash)
-        )),
-    ];
-    for timer in running_timers(request, &app.policy.deadlines) {
-        let urgency = timer.urgency(app.now, &app.policy.deadlines);
-        lines.push(Line::from(vec![
-            Span::raw(format!(
-                "{} до {}: ",
-                timer.kind.label(),
-                local_time(app, timer.due, "%d.%m %H:%M")
-            )),
-            Span::styled(
-                format!(
-                    "{}{}",
-                    format_countdown(timer.remaining(app.now)),
-                    urgency_symbol(urgency)
-                ),
-                app.theme.urgency(urgency),
-            ),
-        ]));
-    }
-    if let Some(extension) = &request.extension {
-        lines.push(Line::raw(format!(
-            "Продление до {}: {} ({})",
-            local_time(app, extension.until, "%d.%m %H:%M"),
-            match extension.state {
-                ExtensionState::Pending => "ждёт согласования",
-                ExtensionState::Approved => "одобрено",
-                ExtensionState::Denied => "отказано",
-            },
-            extension.reason
-        )));
-    }
-    for note in &request.notes {
-        lines.push(Line::styled(
-            format!(
-                "{} {} · {}: {}",
-                local_time(app, note.at, "%d.%m %H:%M"),
-                note.author,
-                note.kind.label(),
-                note.text
-            ),
-            app.theme.dim,
-        ));
-    }
-    lines.push(Line::raw(""));
-    lines.push(Line::styled("Описание проблемы:", app.theme.field_focused));
-    lines.extend(
-        request
-            .description
-            .lines()
-            .map(|line| Line::raw(line.to_string())),
-    );
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
-}
-
-pub fn draw_help(frame: &mut Frame, app: &App, body: Rect) {
+pub fn draw_help(frame: &mut Frame, app: &App, body: Rect, footer_area: Rect, scroll: u16) {
     let inner = window(app, frame, centered(body, 72, 40), " Клавиши ".to_string());
     let mut lines = Vec::new();
     for context in Context::ALL {
@@ -224,5 +116,13 @@ pub fn draw_help(frame: &mut Frame, app: &App, body: Rect) {
     lines.push(Line::raw(
         "Буквенные клавиши работают и в русской раскладке (n = т, r = к, q = й).",
     ));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        inner,
+    );
+    let mut keys = hints(app, Context::Board, &[Action::Down, Action::Up]);
+    keys.extend(hints(app, Context::Dialog, &[Action::Close]));
+    footer(frame, app, footer_area, &keys);
 }

@@ -105,9 +105,26 @@ pub fn draw(frame: &mut Frame, app: &App, form: &FormState, body: Rect, footer_a
             frame.render_widget(Paragraph::new(Span::styled(text, theme.error)), error_area);
         }
     }
-    if let (Some(notice), Some(area)) = (&form.notice, areas.get(next)) {
-        let text = fit(&format!("  {notice}"), area.width as usize);
-        frame.render_widget(Paragraph::new(Span::styled(text, theme.error)), *area);
+    let fill_key = app.keymap.hint(Context::Form, Action::FillCaller);
+    match (&form.notice, &form.known_caller, areas.get(next)) {
+        (Some(notice), _, Some(area)) => {
+            let text = fit(&format!("  {notice}"), area.width as usize);
+            frame.render_widget(Paragraph::new(Span::styled(text, theme.error)), *area);
+        }
+        (None, Some(card), Some(area)) => {
+            let text = format!(
+                "  Уже звонил(а): {} · обращений: {}{}",
+                card.describe(),
+                card.requests.len(),
+                fill_key
+                    .as_ref()
+                    .map(|key| format!(" · {key} — подставить"))
+                    .unwrap_or_default()
+            );
+            let text = fit(&text, area.width as usize);
+            frame.render_widget(Paragraph::new(Span::styled(text, theme.selected)), *area);
+        }
+        _ => {}
     }
 
     if form.confirm_cancel {

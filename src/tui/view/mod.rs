@@ -2,9 +2,11 @@
 
 mod board;
 mod common;
+mod detail;
 mod dialogs;
 mod form;
 mod prompt;
+mod search;
 
 use ratatui::layout::{Constraint, Layout};
 use ratatui::Frame;
@@ -32,13 +34,17 @@ pub fn view(frame: &mut Frame, app: &App) {
             board::draw(frame, app, body, footer);
             dialogs::draw_route_offer(frame, app, *id, body, footer);
         }
-        Screen::Detail { id } => {
+        Screen::Detail(state) => {
             board::draw(frame, app, body, footer);
-            dialogs::draw_detail(frame, app, *id, body);
+            detail::draw(frame, app, state, body, footer);
         }
-        Screen::Help => {
+        Screen::Search(search) => {
             board::draw(frame, app, body, footer);
-            dialogs::draw_help(frame, app, body);
+            search::draw(frame, app, search, body, footer);
+        }
+        Screen::Help { scroll } => {
+            board::draw(frame, app, body, footer);
+            dialogs::draw_help(frame, app, body, footer, *scroll);
         }
         Screen::Prompt(prompt) => {
             board::draw(frame, app, body, footer);

@@ -1,0 +1,75 @@
+//! The search window: a line typed, the server's hits for it, one selected.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
+use super::line_input::LineInput;
+use super::prompt::edit_line;
+use crate::domain::request::RequestId;
+use crate::service::Found;
+
+#[derive(Debug, Clone, Default)]
+pub struct SearchState {
+    pub input: LineInput,
+    /// The answer to the latest query sent (an older answer is dropped).
+    pub found: Option<Found>,
+    pub selected: usize,
+    /// The token of the latest query sent.
+    pub waiting_for: Option<u64>,
+}
+
+/// What a key did in the search window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchOutcome {
+    Stay,
+    /// The text changed: ask the server again.
+    Query(String),
+    Open(RequestId),
+    Leave,
+}
+
+impl SearchState {
+    pub fn key(&mut self, key: &KeyEvent) -> SearchOutcome {
+        let hits = self.found.as_ref().map_or(0, |found| found.hits.len());
+        match key.code {
+            KeyCode::Esc => SearchOutcome::Leave,
+            KeyCode::Enter => match self.selected_hit() {
+                Some(id) => SearchOutcome::Open(id),
+                None => SearchOutcome::Stay,
+            },
+            KeyCode::Down => {
+                self.selected = (self.selected + 1).min(hits.saturating_sub(1));
+                SearchOutcome::Stay
+            }
+            KeyCode::Up => {
+                self.selected = self.selected.saturating_sub(1);
+                SearchOutcome::Stay
+            }
+            _ => {
+                let before = self.input.text().to_string();
+                edit_line(&mut self.input, key);
+                if self.input.text() == before {
+                    SearchOutcome::Stay
+                } else {
+                    self.selected = 0;
+                    SearchOutcome::Query(self.input.text().to_string())
+                }
+            }
+        }
+    }
+
+    pub fn selected_hit(&self) -> Option<RequestId> {
+        self.found
+            .as_ref()
+            .and_then(|found| found.hits.get(self.selected))
+            .map(|hit| hit.id)
+    }
+
+    /// The server answered query `token`; older answers than the latest query are dropped.
+    pub fn answered(&mut self, token: u64, found: Found) {
+        if self.waiting_for == Some(token) {
+            self.waiting_for = None;
+            self.selected = self.selected.min(found.hits.len().saturating_sub(1));
+            self.found = Some(found);
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! The detail window: one request whole — who called, where it is, its deadlines, notes,
+//! result, the caller's other requests and the timeline of who changed what.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::board::{placement, status_text};
+use super::common::{centered, footer, hints, local_time};
+use super::dialogs::window;
+use crate::domain::deadline::running_timers;
+use crate::domain::request::{ExtensionState, Request, ReturnChannel};
+use crate::domain::staff::Role;
+use crate::domain::time::format_countdown;
+use crate::service::timeline::describe;
+use crate::service::Detail;
+use crate::tui::app::App;
+use crate::tui::detail::DetailState;
+use crate::tui::keymap::{Action, Context};
+use crate::tui::theme::urgency_symbol;
+
+pub fn draw(frame: &mut Frame, app: &App, state: &DetailState, body: Rect, footer_area: Rect) {
+    let request = match &state.detail {
+        Some(detail) => Some(&detail.request),
+        None => app.open.get(state.id),
+    };
+    let inner = window(
+        app,
+        frame,
+        centered(body, 90, body.height.saturating_sub(2).max(20)),
+        format!(" Обращение {} ", state.id),
+    );
+    let mut lines = match request {
+        Some(request) => request_lines(app, request),
+        None => Vec::new(),
+    };
+    match &state.detail {
+        Some(detail) => lines.extend(detail_lines(app, detail)),
+        None => {
+            lines.push(Line::raw(""));
+            lines.push(Line::styled("Загружается история…", app.theme.dim));
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((state.scroll, 0)),
+        inner,
+    );
+    let mut keys = hints(app, Context::Board, &[Action::Down, Action::Up]);
+    if let Some(request) = request {
+        if !request.status.is_open() && app.me.has(Role::Head) {
+            keys.extend(hints(app, Context::Board, &[Action::Reopen]));
+        }
+        let my_queue = request
+            .queue
+            .as_ref()
+            .is_some_and(|queue| app.my_queues().contains(queue));
+        if request.status.is_open() && my_queue {
+            keys.extend(hints(
+                app,
+                Context::Board,
+                &[Action::Take, Action::AddNote, Action::CloseRequest],
+            ));
+        }
+    }
+    if let Some(key) = app.keymap.hint(Context::Dialog, Action::Close) {
+        keys.push((key, "назад"));
+    }
+    footer(frame, app, footer_area, &keys);
+}
+
+fn heading<'a>(app: &App, text: &'a str) -> Line<'a> {
+    Line::styled(text, app.theme.field_focused)
+}
+
+/// The request itself: everything the board's copy has.
+fn request_lines(app: &App, request: &Request) -> Vec<Line<'static>> {
+    let caller = &request.caller;
+    let dash = || "—".to_string();
+    let mut lines = vec![
+        Line::raw(format!(
+            "Статус: {} · {}",
+            status_text(request),
+            placement(app, request)
+        )),
+        Line::raw(format!(
+            "Принято: {} · записал(а) {}",
+            local_time(app, request.received_at, "%d.%m.%Y %H:%M"),
+            request.logged_by
+        )),
+        Line::raw(format!("ФИО обратившегося: {}", caller.name)),
+        Line::raw(format!(
+            "Роль: {} · Класс: {}",
+            caller.role.label(),
+            caller.class.map(|c| c.to_string()).unwrap_or_else(dash)
+        )),
+        Line::raw(format!(
+            "Тип обращения: {}",
+            app.policy
+                .category(request.category)
+                .map(|c| c.label.as_str())
+                .unwrap_or("")
+        )),
+        Line::raw(format!(
+            "Телефон: {} · Почта: {}",
+            caller
+                .phone
+                .as_ref()
+                .map(|p| p.display())
+                .unwrap_or_else(dash),
+            caller
+                .email
+                .as_ref()
+                .map(|e| e.to_string())
+                .unwrap_or_else(dash)
+        )),
+    ];
+    for timer in running_timers(request, &app.policy.deadlines) {
+        let urgency = timer.urgency(app.now, &app.policy.deadlines);
+        lines.push(Line::from(vec![
+            Span::raw(format!(
+                "{} до {}: ",
+                timer.kind.label(),
+                local_time(app, timer.due, "%d.%m %H:%M")
+            )),
+            Span::styled(
+                format!(
+                    "{}{}",
+                    format_countdown(timer.remaining(app.now)),
+                    urgency_symbol(urgency)
+                ),
+                app.theme.urgency(urgency),
+            ),
+        ]));
+    }
+    if let Some(extension) = &request.extension {
+        lines.push(Line::raw(format!(
+            "Продление до {}: {} ({})",
+            local_time(app, extension.until, "%d.%m %H:%M"),
+            match extension.state {
+                ExtensionState::Pending => "ждёт согласования",
+                ExtensionState::Approved => "одобрено",
+                ExtensionState::Denied => "отказано",
+            },
+            extension.reason
+        )));
+    }
+    if let Some(result) = &request.result {
+        let channel = match result.returned_by {
+            ReturnChannel::Phone => "по телефону",
+            ReturnChannel::Email => "по почте",
+        };
+        lines.push(Line::raw(format!(
+            "Результат ({channel}, {}): {}",
+            local_time(app, result.at, "%d.%m %H:%M"),
+            result.text
+        )));
+    }
+    if let Some(reason) = &request.cancel_reason {
+        lines.push(Line::raw(format!("Отменено: {reason}")));
+    }
+    for case in &request.vendor {
+        lines.push(Line::raw(format!(
+            "Поставщику {} (заявка {}): {}",
+            local_time(app, case.sent_at, "%d.%m %H:%M"),
+            case.ticket,
+            case.answer.as_deref().unwrap_or("ответа ещё нет")
+        )));
+    }
+    for note in &request.notes {
+        lines.push(Line::styled(
+            format!(
+                "{} {} · {}: {}",
+                local_time(app, note.at, "%d.%m %H:%M"),
+                note.author,
+                note.kind.label(),
+                note.text
+            ),
+            app.theme.dim,
+        ));
+    }
+    lines.push(Line::raw(""));
+    lines.push(heading(app, "Описание проблемы:"));
+    lines.extend(
+        request
+            .description
+            .lines()
+            .map(|line| Line::raw(line.to_string())),
+    );
+    lines
+}
+
+/// What only the server knows: the caller's other requests and the timeline.
+fn detail_lines(app: &App, detail: &Detail) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::raw("")];
+    if let Some(card) = &detail.caller {
+        lines.push(heading(app, "Обратившийся:"));
+        lines.push(Line::raw(format!(
+            "{} · обращений всего: {}",
+            card.describe(),
+            card.requests.len()
+        )));
+        for hit in &detail.earlier {
+            lines.push(Line::styled(
+                format!(
+                    "  {} {} {} — {}",
+                    hit.id,
+                    local_time(app, hit.received_at, "%d.%m.%Y"),
+                    hit.status.label(),
+                    hit.snippet
+                ),
+                app.theme.dim,
+            ));
+        }
+        lines.push(Line::raw(""));
+    }
+    lines.push(heading(app, "История:"));
+    for event in &detail.timeline {
+        let who = app
+            .staff
+            .iter()
+            .find(|member| member.login == event.actor)
+            .map(|member| member.short_name())
+            .unwrap_or_else(|| event.actor.clone());
+        lines.push(Line::raw(format!(
+            "{}  {who}: {}",
+            local_time(app, event.at, "%d.%m %H:%M"),
+            describe(&event.action, app.offset)
+        )));
+    }
+    lines
+}

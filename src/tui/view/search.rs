@@ -1,0 +1,113 @@
+//! The search window: the line typed and the requests found, open ones first.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use super::common::{centered, fit, footer, local_time};
+use super::dialogs::window;
+use crate::tui::app::App;
+use crate::tui::search::SearchState;
+
+pub fn draw(frame: &mut Frame, app: &App, search: &SearchState, body: Rect, footer_area: Rect) {
+    let inner = window(
+        app,
+        frame,
+        centered(body, 100, body.height),
+        " Поиск: номер, ФИО, телефон, почта или слова описания ".to_string(),
+    );
+    let [input, summary, list] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+    let text = search.input.text();
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled("/ ", app.theme.hint_key),
+            Span::raw(text.to_string()),
+        ])),
+        input,
+    );
+    let typed: usize = text.chars().take(search.input.cursor()).count();
+    let cursor_x =
+        input.x + 2 + super::common::width_of(&text.chars().take(typed).collect::<String>()) as u16;
+    if cursor_x < input.x + input.width {
+        frame.set_cursor_position((cursor_x, input.y));
+    }
+    let width = inner.width as usize;
+    let summary_text = match &search.found {
+        _ if text.trim().is_empty() => "Начните печатать".to_string(),
+        None => "Ищу…".to_string(),
+        Some(found) if found.total == 0 => "Ничего не найдено".to_string(),
+        Some(found) => {
+            let mut line = if found.total > found.hits.len() {
+                format!(
+                    "Найдено: {}, показаны первые {}",
+                    found.total,
+                    found.hits.len()
+                )
+            } else {
+                format!("Найдено: {}", found.total)
+            };
+            if found.partial {
+                line.push_str(" (архив ещё читается)");
+            }
+            line
+        }
+    };
+    frame.render_widget(
+        Paragraph::new(Line::styled(fit(&summary_text, width), app.theme.dim)),
+        summary,
+    );
+    let rows = list.height as usize;
+    let skip = search.selected.saturating_sub(rows.saturating_sub(1));
+    let lines: Vec<Line> = search
+        .found
+        .iter()
+        .flat_map(|found| found.hits.iter().enumerate())
+        .skip(skip)
+        .take(rows)
+        .map(|(index, hit)| {
+            let queue = hit
+                .queue
+                .as_deref()
+                .map(|key| app.policy.queue_short(key).to_string())
+                .unwrap_or_else(|| {
+                    if hit.status.is_open() {
+                        "Входящие".into()
+                    } else {
+                        "—".into()
+                    }
+                });
+            let row = format!(
+                "{:<7} {} {:<15} {:<9} {} — {}",
+                hit.id.to_string(),
+                local_time(app, hit.received_at, "%d.%m.%y"),
+                fit(hit.status.label(), 15),
+                fit(&queue, 9),
+                hit.name,
+                hit.snippet
+            );
+            let style = if index == search.selected {
+                app.theme.selected
+            } else {
+                ratatui::style::Style::default()
+            };
+            Line::styled(fit(&row, width), style)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), list);
+    footer(
+        frame,
+        app,
+        footer_area,
+        &[
+            ("↑↓".to_string(), "выбрать"),
+            ("Enter".to_string(), "открыть"),
+            ("Esc".to_string(), "назад"),
+        ],
+    );
+}
