@@ -1,5 +1,6 @@
 //! The command line: parsing, reaching the server, and printing for people and scripts.
 
+mod callers;
 mod console;
 pub mod json;
 mod print;
@@ -69,6 +70,18 @@ pub enum CliCommand {
     },
     /// Все обращения к поставщику платформы с ответами (представитель, руководитель)
     Vendor,
+    /// Найти обращения, открытые и закрытые: номер, ФИО, телефон, почта или слова описания
+    Search {
+        #[arg(required = true)]
+        words: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Карточки обратившихся: список, объединение двух карточек одного человека
+    Callers {
+        #[command(subcommand)]
+        action: callers::CallersAction,
+    },
     /// Учётные записи сотрудников (администратор системы)
     Staff {
         #[command(subcommand)]
@@ -142,8 +155,23 @@ fn launch() -> Launch {
     std::env::current_exe().map_or(Launch::Never, Launch::Exe)
 }
 
+/// Commands that print for a pipe end quietly when the reader goes (`pult list | head`), as
+/// shell tools do, instead of failing on the broken pipe.
+fn end_quietly_on_closed_pipe() {
+    // SAFETY: restores the default action of one signal before any thread is started here.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 pub fn run(cli: Cli) -> Result<(), CliError> {
     let dir = data_dir(cli.data).ok_or(CliError::NoDataDir)?;
+    if !matches!(
+        cli.command,
+        None | Some(CliCommand::Console) | Some(CliCommand::Server)
+    ) {
+        end_quietly_on_closed_pipe();
+    }
     match cli.command.unwrap_or(CliCommand::Console) {
         CliCommand::Console => console::run(&dir, launch()),
         CliCommand::Server => {
@@ -207,6 +235,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         CliCommand::Staff { action } => staff(&dir, action),
+        CliCommand::Search { words, json } => callers::search(&dir, &words, json),
+        CliCommand::Callers { action } => callers::callers(&dir, action),
     }
 }
 
