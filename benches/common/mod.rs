@@ -137,6 +137,12 @@ pub fn big_store() -> PathBuf {
 /// built once (a `READY` file marks it done). The OS user running the benchmark has an
 /// account there, so a server on it lets this process in.
 pub fn store_with(name: &str, count: u64, open: u64) -> PathBuf {
+    let now = SystemClock.now();
+    store_of(name, count, |index| synthetic(index, count, open, now))
+}
+
+/// A store under `target/bench-data/NAME` of `count` requests made by `make`, built once.
+pub fn store_of(name: &str, count: u64, make: impl Fn(u64) -> Request) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("target/bench-data")
         .join(name);
@@ -150,7 +156,6 @@ pub fn store_with(name: &str, count: u64, open: u64) -> PathBuf {
         dir.display()
     );
     let started = Instant::now();
-    let now = SystemClock.now();
     let service = open_service(&dir, Arc::new(SystemClock), &bench_user()).expect("open");
     if let Some(me) = pult::service::identity::current_os_user() {
         service
@@ -167,9 +172,7 @@ pub fn store_with(name: &str, count: u64, open: u64) -> PathBuf {
     let chunk = 20_000;
     let mut first = 0;
     while first < count {
-        let records: Vec<Request> = (first..(first + chunk).min(count))
-            .map(|index| synthetic(index, count, open, now))
-            .collect();
+        let records: Vec<Request> = (first..(first + chunk).min(count)).map(&make).collect();
         service.store().import_requests(&records).expect("import");
         first += chunk;
     }
@@ -178,4 +181,65 @@ pub fn store_with(name: &str, count: u64, open: u64) -> PathBuf {
     std::fs::write(&ready, b"ok").expect("marker");
     eprintln!("built in {:.0} s", started.elapsed().as_secs_f64());
     dir
+}
+
+const SURNAMES: [&str; 20] = [
+    "Петрова",
+    "Сидоров",
+    "Кузнецова",
+    "Волков",
+    "Лебедева",
+    "Громова",
+    "Орлов",
+    "Зайцева",
+    "Николаев",
+    "Белоусов",
+    "Морозова",
+    "Соколов",
+    "Попова",
+    "Васильев",
+    "Новикова",
+    "Фёдоров",
+    "Михайлова",
+    "Егоров",
+    "Павлова",
+    "Козлов",
+];
+const FIRST_NAMES: [&str; 10] = [
+    "Анна",
+    "Пётр",
+    "Ирина",
+    "Артём",
+    "Наталья",
+    "Ольга",
+    "Игорь",
+    "Дарья",
+    "Сергей",
+    "Алина",
+];
+const PROBLEMS: [&str; 12] = [
+    "Не открывается электронный дневник, пишет «ошибка входа».",
+    "Ссылка на урок математики не работает, ученик не может подключиться.",
+    "Нет звука на онлайн-уроке английского языка, камера работает.",
+    "В электронном журнале не видно оценок за последнюю неделю.",
+    "Ребёнок не может сдать домашнее задание: кнопка загрузки неактивна.",
+    "Учитель не выходит на связь, урок литературы не начался вовремя.",
+    "Нужна консультация психолога: ребёнок тревожится перед контрольной.",
+    "Сломался школьный ноутбук, выданный для дистанционного обучения.",
+    "Платформа выдаёт ошибку 502 при входе в класс.",
+    "Расписание в дневнике не совпадает с расписанием на сайте школы.",
+    "Пароль от учётной записи не подходит после смены телефона.",
+    "Видео урока зависает каждые несколько минут, интернет исправен.",
+];
+
+/// A request of a varied history for search: names, phones and problems differ.
+pub fn varied(index: u64, count: u64, now: Timestamp) -> Request {
+    let mut request = synthetic(index, count, 1_000.min(count), now);
+    let surname = SURNAMES[(index % 20) as usize];
+    let first = FIRST_NAMES[((index / 20) % 10) as usize];
+    request.caller.name = format!("{surname} {first}");
+    request.caller.phone = Phone::parse(&format!("8 9{:09}", 100_000_000 + index * 7)).ok();
+    request.caller.email = Email::parse(&format!("parent{index}@school-mail.ru")).ok();
+    request.description = PROBLEMS[(index % 12) as usize].to_string();
+    request
 }

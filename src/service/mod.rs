@@ -15,7 +15,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 pub use error::ServiceError;
-pub use search::{Found, Hit, SearchIndex};
+pub use search::{Found, Hit, Matches, SearchIndex};
 
 use crate::domain::access::{view_of, Denied, Viewer};
 use crate::domain::call_form::CallDraft;
@@ -284,26 +284,57 @@ const INDEX_AT_ONCE: u64 = 5_000;
 
 impl Service {
     pub fn new(store: Store, policy: Policy, clock: Arc<dyn Clock>) -> Service {
-        let search = SearchIndex::empty();
-        let reader = store.request_reader();
-        let at_once = store
-            .requests_numbered()
-            .is_ok_and(|count| count <= INDEX_AT_ONCE);
-        if at_once {
-            search::fill_from(&search, &reader);
-        } else {
-            let index = Arc::clone(&search);
-            std::thread::Builder::new()
-                .name("search-index".into())
-                .spawn(move || search::fill_from(&index, &reader))
-                .ok();
-        }
         Service {
             store,
             policy,
             clock,
-            search,
+            search: SearchIndex::empty(),
         }
+    }
+
+    /// Reads every stored request into the search index, once: a small store at once, a
+    /// large one by a thread of its own while the service goes on answering (the server
+    /// calls this at start; the first search does if nobody did).
+    pub fn start_search_index(&self) {
+        if !self.search.start() {
+            return;
+        }
+        let reader = self.store.request_reader();
+        let at_once = self
+            .store
+            .requests_numbered()
+            .is_ok_and(|count| count <= INDEX_AT_ONCE);
+        if at_once {
+            search::fill_from(&self.search, &reader);
+        } else {
+            let index = Arc::clone(&self.search);
+            let spawned = std::thread::Builder::new()
+                .name("search-index".into())
+                .spawn(move || search::fill_from(&index, &reader));
+            if spawned.is_err() {
+                search::fill_from(&self.search, &self.store.request_reader());
+            }
+        }
+    }
+
+    /// What `actor` finds for `query`, the hits read from the store as `actor` may see them.
+    pub fn found(&self, actor: &Staff, query: &str) -> Result<Found, ServiceError> {
+        let matches = self.search.search(query, &Viewer::new(actor, &self.policy));
+        let mut hits = Vec::with_capacity(matches.ids.len());
+        for id in matches.ids {
+            if let Some(seen) = self
+                .store
+                .request(id)?
+                .and_then(|request| view_of(&request, actor, &self.policy))
+            {
+                hits.push(Hit::of(&seen));
+            }
+        }
+        Ok(Found {
+            hits,
+            total: matches.total,
+            partial: matches.partial,
+        })
     }
 
     /// The search index (for benchmarks and tests that wait for it to be complete).
@@ -621,14 +652,11 @@ impl Service {
                     Vec::new(),
                 ))
             }
-            Command::Search { query } => Ok((
-                Reply::Found {
-                    found: self
-                        .search
-                        .search(&query, &Viewer::new(actor, &self.policy)),
-                },
-                Vec::new(),
-            )),
+            Command::Search { query } => {
+                self.start_search_index();
+                let found = self.found(actor, &query)?;
+                Ok((Reply::Found { found }, Vec::new()))
+            }
             Command::FindCaller { phone, email } => {
                 let card = callers::find(self, actor, phone.as_deref(), email.as_deref())?;
                 Ok((Reply::Caller { card }, Vec::new()))

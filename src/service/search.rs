@@ -7,7 +7,7 @@ use std::sync::{Arc, RwLock};
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::access::{Sight, Viewer, CONFIDENTIAL};
+use crate::domain::access::{Sight, Viewer};
 use crate::domain::request::{Category, Request, RequestId, Status};
 use crate::domain::time::Timestamp;
 
@@ -30,13 +30,6 @@ pub struct Hit {
     pub snippet: String,
 }
 
-impl Hit {
-    /// A request as a hit, for one who sees it as given (already redacted if need be).
-    pub fn of(request: &Request) -> Hit {
-        Entry::of(request).hit(Sight::Whole)
-    }
-}
-
 /// What a search found: the best `MAX_HITS` and how many matched in all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Found {
@@ -46,19 +39,17 @@ pub struct Found {
     pub partial: bool,
 }
 
-/// What the index keeps of one request.
+/// What the index keeps of one request: enough to decide who may find it and to match
+/// words; the hit itself is read from the store for the few shown.
 struct Entry {
     id: RequestId,
     status: Status,
     category: Category,
     queue: Option<Box<str>>,
-    received_at: Timestamp,
-    name: Box<str>,
-    snippet: Box<str>,
-    /// Folded number, name, phone digits and email, searched for everyone who sees the request.
-    contact: Box<str>,
-    /// Folded description, searched only for those who see it whole.
-    description: Box<str>,
+    /// Folded number, name, phone digits and email, then the folded description.
+    text: Box<str>,
+    /// Where the description starts in `text` (it is searched only for those who see it).
+    description_at: u32,
 }
 
 /// Lower case, `ё` as `е`: how both the index and the query are compared.
@@ -84,39 +75,59 @@ impl Entry {
         if let Some(email) = &caller.email {
             contact.push_str(&format!(" {email}"));
         }
+        let mut text = fold(&contact);
+        // a separator no word contains, so no match spans contact and description
+        text.push('\n');
+        let description_at = u32::try_from(text.len()).unwrap_or(u32::MAX);
+        text.push_str(&fold(&request.description));
         Entry {
             id: request.id,
             status: request.status,
             category: request.category,
             queue: request.queue.as_deref().map(Box::from),
+            text: text.into(),
+            description_at,
+        }
+    }
+
+    /// The part of the text `sight` may search.
+    fn searchable(&self, sight: Sight) -> &str {
+        match sight {
+            Sight::Whole => &self.text,
+            _ => self
+                .text
+                .get(..self.description_at as usize)
+                .unwrap_or(&self.text),
+        }
+    }
+}
+
+impl Hit {
+    /// A request as a hit, for one who sees it as given (already redacted if need be).
+    pub fn of(request: &Request) -> Hit {
+        Hit {
+            id: request.id,
+            status: request.status,
+            category: request.category,
+            queue: request.queue.clone(),
             received_at: request.received_at,
-            name: caller.name.as_str().into(),
+            name: request.caller.name.clone(),
             snippet: request
                 .description
                 .chars()
                 .take(SNIPPET_CHARS)
                 .map(|c| if c.is_control() { ' ' } else { c })
-                .collect::<String>()
-                .into(),
-            contact: fold(&contact).into(),
-            description: fold(&request.description).into(),
+                .collect(),
         }
     }
+}
 
-    fn hit(&self, sight: Sight) -> Hit {
-        Hit {
-            id: self.id,
-            status: self.status,
-            category: self.category,
-            queue: self.queue.as_deref().map(str::to_string),
-            received_at: self.received_at,
-            name: self.name.to_string(),
-            snippet: match sight {
-                Sight::Whole => self.snippet.to_string(),
-                _ => CONFIDENTIAL.to_string(),
-            },
-        }
-    }
+/// What matched a query: the best `MAX_HITS` ids in order, and how many matched in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matches {
+    pub ids: Vec<RequestId>,
+    pub total: usize,
+    pub partial: bool,
 }
 
 /// A query cut into folded words; `№124`, `#124` and `124` all name request 124.
@@ -141,10 +152,8 @@ impl Query {
     }
 
     fn matches(&self, entry: &Entry, sight: Sight) -> bool {
-        self.words.iter().all(|word| {
-            entry.contact.contains(word.as_str())
-                || (sight == Sight::Whole && entry.description.contains(word.as_str()))
-        })
+        let text = entry.searchable(sight);
+        self.words.iter().all(|word| text.contains(word.as_str()))
     }
 }
 
@@ -168,6 +177,8 @@ pub fn fill_from(index: &SearchIndex, reader: &crate::store::RequestReader) {
 #[derive(Default)]
 pub struct SearchIndex {
     entries: RwLock<Vec<Entry>>,
+    /// Someone has begun reading the store into the index.
+    started: AtomicBool,
     /// False while a background reading of the store is still filling the index.
     complete: AtomicBool,
 }
@@ -213,6 +224,11 @@ impl SearchIndex {
         }
     }
 
+    /// True for the one caller who is to fill the index.
+    pub fn start(&self) -> bool {
+        !self.started.swap(true, Ordering::AcqRel)
+    }
+
     pub fn mark_complete(&self) {
         self.complete.store(true, Ordering::Release);
     }
@@ -231,26 +247,26 @@ impl SearchIndex {
 
     /// What `viewer` may find for `text`: the request with that number first, then open
     /// requests before closed ones, newest first.
-    pub fn search(&self, text: &str, viewer: &Viewer) -> Found {
+    pub fn search(&self, text: &str, viewer: &Viewer) -> Matches {
         let query = Query::parse(text);
         let partial = !self.is_complete();
         if query.words.is_empty() {
-            return Found {
-                hits: Vec::new(),
+            return Matches {
+                ids: Vec::new(),
                 total: 0,
                 partial,
             };
         }
         let entries = self.read();
-        let mut found: Vec<(&Entry, Sight)> = Vec::new();
-        for entry in entries.iter() {
-            let sight = viewer.sight(entry.category, entry.queue.as_deref());
-            if sight != Sight::Hidden && query.matches(entry, sight) {
-                found.push((entry, sight));
-            }
-        }
+        let mut found: Vec<&Entry> = entries
+            .iter()
+            .filter(|entry| {
+                let sight = viewer.sight(entry.category, entry.queue.as_deref());
+                sight != Sight::Hidden && query.matches(entry, sight)
+            })
+            .collect();
         let total = found.len();
-        let rank = |(entry, _): &(&Entry, Sight)| {
+        let rank = |entry: &&Entry| {
             (
                 query.number != Some(entry.id.0),
                 !entry.status.is_open(),
@@ -262,11 +278,8 @@ impl SearchIndex {
             found.truncate(MAX_HITS);
         }
         found.sort_by_key(rank);
-        Found {
-            hits: found
-                .into_iter()
-                .map(|(entry, sight)| entry.hit(sight))
-                .collect(),
+        Matches {
+            ids: found.iter().map(|entry| entry.id).collect(),
             total,
             partial,
         }
@@ -343,8 +356,8 @@ mod tests {
         index
     }
 
-    fn ids(found: &Found) -> Vec<u64> {
-        found.hits.iter().map(|hit| hit.id.0).collect()
+    fn ids(found: &Matches) -> Vec<u64> {
+        found.ids.iter().map(|id| id.0).collect()
     }
 
     #[test]
@@ -375,9 +388,9 @@ mod tests {
         assert_eq!(index.search("тревога", &viewer(&[Role::Operator])).total, 0);
         let found = index.search("тревога", &viewer(&[Role::Head]));
         assert_eq!(ids(&found), vec![2]);
-        // the operator finds the psych request by name, without its text
+        // the operator finds the psych request by name
         let found = index.search("сидоров", &viewer(&[Role::Operator]));
-        assert_eq!(found.hits[0].snippet, CONFIDENTIAL);
+        assert_eq!(ids(&found), vec![2]);
     }
 
     #[test]
@@ -400,8 +413,9 @@ mod tests {
             Category::Ejournal,
             "y",
         )]);
-        let found = index.search("петрова", &viewer(&[Role::Operator]));
-        assert_eq!(found.hits[0].status, Status::Cancelled);
+        // the cancelled state stays: found by its new text, not by the text read late
+        assert_eq!(index.search("x", &viewer(&[Role::Operator])).total, 1);
+        assert_eq!(index.search("y", &viewer(&[Role::Operator])).total, 0);
         assert_eq!(index.len(), 3);
     }
 }

@@ -180,19 +180,33 @@ impl Store {
         Ok(store)
     }
 
-    /// Schema 1 → 2: writes the index of what is already stored, once.
+    /// Schema 1 → 2: writes the index of what is already stored, once, in bounded batches.
     fn build_index(&self) -> Result<(), StoreError> {
+        const BATCH: usize = 100_000;
         let mut batch = sled::Batch::default();
+        let mut queued = 0;
+        let mut add = |key: &[u8], batch: &mut sled::Batch| -> Result<(), StoreError> {
+            batch.insert(key, &[]);
+            queued += 1;
+            if queued == BATCH {
+                self.index.apply_batch(std::mem::take(batch))?;
+                queued = 0;
+            }
+            Ok(())
+        };
         for entry in self.events.iter() {
             let (key, bytes) = entry?;
             let event = AuditEvent::decode(&bytes)?;
             if let Some(seq) = key_id(&key) {
-                batch.insert(&index::event_key(event.request, seq), &[]);
+                add(&index::event_key(event.request, seq), &mut batch)?;
             }
         }
         for request in self.all_requests(None) {
             let request = request?;
-            batch.insert(&index::received_key(request.received_at, request.id), &[]);
+            add(
+                &index::received_key(request.received_at, request.id),
+                &mut batch,
+            )?;
         }
         self.index.apply_batch(batch)?;
         self.meta.insert(META_SCHEMA, &id_key(SCHEMA_VERSION))?;
