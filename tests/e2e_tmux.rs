@@ -332,3 +332,45 @@ fn a_console_whose_terminal_goes_away_exits_and_keeps_every_key_typed() {
         TIMEOUT,
     );
 }
+
+#[test]
+fn search_finds_a_closed_request_its_detail_has_the_timeline_and_the_head_reopens_it() {
+    let fixture = Fixture::new();
+    let demo = fixture.pult(&["demo"]);
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let tmux = Tmux::start(fixture.root.path(), "search");
+    let console = tmux.console("head", &fixture);
+
+    console.keys(&["/"]);
+    console.wait_for_text("Начните печатать");
+    console.type_text("Петрова");
+    // open requests first, then closed ones, newest first: №1 (resolved) is last
+    let screen = console.wait_for_text("Найдено: 4");
+    let rows: Vec<&str> = screen.lines().filter(|line| line.contains("Петрова")).collect();
+    assert!(rows.last().is_some_and(|row| row.contains("№1 ")), "{screen}");
+    console.keys(&["Down", "Down", "Down", "Enter"]);
+    console.wait_for_text("Обращение №1 ");
+    let detail = console.wait_for_text("История:");
+    assert!(detail.contains("закрыл(а) с результатом"), "{detail}");
+    assert!(detail.contains("обращений всего: 4"), "{detail}");
+
+    console.keys(&["o"]);
+    console.wait_for_text("Переоткрыть обращение");
+    console.type_text("Мама перезвонила: оценки снова пропали");
+    console.keys(&["Enter"]);
+    console.wait_for_text("№1: сделано");
+    let shown = fixture.pult(&["show", "1", "--json"]);
+    let value: Value = serde_json::from_slice(&shown.stdout).expect("json");
+    assert_ne!(value["status"], "resolved", "{value:#}");
+    let reopened = value["timeline"]
+        .as_array()
+        .is_some_and(|events| events.iter().any(|e| e["action"] == "reopened"));
+    assert!(reopened, "{value:#}");
+
+    console.keys(&["q"]);
+    console.wait_for_clean_exit();
+}
