@@ -350,8 +350,14 @@ fn search_finds_a_closed_request_its_detail_has_the_timeline_and_the_head_reopen
     console.type_text("Петрова");
     // open requests first, then closed ones, newest first: №1 (resolved) is last
     let screen = console.wait_for_text("Найдено: 4");
-    let rows: Vec<&str> = screen.lines().filter(|line| line.contains("Петрова")).collect();
-    assert!(rows.last().is_some_and(|row| row.contains("№1 ")), "{screen}");
+    let rows: Vec<&str> = screen
+        .lines()
+        .filter(|line| line.contains("Петрова"))
+        .collect();
+    assert!(
+        rows.last().is_some_and(|row| row.contains("№1 ")),
+        "{screen}"
+    );
     console.keys(&["Down", "Down", "Down", "Enter"]);
     console.wait_for_text("Обращение №1 ");
     let detail = console.wait_for_text("История:");

@@ -1,0 +1,421 @@
+//! The service side of the server: applying batches of commands, flushing once, answering
+//! and pushing each change to the consoles allowed to see it.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::{ConnId, Job, BATCH, COMMIT_WINDOW};
+use crate::domain::access::{redacted, sight, Sight};
+use crate::domain::policy::Policy;
+use crate::domain::staff::Staff;
+use crate::net::link::Link;
+use crate::net::log::ServerLog;
+use crate::net::protocol::{encode_frame, program_version, Mode, ServerMsg};
+use crate::service::{Command, Event, Service};
+use crate::store::Flusher;
+
+pub(super) struct Connection {
+    login: String,
+    /// Who is at this console now: what its events may show depends on the roles.
+    staff: Staff,
+    mode: Mode,
+    link: Link,
+}
+
+/// One applied batch, on its way to be made durable and told.
+pub(super) struct Applied {
+    wrote: bool,
+    /// Commands taken from clients in this batch (answered, or dropped with their connection).
+    commands: usize,
+    attached: Vec<(ConnId, Connection, ServerMsg)>,
+    detached: Vec<ConnId>,
+    replies: Vec<(ConnId, ServerMsg)>,
+    events: Vec<Event>,
+    last: bool,
+}
+
+/// The one thread that touches the store: commands in arrival order. It does not wait for
+/// the disk: while the teller flushes one batch, the next one is being applied.
+pub(super) fn service_loop(
+    service: Service,
+    jobs: Receiver<Job>,
+    in_flight: Arc<AtomicUsize>,
+    log: ServerLog,
+) {
+    let (batches, teller_queue) = mpsc::channel::<Applied>();
+    let flusher = service.store().flusher();
+    let policy = service.policy().clone();
+    let teller_log = log.clone();
+    let teller = std::thread::Builder::new()
+        .name("pult-teller".into())
+        .spawn(move || teller_loop(flusher, teller_queue, in_flight, policy, teller_log));
+    let Ok(teller) = teller else {
+        log.line("поток подтверждений не создан");
+        return;
+    };
+    // who is behind each connection, for identifying its commands
+    let mut logins: HashMap<ConnId, String> = HashMap::new();
+    let mut running = true;
+    while running {
+        let Ok(first) = jobs.recv() else { break };
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut applied = Applied {
+            wrote: false,
+            commands: 0,
+            attached: Vec::new(),
+            detached: Vec::new(),
+            replies: Vec::new(),
+            events: Vec::new(),
+            last: false,
+        };
+        // Commands run together (one transaction) up to the next attach, detach or stop,
+        // so a welcome's snapshot includes every command received before it.
+        let mut pending: Vec<(ConnId, u64, Command)> = Vec::new();
+        for job in batch {
+            if let Job::Command { conn, id, command } = job {
+                applied.commands += 1;
+                pending.push((conn, id, command));
+                continue;
+            }
+            run_commands(
+                &service,
+                &logins,
+                std::mem::take(&mut pending),
+                &mut applied,
+            );
+            match job {
+                Job::Attach {
+                    conn,
+                    login,
+                    mode,
+                    link,
+                } => match attach(&service, &login, mode) {
+                    Ok((staff, welcome)) => {
+                        log.line(&format!(
+                            "{login} подключился ({mode:?}), соединение {conn}"
+                        ));
+                        logins.insert(conn, login.clone());
+                        let connection = Connection {
+                            login,
+                            staff,
+                            mode,
+                            link,
+                        };
+                        applied.attached.push((conn, connection, welcome));
+                    }
+                    Err(reason) => {
+                        log.line(&format!("{login} не допущен: {reason}"));
+                        link.send_message(&ServerMsg::Refused { reason });
+                        link.close();
+                    }
+                },
+                Job::Detach { conn } => {
+                    logins.remove(&conn);
+                    applied.detached.push(conn);
+                }
+                Job::Shutdown => running = false,
+                Job::Command { .. } => {}
+            }
+        }
+        run_commands(&service, &logins, pending, &mut applied);
+        applied.last = !running;
+        if batches.send(applied).is_err() {
+            break;
+        }
+    }
+    drop(batches);
+    let _ = teller.join();
+    let _ = service.store().flush();
+    log.line("сервер pult остановлен");
+}
+
+/// Makes applied batches durable (one flush for all that are waiting) and only then tells:
+/// replies to their connections, events to every console.
+pub(super) fn teller_loop(
+    flusher: Flusher,
+    batches: Receiver<Applied>,
+    in_flight: Arc<AtomicUsize>,
+    policy: Policy,
+    log: ServerLog,
+) {
+    let mut connections: HashMap<ConnId, Connection> = HashMap::new();
+    let mut last = false;
+    let (mut commands_told, mut flushes) = (0u64, 0u64);
+    while !last {
+        let Ok(first) = batches.recv() else { break };
+        let mut waiting = vec![first];
+        while let Ok(more) = batches.try_recv() {
+            waiting.push(more);
+        }
+        // Group commit: commands that have already reached the server join this flush
+        // (the service is applying them now). Nobody waits for a command not yet sent, so a
+        // lone writer never waits; a short window bounds the wait.
+        let window = Instant::now() + COMMIT_WINDOW;
+        while commands_in(&waiting) < in_flight.load(Ordering::SeqCst)
+            && !waiting.iter().any(|batch| batch.last)
+        {
+            let left = window.saturating_duration_since(Instant::now());
+            match batches.recv_timeout(left) {
+                Ok(more) => waiting.push(more),
+                Err(_) => break,
+            }
+        }
+        in_flight.fetch_sub(commands_in(&waiting), Ordering::SeqCst);
+        commands_told += commands_in(&waiting) as u64;
+        let durable = if waiting.iter().any(|batch| batch.wrote) {
+            flushes += 1;
+            flusher.flush()
+        } else {
+            Ok(())
+        };
+        for mut batch in waiting {
+            last |= batch.last;
+            if let Err(error) = &durable {
+                // Not durable: nobody may be told it worked.
+                log.line(&format!("сброс на диск не удался: {error}"));
+                fail_all(&mut batch, &format!("не сохранено: {error}"));
+            }
+            for (conn, connection, welcome) in batch.attached {
+                connections.insert(conn, connection);
+                deliver(&mut connections, conn, &welcome, &log);
+            }
+            for (conn, message) in batch.replies {
+                deliver(&mut connections, conn, &message, &log);
+            }
+            for event in batch.events {
+                if let Event::StaffChanged { staff } = &event {
+                    for connection in connections.values_mut() {
+                        if connection.login == staff.login {
+                            connection.staff = staff.clone();
+                        }
+                    }
+                }
+                broadcast(&mut connections, &event, &policy, &log);
+                if let Event::StaffChanged { staff } = &event {
+                    if staff.disabled {
+                        disconnect_login(&mut connections, &staff.login, &log);
+                    }
+                }
+            }
+            for conn in batch.detached {
+                if let Some(gone) = connections.remove(&conn) {
+                    gone.link.close();
+                    log.line(&format!("{} отключился, соединение {conn}", gone.login));
+                }
+            }
+        }
+    }
+    log.line(&format!(
+        "за время работы: команд {commands_told}, сбросов на диск {flushes}"
+    ));
+    for (_, connection) in connections.drain() {
+        connection.link.send_message(&ServerMsg::Goodbye {
+            reason: "сервер pult остановлен".into(),
+            reconnect: true,
+        });
+    }
+}
+
+/// Applies received commands in order, as their senders, into `applied`.
+pub(super) fn run_commands(
+    service: &Service,
+    logins: &HashMap<ConnId, String>,
+    pending: Vec<(ConnId, u64, Command)>,
+    applied: &mut Applied,
+) {
+    if pending.is_empty() {
+        return;
+    }
+    let mut work = Vec::with_capacity(pending.len());
+    let mut addressed = Vec::with_capacity(pending.len());
+    for (conn, id, command) in pending {
+        // a command whose connection is already gone is dropped with it
+        let Some(login) = logins.get(&conn) else {
+            continue;
+        };
+        match service.identify(login) {
+            Ok(actor) => {
+                applied.wrote |= !command.is_read_only();
+                work.push((actor, command));
+                addressed.push((conn, id));
+            }
+            Err(error) => applied.replies.push((
+                conn,
+                ServerMsg::Reply {
+                    id,
+                    result: Err(error.to_string()),
+                },
+            )),
+        }
+    }
+    for ((conn, id), outcome) in addressed.into_iter().zip(service.apply_batch(work)) {
+        let result = match outcome {
+            Ok((reply, events)) => {
+                applied.events.extend(events);
+                Ok(reply)
+            }
+            Err(error) => Err(error.to_string()),
+        };
+        applied
+            .replies
+            .push((conn, ServerMsg::Reply { id, result }));
+    }
+}
+
+pub(super) fn commands_in(batches: &[Applied]) -> usize {
+    batches.iter().map(|batch| batch.commands).sum()
+}
+
+pub(super) fn fail_all(batch: &mut Applied, sentence: &str) {
+    for (_, message) in &mut batch.replies {
+        if let ServerMsg::Reply { result, .. } = message {
+            if result.is_ok() {
+                *result = Err(sentence.to_string());
+            }
+        }
+    }
+    batch.events.clear();
+}
+
+/// Sends a message to one connection; one that cannot take it (gone, or too slow to keep
+/// up) is dropped.
+pub(super) fn deliver(
+    connections: &mut HashMap<ConnId, Connection>,
+    conn: ConnId,
+    message: &ServerMsg,
+    log: &ServerLog,
+) {
+    match encode_frame(message) {
+        Ok(frame) => deliver_frame(connections, conn, Arc::new(frame), log),
+        Err(error) => log.line(&format!("ответ не закодирован: {error}")),
+    }
+}
+
+pub(super) fn deliver_frame(
+    connections: &mut HashMap<ConnId, Connection>,
+    conn: ConnId,
+    frame: Arc<Vec<u8>>,
+    log: &ServerLog,
+) {
+    let Some(connection) = connections.get(&conn) else {
+        return;
+    };
+    if !connection.link.send(frame) {
+        log.line(&format!(
+            "{}: соединение {conn} не принимает сообщения и закрыто",
+            connection.login
+        ));
+        connection.link.close();
+        connections.remove(&conn);
+    }
+}
+
+/// Sends an event to every attached console as its viewer may see it: the same frame for all
+/// who see the whole request (encoded once), their own version for the others, and
+/// `RequestGone` to those who may not see it (any more).
+pub(super) fn broadcast(
+    connections: &mut HashMap<ConnId, Connection>,
+    event: &Event,
+    policy: &Policy,
+    log: &ServerLog,
+) {
+    let attached: Vec<ConnId> = connections
+        .iter()
+        .filter(|(_, connection)| connection.mode == Mode::Attach)
+        .map(|(conn, _)| *conn)
+        .collect();
+    if attached.is_empty() {
+        return;
+    }
+    let encode = |event: Event| match encode_frame(&ServerMsg::Event { event }) {
+        Ok(frame) => Some(Arc::new(frame)),
+        Err(error) => {
+            log.line(&format!("событие не закодировано: {error}"));
+            None
+        }
+    };
+    let Some(whole) = encode(event.clone()) else {
+        return;
+    };
+    let Event::RequestChanged { request } = event else {
+        for conn in attached {
+            deliver_frame(connections, conn, Arc::clone(&whole), log);
+        }
+        return;
+    };
+    let mut gone = None;
+    for conn in attached {
+        let Some(seen) = connections
+            .get(&conn)
+            .map(|connection| sight(request, &connection.staff, policy))
+        else {
+            continue;
+        };
+        let frame = match seen {
+            Sight::Whole => Some(Arc::clone(&whole)),
+            Sight::Redacted => encode(Event::RequestChanged {
+                request: redacted(request),
+            }),
+            Sight::Hidden => gone
+                .get_or_insert_with(|| encode(Event::RequestGone { id: request.id }))
+                .clone(),
+        };
+        if let Some(frame) = frame {
+            deliver_frame(connections, conn, frame, log);
+        }
+    }
+}
+
+pub(super) fn disconnect_login(
+    connections: &mut HashMap<ConnId, Connection>,
+    login: &str,
+    log: &ServerLog,
+) {
+    let theirs: Vec<ConnId> = connections
+        .iter()
+        .filter(|(_, connection)| connection.login == login)
+        .map(|(conn, _)| *conn)
+        .collect();
+    for conn in theirs {
+        if let Some(connection) = connections.remove(&conn) {
+            connection.link.send_message(&ServerMsg::Goodbye {
+                reason: "учётная запись отключена администратором".into(),
+                reconnect: false,
+            });
+            connection.link.close();
+            log.line(&format!(
+                "{login}: учётная запись отключена, соединение {conn} закрыто"
+            ));
+        }
+    }
+}
+
+pub(super) fn attach(
+    service: &Service,
+    login: &str,
+    mode: Mode,
+) -> Result<(Staff, ServerMsg), String> {
+    let me = service.identify(login).map_err(|error| error.to_string())?;
+    let welcome = match mode {
+        Mode::Attach => Some(Box::new(
+            service.welcome(&me).map_err(|error| error.to_string())?,
+        )),
+        Mode::Commands => None,
+    };
+    Ok((
+        me,
+        ServerMsg::Welcome {
+            program_version: program_version(),
+            welcome,
+        },
+    ))
+}

@@ -1,0 +1,251 @@
+//! The messages of the service: what a console or script asks (`Command`), what it is told
+//! (`Reply`), what every console applies (`Event`) and what it gets on attaching (`Welcome`).
+
+use serde::{Deserialize, Serialize};
+
+use super::search::{Found, Hit};
+use crate::domain::call_form::CallDraft;
+use crate::domain::caller::{CallerCard, CallerId};
+use crate::domain::policy::Policy;
+use crate::domain::request::{Channel, NoteKind, Request, RequestId, ReturnChannel, Status};
+use crate::domain::staff::Staff;
+use crate::domain::time::Timestamp;
+use crate::store::AuditEvent;
+
+/// What a console or a script asks the service to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Command {
+    /// Log a call from the Appendix-2 form; it lands in Входящие. Sending the same call
+    /// again (same person, same answered-at) returns the request already stored.
+    LogCall {
+        draft: CallDraft,
+        channel: Channel,
+    },
+    /// Route a request in Входящие to a queue (by its key).
+    Route {
+        id: RequestId,
+        queue: String,
+    },
+    /// Keep the unfinished form of the person at this console.
+    SaveDraft {
+        draft: CallDraft,
+    },
+    /// The form was cancelled or saved: forget the draft.
+    DiscardDraft,
+    /// Requests in id order after `after`, at most `PAGE_LIMIT`, optionally of one status.
+    ListRequests {
+        status: Option<Status>,
+        after: Option<RequestId>,
+    },
+    ShowRequest {
+        id: RequestId,
+    },
+    /// The queues, categories and deadlines in force.
+    GetPolicy,
+    /// Add a staff account (admin).
+    AddStaff {
+        staff: Staff,
+    },
+    ListStaff,
+    /// Disable a staff account (admin); its consoles are disconnected.
+    DisableStaff {
+        login: String,
+    },
+    /// Take a routed request into work (its queue's specialist).
+    Take {
+        id: RequestId,
+    },
+    /// A contact attempt or an internal note.
+    AddNote {
+        id: RequestId,
+        kind: NoteKind,
+        text: String,
+    },
+    /// Close with the result and how it went back to the caller.
+    Close {
+        id: RequestId,
+        text: String,
+        returned_by: ReturnChannel,
+    },
+    /// Wrong queue: back to Входящие with a fresh route-by.
+    ReturnToDispatcher {
+        id: RequestId,
+        reason: String,
+    },
+    /// Ask the head for more time, up to `until`.
+    AskExtension {
+        id: RequestId,
+        reason: String,
+        until: Timestamp,
+    },
+    /// The head approves or denies the pending extension.
+    DecideExtension {
+        id: RequestId,
+        approve: bool,
+        note: String,
+    },
+    /// The head moves a request to another queue, or to a person in it.
+    Reassign {
+        id: RequestId,
+        queue: String,
+        assignee: Option<String>,
+    },
+    /// The head reopens a resolved request.
+    Reopen {
+        id: RequestId,
+        reason: String,
+    },
+    /// A duplicate or spam request (the head, or the operator who logged it).
+    Cancel {
+        id: RequestId,
+        reason: String,
+    },
+    /// The vendor representative files the request with the platform's vendor.
+    Escalate {
+        id: RequestId,
+        reformulated: String,
+        ticket: String,
+    },
+    /// The vendor answered: back in work for the specialist to relay it.
+    VendorAnswer {
+        id: RequestId,
+        answer: String,
+    },
+    /// Every request ever escalated to the vendor, with the outcome (the representative, the
+    /// head), so a new representative can read all earlier ones.
+    VendorHistory,
+    /// A console opened a request's detail with its contact data: recorded (152-FZ).
+    RecordView {
+        id: RequestId,
+    },
+    /// Who changed a request and when (anyone who may see the request; reads left out).
+    Timeline {
+        id: RequestId,
+    },
+    /// Everything recorded about a request, reads included (the head).
+    History {
+        id: RequestId,
+    },
+    /// Requests, open or closed, by number, name, phone, email or words of the description.
+    Search {
+        query: String,
+    },
+    /// The caller card with this phone or email, as typed in the form (phone first).
+    FindCaller {
+        phone: Option<String>,
+        email: Option<String>,
+    },
+    /// A request's detail for the console: the request, its timeline and its caller's other
+    /// requests. Recorded as a read of contact data (152-FZ).
+    OpenDetail {
+        id: RequestId,
+    },
+    /// Caller cards in id order after `after`, at most `PAGE_LIMIT`.
+    ListCallers {
+        after: Option<CallerId>,
+    },
+    /// Two cards are one person: `merged` joins `kept` (the head, the system admin).
+    MergeCallers {
+        kept: CallerId,
+        merged: CallerId,
+    },
+}
+
+impl Command {
+    /// True for commands that change nothing.
+    pub fn is_read_only(&self) -> bool {
+        matches!(
+            self,
+            // listing and showing are not: they record who read what
+            Command::GetPolicy
+                | Command::ListStaff
+                | Command::History { .. }
+                | Command::VendorHistory
+                | Command::Timeline { .. }
+                | Command::Search { .. }
+                | Command::FindCaller { .. }
+                | Command::ListCallers { .. }
+        )
+    }
+}
+
+/// The service's answer to one command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reply {
+    Logged {
+        request: Request,
+    },
+    Routed {
+        request: Request,
+    },
+    Done,
+    Requests {
+        requests: Vec<Request>,
+        more: bool,
+    },
+    Request {
+        request: Request,
+    },
+    Staff {
+        staff: Vec<Staff>,
+    },
+    Policy {
+        policy: Policy,
+    },
+    /// A request after a change in its life.
+    Changed {
+        request: Request,
+    },
+    /// A request's audit log, oldest first.
+    History {
+        events: Vec<AuditEvent>,
+    },
+    Found {
+        found: Found,
+    },
+    /// The card found, if any (contacts left out for those who may not see them).
+    Caller {
+        card: Option<CallerCard>,
+    },
+    Callers {
+        cards: Vec<CallerCard>,
+        more: bool,
+    },
+    Detail {
+        detail: Box<Detail>,
+    },
+}
+
+/// What the console's detail window shows of one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Detail {
+    pub request: Request,
+    /// Who changed it and when, oldest first (reads left out).
+    pub timeline: Vec<AuditEvent>,
+    pub caller: Option<CallerCard>,
+    /// The caller's other requests this person may see, newest first.
+    pub earlier: Vec<Hit>,
+}
+
+/// A change every connected console applies to its local copy.
+// Events are moved once and serialized; boxing the request would buy nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    /// A request was created or changed; closed ones leave the open set.
+    RequestChanged { request: Request },
+    /// A staff account was added or changed (the queues pane shows who works where).
+    StaffChanged { staff: Staff },
+    /// A request this console may no longer see (it left the viewer's queue).
+    RequestGone { id: RequestId },
+}
+
+/// What a console receives when it attaches: who it is, the rules and what is open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Welcome {
+    pub me: Staff,
+    pub policy: Policy,
+    pub staff: Vec<Staff>,
+    pub open: Vec<Request>,
+    pub draft: Option<CallDraft>,
+}
