@@ -518,10 +518,11 @@ impl Service {
             category: call.category,
             description: call.description,
         };
-        // A call answered at a known instant is one call, however often it is sent.
+        // A call answered at a known instant is one call, however often it is sent: the key
+        // is the instant as the console sent it, not as clamped to this clock.
         let key = draft
             .answered_at
-            .map(|_| IntakeKey::new(&actor.login, received_at));
+            .map(|answered| IntakeKey::new(&actor.login, answered));
         let deadlines = &self.policy.deadlines;
         let request = tx.insert_request(
             |id| lifecycle::receive(id, intake, deadlines),

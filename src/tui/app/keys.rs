@@ -1,0 +1,345 @@
+//! What each key does on each screen: board, form, search, detail, prompts and help.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::{App, Awaiting, Effect, Pane, Screen};
+use crate::domain::call_form::Field;
+use crate::domain::request::{Channel, Request, RequestId, Status};
+use crate::service::Command;
+use crate::tui::detail::DetailState;
+use crate::tui::form::FormState;
+use crate::tui::keymap::{Action, Context};
+use crate::tui::prompt::{Prompt, PromptKind, PromptOutcome};
+use crate::tui::search::{SearchOutcome, SearchState};
+
+pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    match &app.screen {
+        Screen::Board => on_board_key(app, key),
+        Screen::Form(_) => on_form_key(app, key),
+        Screen::RouteOffer { id } => {
+            let id = *id;
+            on_route_offer_key(app, key, id)
+        }
+        Screen::Prompt(_) => on_prompt_key(app, key),
+        Screen::Search(_) => on_search_key(app, key),
+        Screen::Detail(_) => on_detail_key(app, key),
+        Screen::Help { scroll } => {
+            let scroll = *scroll;
+            match app.keymap.action(Context::Board, &key) {
+                Some(Action::Down) => app.screen = Screen::Help { scroll: scroll + 1 },
+                Some(Action::Up) => {
+                    app.screen = Screen::Help {
+                        scroll: scroll.saturating_sub(1),
+                    }
+                }
+                Some(Action::Help) => app.screen = Screen::Board,
+                _ if app.keymap.action(Context::Dialog, &key).is_some() => {
+                    app.screen = Screen::Board;
+                }
+                _ => {}
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// Opens request `id`'s detail and asks the server for its timeline and caller (the read of
+/// contact data is recorded there).
+fn open_detail(app: &mut App, id: RequestId, back_to: Option<Box<SearchState>>) -> Vec<Effect> {
+    app.screen = Screen::Detail(Box::new(DetailState::new(id, back_to)));
+    vec![app.send(Command::OpenDetail { id }, Awaiting::Detail)]
+}
+
+fn on_search_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let Screen::Search(search) = &mut app.screen else {
+        return Vec::new();
+    };
+    match search.key(&key) {
+        SearchOutcome::Stay => Vec::new(),
+        SearchOutcome::Leave => {
+            app.screen = Screen::Board;
+            Vec::new()
+        }
+        SearchOutcome::Query(query) => {
+            let effect = app.send(Command::Search { query }, Awaiting::Search);
+            if let (Screen::Search(search), Effect::Send { token, .. }) = (&mut app.screen, &effect)
+            {
+                search.waiting_for = Some(*token);
+            }
+            vec![effect]
+        }
+        SearchOutcome::Open(id) => {
+            let Screen::Search(search) = std::mem::replace(&mut app.screen, Screen::Board) else {
+                return Vec::new();
+            };
+            open_detail(app, id, Some(search))
+        }
+    }
+}
+
+/// The request the detail window shows (the server's copy once it came).
+fn detail_request(app: &App) -> Option<Request> {
+    let Screen::Detail(state) = &app.screen else {
+        return None;
+    };
+    match &state.detail {
+        Some(detail) => Some(detail.request.clone()),
+        None => app.open.get(state.id).cloned(),
+    }
+}
+
+fn on_detail_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let action = app.keymap.action(Context::Board, &key);
+    let Screen::Detail(state) = &mut app.screen else {
+        return Vec::new();
+    };
+    if app.keymap.action(Context::Dialog, &key) == Some(Action::Close) {
+        app.screen = match state.back_to.take() {
+            Some(search) => Screen::Search(search),
+            None => Screen::Board,
+        };
+        return Vec::new();
+    }
+    match action {
+        Some(Action::Down) => state.scroll = state.scroll.saturating_add(1),
+        Some(Action::Up) => state.scroll = state.scroll.saturating_sub(1),
+        Some(action) => {
+            if let Some(request) = detail_request(app) {
+                if let Some(prompt) = prompt_for(app, action, &request) {
+                    app.screen = Screen::Prompt(Box::new(prompt));
+                } else if action == Action::Take {
+                    let id = request.id;
+                    return vec![app.send(Command::Take { id }, Awaiting::Work)];
+                }
+            }
+        }
+        None => {}
+    }
+    Vec::new()
+}
+
+/// The prompt a work key opens for `request`, if the key is one of those.
+fn prompt_for(app: &App, action: Action, request: &Request) -> Option<Prompt> {
+    let kind = match action {
+        Action::Escalate if request.status == Status::WaitingVendor => PromptKind::VendorAnswer,
+        Action::Escalate => PromptKind::Escalate,
+        Action::AddNote => PromptKind::Note,
+        Action::CloseRequest => PromptKind::Close,
+        Action::ReturnToDispatcher => PromptKind::Return,
+        Action::AskExtension => PromptKind::Extension,
+        Action::Reassign => PromptKind::Reassign,
+        Action::CancelRequest => PromptKind::Cancel,
+        Action::DecideExtension => PromptKind::Decide,
+        Action::Reopen => PromptKind::Reopen,
+        _ => return None,
+    };
+    Some(Prompt::new(kind, request, &app.policy))
+}
+
+/// `1`–`9` as a queue number, on either layout (digits do not change with the layout).
+fn digit(key: &KeyEvent) -> Option<usize> {
+    match key.code {
+        KeyCode::Char(c @ '1'..='9') => Some(c as usize - '0' as usize),
+        _ => None,
+    }
+}
+
+fn route(app: &mut App, id: RequestId, queue_number: Option<usize>) -> Vec<Effect> {
+    let Some(request) = app.open.get(id) else {
+        return Vec::new();
+    };
+    // whether it may be routed now is the server's to say (its answer shows in the status line)
+    let queue = match queue_number {
+        Some(number) => app.policy.queue_by_number(number),
+        None => app.policy.suggested_queue(request.category),
+    };
+    let Some(queue) = queue.map(|q| q.key.clone()) else {
+        app.error(format!(
+            "Очереди {} нет: очереди пронумерованы 1–{}",
+            queue_number.unwrap_or(0),
+            app.policy.queues.len()
+        ));
+        return Vec::new();
+    };
+    vec![app.send(Command::Route { id, queue }, Awaiting::Route)]
+}
+
+fn on_board_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if let Some(number) = digit(&key) {
+        return match app.selected_request() {
+            Some(request) => {
+                let id = request.id;
+                route(app, id, Some(number))
+            }
+            None => Vec::new(),
+        };
+    }
+    let Some(action) = app.keymap.action(Context::Board, &key) else {
+        return Vec::new();
+    };
+    match action {
+        Action::NewCall => {
+            if app.me.can_dispatch() {
+                app.screen = Screen::Form(Box::new(FormState::new(app.now)));
+            } else {
+                app.error("Регистрировать звонки может специалист горячей линии".into());
+            }
+        }
+        Action::RouteSuggested => {
+            if let Some(id) = app.selected_request().map(|r| r.id) {
+                return route(app, id, None);
+            }
+        }
+        Action::Open => {
+            if let Some(id) = app.selected_request().map(|r| r.id) {
+                return open_detail(app, id, None);
+            }
+        }
+        Action::Search => app.screen = Screen::Search(Box::default()),
+        Action::NextPane | Action::PreviousPane => {
+            let step = if action == Action::NextPane { 1 } else { 2 };
+            app.focus = Pane::ALL[(app.focus.index() + step) % 3];
+        }
+        Action::Down | Action::Up => {
+            let len = app.pane_len(app.focus);
+            let selected = &mut app.selection[app.focus.index()];
+            *selected = if action == Action::Down {
+                (*selected + 1).min(len.saturating_sub(1))
+            } else {
+                selected.saturating_sub(1)
+            };
+        }
+        Action::Help => app.screen = Screen::Help { scroll: 0 },
+        Action::Take => {
+            if let Some(id) = app.selected_request().map(|r| r.id) {
+                return vec![app.send(Command::Take { id }, Awaiting::Work)];
+            }
+        }
+        Action::Quit => {
+            app.quit = true;
+        }
+        action => {
+            if let Some(request) = app.selected_request() {
+                if let Some(prompt) = prompt_for(app, action, request) {
+                    app.screen = Screen::Prompt(Box::new(prompt));
+                }
+            }
+        }
+    }
+    Vec::new()
+}
+
+fn on_form_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let action = app.keymap.action(Context::Form, &key);
+    let dialog = app.keymap.action(Context::Dialog, &key);
+    let policy = app.policy.clone();
+    let Screen::Form(form) = &mut app.screen else {
+        return Vec::new();
+    };
+    if form.confirm_cancel {
+        match dialog {
+            Some(Action::Confirm) => {
+                app.screen = Screen::Board;
+                app.info("Звонок не записан".into());
+                return vec![app.send(Command::DiscardDraft, Awaiting::Draft)];
+            }
+            Some(Action::Close) => form.confirm_cancel = false,
+            _ => {}
+        }
+        return Vec::new();
+    }
+    if form.saving {
+        return Vec::new();
+    }
+    // Ctrl-C leaves the console from anywhere; the draft is kept and comes back next time.
+    if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        app.quit = true;
+        return Vec::new();
+    }
+    // Enter in a one-line field moves on, as operators expect from paper-like forms.
+    let single_line = form.focus != Field::Description;
+    match action {
+        Some(Action::Save) => {
+            form.reveal_errors();
+            if form.errors.is_empty() {
+                form.saving = true;
+                let draft = form.draft();
+                return vec![app.send(
+                    Command::LogCall {
+                        draft,
+                        channel: Channel::Phone,
+                    },
+                    Awaiting::SaveCall,
+                )];
+            }
+            let count = form.errors.errors.len();
+            app.error(format!("Не сохранено: исправьте поля ({count})"));
+        }
+        Some(Action::Cancel) => {
+            if form.is_blank() {
+                app.screen = Screen::Board;
+                return vec![app.send(Command::DiscardDraft, Awaiting::Draft)];
+            }
+            form.confirm_cancel = true;
+        }
+        Some(Action::FillCaller) => {
+            if !form.fill_known_caller() {
+                app.error("Этот телефон или почта ещё не встречались".into());
+            }
+        }
+        Some(Action::NextField) => form.next_field(true),
+        Some(Action::PreviousField) => form.next_field(false),
+        _ if single_line && key.code == KeyCode::Enter => form.next_field(true),
+        _ => form.edit(&key, &policy),
+    }
+    look_up_caller(app).into_iter().collect()
+}
+
+/// Asks the server whose phone or email the form now holds, when that changed.
+fn look_up_caller(app: &mut App) -> Option<Effect> {
+    let Screen::Form(form) = &mut app.screen else {
+        return None;
+    };
+    let (phone, email) = form.caller_to_look_up()?;
+    Some(app.send(
+        Command::FindCaller {
+            phone: phone.clone(),
+            email: email.clone(),
+        },
+        Awaiting::Caller(phone, email),
+    ))
+}
+
+fn on_prompt_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let Screen::Prompt(prompt) = &mut app.screen else {
+        return Vec::new();
+    };
+    match prompt.key(&key) {
+        PromptOutcome::Stay => Vec::new(),
+        PromptOutcome::Cancel => {
+            app.screen = Screen::Board;
+            Vec::new()
+        }
+        // whether it may happen is the server's to say; the prompt shows its answer
+        PromptOutcome::Submit(command) => vec![app.send(command, Awaiting::Work)],
+    }
+}
+
+fn on_route_offer_key(app: &mut App, key: KeyEvent, id: RequestId) -> Vec<Effect> {
+    if let Some(number) = digit(&key) {
+        app.screen = Screen::Board;
+        return route(app, id, Some(number));
+    }
+    match app.keymap.action(Context::Route, &key) {
+        Some(Action::RouteSuggested) => {
+            app.screen = Screen::Board;
+            route(app, id, None)
+        }
+        Some(Action::LeaveIncoming) => {
+            app.screen = Screen::Board;
+            app.info(format!("{id} оставлено во Входящих"));
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,180 @@
+//! How the console takes what the server says: replies to its commands, pushed events,
+//! losing and regaining the connection.
+
+use super::{App, Awaiting, Effect, Pane, Screen};
+use crate::service::{Event, Reply, Welcome};
+use crate::tui::open_set::OpenSet;
+
+pub(super) fn on_disconnected(app: &mut App, reason: String, permanent: bool) -> Vec<Effect> {
+    // What was sent and not answered may not have happened: say so, keep what is typed.
+    app.awaiting.clear();
+    if let Screen::Form(form) = &mut app.screen {
+        form.saving = false;
+        form.draft_dirty = true;
+    }
+    if permanent {
+        app.farewell = Some(reason);
+        app.quit = true;
+    } else {
+        app.error(format!(
+            "Нет связи с сервером ({reason}). Переподключение…; введённое сохраняется"
+        ));
+        app.offline = Some(reason);
+    }
+    Vec::new()
+}
+
+pub(super) fn on_reconnected(app: &mut App, welcome: Welcome) -> Vec<Effect> {
+    app.me = welcome.me;
+    app.policy = welcome.policy;
+    app.staff = welcome.staff;
+    app.open = OpenSet::new(welcome.open, &app.policy.deadlines);
+    app.offline = None;
+    if let Screen::RouteOffer { id } = &app.screen {
+        if app.open.get(*id).is_none() {
+            app.screen = Screen::Board;
+        }
+    }
+    app.clamp_selection();
+    app.recount_overdue();
+    app.info("Связь с сервером восстановлена".into());
+    // the open form's draft goes to the server again at the next tick
+    Vec::new()
+}
+
+pub(super) fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    match event {
+        Event::RequestChanged { request } => {
+            let selected = app.selected_request().map(|r| r.id);
+            // a request newly routed into one of this person's queues rings once
+            let arrived = request.status == crate::domain::request::Status::Routed
+                && request
+                    .queue
+                    .as_ref()
+                    .is_some_and(|queue| app.my_queues().contains(queue))
+                && app.open.get(request.id).is_none_or(|before| {
+                    before.queue != request.queue || before.status != request.status
+                });
+            let id = request.id;
+            app.open.upsert(request, &app.policy.deadlines);
+            if arrived && !app.me.can_dispatch() {
+                app.info(format!("{id} направлено в вашу очередь"));
+                effects.push(Effect::Bell);
+            }
+            // keep the selection on the same request where it is still incoming
+            if let (Pane::Incoming, Some(id)) = (app.focus, selected) {
+                if let Some(position) = app.open.incoming_position(id) {
+                    app.selection[0] = position;
+                }
+            }
+            app.clamp_selection();
+            app.recount_overdue();
+        }
+        Event::RequestGone { id } => {
+            app.open.forget(id, &app.policy.deadlines);
+            app.clamp_selection();
+            app.recount_overdue();
+        }
+        Event::StaffChanged { staff } => {
+            if staff.login == app.me.login {
+                app.me = staff.clone();
+            }
+            match app
+                .staff
+                .iter_mut()
+                .find(|member| member.login == staff.login)
+            {
+                Some(member) => *member = staff,
+                None => app.staff.push(staff),
+            }
+        }
+    }
+    effects
+}
+
+pub(super) fn on_reply(app: &mut App, token: u64, result: Result<Reply, String>) -> Vec<Effect> {
+    let Some(awaiting) = app.awaiting.remove(&token) else {
+        return Vec::new();
+    };
+    match (awaiting, result) {
+        (Awaiting::SaveCall, Ok(Reply::Logged { request })) => {
+            let id = request.id;
+            app.open.upsert(request, &app.policy.deadlines);
+            app.screen = Screen::RouteOffer { id };
+            app.info(format!("Обращение {id} сохранено"));
+        }
+        (Awaiting::SaveCall, Err(message)) => {
+            if let Screen::Form(form) = &mut app.screen {
+                form.saving = false;
+            }
+            app.error(format!("Не сохранено: {message}"));
+        }
+        (Awaiting::Route, Ok(Reply::Routed { request })) => {
+            let queue = request
+                .queue
+                .as_deref()
+                .map(|key| app.policy.queue_short(key).to_string())
+                .unwrap_or_default();
+            app.info(format!("{} направлено: {queue}", request.id));
+            app.open.upsert(request, &app.policy.deadlines);
+            app.clamp_selection();
+            app.recount_overdue();
+        }
+        (Awaiting::Route, Err(message)) => app.error(message),
+        (Awaiting::Work, Ok(Reply::Changed { request })) => {
+            let id = request.id;
+            let status = request.status.label();
+            app.open.upsert(request, &app.policy.deadlines);
+            app.clamp_selection();
+            app.recount_overdue();
+            if matches!(app.screen, Screen::Prompt(_)) {
+                app.screen = Screen::Board;
+            }
+            app.info(format!("{id}: сделано, статус «{status}»"));
+        }
+        (Awaiting::Work, Ok(_)) => {
+            // done, and the request left this console's view (e.g. returned to the dispatcher)
+            if matches!(app.screen, Screen::Prompt(_)) {
+                app.screen = Screen::Board;
+            }
+            app.info("Сделано".into());
+        }
+        (Awaiting::Work, Err(message)) => {
+            if let Screen::Prompt(prompt) = &mut app.screen {
+                prompt.sending = false;
+                prompt.error = Some(message);
+            } else {
+                app.error(message);
+            }
+        }
+        (Awaiting::Draft, Ok(_)) => {
+            if let Screen::Form(form) = &mut app.screen {
+                form.draft_kept_at = Some(app.now);
+            }
+        }
+        (Awaiting::Search, Ok(Reply::Found { found })) => {
+            if let Screen::Search(search) = &mut app.screen {
+                search.answered(token, found);
+            }
+        }
+        (Awaiting::Detail, Ok(Reply::Detail { detail })) => {
+            if let Screen::Detail(state) = &mut app.screen {
+                if state.id == detail.request.id {
+                    state.detail = Some(*detail);
+                }
+            }
+        }
+        (Awaiting::Caller(phone, email), Ok(Reply::Caller { card })) => {
+            if let Screen::Form(form) = &mut app.screen {
+                form.caller_found(&(phone, email), card);
+            }
+        }
+        (Awaiting::Search | Awaiting::Detail, Err(message)) => app.error(message),
+        // a lookup that failed leaves the form as it is
+        (Awaiting::Caller(..), Err(_)) => {}
+        (Awaiting::Draft, Err(message)) => app.error(format!("Черновик не сохранён: {message}")),
+        (_, Ok(_)) => {}
+    }
+    Vec::new()
+}
