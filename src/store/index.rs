@@ -2,7 +2,9 @@
 //! request's audit events, the requests received in a period — instead of scanning history.
 //!
 //! Keys: `e` + request id + event seq (a request's events in order);
-//! `r` + received-at + request id (requests by the time they came in). Values are empty.
+//! `r` + received-at + request id (requests by the time they came in);
+//! `c` + closed-at + request id (requests by the time they were resolved or cancelled; a
+//! reopened request leaves its old key behind, so readers check the record). Values are empty.
 
 use super::codec::{id_key, key_id};
 use crate::domain::request::RequestId;
@@ -10,6 +12,7 @@ use crate::domain::time::Timestamp;
 
 const EVENT: u8 = b'e';
 const RECEIVED: u8 = b'r';
+const CLOSED: u8 = b'c';
 
 pub fn event_key(request: RequestId, seq: u64) -> [u8; 17] {
     let mut key = [0u8; 17];
@@ -38,8 +41,16 @@ fn time_key(at: Timestamp) -> [u8; 8] {
 }
 
 pub fn received_key(at: Timestamp, request: RequestId) -> [u8; 17] {
+    timed_key(RECEIVED, at, request)
+}
+
+pub fn closed_key(at: Timestamp, request: RequestId) -> [u8; 17] {
+    timed_key(CLOSED, at, request)
+}
+
+fn timed_key(kind: u8, at: Timestamp, request: RequestId) -> [u8; 17] {
     let mut key = [0u8; 17];
-    key[0] = RECEIVED;
+    key[0] = kind;
     key[1..9].copy_from_slice(&time_key(at));
     key[9..].copy_from_slice(&id_key(request.0));
     key
@@ -47,14 +58,28 @@ pub fn received_key(at: Timestamp, request: RequestId) -> [u8; 17] {
 
 /// The first possible key of requests received at `at` or later.
 pub fn received_from(at: Timestamp) -> [u8; 9] {
+    timed_from(RECEIVED, at)
+}
+
+/// The first possible key of requests closed at `at` or later.
+pub fn closed_from(at: Timestamp) -> [u8; 9] {
+    timed_from(CLOSED, at)
+}
+
+/// Past the last closed key.
+pub fn closed_end() -> [u8; 1] {
+    [CLOSED + 1]
+}
+
+fn timed_from(kind: u8, at: Timestamp) -> [u8; 9] {
     let mut key = [0u8; 9];
-    key[0] = RECEIVED;
+    key[0] = kind;
     key[1..].copy_from_slice(&time_key(at));
     key
 }
 
-/// The request id at the end of a received key.
-pub fn received_id(key: &[u8]) -> Option<RequestId> {
+/// The request id at the end of a received or closed key.
+pub fn timed_id(key: &[u8]) -> Option<RequestId> {
     key.get(9..).and_then(key_id).map(RequestId)
 }
 
@@ -83,6 +108,7 @@ mod tests {
         assert!(early < late);
         assert!(received_from(Timestamp(1_500)).as_slice() > early.as_slice());
         assert!(received_from(Timestamp(1_500)).as_slice() < late.as_slice());
-        assert_eq!(received_id(&late), Some(RequestId(1)));
+        assert_eq!(timed_id(&late), Some(RequestId(1)));
+        assert!(closed_key(Timestamp(5), RequestId(1)).as_slice() < closed_end().as_slice());
     }
 }

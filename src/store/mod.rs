@@ -25,8 +25,9 @@ use crate::domain::staff::Staff;
 use crate::domain::time::Timestamp;
 use codec::{id_key, key_id};
 
-/// The layout version of the store as a whole (trees and meta keys). 2: the `index` tree.
-pub const SCHEMA_VERSION: u64 = 2;
+/// The layout version of the store as a whole (trees and meta keys). 3: the `index` tree
+/// (2 was an index without closed times, never released).
+pub const SCHEMA_VERSION: u64 = 3;
 
 /// sled's page cache; its default of 1 GiB is far more than pult needs.
 pub const CACHE_BYTES: u64 = 16 * 1024 * 1024;
@@ -173,14 +174,15 @@ impl Store {
                     supported: SCHEMA_VERSION,
                 });
             }
-            if found < 2 {
+            if found < SCHEMA_VERSION {
                 store.build_index()?;
             }
         }
         Ok(store)
     }
 
-    /// Schema 1 → 2: writes the index of what is already stored, once, in bounded batches.
+    /// Schema 1 or 2 → 3: writes the index of what is already stored, once, in bounded
+    /// batches (writing a key twice is harmless).
     fn build_index(&self) -> Result<(), StoreError> {
         const BATCH: usize = 100_000;
         let mut batch = sled::Batch::default();
@@ -207,6 +209,9 @@ impl Store {
                 &index::received_key(request.received_at, request.id),
                 &mut batch,
             )?;
+            if let (false, Some(at)) = (request.status.is_open(), request.closed_at) {
+                add(&index::closed_key(at, request.id), &mut batch)?;
+            }
         }
         self.index.apply_batch(batch)?;
         self.meta.insert(META_SCHEMA, &id_key(SCHEMA_VERSION))?;
@@ -401,6 +406,9 @@ impl Store {
             let key = id_key(request.id.0);
             requests.insert(&key, request.encode()?);
             received.insert(&index::received_key(request.received_at, request.id), &[]);
+            if let (false, Some(at)) = (request.status.is_open(), request.closed_at) {
+                received.insert(&index::closed_key(at, request.id), &[]);
+            }
             if request.status.is_open() {
                 open.insert(&key, &[]);
             } else {
@@ -441,13 +449,43 @@ impl Store {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<Vec<Request>, StoreError> {
-        let mut found = Vec::new();
-        for key in self
+        self.requests_of_keys(
+            self.index
+                .range(index::received_from(from)..index::received_from(to)),
+        )
+    }
+
+    /// Every request that was open at some moment from `from` up to `to`: received then, or
+    /// received before and closed at `from` or later, or open now. Reads the period and what
+    /// happened since, never the history before it.
+    pub fn touching(&self, from: Timestamp, to: Timestamp) -> Result<Vec<Request>, StoreError> {
+        let mut found = self.received_between(from, to)?;
+        let closed_since = self
             .index
-            .range(index::received_from(from)..index::received_from(to))
-            .keys()
-        {
-            let Some(id) = index::received_id(&key?) else {
+            .range(index::closed_from(from).to_vec()..index::closed_end().to_vec());
+        found.extend(
+            self.requests_of_keys(closed_since)?
+                .into_iter()
+                .filter(|request| request.received_at < to),
+        );
+        found.extend(
+            self.open_requests()?
+                .into_iter()
+                .filter(|request| request.received_at < to),
+        );
+        found.sort_by_key(|request| request.id);
+        found.dedup_by_key(|request| request.id);
+        Ok(found)
+    }
+
+    fn requests_of_keys(
+        &self,
+        keys: impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>,
+    ) -> Result<Vec<Request>, StoreError> {
+        let mut found = Vec::new();
+        for entry in keys {
+            let (key, _) = entry?;
+            let Some(id) = index::timed_id(&key) else {
                 continue;
             };
             if let Some(request) = self.request(id)? {

@@ -69,6 +69,9 @@ impl Tx<'_> {
             self.open.insert(&key, &[])?;
         } else {
             self.open.remove(&key)?;
+            if let Some(at) = request.closed_at {
+                self.index.insert(&index::closed_key(at, request.id), &[])?;
+            }
         }
         Ok(())
     }
