@@ -22,7 +22,8 @@ const LONGEST_OPEN: usize = 5;
 /// - `days` and `totals`: as [`super::daily`]'s figures, per day and for the whole week;
 /// - `previous`: the same for the ISO week before;
 /// - `top_categories`: `totals.received.by_category` without zeros, most first;
-/// - `recurring_words`: from descriptions of requests received in the week (see `words.rs`);
+/// - `recurring_words`: from descriptions of requests received in the week, neither psych nor
+///   cancelled (see `words.rs`);
 /// - `repeat_callers`: callers with two or more requests received in the week, a caller being
 ///   the requests linked by a shared phone (E.164) or email (lowercased), directly or through
 ///   another of their requests;

@@ -3,120 +3,34 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Tally;
-use crate::domain::request::{Category, Request};
+use crate::domain::request::{Category, Request, Status};
 
 /// A word must appear in at least this many different requests.
-pub(super) const MIN_REQUESTS: u32 = 3;
+const MIN_REQUESTS: u32 = 3;
 /// Shorter words (in letters) are skipped.
 const MIN_LETTERS: usize = 4;
 /// How many words the report keeps.
 const MAX_WORDS: usize = 15;
 
 /// Function words and politeness of four letters or more, after ё→е.
+#[rustfmt::skip]
 const STOPWORDS: &[&str] = &[
-    "более",
-    "будет",
-    "будто",
-    "будут",
-    "были",
-    "было",
-    "быть",
-    "вами",
-    "весь",
-    "вообще",
-    "всегда",
-    "всего",
-    "всем",
-    "всех",
-    "вчера",
-    "где-то",
-    "даже",
-    "если",
-    "есть",
-    "зачем",
-    "здесь",
-    "здравствуйте",
-    "иногда",
-    "как-то",
-    "какая",
-    "какие",
-    "какой",
-    "какой-то",
-    "когда",
-    "кого",
-    "которая",
-    "которого",
-    "котором",
-    "которую",
-    "которые",
-    "который",
-    "кто-то",
-    "либо",
-    "между",
-    "менее",
-    "меня",
-    "мной",
-    "могу",
-    "может",
-    "можно",
-    "надо",
-    "нами",
-    "него",
-    "нельзя",
-    "нему",
-    "никак",
-    "ними",
-    "ничего",
-    "нужно",
-    "однако",
-    "около",
-    "опять",
-    "очень",
-    "пожалуйста",
-    "пока",
-    "после",
-    "потом",
-    "потому",
-    "почему",
-    "просим",
-    "прошу",
-    "сама",
-    "сами",
-    "само",
-    "своего",
-    "своей",
-    "свой",
-    "свою",
-    "сегодня",
-    "сейчас",
-    "снова",
-    "спасибо",
-    "такая",
-    "также",
-    "такие",
-    "такой",
-    "тогда",
-    "того",
-    "тоже",
-    "только",
-    "хотя",
-    "хочу",
-    "чего",
-    "через",
-    "что-то",
-    "чтобы",
-    "этим",
-    "этих",
-    "этого",
-    "этой",
-    "этом",
-    "этот",
+    "более", "будет", "будто", "будут", "были", "было", "быть", "вами", "весь", "вообще", "всегда",
+    "всего", "всем", "всех", "вчера", "где-то", "даже", "если", "есть", "зачем", "здесь",
+    "здравствуйте", "иногда", "как-то", "какая", "какие", "какой", "какой-то", "когда", "кого",
+    "которая", "которого", "котором", "которую", "которые", "который", "кто-то", "либо", "между",
+    "менее", "меня", "мной", "могу", "может", "можно", "надо", "нами", "него", "нельзя", "нему",
+    "никак", "ними", "ничего", "нужно", "однако", "около", "опять", "очень", "пожалуйста", "пока",
+    "после", "потом", "потому", "почему", "просим", "прошу", "сама", "сами", "само", "своего",
+    "своей", "свой", "свою", "сегодня", "сейчас", "снова", "спасибо", "такая", "также", "такие",
+    "такой", "тогда", "того", "тоже", "только", "хотя", "хочу", "чего", "через", "что-то", "чтобы",
+    "этим", "этих", "этого", "этой", "этом", "этот",
 ];
 
 /// Words found in at least [`MIN_REQUESTS`] different requests, most frequent first (ties
 /// alphabetical), at most fifteen.
 ///
-/// Psych requests are never read. Each word is lowercased with ё→е; skipped are words shorter
+/// Psych requests are never read, nor cancelled ones (duplicates, spam). Each word is lowercased with ё→е; skipped are words shorter
 /// than four letters, stopwords, anything with a digit or `@` (phones, emails, numbers), anything
 /// that is not letters and hyphens (links), capitalised words that do not start a sentence
 /// (likely names), and any word of any caller's name among `all` (names at a sentence's start).
@@ -128,7 +42,10 @@ pub(super) fn recurring_words(week: &[&Request], all: &[Request]) -> Vec<Tally<S
         .map(normalise)
         .collect();
     let mut found: BTreeMap<String, u32> = BTreeMap::new();
-    for request in week.iter().filter(|r| r.category != Category::Psych) {
+    let counted = week
+        .iter()
+        .filter(|r| r.category != Category::Psych && r.status != Status::Cancelled);
+    for request in counted {
         let words: BTreeSet<String> = words_of(&request.description)
             .into_iter()
             .filter(|word| !names.contains(word))
