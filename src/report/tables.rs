@@ -1,0 +1,265 @@
+//! The reports' tables as rows of text, laid out once for both the Markdown and the CSV file.
+
+use super::format::{
+    category_label, change, channel_label, hours_minutes, iso_week, maybe_hours_minutes,
+    queue_name, share_change, share_number, sparkline, step_label, step_noun, step_verb,
+    weekday_short,
+};
+use super::{DailyReport, PeriodFigures, Step, Tally, Trend, WeeklyReport};
+use crate::domain::policy::Policy;
+
+pub(super) struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+fn strings(header: &[&str]) -> Vec<String> {
+    header.iter().map(|h| h.to_string()).collect()
+}
+
+fn tally<K>(title: &str, tallies: &[Tally<K>], label: impl Fn(&K) -> String) -> Table {
+    Table {
+        header: strings(&[title, "Число"]),
+        rows: tallies
+            .iter()
+            .map(|tally| vec![label(&tally.key), tally.count.to_string()])
+            .collect(),
+    }
+}
+
+/// Received by channel, category, queue and role.
+pub(super) fn received(figures: &PeriodFigures, policy: &Policy) -> [Table; 4] {
+    let received = &figures.received;
+    [
+        tally("Канал", &received.by_channel, |c| {
+            channel_label(*c).into()
+        }),
+        tally("Тип обращения", &received.by_category, |c| {
+            category_label(policy, *c)
+        }),
+        tally("Очередь", &received.by_queue, |q| {
+            queue_name(policy, q.as_deref())
+        }),
+        tally(
+            "Роль обратившегося",
+            &received.by_role,
+            |r| r.label().into(),
+        ),
+    ]
+}
+
+pub(super) fn steps(figures: &PeriodFigures, policy: &Policy) -> Table {
+    Table {
+        header: strings(&[
+            "Этап",
+            "В срок",
+            "Из",
+            "Доля, %",
+            "Медиана, ч:мм",
+            "90-й процентиль, ч:мм",
+        ]),
+        rows: Step::ALL
+            .iter()
+            .map(|&step| {
+                let figures = figures.steps.get(step);
+                vec![
+                    step_label(step, policy),
+                    figures.within.to_string(),
+                    figures.of.to_string(),
+                    share_number(figures.share_tenths()),
+                    maybe_hours_minutes(figures.median_ms),
+                    maybe_hours_minutes(figures.p90_ms),
+                ]
+            })
+            .collect(),
+    }
+}
+
+pub(super) fn overdue(report: &DailyReport, policy: &Policy) -> Table {
+    Table {
+        header: strings(&["№", "Очередь", "Исполнитель", "Срок", "Просрочка, ч:мм"]),
+        rows: report
+            .overdue
+            .iter()
+            .map(|late| {
+                vec![
+                    late.id.to_string(),
+                    queue_name(policy, late.queue.as_deref()),
+                    late.assignee.clone().unwrap_or_else(|| "—".into()),
+                    step_verb(late.step).to_string(),
+                    hours_minutes(late.late_ms),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// The week's totals beside the week before's, with the direction of each change.
+pub(super) fn comparison(report: &WeeklyReport, policy: &Policy) -> Table {
+    let (now, before) = (&report.totals, &report.previous);
+    let count_row = |label: &str, now: u32, before: u32| {
+        vec![
+            label.to_string(),
+            now.to_string(),
+            before.to_string(),
+            change(i64::from(before), i64::from(now)),
+        ]
+    };
+    let mut rows = vec![count_row(
+        "Поступило обращений",
+        now.received.total,
+        before.received.total,
+    )];
+    for step in Step::ALL {
+        let (n, b) = (now.steps.get(step), before.steps.get(step));
+        rows.push(vec![
+            format!("Доля, %: {}", step_label(step, policy)),
+            share_number(n.share_tenths()),
+            share_number(b.share_tenths()),
+            share_change(b.share_tenths(), n.share_tenths()),
+        ]);
+    }
+    for step in Step::ALL {
+        let (n, b) = (now.steps.get(step), before.steps.get(step));
+        rows.push(vec![
+            format!("Медиана, ч:мм: {}", step_noun(step)),
+            maybe_hours_minutes(n.median_ms),
+            maybe_hours_minutes(b.median_ms),
+            Trend::between_some(b.median_ms, n.median_ms)
+                .map_or("—", Trend::symbol)
+                .to_string(),
+        ]);
+    }
+    rows.push(count_row(
+        "Открыто на конец недели",
+        now.open_at_end,
+        before.open_at_end,
+    ));
+    rows.push(count_row(
+        "Просьб о продлении срока",
+        now.extensions.asked,
+        before.extensions.asked,
+    ));
+    rows.push(count_row(
+        "Передано поставщику",
+        now.vendor.sent,
+        before.vendor.sent,
+    ));
+    let previous = report
+        .days
+        .first()
+        .and_then(|d| d.date.checked_sub_days(chrono::Days::new(7)))
+        .map(|d| {
+            let iso = chrono::Datelike::iso_week(&d);
+            iso_week(iso.year(), iso.week())
+        })
+        .unwrap_or_else(|| "Неделей раньше".into());
+    Table {
+        header: vec![
+            "Показатель".into(),
+            iso_week(report.year, report.week),
+            previous,
+            "Изменение".into(),
+        ],
+        rows,
+    }
+}
+
+/// Received (in all and per category) and the deadline shares for each day of the week,
+/// with the week's figure and, when asked, a text sparkline.
+pub(super) fn series(report: &WeeklyReport, policy: &Policy, with_sparkline: bool) -> Table {
+    let mut header: Vec<String> = vec!["Показатель".into()];
+    header.extend(
+        report
+            .days
+            .iter()
+            .map(|d| format!("{} {}", weekday_short(d.date), d.date.format("%d.%m"))),
+    );
+    header.push("Неделя".into());
+    if with_sparkline {
+        header.push("Динамика".into());
+    }
+    let row = |label: String, per_day: Vec<String>, week: String, values: Vec<u64>| {
+        let mut row = vec![label];
+        row.extend(per_day);
+        row.push(week);
+        if with_sparkline {
+            row.push(sparkline(&values));
+        }
+        row
+    };
+    let counts = |pick: &dyn Fn(&PeriodFigures) -> u32| -> Vec<u32> {
+        report.days.iter().map(|d| pick(&d.figures)).collect()
+    };
+    let count_row = |label: String, per_day: Vec<u32>, week: u32| {
+        row(
+            label,
+            per_day.iter().map(u32::to_string).collect(),
+            week.to_string(),
+            per_day.iter().map(|&c| u64::from(c)).collect(),
+        )
+    };
+    let mut rows = vec![count_row(
+        "Поступило, всего".into(),
+        counts(&|f| f.received.total),
+        report.totals.received.total,
+    )];
+    for (index, total) in report.totals.received.by_category.iter().enumerate() {
+        let of_category =
+            |f: &PeriodFigures| f.received.by_category.get(index).map_or(0, |t| t.count);
+        rows.push(count_row(
+            category_label(policy, total.key),
+            counts(&of_category),
+            total.count,
+        ));
+    }
+    for step in Step::ALL {
+        let shares: Vec<Option<u32>> = report
+            .days
+            .iter()
+            .map(|d| d.figures.steps.get(step).share_tenths())
+            .collect();
+        rows.push(row(
+            format!("Доля, %: {}", step_label(step, policy)),
+            shares.iter().map(|s| share_number(*s)).collect(),
+            share_number(report.totals.steps.get(step).share_tenths()),
+            shares.iter().map(|s| u64::from(s.unwrap_or(0))).collect(),
+        ));
+    }
+    Table { header, rows }
+}
+
+pub(super) fn top_categories(report: &WeeklyReport, policy: &Policy) -> Table {
+    tally("Тип обращения", &report.top_categories, |c| {
+        category_label(policy, *c)
+    })
+}
+
+pub(super) fn recurring_words(report: &WeeklyReport) -> Table {
+    Table {
+        header: strings(&["Слово в описаниях", "Обращений"]),
+        rows: report
+            .recurring_words
+            .iter()
+            .map(|t| vec![t.key.clone(), t.count.to_string()])
+            .collect(),
+    }
+}
+
+pub(super) fn longest_open(report: &WeeklyReport, policy: &Policy) -> Table {
+    Table {
+        header: strings(&["№", "Очередь", "Тип обращения", "Открыто, ч"]),
+        rows: report
+            .longest_open
+            .iter()
+            .map(|open| {
+                vec![
+                    open.id.to_string(),
+                    queue_name(policy, open.queue.as_deref()),
+                    category_label(policy, open.category),
+                    open.hours_open.to_string(),
+                ]
+            })
+            .collect(),
+    }
+}
