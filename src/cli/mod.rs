@@ -4,6 +4,7 @@ mod callers;
 mod console;
 pub mod json;
 mod print;
+mod report;
 mod server;
 
 use std::path::{Path, PathBuf};
@@ -77,6 +78,11 @@ pub enum CliCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Отчёты: ежедневный руководителю Службы, еженедельный анализ директору
+    Report {
+        #[command(subcommand)]
+        action: report::ReportAction,
+    },
     /// Карточки обратившихся: список, объединение двух карточек одного человека
     Callers {
         #[command(subcommand)]
@@ -140,6 +146,15 @@ pub enum CliError {
     Terminal(#[from] std::io::Error),
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("«{0}» — не неделя: пишите как 2026-W47")]
+    BadWeek(String),
+    #[error("«{0}» — не дата: пишите как 2026-11-22")]
+    BadDate(String),
+    #[error("файл {path} не записывается: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("сервер ответил не то, что ожидалось")]
     Unexpected,
 }
@@ -237,6 +252,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         CliCommand::Staff { action } => staff(&dir, action),
         CliCommand::Search { words, json } => callers::search(&dir, &words, json),
         CliCommand::Callers { action } => callers::callers(&dir, action),
+        CliCommand::Report { action } => report::run(&dir, action),
     }
 }
 

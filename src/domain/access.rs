@@ -45,6 +45,14 @@ pub enum Denied {
     NotCallerDesk,
     #[error("объединять карточки звонящих может руководитель Службы или администратор системы")]
     NotMerger,
+    #[error(
+        "ежедневный отчёт составляют специалист горячей линии и администратор сайта для руководителя Службы"
+    )]
+    NotDailyReader,
+    #[error("еженедельный анализ — для руководителя Службы и директора")]
+    NotWeeklyReader,
+    #[error("предложения директору пишет руководитель Службы")]
+    NotProposer,
 }
 
 /// Whether `staff` may do `act` to `request` under `policy`.
@@ -182,6 +190,33 @@ pub fn may_merge_callers(staff: &Staff) -> Result<(), Denied> {
         Ok(())
     } else {
         Err(Denied::NotMerger)
+    }
+}
+
+/// Whether `staff` may see the daily report (the dispatchers who send it, the head).
+pub fn may_read_daily(staff: &Staff) -> Result<(), Denied> {
+    if staff.can_dispatch() {
+        Ok(())
+    } else {
+        Err(Denied::NotDailyReader)
+    }
+}
+
+/// Whether `staff` may see the weekly analysis (the head who writes it, the director).
+pub fn may_read_weekly(staff: &Staff) -> Result<(), Denied> {
+    if !staff.disabled && (staff.has(Role::Head) || staff.has(Role::Director)) {
+        Ok(())
+    } else {
+        Err(Denied::NotWeeklyReader)
+    }
+}
+
+/// Whether `staff` may write the week's proposals to the director (the head).
+pub fn may_write_proposals(staff: &Staff) -> Result<(), Denied> {
+    if !staff.disabled && staff.has(Role::Head) {
+        Ok(())
+    } else {
+        Err(Denied::NotProposer)
     }
 }
 

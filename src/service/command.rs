@@ -1,6 +1,7 @@
 //! The messages of the service: what a console or script asks (`Command`), what it is told
 //! (`Reply`), what every console applies (`Event`) and what it gets on attaching (`Welcome`).
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::search::{Found, Hit};
@@ -10,6 +11,7 @@ use crate::domain::policy::Policy;
 use crate::domain::request::{Channel, NoteKind, Request, RequestId, ReturnChannel, Status};
 use crate::domain::staff::Staff;
 use crate::domain::time::Timestamp;
+use crate::report::{DailyReport, WeeklyReport};
 use crate::store::AuditEvent;
 
 /// What a console or a script asks the service to do.
@@ -149,6 +151,22 @@ pub enum Command {
         kept: CallerId,
         merged: CallerId,
     },
+    /// The daily report for a local day (today if none), in the asker's time zone.
+    DailyReport {
+        date: Option<NaiveDate>,
+        offset_seconds: i32,
+    },
+    /// The weekly analysis of an ISO week (the last full one if none).
+    WeeklyReport {
+        week: Option<(i32, u32)>,
+        offset_seconds: i32,
+    },
+    /// The head's proposals to the director for an ISO week (an empty text removes them).
+    SaveProposals {
+        year: i32,
+        week: u32,
+        text: String,
+    },
 }
 
 impl Command {
@@ -165,6 +183,8 @@ impl Command {
                 | Command::Search { .. }
                 | Command::FindCaller { .. }
                 | Command::ListCallers { .. }
+                | Command::DailyReport { .. }
+                | Command::WeeklyReport { .. }
         )
     }
 }
@@ -213,6 +233,12 @@ pub enum Reply {
     },
     Detail {
         detail: Box<Detail>,
+    },
+    Daily {
+        report: Box<DailyReport>,
+    },
+    Weekly {
+        report: Box<WeeklyReport>,
     },
 }
 

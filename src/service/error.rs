@@ -53,6 +53,10 @@ pub enum ServiceError {
     NoSuchCaller { id: crate::domain::caller::CallerId },
     #[error("это одна и та же карточка")]
     SameCaller,
+    #[error("{0}")]
+    Report(#[from] crate::report::ReportError),
+    #[error("смещение часового пояса {seconds} с невозможно")]
+    BadOffset { seconds: i32 },
     #[error("не сохранено: {0}")]
     NotSaved(String),
     #[error("{0}")]

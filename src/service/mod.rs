@@ -6,6 +6,7 @@ mod command;
 mod error;
 pub mod identity;
 mod life;
+mod reports;
 pub mod search;
 pub mod setup;
 mod staff;
@@ -438,6 +439,34 @@ impl Service {
                     },
                     Vec::new(),
                 ))
+            }
+            Command::DailyReport {
+                date,
+                offset_seconds,
+            } => {
+                let report = reports::daily(self, actor, date, offset_seconds)?;
+                Ok((
+                    Reply::Daily {
+                        report: Box::new(report),
+                    },
+                    Vec::new(),
+                ))
+            }
+            Command::WeeklyReport {
+                week,
+                offset_seconds,
+            } => {
+                let report = reports::weekly(self, actor, week, offset_seconds)?;
+                Ok((
+                    Reply::Weekly {
+                        report: Box::new(report),
+                    },
+                    Vec::new(),
+                ))
+            }
+            Command::SaveProposals { year, week, text } => {
+                reports::save_proposals(self, actor, year, week, &text)?;
+                Ok((Reply::Done, Vec::new()))
             }
             Command::SaveDraft { draft } => {
                 self.store.save_draft(&actor.login, &draft)?;

@@ -137,6 +137,7 @@ record_v1!(Staff, "staff");
 record_v1!(CallDraft, "draft");
 record_v1!(AuditEvent, "audit");
 record_v1!(CallerCard, "caller");
+record_v1!(super::Proposals, "proposals");
 
 /// What happened to a request, for the append-only audit log.
 // names only matter to JSON; the stored form is the variant's position

@@ -6,6 +6,7 @@ pub mod codec;
 mod error;
 mod index;
 mod old_requests;
+mod proposals;
 mod tx;
 
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
 pub use callers::MergeRefusal;
+pub use proposals::Proposals;
 pub use codec::{AuditAction, AuditEvent, CodecError, Record};
 pub use error::StoreError;
 pub use tx::{Abort, Refusal, Tx, TxResult};
@@ -52,6 +54,8 @@ pub struct Store {
     caller_keys: sled::Tree,
     /// Secondary keys: a request's events, requests by received time (see `index.rs`).
     index: sled::Tree,
+    /// The head's proposals per ISO week (outside the request transactions).
+    reports: sled::Tree,
     meta: sled::Tree,
 }
 
@@ -163,6 +167,7 @@ impl Store {
             callers: tree("callers")?,
             caller_keys: tree("caller_keys")?,
             index: tree("index")?,
+            reports: tree("reports")?,
             meta: tree("meta")?,
             db,
         };

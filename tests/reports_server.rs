@@ -1,0 +1,212 @@
+//! Reports through the real server: who may read the daily report and the weekly analysis,
+//! the head's proposals kept with the week, and nothing personal in what the director reads.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use pult::domain::call_form::CallDraft;
+use pult::domain::policy::{Policy, DEFAULT_POLICY_TOML};
+use pult::domain::request::{CallerRole, Category, Channel};
+use pult::domain::staff::{Role, Staff};
+use pult::domain::time::{Clock, SystemClock, Timestamp};
+use pult::net::client::{Client, Launch};
+use pult::net::server::start;
+use pult::report::markdown::weekly_markdown;
+use pult::service::identity::{current_os_user, OsUser};
+use pult::service::setup::open_service;
+use pult::service::{Command, Reply};
+
+fn me() -> OsUser {
+    current_os_user().expect("an OS user")
+}
+
+const MOSCOW: i32 = 3 * 3600;
+
+/// Two calls logged today; the OS user running the test gets `roles`.
+fn prepared(dir: &Path, roles: &[Role]) {
+    let service = open_service(dir, Arc::new(SystemClock), &me()).unwrap();
+    let operator = Staff {
+        login: "ivanova".into(),
+        name: "Иванова Анна Сергеевна".into(),
+        roles: vec![Role::Operator],
+        vendor_rep: false,
+        disabled: false,
+    };
+    service.store().put_staff(&operator).unwrap();
+    for (name, phone, text) in [
+        ("Петрова Анна", "89123456789", "Не видно оценок в дневнике"),
+        (
+            "Орлов Игорь",
+            "89001112233",
+            "Ссылка на урок не открывается",
+        ),
+    ] {
+        let draft = CallDraft {
+            answered_at: Some(Timestamp(SystemClock.now().0 - 60_000)),
+            name: name.into(),
+            role: Some(CallerRole::Parent),
+            class: "5А".into(),
+            category: Some(Category::Ejournal),
+            description: text.into(),
+            phone: phone.into(),
+            email: String::new(),
+        };
+        service
+            .execute(
+                &operator,
+                Command::LogCall {
+                    draft,
+                    channel: Channel::Phone,
+                },
+            )
+            .unwrap();
+    }
+    let mut me_staff = service.identify(&me().login).unwrap();
+    me_staff.roles = roles.to_vec();
+    service.store().put_staff(&me_staff).unwrap();
+    service.store().flush().unwrap();
+}
+
+fn client_as(roles: &[Role]) -> (tempfile::TempDir, pult::net::server::ServerHandle, Client) {
+    let dir = tempfile::tempdir().unwrap();
+    prepared(dir.path(), roles);
+    let server = start(dir.path(), Arc::new(SystemClock), &me()).unwrap();
+    let client = Client::connect(dir.path(), &Launch::Never).unwrap();
+    (dir, server, client)
+}
+
+fn daily(client: &mut Client) -> Result<Reply, String> {
+    client
+        .call(Command::DailyReport {
+            date: None,
+            offset_seconds: MOSCOW,
+        })
+        .map_err(|error| error.to_string())
+}
+
+fn weekly(client: &mut Client, week: Option<(i32, u32)>) -> Result<Reply, String> {
+    client
+        .call(Command::WeeklyReport {
+            week,
+            offset_seconds: MOSCOW,
+        })
+        .map_err(|error| error.to_string())
+}
+
+/// This week, as the server will count it.
+fn this_week() -> (i32, u32) {
+    use chrono::Datelike;
+    let week = SystemClock
+        .now()
+        .in_offset(chrono::FixedOffset::east_opt(MOSCOW).unwrap())
+        .iso_week();
+    (week.year(), week.week())
+}
+
+#[test]
+fn the_daily_report_is_for_the_dispatchers_who_send_it_and_the_head() {
+    for (roles, allowed) in [
+        (vec![Role::Operator], true),
+        (vec![Role::SiteAdmin], true),
+        (vec![Role::Head], true),
+        (vec![Role::Ejournal], false),
+        (vec![Role::Tech], false),
+        (vec![Role::Psych], false),
+        (vec![Role::Director], false),
+        (vec![Role::Admin], false),
+    ] {
+        let (_dir, _server, mut client) = client_as(&roles);
+        match daily(&mut client) {
+            Ok(Reply::Daily { report }) => {
+                assert!(allowed, "{roles:?} must not read it");
+                assert_eq!(report.figures.received.total, 2, "{roles:?}");
+                assert!(
+                    report
+                        .senders
+                        .iter()
+                        .any(|sender| sender.starts_with("Иванова Анна Сергеевна")),
+                    "{:?}",
+                    report.senders
+                );
+            }
+            Ok(other) => panic!("{other:?}"),
+            Err(error) => {
+                assert!(!allowed, "{roles:?}: {error}");
+                assert!(error.contains("ежедневный отчёт"), "{error}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_weekly_analysis_is_for_the_head_and_the_director() {
+    for (roles, allowed) in [
+        (vec![Role::Head], true),
+        (vec![Role::Director], true),
+        (vec![Role::Operator], false),
+        (vec![Role::SiteAdmin], false),
+        (vec![Role::Psych], false),
+        (vec![Role::Admin], false),
+    ] {
+        let (_dir, _server, mut client) = client_as(&roles);
+        let outcome = weekly(&mut client, Some(this_week()));
+        assert_eq!(outcome.is_ok(), allowed, "{roles:?}: {outcome:?}");
+    }
+}
+
+#[test]
+fn the_heads_proposals_are_kept_with_the_week_and_the_director_reads_no_personal_data() {
+    let dir = tempfile::tempdir().unwrap();
+    prepared(dir.path(), &[Role::Head]);
+    let week = this_week();
+    {
+        let _server = start(dir.path(), Arc::new(SystemClock), &me()).unwrap();
+        let mut client = Client::connect(dir.path(), &Launch::Never).unwrap();
+        client
+            .call(Command::SaveProposals {
+                year: week.0,
+                week: week.1,
+                text: "Провести для родителей 5-х классов занятие по входу в дневник.".into(),
+            })
+            .unwrap();
+        let refused = client.call(Command::SaveProposals {
+            year: 2026,
+            week: 60,
+            text: "x".into(),
+        });
+        assert!(refused.is_err(), "week 60 does not exist");
+    }
+    // the director, on the same store after a restart
+    {
+        let service = open_service(dir.path(), Arc::new(SystemClock), &me()).unwrap();
+        let mut director = service.identify(&me().login).unwrap();
+        director.roles = vec![Role::Director];
+        service.store().put_staff(&director).unwrap();
+        service.store().flush().unwrap();
+    }
+    let _server = start(dir.path(), Arc::new(SystemClock), &me()).unwrap();
+    let mut client = Client::connect(dir.path(), &Launch::Never).unwrap();
+    let Ok(Reply::Weekly { report }) = weekly(&mut client, Some(week)) else {
+        panic!("the director reads the weekly analysis")
+    };
+    assert_eq!(report.totals.received.total, 2);
+    let policy = Policy::parse(DEFAULT_POLICY_TOML).unwrap();
+    let text = weekly_markdown(
+        &report,
+        &policy,
+        chrono::FixedOffset::east_opt(MOSCOW).unwrap(),
+    );
+    assert!(text.contains("занятие по входу в дневник"), "{text}");
+    for personal in [
+        "Петрова",
+        "Орлов",
+        "912",
+        "89001112233",
+        "Не видно оценок",
+        "Ссылка на урок",
+        "ivanova",
+        "Иванова",
+    ] {
+        assert!(!text.contains(personal), "«{personal}» in\n{text}");
+    }
+}
