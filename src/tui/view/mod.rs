@@ -5,6 +5,8 @@ mod common;
 mod dialogs;
 mod form;
 mod prompt;
+pub mod report;
+mod sheet;
 
 use ratatui::layout::{Constraint, Layout};
 use ratatui::Frame;
