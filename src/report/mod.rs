@@ -243,6 +243,14 @@ pub struct WeeklyReport {
 }
 
 impl WeeklyReport {
+    /// The ISO week before this one, whose figures are `previous`.
+    pub fn previous_week(&self) -> (i32, u32) {
+        match period::monday_of(self.year, self.week) {
+            Ok(monday) => period::previous_week(monday),
+            Err(_) => (self.year, self.week.saturating_sub(1)),
+        }
+    }
+
     /// The offset the week was cut in, read back from its Monday and `start`.
     pub fn offset(&self) -> FixedOffset {
         match self.days.first() {

@@ -145,20 +145,12 @@ pub(super) fn comparison(report: &WeeklyReport, policy: &Policy) -> Table {
         now.vendor.sent,
         before.vendor.sent,
     ));
-    let previous = report
-        .days
-        .first()
-        .and_then(|d| d.date.checked_sub_days(chrono::Days::new(7)))
-        .map(|d| {
-            let iso = chrono::Datelike::iso_week(&d);
-            iso_week(iso.year(), iso.week())
-        })
-        .unwrap_or_else(|| "Неделей раньше".into());
+    let (year, week) = report.previous_week();
     Table {
         header: vec![
             "Показатель".into(),
             iso_week(report.year, report.week),
-            previous,
+            iso_week(year, week),
             "Изменение".into(),
         ],
         rows,
