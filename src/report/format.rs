@@ -3,7 +3,7 @@
 
 use chrono::{Datelike, FixedOffset, NaiveDate};
 
-use super::{Step, StepFigures};
+use super::Step;
 use crate::domain::policy::Policy;
 use crate::domain::request::{Category, Channel};
 use crate::domain::time::{Timestamp, MINUTE_MS};
@@ -23,7 +23,7 @@ pub fn queue_name(policy: &Policy, queue: Option<&str>) -> String {
             .queue(key)
             .map(|q| q.name.clone())
             .unwrap_or_else(|| key.to_string()),
-        None => NOT_ROUTED.to_string(),
+        None => "не распределено".to_string(),
     }
 }
 
@@ -35,8 +35,6 @@ pub fn queue_short(policy: &Policy, queue: Option<&str>) -> String {
     }
 }
 
-pub const NOT_ROUTED: &str = "не распределено";
-
 pub fn category_label(policy: &Policy, category: Category) -> String {
     policy
         .category(category)
@@ -45,7 +43,7 @@ pub fn category_label(policy: &Policy, category: Category) -> String {
 }
 
 /// A span from the policy: `30 мин`, `2 ч`, `1 ч 30 мин`.
-pub fn span_label(minutes: i64) -> String {
+fn span_label(minutes: i64) -> String {
     match (minutes / 60, minutes % 60) {
         (0, m) => format!("{m} мин"),
         (h, 0) => format!("{h} ч"),
@@ -107,11 +105,6 @@ pub fn share(tenths: Option<u32>) -> String {
         Some(_) => format!("{} %", share_number(tenths)),
         None => "—".to_string(),
     }
-}
-
-/// `5 из 6`
-pub fn within_of(figures: &StepFigures) -> String {
-    format!("{} из {}", figures.within, figures.of)
 }
 
 /// A duration as `ч:мм`, rounded to the nearest minute (halves up): `0:12`, `25:03`.
