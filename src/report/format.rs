@@ -3,7 +3,7 @@
 
 use chrono::{Datelike, FixedOffset, NaiveDate};
 
-use super::Step;
+use super::{Step, Trend};
 use crate::domain::policy::Policy;
 use crate::domain::request::{Category, Channel};
 use crate::domain::time::{Timestamp, MINUTE_MS};
@@ -161,32 +161,40 @@ pub fn iso_week(year: i32, week: u32) -> String {
     format!("{year}-W{week:02}")
 }
 
-/// A signed difference with the trend's arrow: `↑ +3`, `↓ −2`, `= 0`.
+/// Unchanged, in words: a cell starting with `=` would be a formula to Excel.
+const UNCHANGED: &str = "без изменений";
+
+/// Which way a figure moved: `↑`, `↓`, `без изменений`, or `—` without both sides.
+pub fn trend(trend: Option<Trend>) -> String {
+    match trend {
+        Some(Trend::Same) => UNCHANGED.to_string(),
+        Some(moved) => moved.symbol().to_string(),
+        None => "—".to_string(),
+    }
+}
+
+/// A signed difference with the trend's arrow: `↑ +3`, `↓ −2`, `без изменений`.
 pub fn change(before: i64, now: i64) -> String {
-    let trend = super::Trend::between(before, now).symbol();
     let delta = now - before;
     match delta.signum() {
-        1 => format!("{trend} +{delta}"),
-        -1 => format!("{trend} −{}", delta.unsigned_abs()),
-        _ => format!("{trend} 0"),
+        1 => format!("↑ +{delta}"),
+        -1 => format!("↓ −{}", delta.unsigned_abs()),
+        _ => UNCHANGED.to_string(),
     }
 }
 
 /// The change of a share in percentage points, one decimal: `↑ +12,5 п.п.`; `—` without one.
 pub fn share_change(before: Option<u32>, now: Option<u32>) -> String {
-    match (before, now) {
-        (Some(before), Some(now)) => {
-            let trend = super::Trend::between(before, now).symbol();
-            let delta = i64::from(now) - i64::from(before);
-            let sign = match delta.signum() {
-                1 => "+",
-                -1 => "−",
-                _ => "",
-            };
-            let delta = delta.unsigned_abs();
-            format!("{trend} {sign}{},{} п.п.", delta / 10, delta % 10)
-        }
-        _ => "—".to_string(),
+    let (Some(before), Some(now)) = (before, now) else {
+        return "—".to_string();
+    };
+    let delta = i64::from(now) - i64::from(before);
+    let points = delta.unsigned_abs();
+    let points = format!("{},{} п.п.", points / 10, points % 10);
+    match delta.signum() {
+        1 => format!("↑ +{points}"),
+        -1 => format!("↓ −{points}"),
+        _ => UNCHANGED.to_string(),
     }
 }
 
@@ -234,6 +242,8 @@ mod tests {
         );
         assert_eq!(share_change(Some(500), Some(625)), "↑ +12,5 п.п.");
         assert_eq!(change(5, 3), "↓ −2");
+        assert_eq!(change(4, 4), "без изменений");
+        assert_eq!(trend(Some(Trend::Same)), "без изменений");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::domain::policy::Policy;
 use crate::domain::validate::sanitize;
 use crate::report::format::{
     change, date, iso_week, local_time, maybe_hours_minutes, offset_name, queue_short, share,
-    share_change, step_noun, step_short, weekday_short,
+    share_change, step_noun, step_short, trend, weekday_short,
 };
 use crate::report::{Step, Trend, WeeklyReport};
 use crate::tui::theme::Theme;
@@ -116,9 +116,7 @@ fn comparison_lines<'a>(report: &WeeklyReport, policy: &Policy, theme: &Theme) -
             format!("медиана: {}", step_noun(step)),
             maybe_hours_minutes(n.median_ms),
             maybe_hours_minutes(b.median_ms),
-            Trend::between_some(b.median_ms, n.median_ms)
-                .map_or("—", Trend::symbol)
-                .into(),
+            trend(Trend::between_some(b.median_ms, n.median_ms)),
         ]);
     }
     let counts = [
