@@ -3,7 +3,7 @@
 
 use chrono::{Datelike, FixedOffset, NaiveDate};
 
-use super::{Step, StepFigures};
+use super::{Step, Trend};
 use crate::domain::policy::Policy;
 use crate::domain::request::{Category, Channel};
 use crate::domain::time::{Timestamp, MINUTE_MS};
@@ -23,7 +23,7 @@ pub fn queue_name(policy: &Policy, queue: Option<&str>) -> String {
             .queue(key)
             .map(|q| q.name.clone())
             .unwrap_or_else(|| key.to_string()),
-        None => NOT_ROUTED.to_string(),
+        None => "не распределено".to_string(),
     }
 }
 
@@ -35,8 +35,6 @@ pub fn queue_short(policy: &Policy, queue: Option<&str>) -> String {
     }
 }
 
-pub const NOT_ROUTED: &str = "не распределено";
-
 pub fn category_label(policy: &Policy, category: Category) -> String {
     policy
         .category(category)
@@ -45,7 +43,7 @@ pub fn category_label(policy: &Policy, category: Category) -> String {
 }
 
 /// A span from the policy: `30 мин`, `2 ч`, `1 ч 30 мин`.
-pub fn span_label(minutes: i64) -> String {
+fn span_label(minutes: i64) -> String {
     match (minutes / 60, minutes % 60) {
         (0, m) => format!("{m} мин"),
         (h, 0) => format!("{h} ч"),
@@ -109,11 +107,6 @@ pub fn share(tenths: Option<u32>) -> String {
     }
 }
 
-/// `5 из 6`
-pub fn within_of(figures: &StepFigures) -> String {
-    format!("{} из {}", figures.within, figures.of)
-}
-
 /// A duration as `ч:мм`, rounded to the nearest minute (halves up): `0:12`, `25:03`.
 pub fn hours_minutes(ms: i64) -> String {
     let minutes = ms.saturating_add(MINUTE_MS / 2).div_euclid(MINUTE_MS);
@@ -168,32 +161,40 @@ pub fn iso_week(year: i32, week: u32) -> String {
     format!("{year}-W{week:02}")
 }
 
-/// A signed difference with the trend's arrow: `↑ +3`, `↓ −2`, `= 0`.
+/// Unchanged, in words: a cell starting with `=` would be a formula to Excel.
+const UNCHANGED: &str = "без изменений";
+
+/// Which way a figure moved: `↑`, `↓`, `без изменений`, or `—` without both sides.
+pub fn trend(trend: Option<Trend>) -> String {
+    match trend {
+        Some(Trend::Same) => UNCHANGED.to_string(),
+        Some(moved) => moved.symbol().to_string(),
+        None => "—".to_string(),
+    }
+}
+
+/// A signed difference with the trend's arrow: `↑ +3`, `↓ −2`, `без изменений`.
 pub fn change(before: i64, now: i64) -> String {
-    let trend = super::Trend::between(before, now).symbol();
     let delta = now - before;
     match delta.signum() {
-        1 => format!("{trend} +{delta}"),
-        -1 => format!("{trend} −{}", delta.unsigned_abs()),
-        _ => format!("{trend} 0"),
+        1 => format!("↑ +{delta}"),
+        -1 => format!("↓ −{}", delta.unsigned_abs()),
+        _ => UNCHANGED.to_string(),
     }
 }
 
 /// The change of a share in percentage points, one decimal: `↑ +12,5 п.п.`; `—` without one.
 pub fn share_change(before: Option<u32>, now: Option<u32>) -> String {
-    match (before, now) {
-        (Some(before), Some(now)) => {
-            let trend = super::Trend::between(before, now).symbol();
-            let delta = i64::from(now) - i64::from(before);
-            let sign = match delta.signum() {
-                1 => "+",
-                -1 => "−",
-                _ => "",
-            };
-            let delta = delta.unsigned_abs();
-            format!("{trend} {sign}{},{} п.п.", delta / 10, delta % 10)
-        }
-        _ => "—".to_string(),
+    let (Some(before), Some(now)) = (before, now) else {
+        return "—".to_string();
+    };
+    let delta = i64::from(now) - i64::from(before);
+    let points = delta.unsigned_abs();
+    let points = format!("{},{} п.п.", points / 10, points % 10);
+    match delta.signum() {
+        1 => format!("↑ +{points}"),
+        -1 => format!("↓ −{points}"),
+        _ => UNCHANGED.to_string(),
     }
 }
 
@@ -241,6 +242,8 @@ mod tests {
         );
         assert_eq!(share_change(Some(500), Some(625)), "↑ +12,5 п.п.");
         assert_eq!(change(5, 3), "↓ −2");
+        assert_eq!(change(4, 4), "без изменений");
+        assert_eq!(trend(Some(Trend::Same)), "без изменений");
     }
 
     #[test]

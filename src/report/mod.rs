@@ -16,7 +16,7 @@ mod words;
 pub mod csv;
 pub mod markdown;
 
-use chrono::NaiveDate;
+use chrono::{FixedOffset, NaiveDate, Offset, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -191,6 +191,13 @@ pub struct DailyReport {
     pub overdue: Vec<OverdueRequest>,
 }
 
+impl DailyReport {
+    /// The offset the day was cut in, read back from `date` and `start`.
+    pub fn offset(&self) -> FixedOffset {
+        period::offset_of(self.date, self.start)
+    }
+}
+
 /// One day of the weekly series.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct DayFigures {
@@ -233,6 +240,24 @@ pub struct WeeklyReport {
     pub longest_open: Vec<LongOpen>,
     /// The head's proposals for the director, kept with the week.
     pub proposals: Option<String>,
+}
+
+impl WeeklyReport {
+    /// The ISO week before this one, whose figures are `previous`.
+    pub fn previous_week(&self) -> (i32, u32) {
+        match period::monday_of(self.year, self.week) {
+            Ok(monday) => period::previous_week(monday),
+            Err(_) => (self.year, self.week.saturating_sub(1)),
+        }
+    }
+
+    /// The offset the week was cut in, read back from its Monday and `start`.
+    pub fn offset(&self) -> FixedOffset {
+        match self.days.first() {
+            Some(monday) => period::offset_of(monday.date, self.start),
+            None => Utc.fix(),
+        }
+    }
 }
 
 /// Which way a figure moved since the week before.

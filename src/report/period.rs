@@ -1,6 +1,6 @@
 //! Days and ISO weeks in local time, as UTC instants.
 
-use chrono::{Datelike, Duration, FixedOffset, NaiveDate, NaiveTime};
+use chrono::{Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, Offset, Utc};
 
 use super::ReportError;
 use crate::domain::time::{Timestamp, HOUR_MS};
@@ -51,6 +51,15 @@ pub(super) fn week_days(monday: NaiveDate) -> Vec<NaiveDate> {
     monday.iter_days().take(7).collect()
 }
 
+/// The offset in which `date` starts at `start`; UTC if that is no valid offset.
+pub(super) fn offset_of(date: NaiveDate, start: Timestamp) -> FixedOffset {
+    let utc_of_local = date.and_time(NaiveTime::MIN).and_utc().timestamp_millis();
+    i32::try_from((utc_of_local - start.0) / 1000)
+        .ok()
+        .and_then(FixedOffset::east_opt)
+        .unwrap_or_else(|| Utc.fix())
+}
+
 fn local_midnight(date: NaiveDate, offset: FixedOffset) -> Timestamp {
     let utc_of_local = date.and_time(NaiveTime::MIN).and_utc().timestamp_millis();
     Timestamp(utc_of_local - i64::from(offset.local_minus_utc()) * 1000)
@@ -70,6 +79,7 @@ mod tests {
         let (start, end) = day_bounds(date, moscow());
         assert_eq!(start.to_rfc3339(), "2026-11-17T21:00:00Z");
         assert_eq!(end.to_rfc3339(), "2026-11-18T21:00:00Z");
+        assert_eq!(offset_of(date, start), moscow());
     }
 
     #[test]

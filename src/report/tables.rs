@@ -2,7 +2,7 @@
 
 use super::format::{
     category_label, change, channel_label, hours_minutes, iso_week, maybe_hours_minutes,
-    queue_name, share_change, share_number, sparkline, step_label, step_noun, step_verb,
+    queue_name, share_change, share_number, sparkline, step_label, step_noun, step_verb, trend,
     weekday_short,
 };
 use super::{DailyReport, PeriodFigures, Step, Tally, Trend, WeeklyReport};
@@ -125,9 +125,7 @@ pub(super) fn comparison(report: &WeeklyReport, policy: &Policy) -> Table {
             format!("Медиана, ч:мм: {}", step_noun(step)),
             maybe_hours_minutes(n.median_ms),
             maybe_hours_minutes(b.median_ms),
-            Trend::between_some(b.median_ms, n.median_ms)
-                .map_or("—", Trend::symbol)
-                .to_string(),
+            trend(Trend::between_some(b.median_ms, n.median_ms)),
         ]);
     }
     rows.push(count_row(
@@ -145,20 +143,12 @@ pub(super) fn comparison(report: &WeeklyReport, policy: &Policy) -> Table {
         now.vendor.sent,
         before.vendor.sent,
     ));
-    let previous = report
-        .days
-        .first()
-        .and_then(|d| d.date.checked_sub_days(chrono::Days::new(7)))
-        .map(|d| {
-            let iso = chrono::Datelike::iso_week(&d);
-            iso_week(iso.year(), iso.week())
-        })
-        .unwrap_or_else(|| "Неделей раньше".into());
+    let (year, week) = report.previous_week();
     Table {
         header: vec![
             "Показатель".into(),
             iso_week(report.year, report.week),
-            previous,
+            iso_week(year, week),
             "Изменение".into(),
         ],
         rows,

@@ -6,7 +6,9 @@ mod detail;
 mod dialogs;
 mod form;
 mod prompt;
+pub mod report;
 mod search;
+mod sheet;
 
 use ratatui::layout::{Constraint, Layout};
 use ratatui::Frame;

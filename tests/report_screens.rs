@@ -1,0 +1,133 @@
+//! The report screens from the reports' fixture (ratatui TestBackend + insta) at 80×24, scrolled,
+//! and at 160×48, in the monochrome theme so the snapshots show what reads without colour;
+//! and a sweep of small sizes and scrolls that must never panic.
+
+#[path = "common/report_fixture.rs"]
+mod report_fixture;
+
+use chrono::NaiveDate;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+use pult::report::{daily, weekly, DailyReport, WeeklyReport};
+use pult::tui::theme::Theme;
+use pult::tui::view::report::{draw_daily, draw_weekly};
+use report_fixture::{moscow, now, policy, proposals, requests, senders};
+
+fn wednesday() -> DailyReport {
+    let date = NaiveDate::from_ymd_opt(2026, 11, 11).expect("date");
+    daily(&requests(), date, moscow(), now(), &policy(), senders())
+}
+
+fn week_46() -> WeeklyReport {
+    weekly(
+        &requests(),
+        2026,
+        46,
+        moscow(),
+        now(),
+        &policy(),
+        Some(proposals()),
+    )
+    .expect("W46 exists")
+}
+
+fn daily_screen(width: u16, height: u16, scroll: u16) -> String {
+    let report = wednesday();
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    terminal
+        .draw(|frame| {
+            let area = frame.area();
+            draw_daily(
+                frame,
+                area,
+                &report,
+                &policy(),
+                &Theme::monochrome(),
+                scroll,
+            );
+        })
+        .expect("draw");
+    terminal.backend().to_string()
+}
+
+fn weekly_screen(width: u16, height: u16, scroll: u16) -> String {
+    let report = week_46();
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    terminal
+        .draw(|frame| {
+            let area = frame.area();
+            draw_weekly(
+                frame,
+                area,
+                &report,
+                &policy(),
+                &Theme::monochrome(),
+                scroll,
+            );
+        })
+        .expect("draw");
+    terminal.backend().to_string()
+}
+
+#[test]
+fn daily_80x24() {
+    insta::assert_snapshot!(daily_screen(80, 24, 0));
+}
+
+#[test]
+fn daily_80x24_scrolled_to_the_overdue() {
+    insta::assert_snapshot!(daily_screen(80, 24, 16));
+}
+
+#[test]
+fn daily_160x48() {
+    insta::assert_snapshot!(daily_screen(160, 48, 0));
+}
+
+#[test]
+fn weekly_80x24() {
+    insta::assert_snapshot!(weekly_screen(80, 24, 0));
+}
+
+#[test]
+fn weekly_80x24_scrolled_to_the_charts() {
+    insta::assert_snapshot!(weekly_screen(80, 24, 28));
+}
+
+#[test]
+fn weekly_160x48() {
+    insta::assert_snapshot!(weekly_screen(160, 48, 0));
+}
+
+#[test]
+fn scrolling_past_the_end_stops_at_the_last_page() {
+    assert_eq!(weekly_screen(80, 24, 500), weekly_screen(80, 24, u16::MAX));
+    assert_eq!(daily_screen(160, 48, 40), daily_screen(160, 48, 0));
+}
+
+#[test]
+fn report_screens_survive_every_small_size_and_scroll() {
+    let (day, week) = (wednesday(), week_46());
+    let (policy, theme) = (policy(), Theme::colored());
+    for width in (0..=100).step_by(3) {
+        for height in (0..=30).step_by(2) {
+            for scroll in [0, 7, 1000] {
+                let mut terminal =
+                    Terminal::new(TestBackend::new(width, height)).expect("terminal");
+                terminal
+                    .draw(|frame| {
+                        let area = frame.area();
+                        draw_daily(frame, area, &day, &policy, &theme, scroll);
+                    })
+                    .expect("draw daily");
+                terminal
+                    .draw(|frame| {
+                        let area = frame.area();
+                        draw_weekly(frame, area, &week, &policy, &theme, scroll);
+                    })
+                    .expect("draw weekly");
+            }
+        }
+    }
+}
