@@ -380,3 +380,49 @@ fn search_finds_a_closed_request_its_detail_has_the_timeline_and_the_head_reopen
     console.keys(&["q"]);
     console.wait_for_clean_exit();
 }
+
+#[test]
+fn reports_are_written_as_files_people_open_in_their_usual_tools() {
+    let fixture = Fixture::new();
+    assert!(fixture.pult(&["demo"]).status.success());
+    let csv_path = fixture.root.path().join("день.csv");
+    let daily = fixture.pult(&[
+        "report",
+        "daily",
+        "--format",
+        "csv",
+        "-o",
+        path_str(&csv_path),
+    ]);
+    assert!(
+        daily.status.success(),
+        "{}",
+        String::from_utf8_lossy(&daily.stderr)
+    );
+    let bytes = std::fs::read(&csv_path).expect("the CSV file");
+    assert!(
+        bytes.starts_with(&[0xEF, 0xBB, 0xBF]),
+        "UTF-8 BOM for Excel"
+    );
+    let text = String::from_utf8(bytes).expect("UTF-8");
+    assert!(text.contains(';'), "{text}");
+    assert!(text.contains("Поступило"), "{text}");
+
+    let weekly = fixture.pult(&["report", "weekly", "--week", "2026-W60"]);
+    assert!(!weekly.status.success());
+    let error = String::from_utf8_lossy(&weekly.stderr);
+    assert!(error.contains("нет недели 60"), "{error}");
+
+    let markdown = fixture.pult(&["report", "weekly"]);
+    assert!(
+        markdown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&markdown.stderr)
+    );
+    let text = String::from_utf8_lossy(&markdown.stdout);
+    assert!(text.starts_with("# Еженедельный анализ"), "{text}");
+    assert!(
+        !text.contains("Петрова"),
+        "no names for the director: {text}"
+    );
+}

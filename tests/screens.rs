@@ -20,7 +20,7 @@ use pult::tui::keymap::Keymap;
 use pult::tui::theme::Theme;
 use pult::tui::view::view;
 
-/// 22.11.2026 14:32:00 Moscow time.
+/// 28.11.2026 14:32:00 Moscow time (a Saturday).
 const NOW: Timestamp = Timestamp(1_795_865_520_000);
 
 fn moscow() -> FixedOffset {
@@ -589,4 +589,139 @@ fn a_request_becoming_overdue_rings_once_and_is_named() {
     assert!(screen.contains("Просрочено: №124"), "{screen}");
     let effects = update(&mut app, Msg::Tick, Timestamp(NOW.0 + 2_000));
     assert!(!effects.contains(&Effect::Bell), "{effects:?}");
+}
+
+fn app_as(roles: &[Role]) -> App {
+    let mut welcome = welcome(None);
+    welcome.me.roles = roles.to_vec();
+    App::new(
+        welcome,
+        Keymap::parse_with_override(None).unwrap(),
+        Theme::monochrome(),
+        NOW,
+        moscow(),
+    )
+}
+
+fn daily_report(app: &App, date: chrono::NaiveDate) -> pult::report::DailyReport {
+    let open: Vec<Request> = app.open.incoming(0).cloned().collect::<Vec<_>>();
+    pult::report::daily(
+        &open,
+        date,
+        moscow(),
+        NOW,
+        &app.policy,
+        vec!["Иванова Анна Сергеевна".into()],
+    )
+}
+
+#[test]
+fn f5_opens_the_daily_report_and_arrows_walk_the_days() {
+    use pult::service::{Command, Reply};
+    let mut app = app(None);
+    let (token, command) = key_sending(&mut app, KeyCode::F(5)).expect("asks for the report");
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+    assert_eq!(
+        command,
+        Command::DailyReport {
+            date: Some(today),
+            offset_seconds: 3 * 3600
+        }
+    );
+    assert!(render(&app, 80, 24).contains("составляется"));
+    let report = daily_report(&app, today);
+    reply(
+        &mut app,
+        token,
+        Reply::Daily {
+            report: Box::new(report),
+        },
+    );
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("Ежедневный отчёт"), "{screen}");
+    // the operator reads no weekly analysis: Tab asks for nothing
+    assert!(key_sending(&mut app, KeyCode::Tab).is_none());
+    let (_, command) = key_sending(&mut app, KeyCode::Left).expect("the day before");
+    assert_eq!(
+        command,
+        Command::DailyReport {
+            date: today.pred_opt(),
+            offset_seconds: 3 * 3600
+        }
+    );
+    key(&mut app, KeyCode::Esc);
+    assert!(matches!(app.screen, pult::tui::app::Screen::Board));
+}
+
+#[test]
+fn the_head_writes_the_weeks_proposals_in_the_reports_window() {
+    use pult::service::{Command, Reply};
+    let mut app = app_as(&[Role::Head]);
+    key_sending(&mut app, KeyCode::F(5)).expect("daily");
+    let (token, command) = key_sending(&mut app, KeyCode::Tab).expect("weekly");
+    assert_eq!(
+        command,
+        Command::WeeklyReport {
+            week: Some((2026, 47)),
+            offset_seconds: 3 * 3600
+        }
+    );
+    let report = pult::report::weekly(&[], 2026, 47, moscow(), NOW, &app.policy, None).unwrap();
+    reply(
+        &mut app,
+        token,
+        Reply::Weekly {
+            report: Box::new(report),
+        },
+    );
+    key(&mut app, KeyCode::Char('p'));
+    type_text(&mut app, "Провести вебинар для родителей");
+    assert!(render(&app, 100, 30).contains("Предложения директору"));
+    let effects = update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)),
+        NOW,
+    );
+    let Some(pult::tui::app::Effect::Send { token, command }) = effects.into_iter().next() else {
+        panic!("saves")
+    };
+    assert_eq!(
+        command,
+        Command::SaveProposals {
+            year: 2026,
+            week: 47,
+            text: "Провести вебинар для родителей".into()
+        }
+    );
+    let effects = update(
+        &mut app,
+        Msg::Reply {
+            token,
+            result: Ok(Reply::Done),
+        },
+        NOW,
+    );
+    // kept: the analysis is asked for again, with the proposals in it
+    assert!(matches!(
+        effects.as_slice(),
+        [pult::tui::app::Effect::Send {
+            command: Command::WeeklyReport { .. },
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn the_directors_console_opens_on_the_weeks_analysis() {
+    use pult::service::Command;
+    let mut app = app_as(&[Role::Director]);
+    assert!(matches!(app.screen, pult::tui::app::Screen::Report(_)));
+    let effects = update(&mut app, Msg::Tick, Timestamp(NOW.0 + 1_000));
+    assert!(effects.iter().any(|effect| matches!(
+        effect,
+        pult::tui::app::Effect::Send {
+            command: Command::WeeklyReport { .. },
+            ..
+        }
+    )));
 }

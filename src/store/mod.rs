@@ -15,9 +15,9 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
 pub use callers::MergeRefusal;
-pub use proposals::Proposals;
 pub use codec::{AuditAction, AuditEvent, CodecError, Record};
 pub use error::StoreError;
+pub use proposals::Proposals;
 pub use tx::{Abort, Refusal, Tx, TxResult};
 
 use crate::domain::call_form::CallDraft;

@@ -17,6 +17,7 @@ use super::form::FormState;
 use super::keymap::Keymap;
 use super::open_set::OpenSet;
 use super::prompt::Prompt;
+use super::reports::{ReportKind, ReportState};
 use super::search::SearchState;
 use super::theme::Theme;
 use crate::domain::policy::{Policy, QueueDef};
@@ -87,6 +88,8 @@ pub enum Screen {
     Detail(Box<DetailState>),
     /// Requests found as the text is typed.
     Search(Box<SearchState>),
+    /// The daily report or the weekly analysis.
+    Report(Box<ReportState>),
     /// The keys, scrolled by this many lines.
     Help {
         scroll: u16,
@@ -120,6 +123,10 @@ enum Awaiting {
     Search,
     /// A request's detail (the read is recorded by the server).
     Detail,
+    /// A report for the reports window.
+    Report,
+    /// The week's proposals were kept (the week's analysis is asked for again).
+    Proposals,
     /// Who this phone or email belongs to (phone, email as asked).
     Caller(Option<String>, Option<String>),
 }
@@ -148,6 +155,8 @@ pub struct App {
     pub farewell: Option<String>,
     next_token: u64,
     awaiting: HashMap<u64, Awaiting>,
+    /// The reports window was opened before anything could be sent: ask at the next tick.
+    pending_report: bool,
 }
 
 /// How long an info line stays in the footer.
@@ -182,6 +191,7 @@ impl App {
             farewell: None,
             next_token: 1,
             awaiting: HashMap::new(),
+            pending_report: false,
         };
         if let Some(draft) = welcome.draft.filter(|draft| !draft.is_blank()) {
             let answered = draft
@@ -195,6 +205,12 @@ impl App {
         app.overdue_seen = app.open.overdue_ids(now).into_iter().collect();
         if app.watches_queues() {
             app.focus = Pane::Queues;
+        }
+        // the director reads aggregates only: the console opens on the week's analysis
+        if app.me.main_role() == Some(Role::Director) && matches!(app.screen, Screen::Board) {
+            let today = now.in_offset(offset).date_naive();
+            app.screen = Screen::Report(Box::new(ReportState::new(ReportKind::Weekly, today)));
+            app.pending_report = true;
         }
         app
     }
@@ -346,6 +362,9 @@ pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
 fn on_tick(app: &mut App) -> Vec<Effect> {
     app.recount_overdue();
     let mut effects: Vec<Effect> = keep_draft(app).into_iter().collect();
+    if std::mem::take(&mut app.pending_report) {
+        effects.extend(ask_for_report(app));
+    }
     let overdue = app.open.overdue_ids(app.now);
     let newly: Vec<String> = overdue
         .iter()
@@ -358,6 +377,29 @@ fn on_tick(app: &mut App) -> Vec<Effect> {
         effects.push(Effect::Bell);
     }
     effects
+}
+
+/// Asks the server for the report the reports window shows.
+pub(crate) fn ask_for_report(app: &mut App) -> Option<Effect> {
+    let Screen::Report(state) = &app.screen else {
+        return None;
+    };
+    let offset_seconds = app.offset.local_minus_utc();
+    let command = match state.kind {
+        ReportKind::Daily => Command::DailyReport {
+            date: Some(state.date),
+            offset_seconds,
+        },
+        ReportKind::Weekly => Command::WeeklyReport {
+            week: Some(state.week),
+            offset_seconds,
+        },
+    };
+    let effect = app.send(command, Awaiting::Report);
+    if let (Screen::Report(state), Effect::Send { token, .. }) = (&mut app.screen, &effect) {
+        state.waiting_for = Some(*token);
+    }
+    Some(effect)
 }
 
 /// Sends the open form's draft to be kept if something was typed since the last time.

@@ -71,6 +71,7 @@ pub enum Action {
     Search,
     Reopen,
     FillCaller,
+    Reports,
 }
 
 impl Action {
@@ -104,6 +105,7 @@ impl Action {
             Action::Search => "поиск",
             Action::Reopen => "переоткрыть закрытое",
             Action::FillCaller => "подставить известного звонящего",
+            Action::Reports => "отчёты",
         }
     }
 }

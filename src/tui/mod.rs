@@ -8,6 +8,7 @@ pub mod line_input;
 pub mod net_backend;
 pub mod open_set;
 pub mod prompt;
+pub mod reports;
 pub mod run;
 pub mod search;
 pub mod terminal;

@@ -2,7 +2,9 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::ask_for_report;
 use super::{App, Awaiting, Effect, Pane, Screen};
+use crate::domain::access::{may_read_daily, may_read_weekly, may_write_proposals};
 use crate::domain::call_form::Field;
 use crate::domain::request::{Channel, Request, RequestId, Status};
 use crate::service::Command;
@@ -10,6 +12,7 @@ use crate::tui::detail::DetailState;
 use crate::tui::form::FormState;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::prompt::{Prompt, PromptKind, PromptOutcome};
+use crate::tui::reports::{ReportKind, ReportState};
 use crate::tui::search::{SearchOutcome, SearchState};
 
 pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
@@ -23,6 +26,7 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         Screen::Prompt(_) => on_prompt_key(app, key),
         Screen::Search(_) => on_search_key(app, key),
         Screen::Detail(_) => on_detail_key(app, key),
+        Screen::Report(_) => on_report_key(app, key),
         Screen::Help { scroll } => {
             let scroll = *scroll;
             match app.keymap.action(Context::Board, &key) {
@@ -196,6 +200,7 @@ fn on_board_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             }
         }
         Action::Search => app.screen = Screen::Search(Box::default()),
+        Action::Reports => return open_reports(app),
         Action::NextPane | Action::PreviousPane => {
             let step = if action == Action::NextPane { 1 } else { 2 };
             app.focus = Pane::ALL[(app.focus.index() + step) % 3];
@@ -342,4 +347,79 @@ fn on_route_offer_key(app: &mut App, key: KeyEvent, id: RequestId) -> Vec<Effect
         }
         _ => Vec::new(),
     }
+}
+
+/// Opens the report this person may read: the daily one, or else the week's analysis.
+fn open_reports(app: &mut App) -> Vec<Effect> {
+    let kind = if may_read_daily(&app.me).is_ok() {
+        ReportKind::Daily
+    } else if may_read_weekly(&app.me).is_ok() {
+        ReportKind::Weekly
+    } else {
+        app.error(
+            "Отчёты — для специалистов горячей линии, руководителя Службы и директора".into(),
+        );
+        return Vec::new();
+    };
+    let today = app.now.in_offset(app.offset).date_naive();
+    app.screen = Screen::Report(Box::new(ReportState::new(kind, today)));
+    ask_for_report(app).into_iter().collect()
+}
+
+fn on_report_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let may_switch = may_read_daily(&app.me).is_ok() && may_read_weekly(&app.me).is_ok();
+    let head = may_write_proposals(&app.me).is_ok();
+    let board_action = app.keymap.action(Context::Board, &key);
+    let Screen::Report(state) = &mut app.screen else {
+        return Vec::new();
+    };
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if let Some(editor) = &mut state.proposals {
+        match key.code {
+            KeyCode::Esc => state.proposals = None,
+            KeyCode::Char('s') | KeyCode::Char('ы') if ctrl => {
+                let text = editor.lines().join("\n");
+                let (year, week) = state.week;
+                return vec![app.send(
+                    Command::SaveProposals { year, week, text },
+                    Awaiting::Proposals,
+                )];
+            }
+            _ => {
+                editor.input(key);
+            }
+        }
+        return Vec::new();
+    }
+    match key.code {
+        KeyCode::Left => state.step(-1),
+        KeyCode::Right => state.step(1),
+        KeyCode::Tab | KeyCode::BackTab if may_switch => {
+            state.kind = match state.kind {
+                ReportKind::Daily => ReportKind::Weekly,
+                ReportKind::Weekly => ReportKind::Daily,
+            };
+            state.scroll = 0;
+        }
+        KeyCode::Char('p') | KeyCode::Char('з')
+            if head && state.kind == ReportKind::Weekly && state.weekly.is_some() =>
+        {
+            state.edit_proposals();
+            return Vec::new();
+        }
+        KeyCode::Esc => {
+            app.screen = Screen::Board;
+            return Vec::new();
+        }
+        _ => {
+            match board_action {
+                Some(Action::Down) => state.scroll = state.scroll.saturating_add(1),
+                Some(Action::Up) => state.scroll = state.scroll.saturating_sub(1),
+                Some(Action::Quit) | Some(Action::Reports) => app.screen = Screen::Board,
+                _ => {}
+            }
+            return Vec::new();
+        }
+    }
+    ask_for_report(app).into_iter().collect()
 }

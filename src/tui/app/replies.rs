@@ -170,6 +170,30 @@ pub(super) fn on_reply(app: &mut App, token: u64, result: Result<Reply, String>)
                 form.caller_found(&(phone, email), card);
             }
         }
+        (Awaiting::Report, Ok(Reply::Daily { report })) => {
+            if let Screen::Report(state) = &mut app.screen {
+                state.answered_daily(token, *report);
+            }
+        }
+        (Awaiting::Report, Ok(Reply::Weekly { report })) => {
+            if let Screen::Report(state) = &mut app.screen {
+                state.answered_weekly(token, *report);
+            }
+        }
+        (Awaiting::Report, Err(message)) => {
+            if let Screen::Report(state) = &mut app.screen {
+                state.waiting_for = None;
+                state.error = Some(message);
+            }
+        }
+        (Awaiting::Proposals, Ok(_)) => {
+            app.info("Предложения директору сохранены".into());
+            if let Screen::Report(state) = &mut app.screen {
+                state.proposals = None;
+            }
+            return crate::tui::app::ask_for_report(app).into_iter().collect();
+        }
+        (Awaiting::Proposals, Err(message)) => app.error(format!("Не сохранено: {message}")),
         (Awaiting::Search | Awaiting::Detail, Err(message)) => app.error(message),
         // a lookup that failed leaves the form as it is
         (Awaiting::Caller(..), Err(_)) => {}

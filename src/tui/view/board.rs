@@ -73,10 +73,16 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, footer_area: Rect) {
             &[Action::DecideExtension, Action::Reassign],
         ));
     }
+    keys.extend(hints(app, Context::Board, &[Action::Search]));
+    let reads_reports = crate::domain::access::may_read_daily(&app.me).is_ok()
+        || crate::domain::access::may_read_weekly(&app.me).is_ok();
+    if reads_reports {
+        keys.extend(hints(app, Context::Board, &[Action::Reports]));
+    }
     keys.extend(hints(
         app,
         Context::Board,
-        &[Action::NextPane, Action::Help, Action::Quit],
+        &[Action::Help, Action::NextPane, Action::Quit],
     ));
     footer(frame, app, footer_area, &keys);
 }

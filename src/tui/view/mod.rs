@@ -7,6 +7,7 @@ mod dialogs;
 mod form;
 mod prompt;
 pub mod report;
+mod reports_window;
 mod search;
 mod sheet;
 
@@ -44,6 +45,7 @@ pub fn view(frame: &mut Frame, app: &App) {
             board::draw(frame, app, body, footer);
             search::draw(frame, app, search, body, footer);
         }
+        Screen::Report(state) => reports_window::draw(frame, app, state, body, footer),
         Screen::Help { scroll } => {
             board::draw(frame, app, body, footer);
             dialogs::draw_help(frame, app, body, footer, *scroll);

@@ -1,0 +1,91 @@
+//! The reports window around the report screens: waiting, refusals, the proposals editor
+//! and the keys of the window.
+
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::common::{centered, footer};
+use super::report::{draw_daily, draw_weekly};
+use crate::domain::access::{may_read_daily, may_read_weekly, may_write_proposals};
+use crate::tui::app::App;
+use crate::tui::reports::{ReportKind, ReportState};
+
+pub fn draw(frame: &mut Frame, app: &App, state: &ReportState, body: Rect, footer_area: Rect) {
+    frame.render_widget(Clear, body);
+    match (state.kind, &state.daily, &state.weekly) {
+        _ if state.error.is_some() => {
+            let text = state.error.clone().unwrap_or_default();
+            message(frame, app, body, &format!("Отчёт не получен: {text}"));
+        }
+        (ReportKind::Daily, Some(report), _) if report.date == state.date => {
+            draw_daily(frame, body, report, &app.policy, &app.theme, state.scroll);
+        }
+        (ReportKind::Weekly, _, Some(report)) if (report.year, report.week) == state.week => {
+            draw_weekly(frame, body, report, &app.policy, &app.theme, state.scroll);
+        }
+        _ => message(frame, app, body, "Отчёт составляется…"),
+    }
+    if let Some(editor) = &state.proposals {
+        let area = centered(body, 76, 14);
+        frame.render_widget(Clear, area);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(app.theme.focused_border)
+            .title(format!(
+                " Предложения директору · {}-W{:02} ",
+                state.week.0, state.week.1
+            ));
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        frame.render_widget(editor, inner);
+        footer(
+            frame,
+            app,
+            footer_area,
+            &[
+                ("Ctrl-S".to_string(), "сохранить"),
+                ("Esc".to_string(), "не сохранять"),
+            ],
+        );
+        return;
+    }
+    let mut keys = vec![
+        (
+            "←→".to_string(),
+            match state.kind {
+                ReportKind::Daily => "другой день",
+                ReportKind::Weekly => "другая неделя",
+            },
+        ),
+        ("↑↓".to_string(), "листать"),
+    ];
+    if may_read_daily(&app.me).is_ok() && may_read_weekly(&app.me).is_ok() {
+        keys.push((
+            "Tab".to_string(),
+            match state.kind {
+                ReportKind::Daily => "анализ недели",
+                ReportKind::Weekly => "отчёт за день",
+            },
+        ));
+    }
+    if state.kind == ReportKind::Weekly && may_write_proposals(&app.me).is_ok() {
+        keys.push(("p".to_string(), "предложения директору"));
+    }
+    keys.push(("Esc".to_string(), "назад"));
+    footer(frame, app, footer_area, &keys);
+}
+
+fn message(frame: &mut Frame, app: &App, area: Rect, text: &str) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.focused_border)
+        .title(" Отчёты ");
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    frame.render_widget(
+        Paragraph::new(Line::styled(text.to_string(), app.theme.dim)).wrap(Wrap { trim: false }),
+        inner,
+    );
+}
