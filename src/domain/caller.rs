@@ -77,16 +77,18 @@ impl CallerCard {
             .collect()
     }
 
-    /// Takes in a later call: its request, any new contact, and the latest name, role and
-    /// class (people correct a misspelt name and children move up a class).
-    pub fn absorb(&mut self, caller: &Caller, request: RequestId) {
+    /// Takes in a later call's details: any new contact, and the latest name, role and class
+    /// (people correct a misspelt name and children move up a class). True if anything
+    /// changed.
+    pub fn absorb(&mut self, caller: &Caller) -> bool {
+        let before = self.clone();
         self.name = caller.name.clone();
         self.role = caller.role;
         if caller.class.is_some() {
             self.class = caller.class;
         }
         self.add_contacts(caller.phone.iter(), caller.email.iter());
-        self.add_request(request);
+        *self != before
     }
 
     pub fn add_request(&mut self, request: RequestId) {
@@ -186,20 +188,17 @@ mod tests {
     }
 
     #[test]
-    fn a_later_call_adds_its_contact_and_request_once() {
+    fn a_later_call_adds_its_contact_once_and_says_whether_anything_changed() {
         let mut card = CallerCard::new(CallerId(1), &caller("Петрова", Some("89123456789"), None));
-        card.absorb(
-            &caller("Петрова А.", Some("+7 912 345 67 89"), Some("p@school.ru")),
-            RequestId(4),
-        );
-        card.absorb(
-            &caller("Петрова А.", None, Some("P@school.ru")),
-            RequestId(4),
-        );
+        let corrected = caller("Петрова А.", Some("+7 912 345 67 89"), Some("p@school.ru"));
+        assert!(card.absorb(&corrected));
+        assert!(!card.absorb(&caller("Петрова А.", None, Some("P@school.ru"))));
         assert_eq!(card.phones.len(), 1);
         assert_eq!(card.emails.len(), 1);
-        assert_eq!(card.requests, vec![RequestId(4)]);
         assert_eq!(card.name, "Петрова А.");
+        card.add_request(RequestId(4));
+        card.add_request(RequestId(4));
+        assert_eq!(card.requests, vec![RequestId(4)]);
     }
 
     #[test]

@@ -80,7 +80,7 @@ pub(super) fn merge(
     let now = service.now();
     let card = service
         .store()
-        .write(|tx| tx.merge_callers(kept, merged, &actor.login, now))?;
+        .merge_callers(kept, merged, &actor.login, now)?;
     match card {
         Ok(card) if sees_contacts(actor) => Ok(card),
         Ok(card) => Ok(card.masked()),

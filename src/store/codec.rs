@@ -10,7 +10,7 @@ use thiserror::Error;
 
 use super::old_requests::{RequestV1, RequestV2};
 use crate::domain::call_form::CallDraft;
-use crate::domain::caller::{CallerCard, CallerId};
+use crate::domain::caller::CallerId;
 use crate::domain::request::{Request, RequestId};
 use crate::domain::staff::Staff;
 use crate::domain::time::Timestamp;
@@ -136,7 +136,7 @@ impl Record for Request {
 record_v1!(Staff, "staff");
 record_v1!(CallDraft, "draft");
 record_v1!(AuditEvent, "audit");
-record_v1!(CallerCard, "caller");
+record_v1!(super::callers::StoredCard, "caller");
 record_v1!(super::Proposals, "proposals");
 
 /// What happened to a request, for the append-only audit log.

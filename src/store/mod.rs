@@ -49,9 +49,9 @@ pub struct Store {
     drafts: sled::Tree,
     /// (login, answered at) of each logged call → its request id, so a resent call is no copy.
     intake: sled::Tree,
-    /// caller id → card; `caller_keys`: normalised phone or email → caller id.
+    /// Caller cards, the phones and emails they are found by, and their requests (see
+    /// `callers.rs` for the keys).
     callers: sled::Tree,
-    caller_keys: sled::Tree,
     /// Secondary keys: a request's events, requests by received time (see `index.rs`).
     index: sled::Tree,
     /// The head's proposals per ISO week (outside the request transactions).
@@ -165,7 +165,6 @@ impl Store {
             drafts: tree("drafts")?,
             intake: tree("intake")?,
             callers: tree("callers")?,
-            caller_keys: tree("caller_keys")?,
             index: tree("index")?,
             reports: tree("reports")?,
             meta: tree("meta")?,
@@ -365,11 +364,10 @@ impl Store {
             &self.drafts,
             &self.intake,
             &self.callers,
-            &self.caller_keys,
             &self.index,
         )
             .transaction(
-                |(requests, open, events, meta, drafts, intake, callers, caller_keys, index)| {
+                |(requests, open, events, meta, drafts, intake, callers, index)| {
                     work(&Tx {
                         requests,
                         open,
@@ -378,7 +376,6 @@ impl Store {
                         drafts,
                         intake,
                         callers,
-                        caller_keys,
                         index,
                     })
                 },

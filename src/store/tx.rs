@@ -38,7 +38,6 @@ pub struct Tx<'a> {
     pub(super) drafts: &'a TransactionalTree,
     pub(super) intake: &'a TransactionalTree,
     pub(super) callers: &'a TransactionalTree,
-    pub(super) caller_keys: &'a TransactionalTree,
     pub(super) index: &'a TransactionalTree,
 }
 
