@@ -45,7 +45,8 @@ struct Entry {
     id: RequestId,
     status: Status,
     category: Category,
-    queue: Option<Box<str>>,
+    /// Shared with every entry of the same queue (a handful of queues, many requests).
+    queue: Option<Arc<str>>,
     /// Folded number, name, phone digits and email, then the folded description.
     text: Box<str>,
     /// Where the description starts in `text` (it is searched only for those who see it).
@@ -60,8 +61,28 @@ fn fold(text: &str) -> String {
         .collect()
 }
 
+/// The entries and the queue names they share.
+#[derive(Default)]
+struct Entries {
+    list: Vec<Entry>,
+    queues: Vec<Arc<str>>,
+}
+
+impl Entries {
+    fn queue(&mut self, key: &str) -> Arc<str> {
+        match self.queues.iter().find(|known| &***known == key) {
+            Some(known) => Arc::clone(known),
+            None => {
+                let new: Arc<str> = Arc::from(key);
+                self.queues.push(Arc::clone(&new));
+                new
+            }
+        }
+    }
+}
+
 impl Entry {
-    fn of(request: &Request) -> Entry {
+    fn of(request: &Request, entries: &mut Entries) -> Entry {
         let caller = &request.caller;
         let mut contact = format!("№{} {}", request.id.0, caller.name);
         if let Some(phone) = &caller.phone {
@@ -84,7 +105,7 @@ impl Entry {
             id: request.id,
             status: request.status,
             category: request.category,
-            queue: request.queue.as_deref().map(Box::from),
+            queue: request.queue.as_deref().map(|key| entries.queue(key)),
             text: text.into(),
             description_at,
         }
@@ -176,7 +197,7 @@ pub fn fill_from(index: &SearchIndex, reader: &crate::store::RequestReader) {
 /// Every stored request in a form quick to search, kept in id order.
 #[derive(Default)]
 pub struct SearchIndex {
-    entries: RwLock<Vec<Entry>>,
+    entries: RwLock<Entries>,
     /// Someone has begun reading the store into the index.
     started: AtomicBool,
     /// False while a background reading of the store is still filling the index.
@@ -189,14 +210,14 @@ impl SearchIndex {
         Arc::new(SearchIndex::default())
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Vec<Entry>> {
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Entries> {
         // a panic while holding the lock leaves the entries as they were: usable
         self.entries
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<Entry>> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Entries> {
         self.entries
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -204,22 +225,28 @@ impl SearchIndex {
 
     /// The request as it is now (after a change the service made).
     pub fn upsert(&self, request: &Request) {
-        let entry = Entry::of(request);
         let mut entries = self.write();
-        match entries.binary_search_by_key(&request.id, |entry| entry.id) {
-            Ok(position) => entries[position] = entry,
-            Err(position) => entries.insert(position, entry),
+        let entry = Entry::of(request, &mut entries);
+        match entries
+            .list
+            .binary_search_by_key(&request.id, |entry| entry.id)
+        {
+            Ok(position) => entries.list[position] = entry,
+            Err(position) => entries.list.insert(position, entry),
         }
     }
 
     /// Adds requests read from the store, unless the service has put a newer state there
     /// meanwhile (a request changed while the store was being read).
     pub fn fill(&self, requests: &[Request]) {
-        let fresh: Vec<Entry> = requests.iter().map(Entry::of).collect();
         let mut entries = self.write();
-        for entry in fresh {
-            if let Err(position) = entries.binary_search_by_key(&entry.id, |known| known.id) {
-                entries.insert(position, entry);
+        for request in requests {
+            if let Err(position) = entries
+                .list
+                .binary_search_by_key(&request.id, |known| known.id)
+            {
+                let entry = Entry::of(request, &mut entries);
+                entries.list.insert(position, entry);
             }
         }
     }
@@ -230,6 +257,7 @@ impl SearchIndex {
     }
 
     pub fn mark_complete(&self) {
+        self.write().list.shrink_to_fit();
         self.complete.store(true, Ordering::Release);
     }
 
@@ -238,7 +266,7 @@ impl SearchIndex {
     }
 
     pub fn len(&self) -> usize {
-        self.read().len()
+        self.read().list.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -259,6 +287,7 @@ impl SearchIndex {
         }
         let entries = self.read();
         let mut found: Vec<&Entry> = entries
+            .list
             .iter()
             .filter(|entry| {
                 let sight = viewer.sight(entry.category, entry.queue.as_deref());
