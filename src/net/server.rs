@@ -157,7 +157,6 @@ pub fn start(
         }
         other => other?,
     };
-    service.start_search_index();
     let log = ServerLog::open(&place.log).map_err(|source| ServerError::Log {
         path: place.log.clone(),
         source,

@@ -55,8 +55,10 @@ impl Service {
     }
 
     /// Reads every stored request into the search index, once: a small store at once, a
-    /// large one by a thread of its own while the service goes on answering (the server
-    /// calls this at start; the first search does if nobody did).
+    /// large one by a thread of its own while the service goes on answering (until it is
+    /// done, searches say they are partial). The first search calls this: reading a large
+    /// archive at start slowed every console's attach (sled's cache is shared), and a
+    /// server nobody searches keeps no index.
     pub fn start_search_index(&self) {
         if !self.search.start() {
             return;
@@ -72,7 +74,10 @@ impl Service {
             let index = Arc::clone(&self.search);
             let spawned = std::thread::Builder::new()
                 .name("search-index".into())
-                .spawn(move || search::fill_from(&index, &reader));
+                .spawn(move || {
+                    lowest_priority();
+                    search::fill_from(&index, &reader)
+                });
             if spawned.is_err() {
                 search::fill_from(&self.search, &self.store.request_reader());
             }
@@ -588,6 +593,17 @@ impl Service {
             |request| lifecycle::route(request, queue, &deadlines, now),
         )?;
         Ok(routed.map_err(|refusal| ServiceError::from(StoreError::from(refusal))))
+    }
+}
+
+/// Puts the calling thread at the lowest CPU priority, so that reading the archive into the
+/// search index never slows down the consoles (best effort: a refusal changes nothing).
+fn lowest_priority() {
+    // SAFETY: gettid and setpriority only read their arguments; on Linux a thread id names
+    // just this thread for PRIO_PROCESS.
+    unsafe {
+        let thread = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, thread as libc::id_t, 19);
     }
 }
 
