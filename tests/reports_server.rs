@@ -33,16 +33,23 @@ fn prepared(dir: &Path, roles: &[Role]) {
         disabled: false,
     };
     service.store().put_staff(&operator).unwrap();
-    for (name, phone, text) in [
-        ("Петрова Анна", "89123456789", "Не видно оценок в дневнике"),
+    // a minute apart: one operator's calls are told apart by when they were answered
+    for (minutes_ago, name, phone, text) in [
         (
+            2,
+            "Петрова Анна",
+            "89123456789",
+            "Не видно оценок в дневнике",
+        ),
+        (
+            1,
             "Орлов Игорь",
             "89001112233",
             "Ссылка на урок не открывается",
         ),
     ] {
         let draft = CallDraft {
-            answered_at: Some(Timestamp(SystemClock.now().0 - 60_000)),
+            answered_at: Some(Timestamp(SystemClock.now().0 - minutes_ago * 60_000)),
             name: name.into(),
             role: Some(CallerRole::Parent),
             class: "5А".into(),
