@@ -8,7 +8,7 @@ use pult::domain::request::{
 };
 use pult::domain::time::{Timestamp, HOUR_MS};
 use pult::domain::validate::Phone;
-use pult::store::{AuditAction, Store};
+use pult::store::{AuditAction, AuditEvent, Record, Store};
 
 const DAY: i64 = 24 * HOUR_MS;
 /// The period asked about: day 10 to day 17.
@@ -103,19 +103,41 @@ fn a_store_from_before_the_index_gets_it_when_opened() {
             .unwrap();
         store.flush().unwrap();
     }
-    // what an older pult left: schema 1 and no index tree
+    // what an older pult left: schema 1, no index tree, events keyed by a number alone
+    // (number 41 for request 3), the event counter at 42
     {
         let db = sled::open(dir.path().join("db")).unwrap();
         db.drop_tree("index").unwrap();
-        db.open_tree("meta")
-            .unwrap()
-            .insert("schema_version", &1u64.to_be_bytes())
+        let events = db.open_tree("events").unwrap();
+        events.clear().unwrap();
+        let old = AuditEvent {
+            at: Timestamp(9 * DAY),
+            actor: "ivanova".into(),
+            request: RequestId(3),
+            action: AuditAction::Logged,
+        };
+        events
+            .insert(41u64.to_be_bytes(), old.encode().unwrap())
             .unwrap();
+        let meta = db.open_tree("meta").unwrap();
+        meta.insert("schema_version", &1u64.to_be_bytes()).unwrap();
+        meta.insert("next_event_seq", &42u64.to_be_bytes()).unwrap();
         db.flush().unwrap();
     }
     let store = Store::open(dir.path()).unwrap();
     assert_eq!(ids(&store.touching(FROM, TO).unwrap()), vec![2, 3, 4, 5, 7]);
+    // a new event comes after the old one
+    store
+        .update_request(
+            RequestId(3),
+            "belova",
+            Timestamp(9 * DAY + 2),
+            AuditAction::Taken,
+            |request| lifecycle::take(request, "belova", Timestamp(9 * DAY + 2)),
+        )
+        .unwrap();
     let events = store.events_of(RequestId(3)).unwrap();
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].actor, "smirnova");
+    let actors: Vec<&str> = events.iter().map(|event| event.actor.as_str()).collect();
+    assert_eq!(actors, vec!["ivanova", "belova"]);
+    assert_eq!(store.event_count().unwrap(), 2);
 }

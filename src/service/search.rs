@@ -223,8 +223,12 @@ impl SearchIndex {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The request as it is now (after a change the service made).
+    /// The request as it is now (after a change the service made). Before anyone searched
+    /// there is nothing to keep current: the first search reads the store, change included.
     pub fn upsert(&self, request: &Request) {
+        if !self.started.load(Ordering::Acquire) {
+            return;
+        }
         let mut entries = self.write();
         let entry = Entry::of(request, &mut entries);
         match entries
@@ -359,6 +363,7 @@ mod tests {
 
     fn index() -> SearchIndex {
         let index = SearchIndex::default();
+        assert!(index.start());
         index.fill(&[
             request(
                 1,
@@ -427,6 +432,19 @@ mod tests {
         let index = index();
         assert_eq!(index.search("урок", &viewer(&[Role::Tech])).total, 0);
         assert_eq!(index.search("урок", &viewer(&[Role::Director])).total, 0);
+    }
+
+    #[test]
+    fn before_anyone_searched_changes_are_left_to_the_first_reading() {
+        let index = SearchIndex::default();
+        index.upsert(&request(
+            1,
+            "Петрова",
+            "89123456789",
+            Category::Ejournal,
+            "x",
+        ));
+        assert!(index.is_empty());
     }
 
     #[test]

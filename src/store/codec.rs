@@ -197,6 +197,15 @@ pub fn id_key(id: u64) -> [u8; 8] {
     id.to_be_bytes()
 }
 
+/// An audit event's key: its request, then its number, so a request's events sort together
+/// in the order they happened.
+pub fn event_key(request: RequestId, seq: u64) -> [u8; 16] {
+    let mut key = [0u8; 16];
+    key[..8].copy_from_slice(&id_key(request.0));
+    key[8..].copy_from_slice(&id_key(seq));
+    key
+}
+
 pub fn key_id(key: &[u8]) -> Option<u64> {
     <[u8; 8]>::try_from(key).ok().map(u64::from_be_bytes)
 }

@@ -1,8 +1,7 @@
-//! The `index` tree: secondary keys that let a read go straight to what it needs — a
-//! request's audit events, the requests received in a period — instead of scanning history.
+//! The `index` tree: secondary keys that let a read go straight to what it needs — the
+//! requests received or closed in a period — instead of scanning history.
 //!
-//! Keys: `e` + request id + event seq (a request's events in order);
-//! `r` + received-at + request id (requests by the time they came in);
+//! Keys: `r` + received-at + request id (requests by the time they came in);
 //! `c` + closed-at + request id (requests by the time they were resolved or cancelled; a
 //! reopened request leaves its old key behind, so readers check the record). Values are empty.
 
@@ -10,30 +9,8 @@ use super::codec::{id_key, key_id};
 use crate::domain::request::RequestId;
 use crate::domain::time::Timestamp;
 
-const EVENT: u8 = b'e';
 const RECEIVED: u8 = b'r';
 const CLOSED: u8 = b'c';
-
-pub fn event_key(request: RequestId, seq: u64) -> [u8; 17] {
-    let mut key = [0u8; 17];
-    key[0] = EVENT;
-    key[1..9].copy_from_slice(&id_key(request.0));
-    key[9..].copy_from_slice(&id_key(seq));
-    key
-}
-
-/// All event keys of `request` start with this.
-pub fn events_prefix(request: RequestId) -> [u8; 9] {
-    let mut key = [0u8; 9];
-    key[0] = EVENT;
-    key[1..].copy_from_slice(&id_key(request.0));
-    key
-}
-
-/// The event seq at the end of an event key.
-pub fn event_seq(key: &[u8]) -> Option<u64> {
-    key.get(9..).and_then(key_id)
-}
 
 /// Times before 1970 do not occur in a request's life; they sort first.
 fn time_key(at: Timestamp) -> [u8; 8] {
@@ -86,20 +63,6 @@ pub fn timed_id(key: &[u8]) -> Option<RequestId> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_requests_events_sort_together_in_order() {
-        let mut keys = [
-            event_key(RequestId(2), 5).to_vec(),
-            event_key(RequestId(1), 9).to_vec(),
-            event_key(RequestId(2), 1).to_vec(),
-        ];
-        keys.sort();
-        assert_eq!(keys[0], event_key(RequestId(1), 9));
-        assert_eq!(keys[1], event_key(RequestId(2), 1));
-        assert!(keys[1].starts_with(&events_prefix(RequestId(2))));
-        assert_eq!(event_seq(&keys[2]), Some(5));
-    }
 
     #[test]
     fn received_keys_sort_by_time_then_number() {

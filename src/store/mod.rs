@@ -25,7 +25,7 @@ use crate::domain::lifecycle::TransitionError;
 use crate::domain::request::{Request, RequestId, Status};
 use crate::domain::staff::Staff;
 use crate::domain::time::Timestamp;
-use codec::{id_key, key_id};
+use codec::{event_key, id_key, key_id};
 
 /// The layout version of the store as a whole (trees and meta keys). 3: the `index` tree
 /// (2 was an index without closed times, never released).
@@ -36,7 +36,9 @@ pub const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
 const META_SCHEMA: &[u8] = b"schema_version";
 pub(crate) const META_NEXT_REQUEST: &[u8] = b"next_request_id";
-pub(crate) const META_NEXT_EVENT: &[u8] = b"next_event_seq";
+/// Schema 1 and 2 numbered events with this counter; schema 3 keeps where it ended.
+const META_NEXT_EVENT: &[u8] = b"next_event_seq";
+const META_EVENT_BASE: &[u8] = b"event_seq_base";
 pub(crate) const META_NEXT_CALLER: &[u8] = b"next_caller_id";
 
 pub struct Store {
@@ -57,6 +59,9 @@ pub struct Store {
     /// The head's proposals per ISO week (outside the request transactions).
     reports: sled::Tree,
     meta: sled::Tree,
+    /// Added to sled's generated ids to number audit events (above every number a store
+    /// from before schema 3 used).
+    event_base: u64,
 }
 
 /// Makes the store's writes durable from any thread (see `Store::flusher`).
@@ -167,9 +172,11 @@ impl Store {
             callers: tree("callers")?,
             index: tree("index")?,
             reports: tree("reports")?,
+            event_base: 0,
             meta: tree("meta")?,
             db,
         };
+        let mut store = store;
         if let Some(found) = store.schema_version()? {
             if found > SCHEMA_VERSION {
                 return Err(StoreError::NewerSchema {
@@ -182,11 +189,16 @@ impl Store {
                 store.build_index()?;
             }
         }
+        store.event_base = store
+            .meta
+            .get(META_EVENT_BASE)?
+            .and_then(|bytes| key_id(&bytes))
+            .unwrap_or(0);
         Ok(store)
     }
 
-    /// Schema 1 or 2 → 3: writes the index of what is already stored, once, in bounded
-    /// batches (writing a key twice is harmless).
+    /// Schema 1 or 2 → 3: keys the events by request, and writes the index of what is
+    /// already stored, once, in bounded batches (writing a key twice is harmless).
     fn build_index(&self) -> Result<(), StoreError> {
         const BATCH: usize = 100_000;
         let mut batch = sled::Batch::default();
@@ -200,13 +212,27 @@ impl Store {
             }
             Ok(())
         };
+        // events were keyed by a number alone; now by request and number (a request's
+        // events are read together), numbered above every old one
+        let mut renumbered = sled::Batch::default();
+        let mut highest = 0;
         for entry in self.events.iter() {
             let (key, bytes) = entry?;
-            let event = AuditEvent::decode(&bytes)?;
             if let Some(seq) = key_id(&key) {
-                add(&index::event_key(event.request, seq), &mut batch)?;
+                let event = AuditEvent::decode(&bytes)?;
+                renumbered.remove(&key);
+                renumbered.insert(&event_key(event.request, seq), bytes);
+                highest = highest.max(seq);
             }
         }
+        self.events.apply_batch(renumbered)?;
+        let next = self
+            .meta
+            .get(META_NEXT_EVENT)?
+            .and_then(|bytes| key_id(&bytes))
+            .unwrap_or(1)
+            .max(highest + 1);
+        self.meta.insert(META_EVENT_BASE, &id_key(next))?;
         for request in self.all_requests(None) {
             let request = request?;
             add(
@@ -369,6 +395,7 @@ impl Store {
             .transaction(
                 |(requests, open, events, meta, drafts, intake, callers, index)| {
                     work(&Tx {
+                        event_base: self.event_base,
                         requests,
                         open,
                         events,
@@ -431,18 +458,13 @@ impl Store {
         self.flush()
     }
 
-    /// The audit events of one request, oldest first (through the index, not a scan).
+    /// The audit events of one request, oldest first (its own keys, not a scan).
     pub fn events_of(&self, id: RequestId) -> Result<Vec<AuditEvent>, StoreError> {
-        let mut found = Vec::new();
-        for key in self.index.scan_prefix(index::events_prefix(id)).keys() {
-            let Some(seq) = index::event_seq(&key?) else {
-                continue;
-            };
-            if let Some(bytes) = self.events.get(id_key(seq))? {
-                found.push(AuditEvent::decode(&bytes)?);
-            }
-        }
-        Ok(found)
+        self.events
+            .scan_prefix(id_key(id.0))
+            .values()
+            .map(|bytes| Ok(AuditEvent::decode(&bytes?)?))
+            .collect()
     }
 
     /// Requests received from `from` up to (not including) `to`, in that order.
@@ -497,12 +519,9 @@ impl Store {
         Ok(found)
     }
 
+    /// How many audit events are stored (counts them: for tests and checks).
     pub fn event_count(&self) -> Result<u64, StoreError> {
-        Ok(self
-            .meta
-            .get(META_NEXT_EVENT)?
-            .and_then(|bytes| key_id(&bytes))
-            .map_or(0, |next| next - 1))
+        Ok(self.events.len() as u64)
     }
 
     pub fn draft(&self, login: &str) -> Result<Option<CallDraft>, StoreError> {
