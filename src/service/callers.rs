@@ -89,7 +89,11 @@ pub(super) fn merge(
     }
 }
 
-/// The request, its timeline, its caller and the caller's other requests `actor` may see.
+/// Most of a caller's other requests the detail lists (newest first; the card counts all).
+const EARLIER_SHOWN: usize = 20;
+
+/// The request, its timeline, its caller and the caller's latest other requests `actor` may
+/// see.
 pub(super) fn detail(
     service: &Service,
     actor: &Staff,
@@ -106,6 +110,9 @@ pub(super) fn detail(
     let mut earlier = Vec::new();
     if let Some(card) = &caller {
         for other in card.requests.iter().rev().filter(|other| **other != id) {
+            if earlier.len() == EARLIER_SHOWN {
+                break;
+            }
             if let Some(seen) = store
                 .request(*other)?
                 .and_then(|other| view_of(&other, actor, service.policy()))

@@ -249,7 +249,7 @@ pub struct Detail {
     /// Who changed it and when, oldest first (reads left out).
     pub timeline: Vec<AuditEvent>,
     pub caller: Option<CallerCard>,
-    /// The caller's other requests this person may see, newest first.
+    /// The caller's latest other requests this person may see, newest first (at most 20).
     pub earlier: Vec<Hit>,
 }
 
