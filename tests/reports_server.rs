@@ -49,7 +49,7 @@ fn prepared(dir: &Path, roles: &[Role]) {
         ),
     ] {
         let draft = CallDraft {
-            answered_at: Some(Timestamp(SystemClock.now().0 - minutes_ago * 60_000)),
+            answered_at: Some(answered_today(minutes_ago)),
             name: name.into(),
             role: Some(CallerRole::Parent),
             class: "5А".into(),
@@ -72,6 +72,15 @@ fn prepared(dir: &Path, roles: &[Role]) {
     me_staff.roles = roles.to_vec();
     service.store().put_staff(&me_staff).unwrap();
     service.store().flush().unwrap();
+}
+
+/// `minutes_ago` minutes ago, but never before today's Moscow midnight (a run just after
+/// midnight must not put the calls on yesterday's report).
+fn answered_today(minutes_ago: i64) -> Timestamp {
+    let now = SystemClock.now();
+    let moscow = chrono::FixedOffset::east_opt(MOSCOW).unwrap();
+    let (midnight, _) = pult::report::day_bounds(now.in_offset(moscow).date_naive(), moscow);
+    Timestamp((now.0 - minutes_ago * 60_000).max(midnight.0 + minutes_ago))
 }
 
 fn client_as(roles: &[Role]) -> (tempfile::TempDir, pult::net::server::ServerHandle, Client) {
