@@ -370,14 +370,15 @@ fn on_report_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let may_switch = may_read_daily(&app.me).is_ok() && may_read_weekly(&app.me).is_ok();
     let head = may_write_proposals(&app.me).is_ok();
     let board_action = app.keymap.action(Context::Board, &key);
+    // the proposals are written like the form's description: its save and cancel keys
+    let form_action = app.keymap.action(Context::Form, &key);
     let Screen::Report(state) = &mut app.screen else {
         return Vec::new();
     };
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     if let Some(editor) = &mut state.proposals {
-        match key.code {
-            KeyCode::Esc => state.proposals = None,
-            KeyCode::Char('s') | KeyCode::Char('ы') if ctrl => {
+        match form_action {
+            Some(Action::Cancel) => state.proposals = None,
+            Some(Action::Save) => {
                 let text = editor.lines().join("\n");
                 let (year, week) = state.week;
                 return vec![app.send(

@@ -6,10 +6,11 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::common::{centered, footer};
+use super::common::{centered, footer, hints};
 use super::report::{draw_daily, draw_weekly};
 use crate::domain::access::{may_read_daily, may_read_weekly, may_write_proposals};
 use crate::tui::app::App;
+use crate::tui::keymap::{Action, Context};
 use crate::tui::reports::{ReportKind, ReportState};
 
 pub fn draw(frame: &mut Frame, app: &App, state: &ReportState, body: Rect, footer_area: Rect) {
@@ -40,15 +41,8 @@ pub fn draw(frame: &mut Frame, app: &App, state: &ReportState, body: Rect, foote
         let inner = block.inner(area);
         frame.render_widget(block, area);
         frame.render_widget(editor, inner);
-        footer(
-            frame,
-            app,
-            footer_area,
-            &[
-                ("Ctrl-S".to_string(), "сохранить"),
-                ("Esc".to_string(), "не сохранять"),
-            ],
-        );
+        let keys = hints(app, Context::Form, &[Action::Save, Action::Cancel]);
+        footer(frame, app, footer_area, &keys);
         return;
     }
     let mut keys = vec![
