@@ -1,21 +1,30 @@
 //! The way out to one connection. Frames are written straight from the caller's thread when
 //! nothing is waiting (no thread hand-off per reply or event); otherwise, or when the socket
-//! is full, they queue for the connection's writer thread. A queue that fills up means a
-//! console that cannot keep up: the caller drops it instead of waiting.
+//! is full, they queue for the connection's writer thread. A queue that fills up, or a socket
+//! that does not drain within `DRAIN_TIMEOUT`, means a console that cannot keep up: it is
+//! dropped instead of waited for. No caller ever blocks on a connection's socket.
 
 use std::io::{self, Write};
-use std::net::Shutdown;
-use std::os::unix::io::AsRawFd;
+use std::os::unix::io::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, SyncSender};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use super::protocol::{encode_frame, ServerMsg};
 
+/// How long the writer thread waits for a console to read before dropping it.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
 #[derive(Clone)]
 pub struct Link {
+    /// Held while writing, so frames never interleave.
     socket: Arc<Mutex<UnixStream>>,
+    /// The socket's descriptor, to end it without waiting for a writer that is blocked on
+    /// a full socket (and holds `socket`); valid while `socket` lives, which every clone of
+    /// this link keeps alive.
+    raw: RawFd,
     queue: SyncSender<Arc<Vec<u8>>>,
     queued: Arc<AtomicUsize>,
 }
@@ -23,6 +32,8 @@ pub struct Link {
 impl Link {
     /// Starts the writer thread of `stream`; `capacity` frames may wait for it.
     pub fn open(stream: UnixStream, capacity: usize, name: String) -> io::Result<Link> {
+        stream.set_write_timeout(Some(DRAIN_TIMEOUT))?;
+        let raw = stream.as_raw_fd();
         let socket = Arc::new(Mutex::new(stream));
         let (queue, waiting) = mpsc::sync_channel::<Arc<Vec<u8>>>(capacity);
         let queued = Arc::new(AtomicUsize::new(0));
@@ -30,6 +41,7 @@ impl Link {
         let writer_queued = Arc::clone(&queued);
         std::thread::Builder::new().name(name).spawn(move || {
             for frame in waiting {
+                // a write that times out (the console stopped reading) ends the connection
                 let written = match writer_socket.lock() {
                     Ok(mut socket) => socket.write_all(&frame),
                     Err(_) => Err(io::Error::other("poisoned")),
@@ -40,12 +52,11 @@ impl Link {
                 }
             }
             // every sender is gone, or the peer is: end both directions
-            if let Ok(socket) = writer_socket.lock() {
-                let _ = socket.shutdown(Shutdown::Both);
-            }
+            shutdown(raw);
         })?;
         Ok(Link {
             socket,
+            raw,
             queue,
             queued,
         })
@@ -86,11 +97,18 @@ impl Link {
         }
     }
 
-    /// Ends the connection in both directions (its reader sees the end too).
+    /// Ends the connection in both directions (its reader sees the end too, and a writer
+    /// blocked on the full socket wakes with an error). Never waits.
     pub fn close(&self) {
-        if let Ok(socket) = self.socket.lock() {
-            let _ = socket.shutdown(Shutdown::Both);
-        }
+        shutdown(self.raw);
+    }
+}
+
+fn shutdown(raw: RawFd) {
+    // SAFETY: `raw` belongs to a socket kept open by the link (see `Link::raw`); shutdown
+    // only changes the socket's state and cannot touch memory.
+    unsafe {
+        libc::shutdown(raw, libc::SHUT_RDWR);
     }
 }
 

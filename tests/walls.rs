@@ -1,0 +1,12 @@
+//! The walls of issue 9: what holds when a console stops reading, connections flood the
+//! socket, the disk fills, the power goes or the store's files are read or damaged directly.
+//! Each test reproduces the fault on a real server on a temp directory.
+
+mod common;
+
+mod walls {
+    pub mod support;
+
+    mod files;
+    mod stuck_console;
+}
