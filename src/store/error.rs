@@ -37,6 +37,16 @@ pub enum StoreError {
     },
     #[error("каталог данных {dir} не создаётся: {source}")]
     CreateDir { dir: PathBuf, source: io::Error },
+    #[error(
+        "{path} открыт другим пользователям (права {mode:o}), а закрыть его не удалось: \
+         {source}. В нём персональные данные: выполните chmod -R go-rwx {path} от имени \
+         владельца или root и запустите pult снова."
+    )]
+    OpenToOthers {
+        path: PathBuf,
+        mode: u32,
+        source: io::Error,
+    },
     #[error("запись в хранилище не читается: {0}. Восстановите хранилище из резервной копии.")]
     Codec(#[from] CodecError),
     #[error("обращения {0} нет")]
@@ -71,27 +81,4 @@ impl StoreError {
             other => StoreError::Sled(other),
         }
     }
-}
-
-/// Creates the data directory readable by its owner only (children's personal data).
-pub(super) fn prepare_dir(dir: &Path) -> Result<(), StoreError> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder.create(dir).map_err(|source| match source.kind() {
-        io::ErrorKind::PermissionDenied => StoreError::NoPermission {
-            dir: dir.to_path_buf(),
-        },
-        _ => StoreError::CreateDir {
-            dir: dir.to_path_buf(),
-            source,
-        },
-    })
 }

@@ -4,6 +4,7 @@
 mod callers;
 pub mod codec;
 mod error;
+mod files;
 mod index;
 mod old_requests;
 mod proposals;
@@ -154,8 +155,10 @@ fn open_db(path: &Path, dir: &Path) -> Result<sled::Db, StoreError> {
 impl Store {
     /// Opens (creating if needed) the store in `dir`.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        error::prepare_dir(dir)?;
+        files::own_files_only();
+        files::prepare_dir(dir)?;
         let path = dir.join("db");
+        files::close_tree(&path)?;
         let db = open_db(&path, dir)?;
         let tree = |name: &str| {
             db.open_tree(name)
