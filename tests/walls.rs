@@ -8,5 +8,6 @@ mod walls {
     pub mod support;
 
     mod files;
+    mod flood;
     mod stuck_console;
 }

@@ -100,9 +100,10 @@ pub(super) fn service_loop(
                     link,
                 } => match attach(&service, &login, mode) {
                     Ok((staff, welcome)) => {
-                        log.line(&format!(
-                            "{login} подключился ({mode:?}), соединение {conn}"
-                        ));
+                        log.event(
+                            "attach",
+                            &format!("{login} подключился ({mode:?}), соединение {conn}"),
+                        );
                         logins.insert(conn, login.clone());
                         let connection = Connection {
                             login,
@@ -113,7 +114,7 @@ pub(super) fn service_loop(
                         applied.attached.push((conn, connection, welcome));
                     }
                     Err(reason) => {
-                        log.line(&format!("{login} не допущен: {reason}"));
+                        log.event("attach", &format!("{login} не допущен: {reason}"));
                         link.send_message(&ServerMsg::Refused { reason });
                         link.close();
                     }
@@ -209,7 +210,10 @@ pub(super) fn teller_loop(
             for conn in batch.detached {
                 if let Some(gone) = connections.remove(&conn) {
                     gone.link.close();
-                    log.line(&format!("{} отключился, соединение {conn}", gone.login));
+                    log.event(
+                        "attach",
+                        &format!("{} отключился, соединение {conn}", gone.login),
+                    );
                 }
             }
         }
@@ -310,10 +314,13 @@ pub(super) fn deliver_frame(
         return;
     };
     if !connection.link.send(frame) {
-        log.line(&format!(
-            "{}: соединение {conn} не принимает сообщения и закрыто",
-            connection.login
-        ));
+        log.event(
+            "slow",
+            &format!(
+                "{}: соединение {conn} не принимает сообщения и закрыто",
+                connection.login
+            ),
+        );
         connection.link.close();
         connections.remove(&conn);
     }
