@@ -9,5 +9,6 @@ mod walls {
 
     mod files;
     mod flood;
+    mod power;
     mod stuck_console;
 }

@@ -109,7 +109,8 @@ impl Inner {
         if text.chars().nth(LINE_CHARS).is_some() {
             clean.push('…');
         }
-        let _ = writeln!(self.file, "{stamp} {clean}");
+        // one write per line: lines of several threads never interleave
+        let _ = self.file.write_all(format!("{stamp} {clean}\n").as_bytes());
     }
 }
 

@@ -69,6 +69,18 @@ pub(super) fn close_tree(path: &Path) -> Result<(), StoreError> {
     }
 }
 
+/// sled's log file in the store directory `db`, to be synced after each flush; the
+/// directories that name it are synced once, so a new store's files survive a power cut too.
+pub(super) fn open_log(db: &Path) -> io::Result<fs::File> {
+    let log = fs::File::open(db.join("db"))?;
+    log.sync_all()?;
+    fs::File::open(db)?.sync_all()?;
+    if let Some(data) = db.parent() {
+        fs::File::open(data)?.sync_all()?;
+    }
+    Ok(log)
+}
+
 /// Takes from `path`'s mode every permission beyond `most`.
 pub(super) fn tighten(path: &Path, most: u32) -> Result<(), StoreError> {
     let meta = fs::metadata(path).map_err(|source| StoreError::CreateDir {

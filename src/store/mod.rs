@@ -11,6 +11,7 @@ mod proposals;
 mod tx;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
@@ -45,6 +46,8 @@ pub(crate) const META_NEXT_CALLER: &[u8] = b"next_caller_id";
 pub struct Store {
     path: PathBuf,
     db: sled::Db,
+    /// sled's log file (`db/db`), synced after every flush (see `Flusher`).
+    log: Arc<std::fs::File>,
     requests: sled::Tree,
     open: sled::Tree,
     events: sled::Tree,
@@ -66,14 +69,22 @@ pub struct Store {
 }
 
 /// Makes the store's writes durable from any thread (see `Store::flusher`).
+///
+/// sled's own `flush` writes its buffers out and ends in `sync_file_range`, which sends the
+/// pages to the device but neither the file's size nor the drive's cache: a power cut could
+/// still lose them. The `fdatasync` of sled's log file after it is what makes "saved" true.
 #[derive(Clone)]
 pub struct Flusher {
     db: sled::Db,
+    log: Arc<std::fs::File>,
 }
 
 impl Flusher {
     pub fn flush(&self) -> Result<(), StoreError> {
         self.db.flush()?;
+        self.log
+            .sync_data()
+            .map_err(|error| StoreError::Sled(error.into()))?;
         Ok(())
     }
 }
@@ -160,6 +171,10 @@ impl Store {
         let path = dir.join("db");
         files::close_tree(&path)?;
         let db = open_db(&path, dir)?;
+        let log = files::open_log(&path).map_err(|source| StoreError::CreateDir {
+            dir: path.clone(),
+            source,
+        })?;
         let tree = |name: &str| {
             db.open_tree(name)
                 .map_err(|error| StoreError::from_open(error, dir))
@@ -178,6 +193,7 @@ impl Store {
             event_base: 0,
             meta: tree("meta")?,
             db,
+            log: Arc::new(log),
         };
         let mut store = store;
         if let Some(found) = store.schema_version()? {
@@ -276,15 +292,16 @@ impl Store {
         self.flush()
     }
 
+    /// Makes everything written so far durable (on the device, not in the page cache).
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush()?;
-        Ok(())
+        self.flusher().flush()
     }
 
     /// A handle that makes everything written so far durable, for another thread.
     pub fn flusher(&self) -> Flusher {
         Flusher {
             db: self.db.clone(),
+            log: Arc::clone(&self.log),
         }
     }
 
