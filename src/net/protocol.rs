@@ -18,7 +18,7 @@ use crate::service::{Command, Event, Reply, Welcome};
 /// Bumped whenever a message's shape changes. 2: search, caller cards, the request detail,
 /// reports (a console of version 2 would be cut off by a server of version 1 at its first
 /// search; with the bump both say which versions they are).
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// Largest frame a client may send (a call form with a 4,000-character description is ~10 KiB).
 pub const MAX_CLIENT_FRAME: usize = 256 * 1024;

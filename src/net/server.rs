@@ -185,9 +185,18 @@ pub fn start(
     let service_in_flight = Arc::clone(&in_flight);
     let stop = Arc::new(AtomicBool::new(false));
     let service_log = log.clone();
+    let service_stop = Arc::clone(&stop);
     let service_thread = std::thread::Builder::new()
         .name("pult-service".into())
-        .spawn(move || service_loop(service, job_queue, service_in_flight, service_log))
+        .spawn(move || {
+            service_loop(
+                service,
+                job_queue,
+                service_in_flight,
+                service_stop,
+                service_log,
+            )
+        })
         .map_err(socket_error)?;
     let accept_stop = Arc::clone(&stop);
     let accept_thread = std::thread::Builder::new()

@@ -264,6 +264,9 @@ pub enum Event {
     StaffChanged { staff: Staff },
     /// A request this console may no longer see (it left the viewer's queue).
     RequestGone { id: RequestId },
+    /// The store stopped taking writes (`trouble` says why, e.g. a full disk), or takes
+    /// them again (`None`).
+    StoreState { trouble: Option<String> },
 }
 
 /// What a console receives when it attaches: who it is, the rules and what is open.

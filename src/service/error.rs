@@ -65,6 +65,20 @@ pub enum ServiceError {
     Rule(#[from] TransitionError),
     #[error("{0}")]
     Store(StoreError),
+    /// A write the store could not make and will refuse until it is opened again.
+    #[error("не сохранено: {0}")]
+    StoreFailed(String),
+}
+
+impl ServiceError {
+    /// The store refused a write in a way it keeps refusing until opened again.
+    pub fn poisons_the_store(&self) -> bool {
+        match self {
+            ServiceError::Store(error) => error.poisons_the_store(),
+            ServiceError::StoreFailed(_) => true,
+            _ => false,
+        }
+    }
 }
 
 impl From<StoreError> for ServiceError {

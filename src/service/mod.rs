@@ -113,6 +113,27 @@ impl Service {
         &self.store
     }
 
+    /// Opens the store again after a write that sled does not forget (a full disk fails
+    /// every later write of the same open store): the same policy, clock and search index,
+    /// a fresh handle on the same files. Every other handle on the store must be gone.
+    pub fn reopen_store(self) -> Result<Service, ServiceError> {
+        let Service {
+            store,
+            policy,
+            clock,
+            search,
+        } = self;
+        let dir = store.dir().to_path_buf();
+        drop(store);
+        let store = Store::open(&dir)?;
+        Ok(Service {
+            store,
+            policy,
+            clock,
+            search,
+        })
+    }
+
     pub fn policy(&self) -> &Policy {
         &self.policy
     }
@@ -241,11 +262,22 @@ impl Service {
         });
         match written {
             Ok(outcomes) => outcomes,
+            Err(StoreError::DiskFull) => segment
+                .iter()
+                .map(|_| Err(ServiceError::Store(StoreError::DiskFull)))
+                .collect(),
             Err(error) => {
+                let poisoned = error.poisons_the_store();
                 let reason = error.to_string();
                 segment
                     .iter()
-                    .map(|_| Err(ServiceError::NotSaved(reason.clone())))
+                    .map(|_| {
+                        Err(if poisoned {
+                            ServiceError::StoreFailed(reason.clone())
+                        } else {
+                            ServiceError::NotSaved(reason.clone())
+                        })
+                    })
                     .collect()
             }
         }

@@ -53,8 +53,52 @@ pub enum StoreError {
     NoSuchRequest(RequestId),
     #[error("{0}")]
     Rule(TransitionError),
+    #[error(
+        "диск сервера заполнен: не сохранено. Введённое осталось на экране; повторите, когда \
+         администратор освободит место на диске (сервер продолжит сам, без перезапуска)"
+    )]
+    DiskFull,
     #[error("ошибка хранилища: {0}")]
-    Sled(#[from] sled::Error),
+    Sled(sled::Error),
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(error: sled::Error) -> Self {
+        match &error {
+            sled::Error::Io(io) if is_disk_full(io) => StoreError::DiskFull,
+            _ => StoreError::Sled(error),
+        }
+    }
+}
+
+impl From<io::Error> for StoreError {
+    fn from(error: io::Error) -> Self {
+        if is_disk_full(&error) {
+            StoreError::DiskFull
+        } else {
+            StoreError::Sled(sled::Error::Io(error))
+        }
+    }
+}
+
+/// No space left, or the quota is used up.
+fn is_disk_full(error: &io::Error) -> bool {
+    error.kind() == io::ErrorKind::StorageFull
+        || matches!(
+            error.raw_os_error(),
+            Some(libc::ENOSPC) | Some(libc::EDQUOT)
+        )
+}
+
+impl StoreError {
+    /// A write failed in a way that sled does not forget (it fails every later write of
+    /// the same open store): the store must be opened again.
+    pub fn poisons_the_store(&self) -> bool {
+        matches!(
+            self,
+            StoreError::DiskFull | StoreError::Sled(sled::Error::Io(_))
+        )
+    }
 }
 
 impl StoreError {

@@ -81,6 +81,20 @@ pub(super) fn open_log(db: &Path) -> io::Result<fs::File> {
     Ok(log)
 }
 
+/// Bytes an unprivileged writer may still use on the filesystem of `dir`.
+pub(super) fn free_bytes(dir: &Path) -> Option<u64> {
+    let path = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).ok()?;
+    // SAFETY: statvfs is plain data; zeroed is a valid value for it.
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid NUL-terminated path and a statvfs that outlives the call.
+    if unsafe { libc::statvfs(path.as_ptr(), &mut stat) } != 0 {
+        return None;
+    }
+    #[allow(clippy::useless_conversion)] // the field types differ between platforms
+    let (free, size) = (u64::from(stat.f_bavail), u64::from(stat.f_frsize));
+    Some(free.saturating_mul(size))
+}
+
 /// Takes from `path`'s mode every permission beyond `most`.
 pub(super) fn tighten(path: &Path, most: u32) -> Result<(), StoreError> {
     let meta = fs::metadata(path).map_err(|source| StoreError::CreateDir {

@@ -82,9 +82,7 @@ pub struct Flusher {
 impl Flusher {
     pub fn flush(&self) -> Result<(), StoreError> {
         self.db.flush()?;
-        self.log
-            .sync_data()
-            .map_err(|error| StoreError::Sled(error.into()))?;
+        self.log.sync_data().map_err(StoreError::from)?;
         Ok(())
     }
 }
@@ -126,7 +124,7 @@ impl From<TransactionError<Abort>> for StoreError {
     fn from(error: TransactionError<Abort>) -> Self {
         match error {
             TransactionError::Abort(Abort(error)) => StoreError::Codec(error),
-            TransactionError::Storage(error) => StoreError::Sled(error),
+            TransactionError::Storage(error) => StoreError::from(error),
         }
     }
 }
@@ -290,6 +288,11 @@ impl Store {
             })
             .map_err(StoreError::from)?;
         self.flush()
+    }
+
+    /// Bytes free for new writes on the store's disk (None when it cannot be told).
+    pub fn free_bytes(&self) -> Option<u64> {
+        files::free_bytes(&self.path)
     }
 
     /// Makes everything written so far durable (on the device, not in the page cache).

@@ -151,6 +151,8 @@ pub struct App {
     pub quit: bool,
     /// Set while the server cannot be reached: why.
     pub offline: Option<String>,
+    /// Set while the server's store takes no writes (a full disk): why.
+    pub store_trouble: Option<String>,
     /// Said after the console closes (e.g. the account was disabled).
     pub farewell: Option<String>,
     next_token: u64,
@@ -188,6 +190,7 @@ impl App {
             overdue_seen: HashSet::new(),
             quit: false,
             offline: None,
+            store_trouble: None,
             farewell: None,
             next_token: 1,
             awaiting: HashMap::new(),

@@ -2,10 +2,10 @@
 //! and pushing each change to the consoles allowed to see it.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::{ConnId, Job, BATCH, COMMIT_WINDOW};
 use crate::domain::access::{redacted, sight, Sight};
@@ -15,7 +15,7 @@ use crate::net::link::Link;
 use crate::net::log::ServerLog;
 use crate::net::protocol::{encode_frame, program_version, Mode, ServerMsg};
 use crate::service::{Command, Event, Service};
-use crate::store::Flusher;
+use crate::store::{Flusher, StoreError};
 
 pub(super) struct Connection {
     login: String,
@@ -25,9 +25,26 @@ pub(super) struct Connection {
     link: Link,
 }
 
+/// Free space the store's disk needs before a store that hit a full disk is opened again.
+const ROOM_TO_RECOVER: u64 = 4 * 1024 * 1024;
+
+/// What the service thread and the teller know of the store's health.
+#[derive(Clone, Default)]
+pub(super) struct Health {
+    /// A write failed in a way sled keeps failing: the store must be opened again.
+    troubled: Arc<AtomicBool>,
+    /// Why, for the consoles.
+    why: Arc<std::sync::Mutex<String>>,
+    /// Batches the teller has finished with (and so let go of their flushers).
+    told: Arc<AtomicU64>,
+}
+
 /// One applied batch, on its way to be made durable and told.
 pub(super) struct Applied {
     wrote: bool,
+    /// The store's flusher, when the batch wrote (the teller holds no store of its own, so
+    /// the service can open the store again after a full disk).
+    flusher: Option<Flusher>,
     /// Commands taken from clients in this batch (answered, or dropped with their connection).
     commands: usize,
     attached: Vec<(ConnId, Connection, ServerMsg)>,
@@ -43,15 +60,17 @@ pub(super) fn service_loop(
     service: Service,
     jobs: Receiver<Job>,
     in_flight: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
     log: ServerLog,
 ) {
     let (batches, teller_queue) = mpsc::channel::<Applied>();
-    let flusher = service.store().flusher();
     let policy = service.policy().clone();
     let teller_log = log.clone();
+    let health = Health::default();
+    let teller_health = health.clone();
     let teller = std::thread::Builder::new()
         .name("pult-teller".into())
-        .spawn(move || teller_loop(flusher, teller_queue, in_flight, policy, teller_log));
+        .spawn(move || teller_loop(teller_queue, in_flight, policy, teller_health, teller_log));
     let Ok(teller) = teller else {
         log.line("поток подтверждений не создан");
         return;
@@ -59,8 +78,18 @@ pub(super) fn service_loop(
     // who is behind each connection, for identifying its commands
     let mut logins: HashMap<ConnId, String> = HashMap::new();
     let mut running = true;
+    let mut sent = 0u64;
+    let mut current = Some(service);
     while running {
         let Ok(first) = jobs.recv() else { break };
+        if health.troubled.load(Ordering::SeqCst) {
+            current = current.and_then(|service| recover(service, &health, sent, &log));
+        }
+        let Some(service) = current.as_ref() else {
+            // the store could not be opened again: stop, so a fresh start can
+            stop.store(true, Ordering::SeqCst);
+            break;
+        };
         let mut batch = vec![first];
         while batch.len() < BATCH {
             match jobs.try_recv() {
@@ -70,6 +99,7 @@ pub(super) fn service_loop(
         }
         let mut applied = Applied {
             wrote: false,
+            flusher: None,
             commands: 0,
             attached: Vec::new(),
             detached: Vec::new(),
@@ -87,10 +117,12 @@ pub(super) fn service_loop(
                 continue;
             }
             run_commands(
-                &service,
+                service,
                 &logins,
                 std::mem::take(&mut pending),
                 &mut applied,
+                &health,
+                &log,
             );
             match job {
                 Job::Attach {
@@ -98,7 +130,7 @@ pub(super) fn service_loop(
                     login,
                     mode,
                     link,
-                } => match attach(&service, &login, mode) {
+                } => match attach(service, &login, mode) {
                     Ok((staff, welcome)) => {
                         log.event(
                             "attach",
@@ -127,29 +159,80 @@ pub(super) fn service_loop(
                 Job::Command { .. } => {}
             }
         }
-        run_commands(&service, &logins, pending, &mut applied);
+        run_commands(service, &logins, pending, &mut applied, &health, &log);
+        if applied.wrote {
+            applied.flusher = Some(service.store().flusher());
+        }
         applied.last = !running;
         if batches.send(applied).is_err() {
             break;
         }
+        sent += 1;
     }
     drop(batches);
     let _ = teller.join();
-    let _ = service.store().flush();
+    if let Some(service) = current {
+        let _ = service.store().flush();
+    }
     log.line("сервер pult остановлен");
+}
+
+/// After a write failed for lack of space: once the disk has room again and the teller has
+/// let go of every flusher, opens the store again (sled fails every write of a store that
+/// once failed one). None when it cannot be opened: the server then stops.
+fn recover(service: Service, health: &Health, sent: u64, log: &ServerLog) -> Option<Service> {
+    if service
+        .store()
+        .free_bytes()
+        .is_some_and(|free| free < ROOM_TO_RECOVER)
+    {
+        return Some(service);
+    }
+    let waited = Instant::now();
+    while health.told.load(Ordering::SeqCst) < sent && waited.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    match service.reopen_store() {
+        Ok(service) => {
+            health.troubled.store(false, Ordering::SeqCst);
+            log.line("место на диске есть: хранилище открыто снова, запись идёт");
+            Some(service)
+        }
+        Err(error) => {
+            log.line(&format!(
+                "хранилище не открывается после сбоя записи: {error}; сервер остановлен"
+            ));
+            None
+        }
+    }
+}
+
+/// Notes, once, that the store refused a write it will keep refusing.
+fn troubled(health: &Health, why: &str, log: &ServerLog) {
+    if !health.troubled.swap(true, Ordering::SeqCst) {
+        if let Ok(mut said) = health.why.lock() {
+            *said = why.to_string();
+        }
+        log.line(&format!(
+            "запись в хранилище не удалась: {why}. Изменения не принимаются, пока не \
+             освободится место; затем сервер продолжит сам"
+        ));
+    }
 }
 
 /// Makes applied batches durable (one flush for all that are waiting) and only then tells:
 /// replies to their connections, events to every console.
 pub(super) fn teller_loop(
-    flusher: Flusher,
     batches: Receiver<Applied>,
     in_flight: Arc<AtomicUsize>,
     policy: Policy,
+    health: Health,
     log: ServerLog,
 ) {
     let mut connections: HashMap<ConnId, Connection> = HashMap::new();
     let mut last = false;
+    // what the consoles were last told of the store's health
+    let mut told_trouble = false;
     let (mut commands_told, mut flushes) = (0u64, 0u64);
     while !last {
         let Ok(first) = batches.recv() else { break };
@@ -172,22 +255,43 @@ pub(super) fn teller_loop(
         }
         in_flight.fetch_sub(commands_in(&waiting), Ordering::SeqCst);
         commands_told += commands_in(&waiting) as u64;
-        let durable = if waiting.iter().any(|batch| batch.wrote) {
-            flushes += 1;
-            flusher.flush()
-        } else {
-            Ok(())
+        let durable = match waiting.iter().rev().find_map(|batch| batch.flusher.clone()) {
+            Some(flusher) => {
+                flushes += 1;
+                flusher.flush()
+            }
+            None => Ok(()),
         };
+        if let Err(error) = &durable {
+            if error.poisons_the_store() {
+                troubled(&health, &error.to_string(), &log);
+            } else {
+                log.line(&format!("сброс на диск не удался: {error}"));
+            }
+        }
+        let batches_here = waiting.len() as u64;
         for mut batch in waiting {
             last |= batch.last;
             if let Err(error) = &durable {
                 // Not durable: nobody may be told it worked.
-                log.line(&format!("сброс на диск не удался: {error}"));
-                fail_all(&mut batch, &format!("не сохранено: {error}"));
+                let sentence = match error {
+                    StoreError::DiskFull => error.to_string(),
+                    other => format!("не сохранено: {other}"),
+                };
+                fail_all(&mut batch, &sentence);
             }
+            batch.flusher = None;
             for (conn, connection, welcome) in batch.attached {
+                let attached = connection.mode == Mode::Attach;
                 connections.insert(conn, connection);
                 deliver(&mut connections, conn, &welcome, &log);
+                if told_trouble && attached {
+                    let trouble = health.why.lock().map(|why| why.clone()).ok();
+                    let state = ServerMsg::Event {
+                        event: Event::StoreState { trouble },
+                    };
+                    deliver(&mut connections, conn, &state, &log);
+                }
             }
             for (conn, message) in batch.replies {
                 deliver(&mut connections, conn, &message, &log);
@@ -207,7 +311,7 @@ pub(super) fn teller_loop(
                     }
                 }
             }
-            for conn in batch.detached {
+            for conn in std::mem::take(&mut batch.detached) {
                 if let Some(gone) = connections.remove(&conn) {
                     gone.link.close();
                     log.event(
@@ -216,6 +320,19 @@ pub(super) fn teller_loop(
                     );
                 }
             }
+        }
+        health.told.fetch_add(batches_here, Ordering::SeqCst);
+        let troubled = health.troubled.load(Ordering::SeqCst);
+        if troubled != told_trouble {
+            told_trouble = troubled;
+            let trouble =
+                troubled.then(|| health.why.lock().map(|why| why.clone()).unwrap_or_default());
+            broadcast(
+                &mut connections,
+                &Event::StoreState { trouble },
+                &policy,
+                &log,
+            );
         }
     }
     log.line(&format!(
@@ -235,6 +352,8 @@ pub(super) fn run_commands(
     logins: &HashMap<ConnId, String>,
     pending: Vec<(ConnId, u64, Command)>,
     applied: &mut Applied,
+    health: &Health,
+    log: &ServerLog,
 ) {
     if pending.is_empty() {
         return;
@@ -267,7 +386,12 @@ pub(super) fn run_commands(
                 applied.events.extend(events);
                 Ok(reply)
             }
-            Err(error) => Err(error.to_string()),
+            Err(error) => {
+                if error.poisons_the_store() {
+                    troubled(health, &error.to_string(), log);
+                }
+                Err(error.to_string())
+            }
         };
         applied
             .replies

@@ -76,6 +76,16 @@ pub(super) fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
             app.clamp_selection();
             app.recount_overdue();
         }
+        Event::StoreState { trouble } => {
+            match &trouble {
+                Some(why) => app.error(format!("Сервер не сохраняет изменения: {why}")),
+                None if app.store_trouble.is_some() => {
+                    app.info("Сервер снова сохраняет изменения".into())
+                }
+                None => {}
+            }
+            app.store_trouble = trouble;
+        }
         Event::StaffChanged { staff } => {
             if staff.login == app.me.login {
                 app.me = staff.clone();

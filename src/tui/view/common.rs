@@ -69,6 +69,8 @@ pub fn title_bar(frame: &mut Frame, app: &App, area: Rect) {
     let left_room = (area.width as usize).saturating_sub(width_of(&right) + 1);
     let left = if app.offline.is_some() {
         " pult · НЕТ СВЯЗИ С СЕРВЕРОМ"
+    } else if app.store_trouble.is_some() {
+        " pult · СЕРВЕР НЕ СОХРАНЯЕТ ИЗМЕНЕНИЯ"
     } else {
         " pult · Служба сопровождения"
     };
