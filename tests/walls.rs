@@ -7,6 +7,7 @@ mod common;
 mod walls {
     pub mod support;
 
+    mod damaged;
     mod disk;
     mod files;
     mod flood;

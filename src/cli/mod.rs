@@ -140,6 +140,12 @@ pub enum CliError {
     UnknownRole(String),
     #[error("«{0}» — не номер обращения (пример: 124)")]
     BadId(String),
+    #[error(
+        "не читаются записи обращений {}: хранилище повреждено. Остальные обращения \
+         выведены; восстановите хранилище из резервной копии.",
+        .0.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    Unreadable(Vec<RequestId>),
     #[error("пульту нужен терминал; для скриптов есть pult list и pult show")]
     NotATerminal,
     #[error("терминал: {0}")]
@@ -205,14 +211,18 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 .map(|key| Status::from_key(&key).ok_or(CliError::UnknownStatus(key)))
                 .transpose()?;
             let mut client = Client::connect(&dir, &launch())?;
-            let requests = all_requests(&mut client, status)?;
+            let (requests, unreadable) = all_requests(&mut client, status)?;
             if json {
                 let values: Vec<_> = requests.iter().map(json::request).collect();
                 println!("{}", serde_json::to_string_pretty(&values)?);
             } else {
                 print::list(&policy(&mut client)?, &requests);
             }
-            Ok(())
+            if unreadable.is_empty() {
+                Ok(())
+            } else {
+                Err(CliError::Unreadable(unreadable))
+            }
         }
         CliCommand::Show { id, json } => {
             let id = RequestId(parse_id(&id)?);
@@ -312,20 +322,28 @@ fn policy(client: &mut Client) -> Result<Policy, CliError> {
     }
 }
 
-/// Every request (of one status), page by page.
-fn all_requests(client: &mut Client, status: Option<Status>) -> Result<Vec<Request>, CliError> {
+/// Every request (of one status), page by page, and the stored records that do not read.
+fn all_requests(
+    client: &mut Client,
+    status: Option<Status>,
+) -> Result<(Vec<Request>, Vec<RequestId>), CliError> {
     let mut all = Vec::new();
+    let mut damaged = Vec::new();
     let mut after = None;
     loop {
-        let Reply::Requests { requests, more } =
-            client.call(Command::ListRequests { status, after })?
+        let Reply::Requests {
+            requests,
+            more,
+            unreadable,
+        } = client.call(Command::ListRequests { status, after })?
         else {
             return Err(CliError::Unexpected);
         };
         after = requests.last().map(|request| request.id);
         all.extend(requests);
+        damaged.extend(unreadable);
         if !more || after.is_none() {
-            return Ok(all);
+            return Ok((all, damaged));
         }
     }
 }

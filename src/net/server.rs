@@ -178,6 +178,16 @@ pub fn start(
         std::process::id(),
         place.socket.display()
     ));
+    if let Ok(open) = service.store().open_requests_readable() {
+        if !open.unreadable.is_empty() {
+            let ids: Vec<String> = open.unreadable.iter().map(|id| id.to_string()).collect();
+            log.line(&format!(
+                "не читаются записи открытых обращений {}: хранилище повреждено, пульты их \
+                 не показывают; восстановите хранилище из резервной копии",
+                ids.join(", ")
+            ));
+        }
+    }
 
     let (jobs, job_queue) = mpsc::channel();
     // commands received from clients and not answered yet

@@ -202,6 +202,8 @@ pub enum Reply {
     Requests {
         requests: Vec<Request>,
         more: bool,
+        /// Stored records in this range that could not be read (a damaged store).
+        unreadable: Vec<RequestId>,
     },
     Request {
         request: Request,

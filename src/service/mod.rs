@@ -190,9 +190,14 @@ impl Service {
                 Some(request) => Reply::Request { request },
                 None => return Err(ServiceError::NotVisible { id: request.id }),
             },
-            Reply::Requests { requests, more } => Reply::Requests {
+            Reply::Requests {
+                requests,
+                more,
+                unreadable,
+            } => Reply::Requests {
                 requests: requests.iter().filter_map(view).collect(),
                 more,
+                unreadable,
             },
             other => other,
         })
@@ -389,7 +394,8 @@ impl Service {
     fn apply_alone(&self, actor: &Staff, command: Command) -> Outcome {
         match command {
             Command::ListRequests { status, after } => {
-                let mut requests = self.store.requests_page(status, after, PAGE_LIMIT + 1)?;
+                let page = self.store.requests_page(status, after, PAGE_LIMIT + 1)?;
+                let (mut requests, unreadable) = (page.requests, page.unreadable);
                 let more = requests.len() > PAGE_LIMIT;
                 requests.truncate(PAGE_LIMIT);
                 let exported: Vec<RequestId> = requests
@@ -398,7 +404,14 @@ impl Service {
                     .map(|request| request.id)
                     .collect();
                 self.record_views(actor, &exported, true)?;
-                Ok((Reply::Requests { requests, more }, Vec::new()))
+                Ok((
+                    Reply::Requests {
+                        requests,
+                        more,
+                        unreadable,
+                    },
+                    Vec::new(),
+                ))
             }
             Command::ShowRequest { id } => {
                 let request = self.readable(actor, id)?;
@@ -426,6 +439,7 @@ impl Service {
                     Reply::Requests {
                         requests,
                         more: false,
+                        unreadable: Vec::new(),
                     },
                     Vec::new(),
                 ))

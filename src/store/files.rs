@@ -81,6 +81,37 @@ pub(super) fn open_log(db: &Path) -> io::Result<fs::File> {
     Ok(log)
 }
 
+/// The file beside sled's log that remembers the request counter as of the last sync
+/// (as read before that sync began). sled
+/// opens a log that was cut short (a bad copy, a failing disk) as an earlier state without a
+/// word; a counter below the mark says that saved requests are missing. It is written after
+/// each sync (never ahead of what is on the disk) and needs no sync of its own: an older
+/// mark only checks less.
+const MARK_FILE: &str = "pult.mark";
+
+/// Opens (creating) the mark in the store directory `db`, with what it holds.
+pub(super) fn open_mark(db: &Path) -> io::Result<(fs::File, u64)> {
+    use std::os::unix::fs::{FileExt, OpenOptionsExt};
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(db.join(MARK_FILE))?;
+    let mut bytes = [0u8; 8];
+    let marked = match file.read_exact_at(&mut bytes, 0) {
+        Ok(()) => u64::from_be_bytes(bytes),
+        Err(_) => 0,
+    };
+    Ok((file, marked))
+}
+
+pub(super) fn write_mark(file: &fs::File, next_request: u64) {
+    use std::os::unix::fs::FileExt;
+    let _ = file.write_all_at(&next_request.to_be_bytes(), 0);
+}
+
 /// Bytes an unprivileged writer may still use on the filesystem of `dir`.
 pub(super) fn free_bytes(dir: &Path) -> Option<u64> {
     let path = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).ok()?;

@@ -48,6 +48,8 @@ pub struct Store {
     db: sled::Db,
     /// sled's log file (`db/db`), synced after every flush (see `Flusher`).
     log: Arc<std::fs::File>,
+    /// The highest request number known to be on the disk (see `files::write_mark`).
+    mark: Arc<std::fs::File>,
     requests: sled::Tree,
     open: sled::Tree,
     events: sled::Tree,
@@ -77,12 +79,20 @@ pub struct Store {
 pub struct Flusher {
     db: sled::Db,
     log: Arc<std::fs::File>,
+    meta: sled::Tree,
+    mark: Arc<std::fs::File>,
 }
 
 impl Flusher {
     pub fn flush(&self) -> Result<(), StoreError> {
+        // read before the flush, so the mark never runs ahead of what it makes durable
+        // (the service thread goes on writing meanwhile)
+        let numbered = self.meta.get(META_NEXT_REQUEST).ok().flatten();
         self.db.flush()?;
         self.log.sync_data().map_err(StoreError::from)?;
+        if let Some(next) = numbered.and_then(|bytes| key_id(&bytes)) {
+            files::write_mark(&self.mark, next);
+        }
         Ok(())
     }
 }
@@ -99,6 +109,13 @@ impl RequestReader {
             .values()
             .map(|bytes| Ok(Request::decode(&bytes?)?))
     }
+}
+
+/// Requests read in one go, and the stored records among them that could not be read.
+#[derive(Debug, Default)]
+pub struct Page {
+    pub requests: Vec<Request>,
+    pub unreadable: Vec<RequestId>,
 }
 
 /// Names one answered call: who answered it and when.
@@ -145,19 +162,36 @@ const LOCK_GRACE: std::time::Duration = std::time::Duration::from_millis(1_500);
 fn open_db(path: &Path, dir: &Path) -> Result<sled::Db, StoreError> {
     let started = std::time::Instant::now();
     loop {
-        match sled::Config::new()
+        match open_db_once(path, dir) {
+            Ok(db) => return Ok(db),
+            Err(StoreError::Locked { .. }) if started.elapsed() < LOCK_GRACE => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(other) => return Err(other),
+        }
+    }
+}
+
+/// One open of sled's files. sled 0.34 panics on some damaged files (a log cut short panics
+/// in its recovery, `pagecache/segment.rs`): that panic is caught here and said as a
+/// sentence, without the panic's own message on the screen.
+fn open_db_once(path: &Path, dir: &Path) -> Result<sled::Db, StoreError> {
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let opened = std::panic::catch_unwind(|| {
+        sled::Config::new()
             .path(path)
             .cache_capacity(CACHE_BYTES)
             .open()
-        {
-            Ok(db) => return Ok(db),
-            Err(error) => match StoreError::from_open(error, dir) {
-                StoreError::Locked { .. } if started.elapsed() < LOCK_GRACE => {
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                other => return Err(other),
-            },
-        }
+    });
+    std::panic::set_hook(quiet);
+    match opened {
+        Ok(Ok(db)) => Ok(db),
+        Ok(Err(error)) => Err(StoreError::from_open(error, dir)),
+        Err(_) => Err(StoreError::Corrupt {
+            dir: dir.to_path_buf(),
+            detail: "журнал хранилища db/db обрезан или испорчен".into(),
+        }),
     }
 }
 
@@ -170,6 +204,10 @@ impl Store {
         files::close_tree(&path)?;
         let db = open_db(&path, dir)?;
         let log = files::open_log(&path).map_err(|source| StoreError::CreateDir {
+            dir: path.clone(),
+            source,
+        })?;
+        let (mark, marked) = files::open_mark(&path).map_err(|source| StoreError::CreateDir {
             dir: path.clone(),
             source,
         })?;
@@ -192,8 +230,26 @@ impl Store {
             meta: tree("meta")?,
             db,
             log: Arc::new(log),
+            mark: Arc::new(mark),
         };
         let mut store = store;
+        let numbered = store
+            .meta
+            .get(META_NEXT_REQUEST)?
+            .and_then(|bytes| key_id(&bytes))
+            .unwrap_or(0);
+        if marked > numbered {
+            // sled reads a log cut short as an earlier state, without a word
+            return Err(StoreError::Corrupt {
+                dir: dir.to_path_buf(),
+                detail: format!(
+                    "журнал db/db короче, чем был: в нём нет обращений с №{} по №{}, \
+                     которые были сохранены",
+                    numbered.max(1),
+                    marked.saturating_sub(1)
+                ),
+            });
+        }
         if let Some(found) = store.schema_version()? {
             if found > SCHEMA_VERSION {
                 return Err(StoreError::NewerSchema {
@@ -305,6 +361,8 @@ impl Store {
         Flusher {
             db: self.db.clone(),
             log: Arc::clone(&self.log),
+            meta: self.meta.clone(),
+            mark: Arc::clone(&self.mark),
         }
     }
 
@@ -339,32 +397,47 @@ impl Store {
 
     /// Every open request, read through the open index (never the whole history).
     pub fn open_requests(&self) -> Result<Vec<Request>, StoreError> {
-        let mut open = Vec::new();
+        Ok(self.open_requests_readable()?.requests)
+    }
+
+    /// The open requests that decode, and the ids of those that do not (a damaged record
+    /// must not keep every console from attaching).
+    pub fn open_requests_readable(&self) -> Result<Page, StoreError> {
+        let mut open = Page::default();
         for key in self.open.iter().keys() {
             let key = key?;
             if let Some(bytes) = self.requests.get(&key)? {
-                open.push(Request::decode(&bytes)?);
+                match Request::decode(&bytes) {
+                    Ok(request) => open.requests.push(request),
+                    Err(_) => open.unreadable.extend(key_id(&key).map(RequestId)),
+                }
             }
         }
         Ok(open)
     }
 
-    /// Up to `limit` requests with ids above `after`, in id order, optionally of one status.
+    /// Up to `limit` requests with ids above `after`, in id order, optionally of one status;
+    /// records that do not decode are named in `unreadable`, and the rest still listed.
     pub fn requests_page(
         &self,
         status: Option<Status>,
         after: Option<RequestId>,
         limit: usize,
-    ) -> Result<Vec<Request>, StoreError> {
+    ) -> Result<Page, StoreError> {
         let start = after.map_or(0, |id| id.0.saturating_add(1));
-        let mut page = Vec::new();
-        for bytes in self.requests.range(id_key(start)..).values() {
-            let request = Request::decode(&bytes?)?;
-            if status.is_none_or(|status| request.status == status) {
-                page.push(request);
-                if page.len() >= limit {
-                    break;
+        let mut page = Page::default();
+        for entry in self.requests.range(id_key(start)..) {
+            let (key, bytes) = entry?;
+            match Request::decode(&bytes) {
+                Ok(request) => {
+                    if status.is_none_or(|status| request.status == status) {
+                        page.requests.push(request);
+                        if page.requests.len() >= limit {
+                            break;
+                        }
+                    }
                 }
+                Err(_) => page.unreadable.extend(key_id(&key).map(RequestId)),
             }
         }
         Ok(page)
