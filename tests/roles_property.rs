@@ -262,8 +262,29 @@ fn step() -> impl Strategy<Value = Step> {
 // The oracle: issue 4's table and the state machine, written out here
 
 /// Whether the table lets `actor` send `kind` about `request` (`None`: a call, or a request
-/// that does not exist).
+/// that does not exist). Every command on a request first needs the actor to see it, so a
+/// command added to `table` without that rule in the service fails the property.
 fn permitted(actor: &Staff, kind: Kind, request: Option<&Request>, policy: &Policy) -> bool {
+    request.is_none_or(|request| sees(actor, request, policy))
+        && table(actor, kind, request, policy)
+}
+
+/// Whether `actor` sees `request` at all: the dispatchers and the head every request, a
+/// specialist the requests in a queue of their role (the director and the admin none).
+fn sees(actor: &Staff, request: &Request, policy: &Policy) -> bool {
+    let sees_every_queue = [Role::Operator, Role::SiteAdmin, Role::Head]
+        .iter()
+        .any(|role| actor.has(*role));
+    let own_queue = request
+        .queue
+        .as_deref()
+        .and_then(|queue| policy.queue(queue))
+        .is_some_and(|queue| actor.has(queue.role));
+    !actor.disabled && (sees_every_queue || own_queue)
+}
+
+/// Who may send `kind` by its own row of the table, sight aside.
+fn table(actor: &Staff, kind: Kind, request: Option<&Request>, policy: &Policy) -> bool {
     let head = actor.has(Role::Head);
     match kind {
         // log, route: operator, site admin, head
@@ -287,7 +308,8 @@ fn permitted(actor: &Staff, kind: Kind, request: Option<&Request>, policy: &Poli
             head || (request.is_some_and(|request| request.logged_by == actor.login)
                 && (actor.has(Role::Operator) || actor.has(Role::SiteAdmin)))
         }
-        // the vendor: only the designated representative, whatever the roles
+        // the vendor: only the designated representative, whatever the roles (and only for
+        // requests he sees: a technician does not escalate a psychologist's request)
         Kind::Escalate | Kind::VendorAnswer => actor.vendor_rep,
     }
 }
@@ -1182,4 +1204,87 @@ fn a_call_answered_ahead_of_the_servers_clock_is_one_request_however_often_it_is
     );
     assert_eq!(run.all().len(), 1);
     assert_eq!(run.store().event_count().unwrap(), 1);
+}
+
+/// The model, and the service, refuse every command on a request its sender may not see:
+/// the vendor representative (a technician) may escalate a technical request but not a
+/// psychologist's confidential one.
+#[test]
+fn the_vendor_representative_escalates_only_requests_he_may_see() {
+    let run = Run::new();
+    let policy = run.service.policy().clone();
+    let member = |login: &str| {
+        run.roster
+            .iter()
+            .find(|member| member.login == login)
+            .expect("on the roster")
+            .clone()
+    };
+    let (operator, vendor) = (member("operator"), member("vendor"));
+    let in_work = |category: Category, queue: &str, specialist: &Staff| {
+        let mut call = draft(
+            &Params {
+                target: Target::Missing,
+                blank: false,
+                queue: None,
+                assignee: None,
+                by_email: false,
+                minutes: 0,
+                approve: false,
+                note: 0,
+                contact: Contact::Phone,
+                category: 0,
+                caller: 0,
+                answered: None,
+                resend: false,
+            },
+            run.clock.now(),
+        );
+        call.category = Some(category);
+        let Ok((Reply::Logged { request }, _)) = run.service.execute(
+            &operator,
+            Command::LogCall {
+                draft: call,
+                channel: Channel::Phone,
+            },
+        ) else {
+            panic!("the call was not logged");
+        };
+        let routed = Command::Route {
+            id: request.id,
+            queue: queue.into(),
+        };
+        run.service.execute(&operator, routed).expect("routed");
+        let take = Command::Take { id: request.id };
+        run.service.execute(specialist, take).expect("taken");
+        request.id
+    };
+    let escalate = |id: RequestId| Command::Escalate {
+        id,
+        reformulated: "Вход в дневник возвращает на страницу входа".into(),
+        ticket: "VND-4711".into(),
+    };
+
+    let psych = in_work(Category::Psych, "psych", &member("psych"));
+    let before = run.all();
+    let events = run.store().event_count().unwrap();
+    let stored = before.iter().find(|r| r.id == psych).expect("stored");
+    assert!(!permitted(&vendor, Kind::Escalate, Some(stored), &policy));
+    let refused = run.service.execute(&vendor, escalate(psych));
+    let Err(error) = refused else {
+        panic!("the vendor representative escalated a psych request: {refused:?}");
+    };
+    assert!(
+        error.to_string().contains("не видно"),
+        "the refusal says why: {error}"
+    );
+    assert_eq!(run.all(), before, "a refusal changed requests");
+    assert_eq!(run.store().event_count().unwrap(), events);
+
+    let technical = in_work(Category::Technical, "tech", &member("tech"));
+    let stored = run.all().into_iter().find(|r| r.id == technical).unwrap();
+    assert!(permitted(&vendor, Kind::Escalate, Some(&stored), &policy));
+    run.service
+        .execute(&vendor, escalate(technical))
+        .expect("a technical request goes to the vendor");
 }
