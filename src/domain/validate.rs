@@ -11,6 +11,16 @@ pub const MAX_CLASS: usize = 12;
 pub const MAX_DESCRIPTION: usize = 4_000;
 pub const MAX_PHONE: usize = 40;
 pub const MAX_EMAIL: usize = 254;
+/// A staff login is an OS user name: `useradd` allows 32 characters.
+pub const MAX_LOGIN: usize = 32;
+/// Why a request is cancelled, returned, reopened or given more time, and the head's comment.
+pub const MAX_REASON: usize = 2_000;
+/// A note, a result, what goes to the vendor and what it answers.
+pub const MAX_TEXT: usize = 10_000;
+/// The vendor's ticket number.
+pub const MAX_TICKET: usize = 100;
+/// The head's proposals to the director for a week (a few pages).
+pub const MAX_PROPOSALS: usize = 20_000;
 
 /// Why a field's text is not accepted, in words shown next to the field.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -167,6 +177,29 @@ impl fmt::Display for SchoolClass {
 
 fn is_cyrillic_letter(c: char) -> bool {
     matches!(c, 'А'..='я' | 'Ё' | 'ё')
+}
+
+/// A text staff typed that is longer than its field allows.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("слишком длинный текст в поле «{field}»: {given} знаков, можно не больше {max}")]
+pub struct TooLong {
+    pub field: &'static str,
+    pub max: usize,
+    pub given: usize,
+}
+
+/// Refuses `text` (trimmed) when it holds more than `max` characters.
+pub fn bounded(field: &'static str, text: &str, max: usize) -> Result<(), TooLong> {
+    let text = text.trim();
+    if exceeds(text, max) {
+        Err(TooLong {
+            field,
+            max,
+            given: text.chars().count(),
+        })
+    } else {
+        Ok(())
+    }
 }
 
 /// A required one-line text: trimmed, inner runs of spaces folded, bounded.
@@ -351,6 +384,16 @@ mod tests {
         assert_eq!(
             required_line(&"я".repeat(MAX_NAME + 1), MAX_NAME),
             Err(FieldError::TooLong(MAX_NAME))
+        );
+    }
+
+    #[test]
+    fn a_bounded_text_names_its_field_and_limit() {
+        assert_eq!(bounded("Причина отмены", "  дубликат  ", 8), Ok(()));
+        let error = bounded("Причина отмены", &"ж".repeat(9), 8).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "слишком длинный текст в поле «Причина отмены»: 9 знаков, можно не больше 8"
         );
     }
 
