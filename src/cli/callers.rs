@@ -4,9 +4,8 @@ use std::path::Path;
 
 use clap::Subcommand;
 
-use super::{launch, parse_id, CliError};
+use super::{connect, parse_id, CliError};
 use crate::domain::caller::{CallerCard, CallerId};
-use crate::net::client::Client;
 use crate::service::{Command, Hit, Reply};
 
 #[derive(Debug, Subcommand)]
@@ -27,7 +26,7 @@ pub enum CallersAction {
 }
 
 pub fn search(dir: &Path, words: &[String], json: bool) -> Result<(), CliError> {
-    let mut client = Client::connect(dir, &launch())?;
+    let mut client = connect(dir)?;
     let Reply::Found { found } = client.call(Command::Search {
         query: words.join(" "),
     })?
@@ -104,7 +103,7 @@ fn card_json(card: &CallerCard) -> serde_json::Value {
 }
 
 pub fn callers(dir: &Path, action: CallersAction) -> Result<(), CliError> {
-    let mut client = Client::connect(dir, &launch())?;
+    let mut client = connect(dir)?;
     match action {
         CallersAction::List { json } => {
             let mut cards = Vec::new();

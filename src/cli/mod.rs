@@ -122,6 +122,12 @@ pub enum CliError {
     NoOsUser,
     #[error("не найден каталог данных: укажите его через --data DIR или PULT_DATA")]
     NoDataDir,
+    #[error(
+        "в каталоге {} нет хранилища pult, и сервер там не отвечает. Проверьте --data или \
+         PULT_DATA; новое хранилище создают пульт (pult без команды) и pult server",
+        .dir.display()
+    )]
+    NoStore { dir: PathBuf },
     #[error("{0}")]
     Service(#[from] ServiceError),
     #[error("{0}")]
@@ -170,6 +176,23 @@ fn launch() -> Launch {
     std::env::current_exe().map_or(Launch::Never, Launch::Exe)
 }
 
+/// A script's connection to the server of `dir`. Only the console, `server` and `demo` make
+/// a store: here the server is started only for a store that exists, so a mistyped `--data`
+/// is named instead of becoming a new store with a server left running in it.
+fn connect(dir: &Path) -> Result<Client, CliError> {
+    let launch = if dir.join("db").exists() {
+        launch()
+    } else {
+        Launch::Never
+    };
+    Client::connect(dir, &launch).map_err(|error| match error {
+        ClientError::NotRunning { .. } => CliError::NoStore {
+            dir: dir.to_path_buf(),
+        },
+        other => other.into(),
+    })
+}
+
 /// Commands that print for a pipe end quietly when the reader goes (`pult list | head`), as
 /// shell tools do, instead of failing on the broken pipe.
 fn end_quietly_on_closed_pipe() {
@@ -204,7 +227,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let status = status
                 .map(|key| Status::from_key(&key).ok_or(CliError::UnknownStatus(key)))
                 .transpose()?;
-            let mut client = Client::connect(&dir, &launch())?;
+            let mut client = connect(&dir)?;
             let requests = all_requests(&mut client, status)?;
             if json {
                 let values: Vec<_> = requests.iter().map(json::request).collect();
@@ -216,7 +239,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         CliCommand::Show { id, json } => {
             let id = RequestId(parse_id(&id)?);
-            let mut client = Client::connect(&dir, &launch())?;
+            let mut client = connect(&dir)?;
             let Reply::Request { request } = client.call(Command::ShowRequest { id })? else {
                 return Err(CliError::Unexpected);
             };
@@ -234,7 +257,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         CliCommand::History { id } => {
             let id = RequestId(parse_id(&id)?);
-            let mut client = Client::connect(&dir, &launch())?;
+            let mut client = connect(&dir)?;
             let Reply::History { events } = client.call(Command::History { id })? else {
                 return Err(CliError::Unexpected);
             };
@@ -242,7 +265,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         CliCommand::Vendor => {
-            let mut client = Client::connect(&dir, &launch())?;
+            let mut client = connect(&dir)?;
             let Reply::Requests { requests, .. } = client.call(Command::VendorHistory)? else {
                 return Err(CliError::Unexpected);
             };
@@ -257,7 +280,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 fn staff(dir: &Path, action: StaffAction) -> Result<(), CliError> {
-    let mut client = Client::connect(dir, &launch())?;
+    let mut client = connect(dir)?;
     match action {
         StaffAction::Add {
             login,

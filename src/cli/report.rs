@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 use chrono::{Local, NaiveDate, Offset};
 use clap::{Subcommand, ValueEnum};
 
-use super::{launch, policy, CliError};
-use crate::net::client::Client;
+use super::{connect, policy, CliError};
 use crate::report::{csv, markdown};
 use crate::service::{Command, Reply};
 
@@ -84,7 +83,7 @@ fn write_out(text: &str, output: Option<&Path>) -> Result<(), CliError> {
 pub fn run(dir: &Path, action: ReportAction) -> Result<(), CliError> {
     let offset = Local::now().offset().fix();
     let offset_seconds = offset.local_minus_utc();
-    let mut client = Client::connect(dir, &launch())?;
+    let mut client = connect(dir)?;
     match action {
         ReportAction::Daily {
             date,
