@@ -4,6 +4,7 @@ use std::path::Path;
 
 use clap::Subcommand;
 
+use super::out::{self, say};
 use super::{connect, parse_id, CliError};
 use crate::domain::caller::{CallerCard, CallerId};
 use crate::service::{Command, Hit, Reply};
@@ -35,24 +36,22 @@ pub fn search(dir: &Path, words: &[String], json: bool) -> Result<(), CliError> 
     };
     if json {
         let hits: Vec<_> = found.hits.iter().map(hit_json).collect();
-        let value = serde_json::json!({ "total": found.total, "hits": hits });
-        println!("{}", serde_json::to_string_pretty(&value)?);
-        return Ok(());
+        return out::json(&serde_json::json!({ "total": found.total, "hits": hits }));
     }
     if found.hits.is_empty() {
-        println!("Ничего не найдено.");
+        say!("Ничего не найдено.")?;
     }
     for hit in &found.hits {
-        println!(
+        say!(
             "{:<8} {:<16} {} — {}",
             hit.id.to_string(),
             hit.status.label(),
             hit.name,
             hit.snippet
-        );
+        )?;
     }
     if found.total > found.hits.len() {
-        println!("… всего найдено {}", found.total);
+        say!("… всего найдено {}", found.total)?;
     }
     Ok(())
 }
@@ -122,12 +121,12 @@ pub fn callers(dir: &Path, action: CallersAction) -> Result<(), CliError> {
             }
             if json {
                 let values: Vec<_> = cards.iter().map(card_json).collect();
-                println!("{}", serde_json::to_string_pretty(&values)?);
+                out::json(&serde_json::Value::Array(values))?;
             } else if cards.is_empty() {
-                println!("Карточек пока нет.");
+                say!("Карточек пока нет.")?;
             } else {
                 for card in &cards {
-                    println!("{}", card_line(card));
+                    say!("{}", card_line(card))?;
                 }
             }
         }
@@ -139,7 +138,7 @@ pub fn callers(dir: &Path, action: CallersAction) -> Result<(), CliError> {
             else {
                 return Err(CliError::Unexpected);
             };
-            println!("Объединено: {}", card_line(&card));
+            say!("Объединено: {}", card_line(&card))?;
         }
     }
     Ok(())

@@ -1,13 +1,18 @@
 //! The command line: parsing, reaching the server, and printing for people and scripts.
 
+// Everything printed goes through `out`, which cleans what people typed.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 mod callers;
 mod console;
 pub mod json;
+mod out;
 mod print;
 mod report;
 mod server;
 
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use thiserror::Error;
@@ -23,6 +28,7 @@ use crate::service::setup::data_dir;
 use crate::service::{Command, Reply, ServiceError};
 use crate::store::StoreError;
 use crate::tui::keymap::KeymapError;
+use out::say;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -202,6 +208,30 @@ fn end_quietly_on_closed_pipe() {
     }
 }
 
+/// The program: parses the command line, runs it, and says what went wrong (through `out`,
+/// like everything it prints: clap's messages echo what was typed).
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let text = error.render().to_string();
+            let _ = if error.use_stderr() {
+                out::stderr(&text)
+            } else {
+                out::stdout(&text)
+            };
+            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let _ = out::tell!("pult: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 pub fn run(cli: Cli) -> Result<(), CliError> {
     let dir = data_dir(cli.data).ok_or(CliError::NoDataDir)?;
     if !matches!(
@@ -219,8 +249,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         CliCommand::Demo => {
             let user = current_os_user().ok_or(CliError::NoOsUser)?;
             let summary = demo::fill(&dir, &user)?;
-            println!("{summary}");
-            println!("Откройте пульт: pult --data {}", dir.display());
+            say!("{summary}")?;
+            say!("Откройте пульт: pult --data {}", dir.display())?;
             Ok(())
         }
         CliCommand::List { status, json } => {
@@ -231,11 +261,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let requests = all_requests(&mut client, status)?;
             if json {
                 let values: Vec<_> = requests.iter().map(json::request).collect();
-                println!("{}", serde_json::to_string_pretty(&values)?);
+                out::json(&serde_json::Value::Array(values))
             } else {
-                print::list(&policy(&mut client)?, &requests);
+                Ok(print::list(&policy(&mut client)?, &requests)?)
             }
-            Ok(())
         }
         CliCommand::Show { id, json } => {
             let id = RequestId(parse_id(&id)?);
@@ -249,11 +278,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 };
                 let mut value = json::request(&request);
                 value["timeline"] = json::timeline(&events);
-                println!("{}", serde_json::to_string_pretty(&value)?);
+                out::json(&value)
             } else {
-                print::show(&policy(&mut client)?, &request);
+                Ok(print::show(&policy(&mut client)?, &request)?)
             }
-            Ok(())
         }
         CliCommand::History { id } => {
             let id = RequestId(parse_id(&id)?);
@@ -261,16 +289,14 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let Reply::History { events } = client.call(Command::History { id })? else {
                 return Err(CliError::Unexpected);
             };
-            print::history(&events);
-            Ok(())
+            Ok(print::history(&events)?)
         }
         CliCommand::Vendor => {
             let mut client = connect(&dir)?;
             let Reply::Requests { requests, .. } = client.call(Command::VendorHistory)? else {
                 return Err(CliError::Unexpected);
             };
-            print::vendor_history(&requests);
-            Ok(())
+            Ok(print::vendor_history(&requests)?)
         }
         CliCommand::Staff { action } => staff(&dir, action),
         CliCommand::Search { words, json } => callers::search(&dir, &words, json),
@@ -305,7 +331,7 @@ fn staff(dir: &Path, action: StaffAction) -> Result<(), CliError> {
                 return Err(CliError::Unexpected);
             };
             for member in &staff {
-                println!("Добавлен сотрудник: {}", print::staff_line(member));
+                say!("Добавлен сотрудник: {}", print::staff_line(member))?;
             }
         }
         StaffAction::List => {
@@ -313,7 +339,7 @@ fn staff(dir: &Path, action: StaffAction) -> Result<(), CliError> {
                 return Err(CliError::Unexpected);
             };
             for member in &staff {
-                println!("{}", print::staff_line(member));
+                say!("{}", print::staff_line(member))?;
             }
         }
         StaffAction::Disable { login } => {
@@ -321,7 +347,7 @@ fn staff(dir: &Path, action: StaffAction) -> Result<(), CliError> {
                 return Err(CliError::Unexpected);
             };
             for member in &staff {
-                println!("Отключена учётная запись: {}", print::staff_line(member));
+                say!("Отключена учётная запись: {}", print::staff_line(member))?;
             }
         }
     }

@@ -1,5 +1,6 @@
 //! Checking and normalising what an operator types or pastes into the call form.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -226,8 +227,9 @@ pub fn required_text(text: &str, max: usize) -> Result<String, FieldError> {
     Ok(trimmed.to_string())
 }
 
-/// Makes untrusted text safe to draw: drops escape sequences, C0/C1 controls, DEL and bidi
-/// overrides. Newlines and tabs survive only in multi-line text (tabs become spaces).
+/// Makes untrusted text safe to draw: drops escape sequences and what `is_unsafe_char`
+/// names. Newlines (and the line and paragraph separators, as newlines) survive only in
+/// multi-line text; tabs become spaces.
 /// Reads at most `max_chars` characters of the input, so a huge paste costs little.
 pub fn sanitize(text: &str, multiline: bool, max_chars: usize) -> String {
     let mut out = String::with_capacity(text.len().min(max_chars * 4));
@@ -245,7 +247,7 @@ pub fn sanitize(text: &str, multiline: bool, max_chars: usize) -> String {
                     kept += 1;
                 }
             }
-            '\n' => {
+            '\n' | '\u{2028}' | '\u{2029}' => {
                 out.push(if multiline { '\n' } else { ' ' });
                 kept += 1;
             }
@@ -268,9 +270,47 @@ pub fn exceeds(text: &str, max_chars: usize) -> bool {
     text.chars().nth(max_chars).is_some()
 }
 
-fn is_unsafe_char(c: char) -> bool {
+/// The text as the command line prints it, by the rule of `sanitize`: escape sequences,
+/// controls and the characters of `is_unsafe_char` dropped, line breaks and tabs kept. A CR
+/// stays only before an LF (a CSV ends its records so); any other CR, and the line and
+/// paragraph separators, become a line break (a lone CR would let a line overwrite what came
+/// before it).
+pub fn printable(text: &str) -> Cow<'_, str> {
+    let harmless = |c: char| c == '\n' || c == '\t' || !is_unsafe_char(c);
+    if text.chars().all(harmless) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => skip_escape_sequence(&mut chars),
+            '\r' if chars.peek() == Some(&'\n') => out.push('\r'),
+            '\r' | '\u{2028}' | '\u{2029}' => out.push('\n'),
+            c if harmless(c) => out.push(c),
+            _ => {}
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Characters that must not reach a terminal from untrusted text: controls (C0, DEL, C1),
+/// the bidi controls that reorder what follows (so a line reads other than it is), the line
+/// and paragraph separators, and the invisible zero-width space and byte-order mark.
+pub fn is_unsafe_char(c: char) -> bool {
     c.is_control() // C0, DEL and C1
-        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+        || matches!(
+            c,
+            '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{061c}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{200b}'
+                | '\u{feff}'
+        )
 }
 
 /// Skips the rest of an escape sequence whose ESC was just read (CSI, OSC, or a 2-byte one).
@@ -403,6 +443,31 @@ mod tests {
         assert_eq!(sanitize(pasted, false, 100), "Петрова Анна!");
         assert_eq!(sanitize("a\r\nb\tc", true, 100), "a\nb c");
         assert_eq!(sanitize("a\r\nb", false, 100), "a b");
+    }
+
+    #[test]
+    fn sanitize_drops_separators_and_invisible_characters() {
+        let pasted = "Петрова\u{2028}Анна\u{2029}\u{200b}\u{feff}\u{61c}\u{200e}!";
+        assert_eq!(sanitize(pasted, true, 100), "Петрова\nАнна\n!");
+        assert_eq!(sanitize(pasted, false, 100), "Петрова Анна !");
+        for c in [
+            '\u{2028}', '\u{2029}', '\u{200b}', '\u{feff}', '\u{61c}', '\u{7f}', '\u{85}',
+        ] {
+            assert!(is_unsafe_char(c), "U+{:04X}", u32::from(c));
+        }
+        for c in ['а', '№', '—', '«', ' ', '\u{a0}', '▁'] {
+            assert!(!is_unsafe_char(c), "U+{:04X}", u32::from(c));
+        }
+    }
+
+    #[test]
+    fn printable_keeps_lines_tabs_and_crlf_and_drops_the_rest() {
+        assert!(matches!(printable("№124\tПетрова\n"), Cow::Borrowed(_)));
+        let hostile = "\u{1b}[31mКрасный\u{1b}[0m\u{7}\u{9b}2J\u{202e}x\u{2028}y\u{1b}]0;t\u{7}!";
+        assert_eq!(printable(hostile), "Красный2Jx\ny!");
+        assert_eq!(printable("a;b\r\nc\td\n"), "a;b\r\nc\td\n");
+        assert_eq!(printable("100%\rвзломано"), "100%\nвзломано");
+        assert_eq!(printable("\u{feff}текст\u{85}"), "текст");
     }
 
     #[test]
