@@ -623,12 +623,15 @@ impl Place {
                 }
                 panic!("pult server as {login} ended ({status}): {stderr}");
             }
-            assert!(
-                start.elapsed() < TIMEOUT,
-                "pult server as {login} did not answer within {TIMEOUT:?}"
-            );
+            if start.elapsed() > TIMEOUT {
+                let _ = server.kill();
+                let _ = server.wait();
+                panic!("pult server as {login} did not answer within {TIMEOUT:?}");
+            }
             std::thread::sleep(POLL);
         }
+        // reaped when `Drop` stops it
+        std::thread::spawn(move || server.wait());
     }
 
     pub fn server_pid(&self) -> Option<i32> {
