@@ -121,11 +121,14 @@ enum What {
     Fitting(u8),
 }
 
-/// Who sends it: anyone on the roster, or someone the table allows (when there is anyone).
+/// Who sends it: anyone on the roster, someone the table allows (when there is anyone), or
+/// someone whose row of the table allows it but who may not see the request (when there is
+/// anyone: the rule a new command is likeliest to forget).
 #[derive(Debug, Clone, Copy)]
 enum Who {
     Anyone(u8),
     Fitting(u8),
+    Unseeing(u8),
 }
 
 /// About which request: any stored one, one whose state permits the command (when there is
@@ -193,7 +196,20 @@ fn params() -> impl Strategy<Value = Params> {
         Just(Contact::Email),
         Just(Contact::Both)
     ];
-    let queue = prop_oneof![8 => (0u8..4).prop_map(Some), 1 => Just(None)];
+    // the technical queue more often: the vendor representative works there, so only its
+    // requests go to the vendor
+    let tech = Policy::parse(DEFAULT_POLICY_TOML)
+        .expect("the shipped policy")
+        .queues
+        .iter()
+        .position(|queue| queue.key == "tech")
+        .and_then(|index| u8::try_from(index).ok())
+        .expect("the shipped policy has the technical queue");
+    let queue = prop_oneof![
+        8 => (0u8..4).prop_map(Some),
+        3 => Just(Some(tech)),
+        1 => Just(None),
+    ];
     (
         (
             target,
@@ -247,8 +263,9 @@ fn step() -> impl Strategy<Value = Step> {
         1 => proptest::sample::select(KINDS.to_vec()).prop_map(What::Given),
     ];
     let who = prop_oneof![
-        3 => any::<u8>().prop_map(Who::Fitting),
-        1 => any::<u8>().prop_map(Who::Anyone),
+        9 => any::<u8>().prop_map(Who::Fitting),
+        3 => any::<u8>().prop_map(Who::Anyone),
+        1 => any::<u8>().prop_map(Who::Unseeing),
     ];
     (wait, what, who, params()).prop_map(|(wait_minutes, what, who, params)| Step {
         wait_minutes,
@@ -661,7 +678,11 @@ impl Run {
                             Kind::LogCall => 2,
                             Kind::Route | Kind::Take => 3,
                             Kind::AddNote | Kind::ReturnToDispatcher | Kind::Reassign => 4,
-                            Kind::AskExtension | Kind::Escalate => 6,
+                            Kind::AskExtension => 6,
+                            // only the technical queue's requests go to the vendor (its
+                            // representative works there): often, so that some do
+                            Kind::Escalate => 12,
+                            Kind::VendorAnswer => 24,
                             _ => 8,
                         };
                         std::iter::repeat_n(kind, weight)
@@ -717,6 +738,23 @@ impl Run {
                     self.roster[usize::from(index) % self.roster.len()].clone()
                 } else {
                     fitting[usize::from(index) % fitting.len()].clone()
+                }
+            }
+            Who::Unseeing(index) => {
+                let unseeing: Vec<&Staff> = self
+                    .roster
+                    .iter()
+                    .filter(|member| {
+                        request.as_ref().is_some_and(|request| {
+                            !sees(member, request, &policy)
+                                && table(member, kind, Some(request), &policy)
+                        })
+                    })
+                    .collect();
+                if unseeing.is_empty() {
+                    self.roster[usize::from(index) % self.roster.len()].clone()
+                } else {
+                    unseeing[usize::from(index) % unseeing.len()].clone()
                 }
             }
         };
