@@ -110,7 +110,8 @@ fn specialist_takes_asks_more_time_head_approves_specialist_closes() {
     // A fresh data directory owned by pulte2ea, open to the group; pult within reach.
     let place = Place::new("spec", ADMIN, GROUP);
 
-    // 1. pulte2ea's first command starts the server: the store's first admin adds the staff.
+    // 1. pulte2ea starts the server and is the store's first admin: he adds the staff.
+    place.start_server(ADMIN);
     for (login, name, role) in [
         (SPECIALIST, SPECIALIST_NAME, "ejournal"),
         (HEAD, HEAD_NAME, "head"),

@@ -51,7 +51,8 @@ fn two_users_consoles_share_one_server_live() {
     // 2–3. A fresh data directory owned by pulte2ea, open to the group; pult within reach.
     let place = Place::new("two", ADMIN, GROUP);
 
-    // 4. pulte2ea's first command starts the server, so pulte2ea is the store's first admin.
+    // 4. pulte2ea starts the server, so pulte2ea is the store's first admin.
+    place.start_server(ADMIN);
     let added = place.pult_ok(
         ADMIN,
         &["staff", "add", HEAD, "--name", HEAD_NAME, "--roles", "head"],

@@ -121,11 +121,14 @@ enum What {
     Fitting(u8),
 }
 
-/// Who sends it: anyone on the roster, or someone the table allows (when there is anyone).
+/// Who sends it: anyone on the roster, someone the table allows (when there is anyone), or
+/// someone whose row of the table allows it but who may not see the request (when there is
+/// anyone: the rule a new command is likeliest to forget).
 #[derive(Debug, Clone, Copy)]
 enum Who {
     Anyone(u8),
     Fitting(u8),
+    Unseeing(u8),
 }
 
 /// About which request: any stored one, one whose state permits the command (when there is
@@ -193,7 +196,20 @@ fn params() -> impl Strategy<Value = Params> {
         Just(Contact::Email),
         Just(Contact::Both)
     ];
-    let queue = prop_oneof![8 => (0u8..4).prop_map(Some), 1 => Just(None)];
+    // the technical queue more often: the vendor representative works there, so only its
+    // requests go to the vendor
+    let tech = Policy::parse(DEFAULT_POLICY_TOML)
+        .expect("the shipped policy")
+        .queues
+        .iter()
+        .position(|queue| queue.key == "tech")
+        .and_then(|index| u8::try_from(index).ok())
+        .expect("the shipped policy has the technical queue");
+    let queue = prop_oneof![
+        8 => (0u8..4).prop_map(Some),
+        3 => Just(Some(tech)),
+        1 => Just(None),
+    ];
     (
         (
             target,
@@ -247,8 +263,9 @@ fn step() -> impl Strategy<Value = Step> {
         1 => proptest::sample::select(KINDS.to_vec()).prop_map(What::Given),
     ];
     let who = prop_oneof![
-        3 => any::<u8>().prop_map(Who::Fitting),
-        1 => any::<u8>().prop_map(Who::Anyone),
+        9 => any::<u8>().prop_map(Who::Fitting),
+        3 => any::<u8>().prop_map(Who::Anyone),
+        1 => any::<u8>().prop_map(Who::Unseeing),
     ];
     (wait, what, who, params()).prop_map(|(wait_minutes, what, who, params)| Step {
         wait_minutes,
@@ -262,8 +279,29 @@ fn step() -> impl Strategy<Value = Step> {
 // The oracle: issue 4's table and the state machine, written out here
 
 /// Whether the table lets `actor` send `kind` about `request` (`None`: a call, or a request
-/// that does not exist).
+/// that does not exist). Every command on a request first needs the actor to see it, so a
+/// command added to `table` without that rule in the service fails the property.
 fn permitted(actor: &Staff, kind: Kind, request: Option<&Request>, policy: &Policy) -> bool {
+    request.is_none_or(|request| sees(actor, request, policy))
+        && table(actor, kind, request, policy)
+}
+
+/// Whether `actor` sees `request` at all: the dispatchers and the head every request, a
+/// specialist the requests in a queue of their role (the director and the admin none).
+fn sees(actor: &Staff, request: &Request, policy: &Policy) -> bool {
+    let sees_every_queue = [Role::Operator, Role::SiteAdmin, Role::Head]
+        .iter()
+        .any(|role| actor.has(*role));
+    let own_queue = request
+        .queue
+        .as_deref()
+        .and_then(|queue| policy.queue(queue))
+        .is_some_and(|queue| actor.has(queue.role));
+    !actor.disabled && (sees_every_queue || own_queue)
+}
+
+/// Who may send `kind` by its own row of the table, sight aside.
+fn table(actor: &Staff, kind: Kind, request: Option<&Request>, policy: &Policy) -> bool {
     let head = actor.has(Role::Head);
     match kind {
         // log, route: operator, site admin, head
@@ -287,7 +325,8 @@ fn permitted(actor: &Staff, kind: Kind, request: Option<&Request>, policy: &Poli
             head || (request.is_some_and(|request| request.logged_by == actor.login)
                 && (actor.has(Role::Operator) || actor.has(Role::SiteAdmin)))
         }
-        // the vendor: only the designated representative, whatever the roles
+        // the vendor: only the designated representative, whatever the roles (and only for
+        // requests he sees: a technician does not escalate a psychologist's request)
         Kind::Escalate | Kind::VendorAnswer => actor.vendor_rep,
     }
 }
@@ -639,7 +678,11 @@ impl Run {
                             Kind::LogCall => 2,
                             Kind::Route | Kind::Take => 3,
                             Kind::AddNote | Kind::ReturnToDispatcher | Kind::Reassign => 4,
-                            Kind::AskExtension | Kind::Escalate => 6,
+                            Kind::AskExtension => 6,
+                            // only the technical queue's requests go to the vendor (its
+                            // representative works there): often, so that some do
+                            Kind::Escalate => 12,
+                            Kind::VendorAnswer => 24,
                             _ => 8,
                         };
                         std::iter::repeat_n(kind, weight)
@@ -695,6 +738,23 @@ impl Run {
                     self.roster[usize::from(index) % self.roster.len()].clone()
                 } else {
                     fitting[usize::from(index) % fitting.len()].clone()
+                }
+            }
+            Who::Unseeing(index) => {
+                let unseeing: Vec<&Staff> = self
+                    .roster
+                    .iter()
+                    .filter(|member| {
+                        request.as_ref().is_some_and(|request| {
+                            !sees(member, request, &policy)
+                                && table(member, kind, Some(request), &policy)
+                        })
+                    })
+                    .collect();
+                if unseeing.is_empty() {
+                    self.roster[usize::from(index) % self.roster.len()].clone()
+                } else {
+                    unseeing[usize::from(index) % unseeing.len()].clone()
                 }
             }
         };
@@ -1182,4 +1242,87 @@ fn a_call_answered_ahead_of_the_servers_clock_is_one_request_however_often_it_is
     );
     assert_eq!(run.all().len(), 1);
     assert_eq!(run.store().event_count().unwrap(), 1);
+}
+
+/// The model, and the service, refuse every command on a request its sender may not see:
+/// the vendor representative (a technician) may escalate a technical request but not a
+/// psychologist's confidential one.
+#[test]
+fn the_vendor_representative_escalates_only_requests_he_may_see() {
+    let run = Run::new();
+    let policy = run.service.policy().clone();
+    let member = |login: &str| {
+        run.roster
+            .iter()
+            .find(|member| member.login == login)
+            .expect("on the roster")
+            .clone()
+    };
+    let (operator, vendor) = (member("operator"), member("vendor"));
+    let in_work = |category: Category, queue: &str, specialist: &Staff| {
+        let mut call = draft(
+            &Params {
+                target: Target::Missing,
+                blank: false,
+                queue: None,
+                assignee: None,
+                by_email: false,
+                minutes: 0,
+                approve: false,
+                note: 0,
+                contact: Contact::Phone,
+                category: 0,
+                caller: 0,
+                answered: None,
+                resend: false,
+            },
+            run.clock.now(),
+        );
+        call.category = Some(category);
+        let Ok((Reply::Logged { request }, _)) = run.service.execute(
+            &operator,
+            Command::LogCall {
+                draft: call,
+                channel: Channel::Phone,
+            },
+        ) else {
+            panic!("the call was not logged");
+        };
+        let routed = Command::Route {
+            id: request.id,
+            queue: queue.into(),
+        };
+        run.service.execute(&operator, routed).expect("routed");
+        let take = Command::Take { id: request.id };
+        run.service.execute(specialist, take).expect("taken");
+        request.id
+    };
+    let escalate = |id: RequestId| Command::Escalate {
+        id,
+        reformulated: "Вход в дневник возвращает на страницу входа".into(),
+        ticket: "VND-4711".into(),
+    };
+
+    let psych = in_work(Category::Psych, "psych", &member("psych"));
+    let before = run.all();
+    let events = run.store().event_count().unwrap();
+    let stored = before.iter().find(|r| r.id == psych).expect("stored");
+    assert!(!permitted(&vendor, Kind::Escalate, Some(stored), &policy));
+    let refused = run.service.execute(&vendor, escalate(psych));
+    let Err(error) = refused else {
+        panic!("the vendor representative escalated a psych request: {refused:?}");
+    };
+    assert!(
+        error.to_string().contains("не видно"),
+        "the refusal says why: {error}"
+    );
+    assert_eq!(run.all(), before, "a refusal changed requests");
+    assert_eq!(run.store().event_count().unwrap(), events);
+
+    let technical = in_work(Category::Technical, "tech", &member("tech"));
+    let stored = run.all().into_iter().find(|r| r.id == technical).unwrap();
+    assert!(permitted(&vendor, Kind::Escalate, Some(&stored), &policy));
+    run.service
+        .execute(&vendor, escalate(technical))
+        .expect("a technical request goes to the vendor");
 }

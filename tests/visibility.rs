@@ -155,3 +155,44 @@ fn only_the_head_reads_the_account_of_reads() {
     let error = client.call(Command::History { id }).unwrap_err();
     assert!(error.to_string().contains("руководитель"), "{error}");
 }
+
+#[test]
+fn the_vendor_representative_may_not_escalate_a_psych_request_he_does_not_see() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = prepared(dir.path(), &[Role::Tech]);
+    let before = {
+        let service = open_service(dir.path(), Arc::new(SystemClock), &me()).unwrap();
+        let psychologist = Staff {
+            login: "orlova".into(),
+            name: "Орлова Елена".into(),
+            roles: vec![Role::Psych],
+            vendor_rep: false,
+            disabled: false,
+        };
+        service.store().put_staff(&psychologist).unwrap();
+        service
+            .execute(&psychologist, Command::Take { id })
+            .expect("the psychologist takes it");
+        let mut representative = service.identify(&me().login).unwrap();
+        representative.vendor_rep = true;
+        service.store().put_staff(&representative).unwrap();
+        service.store().flush().unwrap();
+        let stored = service.store().request(id).unwrap().expect("stored");
+        (stored, service.store().event_count().unwrap())
+    };
+
+    let server = start(dir.path(), Arc::new(SystemClock), &me()).unwrap();
+    let mut client = Client::connect(dir.path(), &Launch::Never).unwrap();
+    let refused = client.call(Command::Escalate {
+        id,
+        reformulated: "Просьба разобраться".into(),
+        ticket: "VND-1".into(),
+    });
+    let error = refused.expect_err("a technician escalated a psych request");
+    assert!(error.to_string().contains("не видно"), "{error}");
+    server.stop();
+
+    let service = open_service(dir.path(), Arc::new(SystemClock), &me()).unwrap();
+    let after = service.store().request(id).unwrap().expect("stored");
+    assert_eq!((after, service.store().event_count().unwrap()), before);
+}

@@ -4,9 +4,9 @@ use std::path::Path;
 
 use clap::Subcommand;
 
-use super::{launch, parse_id, CliError};
+use super::out::{self, say};
+use super::{connect, parse_id, CliError};
 use crate::domain::caller::{CallerCard, CallerId};
-use crate::net::client::Client;
 use crate::service::{Command, Hit, Reply};
 
 #[derive(Debug, Subcommand)]
@@ -27,7 +27,7 @@ pub enum CallersAction {
 }
 
 pub fn search(dir: &Path, words: &[String], json: bool) -> Result<(), CliError> {
-    let mut client = Client::connect(dir, &launch())?;
+    let mut client = connect(dir)?;
     let Reply::Found { found } = client.call(Command::Search {
         query: words.join(" "),
     })?
@@ -36,24 +36,22 @@ pub fn search(dir: &Path, words: &[String], json: bool) -> Result<(), CliError> 
     };
     if json {
         let hits: Vec<_> = found.hits.iter().map(hit_json).collect();
-        let value = serde_json::json!({ "total": found.total, "hits": hits });
-        println!("{}", serde_json::to_string_pretty(&value)?);
-        return Ok(());
+        return out::json(&serde_json::json!({ "total": found.total, "hits": hits }));
     }
     if found.hits.is_empty() {
-        println!("Ничего не найдено.");
+        say!("Ничего не найдено.")?;
     }
     for hit in &found.hits {
-        println!(
+        say!(
             "{:<8} {:<16} {} — {}",
             hit.id.to_string(),
             hit.status.label(),
             hit.name,
             hit.snippet
-        );
+        )?;
     }
     if found.total > found.hits.len() {
-        println!("… всего найдено {}", found.total);
+        say!("… всего найдено {}", found.total)?;
     }
     Ok(())
 }
@@ -104,7 +102,7 @@ fn card_json(card: &CallerCard) -> serde_json::Value {
 }
 
 pub fn callers(dir: &Path, action: CallersAction) -> Result<(), CliError> {
-    let mut client = Client::connect(dir, &launch())?;
+    let mut client = connect(dir)?;
     match action {
         CallersAction::List { json } => {
             let mut cards = Vec::new();
@@ -123,12 +121,12 @@ pub fn callers(dir: &Path, action: CallersAction) -> Result<(), CliError> {
             }
             if json {
                 let values: Vec<_> = cards.iter().map(card_json).collect();
-                println!("{}", serde_json::to_string_pretty(&values)?);
+                out::json(&serde_json::Value::Array(values))?;
             } else if cards.is_empty() {
-                println!("Карточек пока нет.");
+                say!("Карточек пока нет.")?;
             } else {
                 for card in &cards {
-                    println!("{}", card_line(card));
+                    say!("{}", card_line(card))?;
                 }
             }
         }
@@ -140,7 +138,7 @@ pub fn callers(dir: &Path, action: CallersAction) -> Result<(), CliError> {
             else {
                 return Err(CliError::Unexpected);
             };
-            println!("Объединено: {}", card_line(&card));
+            say!("Объединено: {}", card_line(&card))?;
         }
     }
     Ok(())

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use chrono::{Local, Offset};
 
+use super::out::tell;
 use super::CliError;
 use crate::domain::time::{Clock, SystemClock};
 use crate::net::client::Launch;
@@ -38,7 +39,7 @@ pub fn run(dir: &Path, launch: Launch) -> Result<(), CliError> {
     }
     run_console(&mut app, &mut backend, &clock, &stop)?;
     if let Some(farewell) = &app.farewell {
-        eprintln!("pult: {farewell}");
+        tell!("pult: {farewell}")?;
     }
     Ok(())
 }

@@ -1,13 +1,18 @@
 //! The command line: parsing, reaching the server, and printing for people and scripts.
 
+// Everything printed goes through `out`, which cleans what people typed.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 mod callers;
 mod console;
 pub mod json;
+mod out;
 mod print;
 mod report;
 mod server;
 
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use thiserror::Error;
@@ -23,6 +28,7 @@ use crate::service::setup::data_dir;
 use crate::service::{Command, Reply, ServiceError};
 use crate::store::StoreError;
 use crate::tui::keymap::KeymapError;
+use out::say;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -122,6 +128,12 @@ pub enum CliError {
     NoOsUser,
     #[error("не найден каталог данных: укажите его через --data DIR или PULT_DATA")]
     NoDataDir,
+    #[error(
+        "в каталоге {} нет хранилища pult, и сервер там не отвечает. Проверьте --data или \
+         PULT_DATA; новое хранилище создают пульт (pult без команды) и pult server",
+        .dir.display()
+    )]
+    NoStore { dir: PathBuf },
     #[error("{0}")]
     Service(#[from] ServiceError),
     #[error("{0}")]
@@ -176,12 +188,53 @@ fn launch() -> Launch {
     std::env::current_exe().map_or(Launch::Never, Launch::Exe)
 }
 
+/// A script's connection to the server of `dir`. Only the console, `server` and `demo` make
+/// a store: here the server is started only for a store that exists, so a mistyped `--data`
+/// is named instead of becoming a new store with a server left running in it.
+fn connect(dir: &Path) -> Result<Client, CliError> {
+    let launch = if dir.join("db").exists() {
+        launch()
+    } else {
+        Launch::Never
+    };
+    Client::connect(dir, &launch).map_err(|error| match error {
+        ClientError::NotRunning { .. } => CliError::NoStore {
+            dir: dir.to_path_buf(),
+        },
+        other => other.into(),
+    })
+}
+
 /// Commands that print for a pipe end quietly when the reader goes (`pult list | head`), as
 /// shell tools do, instead of failing on the broken pipe.
 fn end_quietly_on_closed_pipe() {
     // SAFETY: restores the default action of one signal before any thread is started here.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// The program: parses the command line, runs it, and says what went wrong (through `out`,
+/// like everything it prints: clap's messages echo what was typed).
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let text = error.render().to_string();
+            let _ = if error.use_stderr() {
+                out::stderr(&text)
+            } else {
+                out::stdout(&text)
+            };
+            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let _ = out::tell!("pult: {error}");
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -202,21 +255,21 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         CliCommand::Demo => {
             let user = current_os_user().ok_or(CliError::NoOsUser)?;
             let summary = demo::fill(&dir, &user)?;
-            println!("{summary}");
-            println!("Откройте пульт: pult --data {}", dir.display());
+            say!("{summary}")?;
+            say!("Откройте пульт: pult --data {}", dir.display())?;
             Ok(())
         }
         CliCommand::List { status, json } => {
             let status = status
                 .map(|key| Status::from_key(&key).ok_or(CliError::UnknownStatus(key)))
                 .transpose()?;
-            let mut client = Client::connect(&dir, &launch())?;
+            let mut client = connect(&dir)?;
             let (requests, unreadable) = all_requests(&mut client, status)?;
             if json {
                 let values: Vec<_> = requests.iter().map(json::request).collect();
-                println!("{}", serde_json::to_string_pretty(&values)?);
+                out::json(&serde_json::Value::Array(values))?;
             } else {
-                print::list(&policy(&mut client)?, &requests);
+                print::list(&policy(&mut client)?, &requests)?;
             }
             if unreadable.is_empty() {
                 Ok(())
@@ -226,7 +279,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         CliCommand::Show { id, json } => {
             let id = RequestId(parse_id(&id)?);
-            let mut client = Client::connect(&dir, &launch())?;
+            let mut client = connect(&dir)?;
             let Reply::Request { request } = client.call(Command::ShowRequest { id })? else {
                 return Err(CliError::Unexpected);
             };
@@ -236,28 +289,25 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 };
                 let mut value = json::request(&request);
                 value["timeline"] = json::timeline(&events);
-                println!("{}", serde_json::to_string_pretty(&value)?);
+                out::json(&value)
             } else {
-                print::show(&policy(&mut client)?, &request);
+                Ok(print::show(&policy(&mut client)?, &request)?)
             }
-            Ok(())
         }
         CliCommand::History { id } => {
             let id = RequestId(parse_id(&id)?);
-            let mut client = Client::connect(&dir, &launch())?;
+            let mut client = connect(&dir)?;
             let Reply::History { events } = client.call(Command::History { id })? else {
                 return Err(CliError::Unexpected);
             };
-            print::history(&events);
-            Ok(())
+            Ok(print::history(&events)?)
         }
         CliCommand::Vendor => {
-            let mut client = Client::connect(&dir, &launch())?;
+            let mut client = connect(&dir)?;
             let Reply::Requests { requests, .. } = client.call(Command::VendorHistory)? else {
                 return Err(CliError::Unexpected);
             };
-            print::vendor_history(&requests);
-            Ok(())
+            Ok(print::vendor_history(&requests)?)
         }
         CliCommand::Staff { action } => staff(&dir, action),
         CliCommand::Search { words, json } => callers::search(&dir, &words, json),
@@ -267,7 +317,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 fn staff(dir: &Path, action: StaffAction) -> Result<(), CliError> {
-    let mut client = Client::connect(dir, &launch())?;
+    let mut client = connect(dir)?;
     match action {
         StaffAction::Add {
             login,
@@ -292,7 +342,7 @@ fn staff(dir: &Path, action: StaffAction) -> Result<(), CliError> {
                 return Err(CliError::Unexpected);
             };
             for member in &staff {
-                println!("Добавлен сотрудник: {}", print::staff_line(member));
+                say!("Добавлен сотрудник: {}", print::staff_line(member))?;
             }
         }
         StaffAction::List => {
@@ -300,7 +350,7 @@ fn staff(dir: &Path, action: StaffAction) -> Result<(), CliError> {
                 return Err(CliError::Unexpected);
             };
             for member in &staff {
-                println!("{}", print::staff_line(member));
+                say!("{}", print::staff_line(member))?;
             }
         }
         StaffAction::Disable { login } => {
@@ -308,7 +358,7 @@ fn staff(dir: &Path, action: StaffAction) -> Result<(), CliError> {
                 return Err(CliError::Unexpected);
             };
             for member in &staff {
-                println!("Отключена учётная запись: {}", print::staff_line(member));
+                say!("Отключена учётная запись: {}", print::staff_line(member))?;
             }
         }
     }

@@ -1,6 +1,10 @@
 //! Plain-text listings for people at a shell.
 
+use std::io;
+
 use chrono::Local;
+
+use super::out::say;
 
 use crate::domain::deadline::next_timer;
 use crate::domain::policy::Policy;
@@ -17,10 +21,10 @@ fn local(at: crate::domain::time::Timestamp, format: &str) -> String {
     at.to_utc().with_timezone(&Local).format(format).to_string()
 }
 
-pub fn list(policy: &Policy, requests: &[Request]) {
+pub fn list(policy: &Policy, requests: &[Request]) -> io::Result<()> {
     if requests.is_empty() {
-        println!("Обращений нет.");
-        return;
+        say!("Обращений нет.")?;
+        return Ok(());
     }
     let now = SystemClock.now();
     for request in requests {
@@ -38,7 +42,7 @@ pub fn list(policy: &Policy, requests: &[Request]) {
             .as_deref()
             .map(|key| policy.queue_short(key))
             .unwrap_or("—");
-        println!(
+        say!(
             "{:<7} {:<16} {}  {:<22} {:<8} → {:<8} {timer}",
             request.id.to_string(),
             request.status.label(),
@@ -46,70 +50,72 @@ pub fn list(policy: &Policy, requests: &[Request]) {
             short_name(&request.caller.name),
             policy.category_short(request.category),
             queue,
-        );
+        )?;
     }
+    Ok(())
 }
 
-pub fn show(policy: &Policy, request: &Request) {
+pub fn show(policy: &Policy, request: &Request) -> io::Result<()> {
     let caller = &request.caller;
     let dash = || "—".to_string();
-    println!("Обращение {} · {}", request.id, request.status.label());
-    println!(
+    say!("Обращение {} · {}", request.id, request.status.label())?;
+    say!(
         "Принято:          {}",
         local(request.received_at, "%d.%m.%Y %H:%M:%S %:z")
-    );
-    println!("ФИО:              {}", caller.name);
-    println!("Роль:             {}", caller.role.label());
-    println!(
+    )?;
+    say!("ФИО:              {}", caller.name)?;
+    say!("Роль:             {}", caller.role.label())?;
+    say!(
         "Класс:            {}",
         caller.class.map(|c| c.to_string()).unwrap_or_else(dash)
-    );
-    println!(
+    )?;
+    say!(
         "Тип обращения:    {}",
         policy
             .category(request.category)
             .map(|c| c.label.as_str())
             .unwrap_or("")
-    );
-    println!(
+    )?;
+    say!(
         "Телефон:          {}",
         caller
             .phone
             .as_ref()
             .map(|p| p.display())
             .unwrap_or_else(dash)
-    );
-    println!(
+    )?;
+    say!(
         "Почта:            {}",
         caller
             .email
             .as_ref()
             .map(|e| e.to_string())
             .unwrap_or_else(dash)
-    );
-    println!(
+    )?;
+    say!(
         "Очередь:          {}",
         request
             .queue
             .as_deref()
             .map(|q| policy.queue_short(q).to_string())
             .unwrap_or_else(dash)
-    );
-    println!(
+    )?;
+    say!(
         "Распределить до:  {}",
         local(request.deadlines.route_by, "%d.%m %H:%M")
-    );
+    )?;
     if let Some(take_by) = request.deadlines.take_by {
-        println!("Взять до:         {}", local(take_by, "%d.%m %H:%M"));
+        say!("Взять до:         {}", local(take_by, "%d.%m %H:%M"))?;
     }
-    println!(
+    say!(
         "Закрыть до:       {}",
         local(request.deadlines.resolve_by, "%d.%m %H:%M")
-    );
-    println!("Описание проблемы:");
+    )?;
+    say!("Описание проблемы:")?;
     for line in request.description.lines() {
-        println!("  {line}");
+        say!("  {line}")?;
     }
+    Ok(())
 }
 
 /// `login  Фамилия Имя Отчество  roles [представитель] [отключена]`
@@ -126,41 +132,43 @@ pub fn staff_line(staff: &Staff) -> String {
 }
 
 /// One line per audit event: local time, who, what.
-pub fn history(events: &[AuditEvent]) {
+pub fn history(events: &[AuditEvent]) -> io::Result<()> {
     if events.is_empty() {
-        println!("Записей нет.");
+        say!("Записей нет.")?;
     }
     for event in events {
         let what = crate::service::timeline::describe(&event.action, local_offset());
-        println!(
+        say!(
             "{}  {:<12} {what}",
             local(event.at, "%d.%m.%Y %H:%M:%S"),
             event.actor
-        );
+        )?;
     }
+    Ok(())
 }
 
 /// Every escalation to the vendor, oldest request first, with its outcome.
-pub fn vendor_history(requests: &[Request]) {
+pub fn vendor_history(requests: &[Request]) -> io::Result<()> {
     if requests.is_empty() {
-        println!("Обращений к поставщику не было.");
+        say!("Обращений к поставщику не было.")?;
     }
     for request in requests {
         for case in &request.vendor {
-            println!(
+            say!(
                 "{} · заявка {} · отправил(а) {} {}",
                 request.id,
                 case.ticket,
                 case.sent_by,
                 local(case.sent_at, "%d.%m.%Y %H:%M")
-            );
-            println!("  для поставщика: {}", case.reformulated);
+            )?;
+            say!("  для поставщика: {}", case.reformulated)?;
             match (&case.answer, case.answered_at) {
                 (Some(answer), Some(at)) => {
-                    println!("  ответ {}: {answer}", local(at, "%d.%m.%Y %H:%M"))
+                    say!("  ответ {}: {answer}", local(at, "%d.%m.%Y %H:%M"))?
                 }
-                _ => println!("  ответа ещё нет"),
+                _ => say!("  ответа ещё нет")?,
             }
         }
     }
+    Ok(())
 }

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use chrono::{Local, NaiveDate, Offset};
 use clap::{Subcommand, ValueEnum};
 
-use super::{launch, policy, CliError};
-use crate::net::client::Client;
+use super::out::{self, say};
+use super::{connect, policy, CliError};
 use crate::report::{csv, markdown};
 use crate::service::{Command, Reply};
 
@@ -67,24 +67,10 @@ fn parse_date(text: &str) -> Result<NaiveDate, CliError> {
         .map_err(|_| CliError::BadDate(text.to_string()))
 }
 
-fn write_out(text: &str, output: Option<&Path>) -> Result<(), CliError> {
-    match output {
-        Some(path) => {
-            std::fs::write(path, text).map_err(|source| CliError::Write {
-                path: path.to_path_buf(),
-                source,
-            })?;
-            eprintln!("Записано: {}", path.display());
-        }
-        None => print!("{text}"),
-    }
-    Ok(())
-}
-
 pub fn run(dir: &Path, action: ReportAction) -> Result<(), CliError> {
     let offset = Local::now().offset().fix();
     let offset_seconds = offset.local_minus_utc();
-    let mut client = Client::connect(dir, &launch())?;
+    let mut client = connect(dir)?;
     match action {
         ReportAction::Daily {
             date,
@@ -104,7 +90,7 @@ pub fn run(dir: &Path, action: ReportAction) -> Result<(), CliError> {
                 Format::Md => markdown::daily_markdown(&report, &policy, offset),
                 Format::Csv => csv::daily_csv(&report, &policy, offset),
             };
-            write_out(&text, output.as_deref())
+            out::report(&text, output.as_deref())
         }
         ReportAction::Weekly {
             week,
@@ -124,12 +110,12 @@ pub fn run(dir: &Path, action: ReportAction) -> Result<(), CliError> {
                 Format::Md => markdown::weekly_markdown(&report, &policy, offset),
                 Format::Csv => csv::weekly_csv(&report, &policy, offset),
             };
-            write_out(&text, output.as_deref())
+            out::report(&text, output.as_deref())
         }
         ReportAction::Proposals { week, text } => {
             let (year, week) = parse_week(&week)?;
             client.call(Command::SaveProposals { year, week, text })?;
-            println!("Предложения к неделе {year}-W{week:02} сохранены.");
+            say!("Предложения к неделе {year}-W{week:02} сохранены.")?;
             Ok(())
         }
     }

@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use super::out::say;
 use super::CliError;
 use crate::domain::time::SystemClock;
 use crate::net::server::start;
@@ -18,11 +19,11 @@ pub fn run(dir: &Path, user: &OsUser) -> Result<(), CliError> {
         signal_hook::consts::SIGHUP,
         Arc::new(std::sync::atomic::AtomicBool::new(false)),
     )?;
-    println!(
+    say!(
         "pult server: {} (журнал: {})",
         handle.socket().display(),
         dir.join("server.log").display()
-    );
+    )?;
     handle.wait();
     Ok(())
 }

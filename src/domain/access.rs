@@ -3,7 +3,7 @@
 use thiserror::Error;
 
 use super::policy::Policy;
-use super::request::{Category, Request};
+use super::request::{Category, Request, RequestId};
 use super::staff::{Role, Staff};
 
 /// What someone wants to do to a request.
@@ -22,6 +22,8 @@ pub enum Act {
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum Denied {
+    #[error("обращение {id} вам не видно (оно не из вашей очереди), поэтому и менять его нельзя")]
+    Hidden { id: RequestId },
     #[error(
         "это обращение очереди «{queue}»: работать с ним может её специалист или руководитель"
     )]
@@ -59,6 +61,11 @@ pub enum Denied {
 pub fn may(staff: &Staff, act: Act, request: &Request, policy: &Policy) -> Result<(), Denied> {
     if staff.disabled {
         return Err(Denied::Disabled);
+    }
+    // Before any act's own rule: a rule that forgets the queue (as the vendor's once did)
+    // must not let anyone act on a request they may not even read.
+    if sight(request, staff, policy) == Sight::Hidden {
+        return Err(Denied::Hidden { id: request.id });
     }
     let head = staff.has(Role::Head);
     match act {
@@ -311,6 +318,31 @@ mod tests {
         assert!(seen(&[Role::Tech]).is_none(), "another queue's request");
         assert!(seen(&[Role::Director]).is_none(), "counts only");
         assert!(seen(&[Role::Admin]).is_none(), "no request content");
+    }
+
+    #[test]
+    fn no_act_is_allowed_on_a_request_out_of_sight() {
+        let policy = Policy::parse(DEFAULT_POLICY_TOML).unwrap();
+        let request = psych_request(true);
+        let mut vendor_rep = someone(&[Role::Tech]);
+        vendor_rep.vendor_rep = true;
+        let acts = [
+            Act::Work,
+            Act::DecideExtension,
+            Act::Reopen,
+            Act::Reassign,
+            Act::Cancel,
+            Act::Escalate,
+        ];
+        for act in acts {
+            assert_eq!(
+                may(&vendor_rep, act, &request, &policy),
+                Err(Denied::Hidden { id: request.id }),
+                "{act:?}"
+            );
+        }
+        let psych = someone(&[Role::Psych]);
+        assert_eq!(may(&psych, Act::Work, &request, &policy), Ok(()));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::request::{
     Resolution, ReturnChannel, Status, VendorCase,
 };
 use super::time::Timestamp;
+use super::validate::{bounded, TooLong, MAX_REASON, MAX_TEXT, MAX_TICKET};
 
 /// A move the state machine knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +84,8 @@ pub enum TransitionError {
     NoPendingExtension(RequestId),
     #[error("новый срок должен быть позже нынешнего")]
     ExtensionNotLater,
+    #[error("{0}")]
+    TooLong(#[from] TooLong),
     #[error("обратившийся не оставил {}", match .0 { ReturnChannel::Phone => "телефона", ReturnChannel::Email => "адреса почты" })]
     NoSuchContact(ReturnChannel),
 }
@@ -168,6 +171,7 @@ pub fn resolve(request: &Request, result: Resolution) -> Result<Request, Transit
     if result.text.trim().is_empty() {
         return Err(TransitionError::TextRequired);
     }
+    bounded("Результат", &result.text, MAX_TEXT)?;
     // the result goes back by a channel the caller gave (§3.2.3)
     let given = match result.returned_by {
         ReturnChannel::Phone => request.caller.phone.is_some(),
@@ -213,6 +217,8 @@ pub fn escalate(
     if reformulated.trim().is_empty() || ticket.trim().is_empty() {
         return Err(TransitionError::TextRequired);
     }
+    bounded("Текст для поставщика", reformulated, MAX_TEXT)?;
+    bounded("Номер заявки у поставщика", ticket, MAX_TICKET)?;
     let mut next = request.clone();
     next.status = Status::WaitingVendor;
     next.vendor.push(VendorCase {
@@ -236,6 +242,7 @@ pub fn vendor_answered(
     if answer.trim().is_empty() {
         return Err(TransitionError::TextRequired);
     }
+    bounded("Ответ поставщика", answer, MAX_TEXT)?;
     let mut next = request.clone();
     next.status = Status::InWork;
     if let Some(case) = next.vendor.last_mut() {
@@ -261,6 +268,7 @@ pub fn cancel(request: &Request, reason: &str, now: Timestamp) -> Result<Request
     if reason.trim().is_empty() {
         return Err(TransitionError::ReasonRequired);
     }
+    bounded("Причина отмены", reason, MAX_REASON)?;
     let mut next = request.clone();
     next.status = Status::Cancelled;
     next.closed_at = Some(now);
@@ -281,6 +289,7 @@ pub fn add_note(
     if text.is_empty() && kind == NoteKind::Internal {
         return Err(TransitionError::TextRequired);
     }
+    bounded("Заметка", text, MAX_TEXT)?;
     let mut next = request.clone();
     next.notes.push(Note {
         at: now,
@@ -306,6 +315,7 @@ pub fn ask_extension(
     if reason.trim().is_empty() {
         return Err(TransitionError::ReasonRequired);
     }
+    bounded("Причина просьбы о продлении", reason, MAX_REASON)?;
     if until <= request.deadlines.resolve_by {
         return Err(TransitionError::ExtensionNotLater);
     }
@@ -339,6 +349,7 @@ pub fn decide_extension(
     else {
         return Err(TransitionError::NoPendingExtension(request.id));
     };
+    bounded("Комментарий к решению о продлении", note, MAX_REASON)?;
     let mut decided = asked.clone();
     decided.state = if approve {
         ExtensionState::Approved

@@ -1,5 +1,6 @@
 //! Checking and normalising what an operator types or pastes into the call form.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -11,6 +12,16 @@ pub const MAX_CLASS: usize = 12;
 pub const MAX_DESCRIPTION: usize = 4_000;
 pub const MAX_PHONE: usize = 40;
 pub const MAX_EMAIL: usize = 254;
+/// A staff login is an OS user name: `useradd` allows 32 characters.
+pub const MAX_LOGIN: usize = 32;
+/// Why a request is cancelled, returned, reopened or given more time, and the head's comment.
+pub const MAX_REASON: usize = 2_000;
+/// A note, a result, what goes to the vendor and what it answers.
+pub const MAX_TEXT: usize = 10_000;
+/// The vendor's ticket number.
+pub const MAX_TICKET: usize = 100;
+/// The head's proposals to the director for a week (a few pages).
+pub const MAX_PROPOSALS: usize = 20_000;
 
 /// Why a field's text is not accepted, in words shown next to the field.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -169,6 +180,29 @@ fn is_cyrillic_letter(c: char) -> bool {
     matches!(c, 'А'..='я' | 'Ё' | 'ё')
 }
 
+/// A text staff typed that is longer than its field allows.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("слишком длинный текст в поле «{field}»: {given} знаков, можно не больше {max}")]
+pub struct TooLong {
+    pub field: &'static str,
+    pub max: usize,
+    pub given: usize,
+}
+
+/// Refuses `text` (trimmed) when it holds more than `max` characters.
+pub fn bounded(field: &'static str, text: &str, max: usize) -> Result<(), TooLong> {
+    let text = text.trim();
+    if exceeds(text, max) {
+        Err(TooLong {
+            field,
+            max,
+            given: text.chars().count(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
 /// A required one-line text: trimmed, inner runs of spaces folded, bounded.
 pub fn required_line(text: &str, max: usize) -> Result<String, FieldError> {
     let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -193,8 +227,9 @@ pub fn required_text(text: &str, max: usize) -> Result<String, FieldError> {
     Ok(trimmed.to_string())
 }
 
-/// Makes untrusted text safe to draw: drops escape sequences, C0/C1 controls, DEL and bidi
-/// overrides. Newlines and tabs survive only in multi-line text (tabs become spaces).
+/// Makes untrusted text safe to draw: drops escape sequences and what `is_unsafe_char`
+/// names. Newlines (and the line and paragraph separators, as newlines) survive only in
+/// multi-line text; tabs become spaces.
 /// Reads at most `max_chars` characters of the input, so a huge paste costs little.
 pub fn sanitize(text: &str, multiline: bool, max_chars: usize) -> String {
     let mut out = String::with_capacity(text.len().min(max_chars * 4));
@@ -212,7 +247,7 @@ pub fn sanitize(text: &str, multiline: bool, max_chars: usize) -> String {
                     kept += 1;
                 }
             }
-            '\n' => {
+            '\n' | '\u{2028}' | '\u{2029}' => {
                 out.push(if multiline { '\n' } else { ' ' });
                 kept += 1;
             }
@@ -235,9 +270,47 @@ pub fn exceeds(text: &str, max_chars: usize) -> bool {
     text.chars().nth(max_chars).is_some()
 }
 
-fn is_unsafe_char(c: char) -> bool {
+/// The text as the command line prints it, by the rule of `sanitize`: escape sequences,
+/// controls and the characters of `is_unsafe_char` dropped, line breaks and tabs kept. A CR
+/// stays only before an LF (a CSV ends its records so); any other CR, and the line and
+/// paragraph separators, become a line break (a lone CR would let a line overwrite what came
+/// before it).
+pub fn printable(text: &str) -> Cow<'_, str> {
+    let harmless = |c: char| c == '\n' || c == '\t' || !is_unsafe_char(c);
+    if text.chars().all(harmless) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => skip_escape_sequence(&mut chars),
+            '\r' if chars.peek() == Some(&'\n') => out.push('\r'),
+            '\r' | '\u{2028}' | '\u{2029}' => out.push('\n'),
+            c if harmless(c) => out.push(c),
+            _ => {}
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Characters that must not reach a terminal from untrusted text: controls (C0, DEL, C1),
+/// the bidi controls that reorder what follows (so a line reads other than it is), the line
+/// and paragraph separators, and the invisible zero-width space and byte-order mark.
+pub fn is_unsafe_char(c: char) -> bool {
     c.is_control() // C0, DEL and C1
-        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+        || matches!(
+            c,
+            '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{061c}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{200b}'
+                | '\u{feff}'
+        )
 }
 
 /// Skips the rest of an escape sequence whose ESC was just read (CSI, OSC, or a 2-byte one).
@@ -355,11 +428,46 @@ mod tests {
     }
 
     #[test]
+    fn a_bounded_text_names_its_field_and_limit() {
+        assert_eq!(bounded("Причина отмены", "  дубликат  ", 8), Ok(()));
+        let error = bounded("Причина отмены", &"ж".repeat(9), 8).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "слишком длинный текст в поле «Причина отмены»: 9 знаков, можно не больше 8"
+        );
+    }
+
+    #[test]
     fn sanitize_drops_escape_sequences_and_controls() {
         let pasted = "Петрова\u{1b}[31m Анна\u{7}\u{1b}]0;title\u{7}\u{202e}\u{9b}!";
         assert_eq!(sanitize(pasted, false, 100), "Петрова Анна!");
         assert_eq!(sanitize("a\r\nb\tc", true, 100), "a\nb c");
         assert_eq!(sanitize("a\r\nb", false, 100), "a b");
+    }
+
+    #[test]
+    fn sanitize_drops_separators_and_invisible_characters() {
+        let pasted = "Петрова\u{2028}Анна\u{2029}\u{200b}\u{feff}\u{61c}\u{200e}!";
+        assert_eq!(sanitize(pasted, true, 100), "Петрова\nАнна\n!");
+        assert_eq!(sanitize(pasted, false, 100), "Петрова Анна !");
+        for c in [
+            '\u{2028}', '\u{2029}', '\u{200b}', '\u{feff}', '\u{61c}', '\u{7f}', '\u{85}',
+        ] {
+            assert!(is_unsafe_char(c), "U+{:04X}", u32::from(c));
+        }
+        for c in ['а', '№', '—', '«', ' ', '\u{a0}', '▁'] {
+            assert!(!is_unsafe_char(c), "U+{:04X}", u32::from(c));
+        }
+    }
+
+    #[test]
+    fn printable_keeps_lines_tabs_and_crlf_and_drops_the_rest() {
+        assert!(matches!(printable("№124\tПетрова\n"), Cow::Borrowed(_)));
+        let hostile = "\u{1b}[31mКрасный\u{1b}[0m\u{7}\u{9b}2J\u{202e}x\u{2028}y\u{1b}]0;t\u{7}!";
+        assert_eq!(printable(hostile), "Красный2Jx\ny!");
+        assert_eq!(printable("a;b\r\nc\td\n"), "a;b\r\nc\td\n");
+        assert_eq!(printable("100%\rвзломано"), "100%\nвзломано");
+        assert_eq!(printable("\u{feff}текст\u{85}"), "текст");
     }
 
     #[test]

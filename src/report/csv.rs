@@ -4,7 +4,7 @@
 use chrono::FixedOffset;
 
 use super::format::{date, iso_week, local_time, offset_name};
-use super::tables::{self, Table};
+use super::tables::{self, Cell, Table};
 use super::{DailyReport, WeeklyReport};
 use crate::domain::policy::Policy;
 
@@ -112,7 +112,9 @@ impl Csv {
     fn table(&mut self, table: &Table) {
         self.record_owned(&table.header);
         for row in &table.rows {
-            self.record_owned(row);
+            let cells: Vec<String> = row.iter().map(cell).collect();
+            self.text.push_str(&cells.join(";"));
+            self.text.push_str("\r\n");
         }
         self.blank();
     }
@@ -122,24 +124,31 @@ impl Csv {
     }
 }
 
-/// One field, quoted when it holds `;`, `"` or a line break. A field that Excel would take
-/// for a formula (`=`, `@`, or `+`/`-` not before a digit) gets a leading apostrophe.
+/// A table's cell: a figure pult computed goes out as it is, any text through `field`.
+fn cell(cell: &Cell) -> String {
+    match cell {
+        Cell::Figure(figure) => quoted(figure),
+        Cell::Text(text) => field(text),
+    }
+}
+
+/// One text field. Whatever starts the way a formula does (`=`, `+`, `-`, `@`, a tab or a
+/// carriage return; OWASP's rule) gets a leading apostrophe, whatever follows: `-2+3+cmd|…`
+/// runs a program in Excel although it starts like a number.
 fn field(text: &str) -> String {
-    let mut chars = text.chars();
-    let formula = match chars.next() {
-        Some('=' | '@') => true,
-        Some('+' | '-') => !chars.next().is_some_and(|c| c.is_ascii_digit()),
-        _ => false,
-    };
-    let text = if formula {
-        format!("'{text}")
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        quoted(&format!("'{text}"))
     } else {
-        text.to_string()
-    };
+        quoted(text)
+    }
+}
+
+/// Quoted when it holds `;`, `"` or a line break.
+fn quoted(text: &str) -> String {
     if text.contains([';', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
-        text
+        text.to_string()
     }
 }
 
@@ -156,10 +165,23 @@ mod tests {
     }
 
     #[test]
-    fn formulas_are_defused_but_signed_numbers_stay() {
+    fn every_text_that_starts_like_a_formula_is_defused() {
         assert_eq!(field("=1+1"), "'=1+1");
         assert_eq!(field("-все"), "'-все");
-        assert_eq!(field("+25"), "+25");
-        assert_eq!(field("-0:05"), "-0:05");
+        assert_eq!(field("@SUM(A1)"), "'@SUM(A1)");
+        // a sign before a digit is no excuse: `-2+3+cmd|…` is a formula to Excel
+        assert_eq!(field("+25"), "'+25");
+        assert_eq!(field("-0:05"), "'-0:05");
+        assert_eq!(field("-2+3+cmd|' /C calc'!A0"), "'-2+3+cmd|' /C calc'!A0");
+        assert_eq!(field("\t=1"), "'\t=1");
+        assert_eq!(field("\r=1"), "\"'\r=1\"");
+        assert_eq!(field("5 = 5"), "5 = 5");
+    }
+
+    #[test]
+    fn figures_pult_computed_stay_numbers() {
+        assert_eq!(cell(&Cell::Figure("-0:05".into())), "-0:05");
+        assert_eq!(cell(&Cell::Figure("66,7".into())), "66,7");
+        assert_eq!(cell(&Cell::Text("-0:05".into())), "'-0:05");
     }
 }

@@ -151,12 +151,12 @@ fn extensions_and_vendor(out: &mut String, figures: &PeriodFigures) {
 
 /// An aligned pipe table; columns from `right_from` on are right-aligned.
 fn pipe_table(out: &mut String, table: &Table, right_from: usize) {
-    let cell = |text: &String| text.replace('|', "\\|").replace('\n', " ");
-    let header: Vec<String> = table.header.iter().map(cell).collect();
+    let cell = |text: &str| text.replace('|', "\\|").replace('\n', " ");
+    let header: Vec<String> = table.header.iter().map(|text| cell(text)).collect();
     let rows: Vec<Vec<String>> = table
         .rows
         .iter()
-        .map(|row| row.iter().map(cell).collect())
+        .map(|row| row.iter().map(|value| cell(value.as_str())).collect())
         .collect();
     let widths: Vec<usize> = (0..header.len())
         .map(|column| {

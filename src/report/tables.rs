@@ -10,7 +10,34 @@ use crate::domain::policy::Policy;
 
 pub(super) struct Table {
     pub header: Vec<String>,
-    pub rows: Vec<Vec<String>>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// One cell of a row: words, or a figure pult computed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Cell {
+    /// Labels and names, some of them typed by staff or the school (queue names, logins,
+    /// words of descriptions): a spreadsheet must never read them as a formula.
+    Text(String),
+    /// A count, share, duration or change formatted by pult from a number, never from typed
+    /// text: the CSV keeps it as it is, so Excel reads `-0:05` as a time.
+    Figure(String),
+}
+
+impl Cell {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Cell::Text(text) | Cell::Figure(text) => text,
+        }
+    }
+}
+
+fn text(text: impl Into<String>) -> Cell {
+    Cell::Text(text.into())
+}
+
+fn figure(text: impl Into<String>) -> Cell {
+    Cell::Figure(text.into())
 }
 
 fn strings(header: &[&str]) -> Vec<String> {
@@ -22,7 +49,7 @@ fn tally<K>(title: &str, tallies: &[Tally<K>], label: impl Fn(&K) -> String) -> 
         header: strings(&[title, "Число"]),
         rows: tallies
             .iter()
-            .map(|tally| vec![label(&tally.key), tally.count.to_string()])
+            .map(|tally| vec![text(label(&tally.key)), figure(tally.count.to_string())])
             .collect(),
     }
 }
@@ -63,12 +90,12 @@ pub(super) fn steps(figures: &PeriodFigures, policy: &Policy) -> Table {
             .map(|&step| {
                 let figures = figures.steps.get(step);
                 vec![
-                    step_label(step, policy),
-                    figures.within.to_string(),
-                    figures.of.to_string(),
-                    share_number(figures.share_tenths()),
-                    maybe_hours_minutes(figures.median_ms),
-                    maybe_hours_minutes(figures.p90_ms),
+                    text(step_label(step, policy)),
+                    figure(figures.within.to_string()),
+                    figure(figures.of.to_string()),
+                    figure(share_number(figures.share_tenths())),
+                    figure(maybe_hours_minutes(figures.median_ms)),
+                    figure(maybe_hours_minutes(figures.p90_ms)),
                 ]
             })
             .collect(),
@@ -83,11 +110,11 @@ pub(super) fn overdue(report: &DailyReport, policy: &Policy) -> Table {
             .iter()
             .map(|late| {
                 vec![
-                    late.id.to_string(),
-                    queue_name(policy, late.queue.as_deref()),
-                    late.assignee.clone().unwrap_or_else(|| "—".into()),
-                    step_verb(late.step).to_string(),
-                    hours_minutes(late.late_ms),
+                    text(late.id.to_string()),
+                    text(queue_name(policy, late.queue.as_deref())),
+                    text(late.assignee.clone().unwrap_or_else(|| "—".into())),
+                    text(step_verb(late.step)),
+                    figure(hours_minutes(late.late_ms)),
                 ]
             })
             .collect(),
@@ -99,10 +126,10 @@ pub(super) fn comparison(report: &WeeklyReport, policy: &Policy) -> Table {
     let (now, before) = (&report.totals, &report.previous);
     let count_row = |label: &str, now: u32, before: u32| {
         vec![
-            label.to_string(),
-            now.to_string(),
-            before.to_string(),
-            change(i64::from(before), i64::from(now)),
+            text(label),
+            figure(now.to_string()),
+            figure(before.to_string()),
+            figure(change(i64::from(before), i64::from(now))),
         ]
     };
     let mut rows = vec![count_row(
@@ -113,19 +140,19 @@ pub(super) fn comparison(report: &WeeklyReport, policy: &Policy) -> Table {
     for step in Step::ALL {
         let (n, b) = (now.steps.get(step), before.steps.get(step));
         rows.push(vec![
-            format!("Доля, %: {}", step_label(step, policy)),
-            share_number(n.share_tenths()),
-            share_number(b.share_tenths()),
-            share_change(b.share_tenths(), n.share_tenths()),
+            text(format!("Доля, %: {}", step_label(step, policy))),
+            figure(share_number(n.share_tenths())),
+            figure(share_number(b.share_tenths())),
+            figure(share_change(b.share_tenths(), n.share_tenths())),
         ]);
     }
     for step in Step::ALL {
         let (n, b) = (now.steps.get(step), before.steps.get(step));
         rows.push(vec![
-            format!("Медиана, ч:мм: {}", step_noun(step)),
-            maybe_hours_minutes(n.median_ms),
-            maybe_hours_minutes(b.median_ms),
-            trend(Trend::between_some(b.median_ms, n.median_ms)),
+            text(format!("Медиана, ч:мм: {}", step_noun(step))),
+            figure(maybe_hours_minutes(n.median_ms)),
+            figure(maybe_hours_minutes(b.median_ms)),
+            figure(trend(Trend::between_some(b.median_ms, n.median_ms))),
         ]);
     }
     rows.push(count_row(
@@ -170,11 +197,11 @@ pub(super) fn series(report: &WeeklyReport, policy: &Policy, with_sparkline: boo
         header.push("Динамика".into());
     }
     let row = |label: String, per_day: Vec<String>, week: String, values: Vec<u64>| {
-        let mut row = vec![label];
-        row.extend(per_day);
-        row.push(week);
+        let mut row = vec![text(label)];
+        row.extend(per_day.into_iter().map(figure));
+        row.push(figure(week));
         if with_sparkline {
-            row.push(sparkline(&values));
+            row.push(figure(sparkline(&values)));
         }
         row
     };
@@ -231,7 +258,7 @@ pub(super) fn recurring_words(report: &WeeklyReport) -> Table {
         rows: report
             .recurring_words
             .iter()
-            .map(|t| vec![t.key.clone(), t.count.to_string()])
+            .map(|t| vec![text(t.key.clone()), figure(t.count.to_string())])
             .collect(),
     }
 }
@@ -244,10 +271,10 @@ pub(super) fn longest_open(report: &WeeklyReport, policy: &Policy) -> Table {
             .iter()
             .map(|open| {
                 vec![
-                    open.id.to_string(),
-                    queue_name(policy, open.queue.as_deref()),
-                    category_label(policy, open.category),
-                    open.hours_open.to_string(),
+                    text(open.id.to_string()),
+                    text(queue_name(policy, open.queue.as_deref())),
+                    text(category_label(policy, open.category)),
+                    figure(open.hours_open.to_string()),
                 ]
             })
             .collect(),

@@ -60,6 +60,8 @@ pub enum ServiceError {
     #[error("не сохранено: {0}")]
     NotSaved(String),
     #[error("{0}")]
+    TooLong(#[from] crate::domain::validate::TooLong),
+    #[error("{0}")]
     Denied(#[from] crate::domain::access::Denied),
     #[error("{0}")]
     Rule(#[from] TransitionError),

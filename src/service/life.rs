@@ -7,6 +7,7 @@ use crate::domain::lifecycle::{self, TransitionError};
 use crate::domain::request::{NoteKind, Request, RequestId, Resolution};
 use crate::domain::staff::Staff;
 use crate::domain::time::Timestamp;
+use crate::domain::validate::{bounded, MAX_REASON};
 use crate::store::{AuditAction, StoreError, Tx, TxResult};
 
 type Change<'a> = Box<dyn FnOnce(&Request) -> Result<Request, TransitionError> + 'a>;
@@ -58,7 +59,7 @@ impl Service {
                 AuditAction::Returned,
                 Box::new(move |r| {
                     let back = lifecycle::return_to_dispatcher(r, &deadlines, now)?;
-                    with_reason(&back, who, "возвращено диспетчеру", reason, now)
+                    with_reason(&back, who, Reason::Return, reason, now)
                 }),
             ),
             Command::AskExtension { id, reason, until } => (
@@ -101,7 +102,7 @@ impl Service {
                 AuditAction::Reopened,
                 Box::new(move |r| {
                     let reopened = lifecycle::reopen(r)?;
-                    with_reason(&reopened, who, "переоткрыто", reason, now)
+                    with_reason(&reopened, who, Reason::Reopen, reason, now)
                 }),
             ),
             Command::Cancel { id, reason } => (
@@ -145,18 +146,30 @@ impl Service {
     }
 }
 
+/// A move that keeps its reason as a note.
+#[derive(Clone, Copy)]
+enum Reason {
+    Return,
+    Reopen,
+}
+
 /// Records why (a return, a reopening) as an internal note in the timeline.
 fn with_reason(
     request: &Request,
     author: &str,
-    what: &str,
+    why: Reason,
     reason: &str,
     now: Timestamp,
 ) -> Result<Request, TransitionError> {
+    let (what, field) = match why {
+        Reason::Return => ("возвращено диспетчеру", "Причина возврата диспетчеру"),
+        Reason::Reopen => ("переоткрыто", "Причина переоткрытия"),
+    };
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(TransitionError::ReasonRequired);
     }
+    bounded(field, reason, MAX_REASON)?;
     let mut next = request.clone();
     next.notes.push(crate::domain::request::Note {
         at: now,

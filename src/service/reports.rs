@@ -7,12 +7,9 @@ use super::{Service, ServiceError};
 use crate::domain::access::{may_read_daily, may_read_weekly, may_write_proposals};
 use crate::domain::staff::{Role, Staff};
 use crate::domain::time::Timestamp;
-use crate::domain::validate::sanitize;
+use crate::domain::validate::{bounded, sanitize, MAX_PROPOSALS};
 use crate::report::{self, DailyReport, WeeklyReport};
 use crate::store::Proposals;
-
-/// Longest proposals text kept (a page or two).
-pub const MAX_PROPOSALS: usize = 10_000;
 
 fn offset(seconds: i32) -> Result<FixedOffset, ServiceError> {
     FixedOffset::east_opt(seconds).ok_or(ServiceError::BadOffset { seconds })
@@ -101,6 +98,7 @@ pub(super) fn save_proposals(
     text: &str,
 ) -> Result<(), ServiceError> {
     may_write_proposals(actor)?;
+    bounded("Предложения директору", text, MAX_PROPOSALS)?;
     // a week that does not exist is refused with its sentence
     report::week_bounds(year, week, offset(0)?)?;
     let proposals = Proposals {

@@ -2,6 +2,7 @@
 
 use super::{Service, ServiceError};
 use crate::domain::staff::{Role, Staff};
+use crate::domain::validate::{bounded, MAX_LOGIN, MAX_NAME};
 
 fn require_admin(actor: &Staff) -> Result<(), ServiceError> {
     if !actor.disabled && actor.has(Role::Admin) {
@@ -52,6 +53,8 @@ pub fn add(service: &Service, actor: &Staff, mut staff: Staff) -> Result<Staff, 
             reason: "логин — имя пользователя ОС: латинские буквы, цифры, . _ -".into(),
         });
     }
+    bounded("Логин", &staff.login, MAX_LOGIN)?;
+    bounded("ФИО сотрудника", &staff.name, MAX_NAME)?;
     if staff.name.is_empty() {
         return Err(ServiceError::BadStaff {
             reason: "укажите ФИО сотрудника (--name)".into(),

@@ -598,6 +598,42 @@ impl Place {
         format!("{}; echo \"{EXITED} $?\"; sleep 600", line.join(" "))
     }
 
+    /// Starts the data directory's server as `login` (who becomes the new store's first
+    /// admin: only the console, `pult server` and `pult demo` create a store) and waits until
+    /// it answers. It runs detached; `Drop` stops it.
+    pub fn start_server(&self, login: &str) {
+        let line = self.as_user(login);
+        let socket = self.data().join("pult.sock");
+        let mut server = Command::new(&line[0])
+            .args(&line[1..])
+            .arg("server")
+            .current_dir("/")
+            .env_remove("PULT_DATA")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start pult server through runuser");
+        let start = Instant::now();
+        while std::os::unix::net::UnixStream::connect(&socket).is_err() {
+            if let Ok(Some(status)) = server.try_wait() {
+                let mut stderr = String::new();
+                if let Some(mut pipe) = server.stderr.take() {
+                    let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+                }
+                panic!("pult server as {login} ended ({status}): {stderr}");
+            }
+            if start.elapsed() > TIMEOUT {
+                let _ = server.kill();
+                let _ = server.wait();
+                panic!("pult server as {login} did not answer within {TIMEOUT:?}");
+            }
+            std::thread::sleep(POLL);
+        }
+        // reaped when `Drop` stops it
+        std::thread::spawn(move || server.wait());
+    }
+
     pub fn server_pid(&self) -> Option<i32> {
         std::fs::read_to_string(self.data().join("server.pid"))
             .ok()

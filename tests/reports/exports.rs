@@ -139,3 +139,34 @@ fn reports_survive_a_json_round_trip() {
         daily
     );
 }
+
+#[test]
+fn nothing_typed_becomes_a_formula_in_excel() {
+    // the head's proposals as an attacker would write them (OWASP's CSV injection example)
+    let attack = "-2+3+cmd|' /C calc'!A0";
+    let mut report = week_46();
+    report.proposals = Some(attack.to_string());
+    // and queue names in the school's policy.toml
+    let mut policy = policy();
+    for (queue, start) in policy.queues.iter_mut().zip(["=", "+", "-", "@"]) {
+        queue.name = format!("{start}HYPERLINK(\"http://example.com\")");
+    }
+    let weekly = weekly_csv(&report, &policy, moscow());
+    let daily = daily_csv(&wednesday(), &policy, moscow());
+    assert!(
+        weekly.contains(&format!("\r\n'{attack}\r\n")),
+        "the proposals are not defused:\n{weekly}"
+    );
+    assert!(daily.contains("\"'=HYPERLINK(\"\"http://example.com\"\")\""));
+    for file in [&weekly, &daily] {
+        for record in file.split("\r\n") {
+            for cell in record.split(';') {
+                let cell = cell.trim_start_matches('"');
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "a cell Excel reads as a formula: {cell:?}"
+                );
+            }
+        }
+    }
+}

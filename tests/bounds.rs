@@ -1,0 +1,339 @@
+//! Every text staff type has a bound: a longer one is refused with a sentence that names the
+//! field and its limit, and nothing is written. One just at the limit goes through.
+
+use std::sync::Arc;
+
+use pult::domain::call_form::CallDraft;
+use pult::domain::request::{
+    CallerRole, Category, Channel, NoteKind, Request, RequestId, ReturnChannel, Status,
+};
+use pult::domain::staff::{Role, Staff};
+use pult::domain::time::{ManualClock, Timestamp};
+use pult::domain::validate::{
+    MAX_LOGIN, MAX_NAME, MAX_PROPOSALS, MAX_REASON, MAX_TEXT, MAX_TICKET,
+};
+use pult::service::identity::OsUser;
+use pult::service::setup::open_service;
+use pult::service::{Command, Reply, Service};
+
+const T0: Timestamp = Timestamp(1_795_000_000_000);
+
+struct Desk {
+    service: Service,
+    head: Staff,
+    tech: Staff,
+    _dir: tempfile::TempDir,
+}
+
+/// A store whose first user (admin, operator, head) is `ivanova`, with a technician who is
+/// the vendor representative.
+fn desk() -> Desk {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let first = OsUser {
+        uid: 1000,
+        login: "ivanova".into(),
+        full_name: "Иванова Анна Сергеевна".into(),
+    };
+    let service = open_service(dir.path(), Arc::new(clock), &first).unwrap();
+    let head = service.identify("ivanova").unwrap();
+    let tech = Staff {
+        login: "kozlov".into(),
+        name: "Козлов Андрей Петрович".into(),
+        roles: vec![Role::Tech],
+        vendor_rep: true,
+        disabled: false,
+    };
+    service.store().put_staff(&tech).unwrap();
+    Desk {
+        service,
+        head,
+        tech,
+        _dir: dir,
+    }
+}
+
+impl Desk {
+    /// A technical request taken into work by the technician.
+    fn in_work(&self) -> RequestId {
+        let draft = CallDraft {
+            answered_at: None,
+            name: "Петрова Анна".into(),
+            role: Some(CallerRole::Parent),
+            class: "5А".into(),
+            category: Some(Category::Technical),
+            description: "Не открывается дневник".into(),
+            phone: "8 912 345-67-89".into(),
+            email: String::new(),
+        };
+        let logged = Command::LogCall {
+            draft,
+            channel: Channel::Phone,
+        };
+        let Ok((Reply::Logged { request }, _)) = self.service.execute(&self.head, logged) else {
+            panic!("not logged");
+        };
+        let id = request.id;
+        let route = Command::Route {
+            id,
+            queue: "tech".into(),
+        };
+        self.service.execute(&self.head, route).unwrap();
+        self.service
+            .execute(&self.tech, Command::Take { id })
+            .unwrap();
+        id
+    }
+
+    fn request(&self, id: RequestId) -> Request {
+        self.service.store().request(id).unwrap().unwrap()
+    }
+
+    fn ok(&self, actor: &Staff, command: Command) {
+        if let Err(error) = self.service.execute(actor, command.clone()) {
+            panic!("{command:?} was refused: {error}");
+        }
+    }
+
+    /// `command` is refused with a sentence naming `field` and `max`, and nothing changed.
+    fn refused(&self, actor: &Staff, id: RequestId, command: Command, field: &str, max: usize) {
+        let before = self.request(id);
+        let events = self.service.store().event_count().unwrap();
+        let Err(error) = self.service.execute(actor, command) else {
+            panic!("a text over {max} characters was accepted for «{field}»");
+        };
+        let sentence = error.to_string();
+        assert!(
+            sentence.contains(field) && sentence.contains(&max.to_string()),
+            "the refusal names neither the field «{field}» nor its limit {max}: {sentence}"
+        );
+        assert_eq!(self.request(id), before, "{field}: the request changed");
+        assert_eq!(self.service.store().event_count().unwrap(), events);
+    }
+}
+
+fn long(chars: usize) -> String {
+    "ж".repeat(chars)
+}
+
+fn person(login: &str, name: &str) -> Staff {
+    Staff {
+        login: login.into(),
+        name: name.into(),
+        roles: vec![Role::Operator],
+        vendor_rep: false,
+        disabled: false,
+    }
+}
+
+#[test]
+fn a_login_is_at_most_32_characters_as_unix_allows() {
+    let desk = desk();
+    for login in ["a".repeat(120_000), "a".repeat(MAX_LOGIN + 1)] {
+        let add = Command::AddStaff {
+            staff: person(&login, "Сидоров Пётр"),
+        };
+        let error = desk.service.execute(&desk.head, add).unwrap_err();
+        let sentence = error.to_string();
+        assert!(
+            sentence.contains("Логин") && sentence.contains(&MAX_LOGIN.to_string()),
+            "{sentence}"
+        );
+    }
+    assert!(desk.service.store().staff_member("aaaa").unwrap().is_none());
+    assert_eq!(desk.service.store().all_staff().unwrap().len(), 2);
+    let add = Command::AddStaff {
+        staff: person(&"a".repeat(MAX_LOGIN), "Сидоров Пётр"),
+    };
+    desk.ok(&desk.head, add);
+}
+
+#[test]
+fn a_staff_name_is_at_most_200_characters() {
+    let desk = desk();
+    let add = Command::AddStaff {
+        staff: person("sidorov", &long(60_000)),
+    };
+    let sentence = desk
+        .service
+        .execute(&desk.head, add)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        sentence.contains("ФИО") && sentence.contains(&MAX_NAME.to_string()),
+        "{sentence}"
+    );
+    assert!(desk
+        .service
+        .store()
+        .staff_member("sidorov")
+        .unwrap()
+        .is_none());
+    let add = Command::AddStaff {
+        staff: person("sidorov", &long(MAX_NAME)),
+    };
+    desk.ok(&desk.head, add);
+}
+
+#[test]
+fn a_cancel_reason_is_at_most_2000_characters() {
+    let desk = desk();
+    let id = desk.in_work();
+    let cancel = |reason: String| Command::Cancel { id, reason };
+    desk.refused(&desk.head, id, cancel(long(120_000)), "отмены", MAX_REASON);
+    desk.refused(
+        &desk.head,
+        id,
+        cancel(long(MAX_REASON + 1)),
+        "отмены",
+        MAX_REASON,
+    );
+    desk.ok(&desk.head, cancel(long(MAX_REASON)));
+    assert_eq!(desk.request(id).status, Status::Cancelled);
+}
+
+#[test]
+fn a_return_and_a_reopening_reason_are_at_most_2000_characters() {
+    let desk = desk();
+    let id = desk.in_work();
+    let back = Command::ReturnToDispatcher {
+        id,
+        reason: long(MAX_REASON + 1),
+    };
+    desk.refused(&desk.tech, id, back, "возврата", MAX_REASON);
+    let close = Command::Close {
+        id,
+        text: "Сбросили пароль".into(),
+        returned_by: ReturnChannel::Phone,
+    };
+    desk.ok(&desk.tech, close);
+    let reopen = |reason: String| Command::Reopen { id, reason };
+    desk.refused(
+        &desk.head,
+        id,
+        reopen(long(MAX_REASON + 1)),
+        "переоткрытия",
+        MAX_REASON,
+    );
+    desk.ok(&desk.head, reopen(long(MAX_REASON)));
+}
+
+#[test]
+fn an_extension_reason_and_the_heads_comment_are_at_most_2000_characters() {
+    let desk = desk();
+    let id = desk.in_work();
+    let until = desk.request(id).deadlines.resolve_by.plus_hours(24);
+    let ask = |reason: String| Command::AskExtension { id, reason, until };
+    desk.refused(
+        &desk.tech,
+        id,
+        ask(long(MAX_REASON + 1)),
+        "продлени",
+        MAX_REASON,
+    );
+    desk.ok(&desk.tech, ask(long(MAX_REASON)));
+    for approve in [true, false] {
+        let decide = Command::DecideExtension {
+            id,
+            approve,
+            note: long(MAX_REASON + 1),
+        };
+        desk.refused(&desk.head, id, decide, "Комментарий", MAX_REASON);
+    }
+    let decide = Command::DecideExtension {
+        id,
+        approve: true,
+        note: long(MAX_REASON),
+    };
+    desk.ok(&desk.head, decide);
+}
+
+#[test]
+fn a_note_and_a_result_are_at_most_10000_characters() {
+    let desk = desk();
+    let id = desk.in_work();
+    let note = |text: String| Command::AddNote {
+        id,
+        kind: NoteKind::Internal,
+        text,
+    };
+    desk.refused(
+        &desk.tech,
+        id,
+        note(long(MAX_TEXT + 1)),
+        "Заметка",
+        MAX_TEXT,
+    );
+    desk.ok(&desk.tech, note(long(MAX_TEXT)));
+    let close = |text: String| Command::Close {
+        id,
+        text,
+        returned_by: ReturnChannel::Phone,
+    };
+    desk.refused(
+        &desk.tech,
+        id,
+        close(long(MAX_TEXT + 1)),
+        "Результат",
+        MAX_TEXT,
+    );
+    desk.ok(&desk.tech, close(long(MAX_TEXT)));
+}
+
+#[test]
+fn the_vendors_text_ticket_and_answer_are_bounded() {
+    let desk = desk();
+    let id = desk.in_work();
+    let escalate = |reformulated: String, ticket: String| Command::Escalate {
+        id,
+        reformulated,
+        ticket,
+    };
+    desk.refused(
+        &desk.tech,
+        id,
+        escalate(long(MAX_TEXT + 1), "VND-1".into()),
+        "для поставщика",
+        MAX_TEXT,
+    );
+    desk.refused(
+        &desk.tech,
+        id,
+        escalate("Не входит".into(), "7".repeat(MAX_TICKET + 1)),
+        "заявки",
+        MAX_TICKET,
+    );
+    desk.ok(&desk.tech, escalate(long(MAX_TEXT), "7".repeat(MAX_TICKET)));
+    let answer = |answer: String| Command::VendorAnswer { id, answer };
+    desk.refused(
+        &desk.tech,
+        id,
+        answer(long(MAX_TEXT + 1)),
+        "Ответ поставщика",
+        MAX_TEXT,
+    );
+    desk.ok(&desk.tech, answer(long(MAX_TEXT)));
+}
+
+#[test]
+fn the_heads_proposals_are_at_most_20000_characters() {
+    let desk = desk();
+    let save = |text: String| Command::SaveProposals {
+        year: 2026,
+        week: 46,
+        text,
+    };
+    let sentence = desk
+        .service
+        .execute(&desk.head, save(long(MAX_PROPOSALS + 1)))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        sentence.contains("Предложения") && sentence.contains(&MAX_PROPOSALS.to_string()),
+        "{sentence}"
+    );
+    assert!(desk.service.store().proposals(2026, 46).unwrap().is_none());
+    desk.ok(&desk.head, save(long(MAX_PROPOSALS)));
+    let kept = desk.service.store().proposals(2026, 46).unwrap().unwrap();
+    assert_eq!(kept.text.chars().count(), MAX_PROPOSALS);
+}

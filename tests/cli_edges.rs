@@ -1,0 +1,402 @@
+//! The command line's edges, with the built binary: a mistyped data directory makes no store,
+//! and nothing staff typed reaches a terminal raw.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use common::{is_pult, terminate, PULT_BUILT};
+use pult::domain::call_form::CallDraft;
+use pult::domain::policy::DEFAULT_POLICY_TOML;
+use pult::domain::request::{CallerRole, Category, Channel, RequestId};
+use pult::domain::staff::Role;
+use pult::domain::time::SystemClock;
+use pult::net::client::{Client, Launch};
+use pult::net::server::start;
+use pult::service::identity::current_os_user;
+use pult::service::setup::open_service;
+use pult::service::{Command as Cmd, Reply};
+
+fn pult(dir: &Path, args: &[&str]) -> Output {
+    Command::new(PULT_BUILT)
+        .arg("--data")
+        .arg(dir)
+        .args(args)
+        .env("LANG", "C.UTF-8")
+        .env_remove("PULT_DATA")
+        .output()
+        .expect("run pult")
+}
+
+/// The pult processes whose command line names `dir` (a server started for it).
+fn pults_for(dir: &Path) -> Vec<i32> {
+    let needle = dir.as_os_str().as_encoded_bytes();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| is_pult(*pid))
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|line| line.windows(needle.len()).any(|part| part == needle))
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// A typo does not make a store
+
+/// Every command but the console, `server` and `demo`, on a directory without a store.
+const READERS: [&[&str]; 8] = [
+    &["list"],
+    &["show", "1"],
+    &["history", "1"],
+    &["vendor"],
+    &["search", "Петрова"],
+    &["report", "daily"],
+    &["staff", "list"],
+    &["callers", "list"],
+];
+
+#[test]
+fn a_mistyped_data_directory_is_named_and_nothing_is_created() {
+    let root = tempfile::tempdir().unwrap();
+    let missing = root.path().join("nonexistent").join("dir");
+    for args in READERS {
+        let output = pult(&missing, args);
+        // (stopped before any assertion, so a failure leaves nothing running)
+        let left = pults_for(&missing);
+        left.iter().for_each(|pid| terminate(*pid));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "pult {args:?} exited 0: {stderr}");
+        assert!(
+            stderr.contains(&missing.display().to_string()) && stderr.contains("pult server"),
+            "pult {args:?} does not say which directory holds no store: {stderr}"
+        );
+        assert!(
+            output.stdout.is_empty(),
+            "pult {args:?} printed: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        assert!(left.is_empty(), "pult {args:?} left a server running");
+        assert!(!root.path().join("nonexistent").exists(), "pult {args:?}");
+    }
+}
+
+#[test]
+fn an_empty_directory_gets_no_store_either() {
+    let root = tempfile::tempdir().unwrap();
+    let output = pult(root.path(), &["list"]);
+    let left = pults_for(root.path());
+    left.iter().for_each(|pid| terminate(*pid));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("pult server"), "{stderr}");
+    assert!(left.is_empty(), "a server was left running");
+    let inside: Vec<_> = std::fs::read_dir(root.path()).unwrap().collect();
+    assert!(inside.is_empty(), "pult list wrote into the directory");
+}
+
+#[test]
+fn a_store_whose_server_is_down_gets_its_server_started() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("data");
+    let created = pult(&dir, &["demo"]);
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    pults_for(&dir).iter().for_each(|pid| terminate(*pid));
+    assert!(pults_for(&dir).is_empty());
+    let output = pult(&dir, &["list"]);
+    let servers = pults_for(&dir);
+    servers.iter().for_each(|pid| terminate(*pid));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(servers.len(), 1, "pult list started the store's server");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nothing raw reaches a terminal or a spreadsheet
+
+/// What a hostile (or careless) text may hold: colour, a bell, a screen clear by 8-bit CSI, a
+/// title change, bidi overrides, a line separator and invisible characters.
+const HOSTILE: &str = "\u{1b}[31mКрасный\u{1b}[0m\u{7}\u{9b}2J\u{202e}наоборот\u{202c}\
+     \u{2028}строка\u{2029}\u{200b}\u{feff}\u{61c}\u{7f}\u{1b}]0;заголовок\u{7}\u{85}\u{200f}\u{2066}";
+
+/// The same in TOML's escapes, for a queue name in the school's policy.toml.
+const HOSTILE_TOML: &str = "\\u001b[31mТехн.\\u0007\\u009b2J\\u202eнаоборот\\u2028\\u200b\\u061c";
+
+/// The characters no text pult prints may hold (a CSV may start with its BOM and end its
+/// records with CR LF).
+fn forbidden(text: &str) -> Vec<(usize, char)> {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let chars: Vec<char> = body.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .filter(|&(index, &c)| {
+            let control = c.is_control() && c != '\n' && c != '\t';
+            let crlf = c == '\r' && chars.get(index + 1) == Some(&'\n');
+            let invisible = matches!(
+                c,
+                '\u{200b}'..='\u{200f}'
+                    | '\u{202a}'..='\u{202e}'
+                    | '\u{2066}'..='\u{2069}'
+                    | '\u{2028}'
+                    | '\u{2029}'
+                    | '\u{feff}'
+                    | '\u{61c}'
+            );
+            (control && !crlf) || invisible
+        })
+        .map(|(index, &c)| (index, c))
+        .collect()
+}
+
+#[track_caller]
+fn assert_clean(what: &str, text: &str) {
+    let found = forbidden(text);
+    assert!(
+        found.is_empty(),
+        "{what} printed raw {:?}:\n{}",
+        found
+            .iter()
+            .map(|(_, c)| format!("U+{:04X}", u32::from(*c)))
+            .collect::<Vec<_>>(),
+        text.escape_debug()
+    );
+}
+
+/// Runs `pult ARGS` and checks its stdout and stderr; returns the output.
+#[track_caller]
+fn clean_run(dir: &Path, args: &[&str]) -> Output {
+    let output = pult(dir, args);
+    let what = format!("pult {}", args.join(" ").escape_debug());
+    assert_clean(
+        &format!("{what} (stdout)"),
+        &String::from_utf8_lossy(&output.stdout),
+    );
+    assert_clean(
+        &format!("{what} (stderr)"),
+        &String::from_utf8_lossy(&output.stderr),
+    );
+    output
+}
+
+#[track_caller]
+fn succeeded(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn call(client: &mut Client, name: &str, category: Category) -> RequestId {
+    let draft = CallDraft {
+        answered_at: None,
+        name: name.into(),
+        role: Some(CallerRole::Parent),
+        class: "5А".into(),
+        category: Some(category),
+        description: format!("Не открывается дневник {HOSTILE}"),
+        phone: "8 912 345-67-89".into(),
+        email: String::new(),
+    };
+    match client.call(Cmd::LogCall {
+        draft,
+        channel: Channel::Phone,
+    }) {
+        Ok(Reply::Logged { request }) => request.id,
+        other => panic!("not logged: {other:?}"),
+    }
+}
+
+#[test]
+fn nothing_staff_typed_reaches_the_terminal_raw() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("data");
+    std::fs::create_dir(&dir).unwrap();
+    // the school's policy names the technical queue with escape sequences
+    let policy = DEFAULT_POLICY_TOML
+        .replace("\"Технический специалист\"", &format!("\"{HOSTILE_TOML}\""))
+        .replace("\"Техн.\"", &format!("\"{HOSTILE_TOML}\""));
+    assert_ne!(policy, DEFAULT_POLICY_TOML);
+    std::fs::write(dir.join("policy.toml"), policy).unwrap();
+    let me = current_os_user().expect("an OS user");
+    {
+        // the test's user: the first admin, operator and head, and the technician who is
+        // the vendor representative
+        let service = open_service(&dir, Arc::new(SystemClock), &me).unwrap();
+        let mut staff = service.identify(&me.login).unwrap();
+        staff.roles.push(Role::Tech);
+        staff.vendor_rep = true;
+        service.store().put_staff(&staff).unwrap();
+        service.store().flush().unwrap();
+    }
+    let _server = start(&dir, Arc::new(SystemClock), &me).unwrap();
+    let mut client = Client::connect(&dir, &Launch::Never).unwrap();
+    let escalated = call(
+        &mut client,
+        &format!("Петрова {HOSTILE}"),
+        Category::Technical,
+    );
+    for command in [
+        Cmd::Route {
+            id: escalated,
+            queue: "tech".into(),
+        },
+        Cmd::Take { id: escalated },
+        Cmd::Escalate {
+            id: escalated,
+            reformulated: format!("Вход не работает {HOSTILE}"),
+            ticket: format!("VND-{HOSTILE}"),
+        },
+        Cmd::VendorAnswer {
+            id: escalated,
+            answer: format!("Исправлено {HOSTILE}"),
+        },
+    ] {
+        client.call(command).expect("accepted");
+    }
+    let cancelled = call(&mut client, "Сидорова Анна", Category::Technical);
+    client
+        .call(Cmd::Cancel {
+            id: cancelled,
+            reason: format!("дубликат {HOSTILE}"),
+        })
+        .expect("cancelled");
+    let late = call(&mut client, "Орлова Мария", Category::Technical);
+    client
+        .call(Cmd::Route {
+            id: late,
+            queue: "tech".into(),
+        })
+        .expect("routed");
+
+    let name = format!("Смирнова {HOSTILE}");
+    let added = clean_run(
+        &dir,
+        &[
+            "staff", "add", "smirnova", "--name", &name, "--roles", "operator",
+        ],
+    );
+    assert!(succeeded(&added).contains("Смирнова"));
+    // the same name again: the refusal shows the account that exists
+    let twice = clean_run(
+        &dir,
+        &[
+            "staff",
+            "add",
+            "smirnova2",
+            "--name",
+            &name,
+            "--roles",
+            "operator",
+        ],
+    );
+    assert!(!twice.status.success());
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("Смирнова"));
+
+    let (escalated, cancelled) = (escalated.0.to_string(), cancelled.0.to_string());
+    for args in [
+        vec!["history", escalated.as_str()],
+        vec!["history", cancelled.as_str()],
+        vec!["vendor"],
+        vec!["staff", "list"],
+        vec!["report", "daily"],
+        vec!["report", "daily", "--format", "csv"],
+        vec!["list"],
+        vec!["list", "--json"],
+        vec!["show", escalated.as_str()],
+        vec!["show", escalated.as_str(), "--json"],
+        vec!["show", cancelled.as_str(), "--json"],
+        vec!["search", "Петрова"],
+        vec!["callers", "list"],
+    ] {
+        let printed = succeeded(&clean_run(&dir, &args));
+        assert!(!printed.trim().is_empty(), "pult {args:?} printed nothing");
+    }
+    let shown = succeeded(&clean_run(&dir, &["show", &escalated]));
+    assert!(
+        shown.contains("Красный"),
+        "the text itself is kept:\n{shown}"
+    );
+
+    // a Markdown report written to a file is output too
+    let file = root.path().join("день.md");
+    let file_arg = file.to_str().unwrap();
+    succeeded(&clean_run(&dir, &["report", "daily", "-o", file_arg]));
+    assert_clean(
+        "pult report daily -o",
+        &std::fs::read_to_string(&file).unwrap(),
+    );
+
+    // the head's proposals, hostile to the terminal and to Excel at once
+    let proposals = format!("-2+3+cmd|' /C calc'!A0 {HOSTILE}");
+    let week = ["--week", "2026-W10"];
+    succeeded(&clean_run(
+        &dir,
+        &["report", "proposals", week[0], week[1], "--", &proposals],
+    ));
+    let csv = succeeded(&clean_run(
+        &dir,
+        &["report", "weekly", week[0], week[1], "--format", "csv"],
+    ));
+    let defused = csv.contains("'-2+3+cmd|' /C calc'!A0 ")
+        && ["\n-2+3", "\"-2+3", ";-2+3"]
+            .iter()
+            .all(|raw| !csv.contains(raw));
+    assert!(
+        defused,
+        "the proposals are not defused:\n{}",
+        csv.escape_debug()
+    );
+    assert!(
+        csv.starts_with('\u{feff}'),
+        "the CSV keeps its BOM for Excel"
+    );
+    succeeded(&clean_run(&dir, &["report", "weekly", week[0], week[1]]));
+
+    // arguments echoed back in refusals
+    for args in [
+        vec!["show", HOSTILE],
+        vec!["list", "--status", HOSTILE],
+        vec!["report", "daily", "--date", HOSTILE],
+        vec!["report", "weekly", "--week", HOSTILE],
+        vec![
+            "staff",
+            "add",
+            HOSTILE,
+            "--name",
+            "Козлов",
+            "--roles",
+            "tech",
+        ],
+        vec![
+            "staff",
+            "add",
+            "kozlov",
+            "--name",
+            "Козлов",
+            "--roles",
+            HOSTILE,
+        ],
+        vec![HOSTILE],
+        vec!["list", HOSTILE],
+    ] {
+        let refused = clean_run(&dir, &args);
+        assert!(!refused.status.success(), "pult {args:?} succeeded");
+        assert!(!refused.stderr.is_empty(), "pult {args:?} said nothing");
+    }
+}
