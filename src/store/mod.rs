@@ -243,7 +243,7 @@ impl Store {
             return Err(StoreError::Corrupt {
                 dir: dir.to_path_buf(),
                 detail: format!(
-                    "журнал db/db короче, чем был: в нём нет обращений с №{} по №{}, \
+                    "журнал db/db обрезан или испорчен: в нём нет обращений с №{} по №{}, \
                      которые были сохранены",
                     numbered.max(1),
                     marked.saturating_sub(1)

@@ -1,5 +1,6 @@
 //! A damaged store is a sentence, and one bad record is not the end of the list: the store's
-//! log cut to a half and to a tenth, and one request's record overwritten with garbage.
+//! log cut to a half and to a tenth or with a byte flipped, and one request's record
+//! overwritten with garbage.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -58,32 +59,46 @@ fn stop_server(dir: &Path) {
     }
 }
 
+/// How the store's log is damaged.
+#[derive(Debug, Clone, Copy)]
+enum Damage {
+    CutTo(u64),
+    /// one byte flipped at this share of the length
+    FlipAt(u64),
+}
+
 #[test]
-fn a_store_log_cut_short_is_a_sentence_not_a_panic() {
-    for share in [2u64, 10] {
+fn a_store_log_cut_short_or_flipped_is_a_sentence_not_a_panic() {
+    for damage in [
+        Damage::CutTo(2),
+        Damage::CutTo(10),
+        Damage::FlipAt(2),
+        Damage::FlipAt(5),
+    ] {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("data");
         demo(&dir);
         let log = dir.join("db").join("db");
-        let length = std::fs::metadata(&log).unwrap().len();
-        let file = std::fs::OpenOptions::new().write(true).open(&log).unwrap();
-        file.set_len(length / share).unwrap();
-        drop(file);
+        let mut bytes = std::fs::read(&log).unwrap();
+        let length = bytes.len() as u64;
+        match damage {
+            Damage::CutTo(share) => bytes.truncate((length / share) as usize),
+            Damage::FlipAt(share) => bytes[(length / share) as usize] ^= 0x55,
+        }
+        std::fs::write(&log, &bytes).unwrap();
+        let share = format!("{damage:?}");
         for args in [&["server"][..], &["list"][..]] {
             let output = pult_within(&dir, args, Duration::from_secs(20));
             stop_server(&dir);
             let stderr = String::from_utf8_lossy(&output.stderr);
-            assert!(
-                !output.status.success(),
-                "pult {args:?} on a store cut to 1/{share}"
-            );
+            assert!(!output.status.success(), "pult {args:?} on a store {share}");
             assert!(
                 stderr.contains("повреждено") && stderr.contains("резервной копии"),
-                "pult {args:?}, 1/{share}: {stderr}"
+                "pult {args:?}, {share}: {stderr}"
             );
             assert!(
                 !stderr.contains("panicked") && !stderr.contains("segment.rs"),
-                "pult {args:?}, 1/{share}: {stderr}"
+                "pult {args:?}, {share}: {stderr}"
             );
         }
     }
