@@ -243,6 +243,15 @@ fn main() {
     let recorder = Recorder::default();
     let mut c = Criterion::default().configure_from_args();
     fan_out(&mut c, &recorder);
+    if std::env::var("PULT_BENCH_ONLY").as_deref() == Ok("fan_out") {
+        println!(
+            "ack → 20th console applied {:.3} ms, ping {:.3} ms = {:.2}×",
+            recorder.median("ack_to_20th_console_applied") / 1e6,
+            recorder.median("ping_round_trip") / 1e6,
+            recorder.median("ack_to_20th_console_applied") / recorder.median("ping_round_trip")
+        );
+        return;
+    }
 
     let (one, eight) = one_and_eight_writers(Write::LogCall);
     let (draft_one, draft_eight) = one_and_eight_writers(Write::SaveDraft);

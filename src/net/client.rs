@@ -271,6 +271,14 @@ pub fn attach(
     })
 }
 
+impl Drop for Attached {
+    /// Ends the connection for the reader thread too (it holds a handle of its own on the
+    /// socket): a dropped console must not stay connected, holding one of its user's slots.
+    fn drop(&mut self) {
+        let _ = self.writer.shutdown(std::net::Shutdown::Both);
+    }
+}
+
 impl Attached {
     pub fn send(&mut self, id: u64, command: Command) -> Result<(), ClientError> {
         write_frame(&mut self.writer, &ClientMsg::Command { id, command })?;

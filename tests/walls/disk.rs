@@ -85,6 +85,7 @@ fn store_state(incoming: &Receiver<Incoming>) -> Option<String> {
 
 #[test]
 fn a_full_disk_refuses_with_a_sentence_and_the_server_goes_on_once_space_is_free() {
+    let _alone = crate::walls::support::one_at_a_time();
     // SAFETY: geteuid has no preconditions and cannot fail.
     if unsafe { libc::geteuid() } != 0 {
         println!("walls::disk: skipped — mounting a small tmpfs needs root; CI runs as root");

@@ -81,6 +81,7 @@ fn cpu_time(pid: u32) -> Duration {
 
 #[test]
 fn a_flood_of_slow_hellos_at_the_descriptor_limit_leaves_the_server_serving() {
+    let _alone = crate::walls::support::one_at_a_time();
     // SAFETY: geteuid has no preconditions and cannot fail.
     if unsafe { libc::geteuid() } != 0 {
         println!("walls::flood: skipped — the flood comes from another OS user, which needs root");

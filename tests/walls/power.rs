@@ -81,6 +81,7 @@ fn strace() -> Option<std::path::PathBuf> {
 
 #[test]
 fn no_acknowledgement_leaves_before_the_store_is_synced() {
+    let _alone = crate::walls::support::one_at_a_time();
     let Some(strace) = strace() else {
         println!("walls::power: skipped — strace is not installed (.ci/run installs it)");
         return;

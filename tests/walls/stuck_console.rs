@@ -13,6 +13,7 @@ const CALLS: usize = 20_000;
 
 #[test]
 fn a_console_that_never_reads_is_dropped_and_every_call_is_acknowledged_in_time() {
+    let _alone = crate::walls::support::one_at_a_time();
     let alone = tempfile::tempdir().unwrap();
     let baseline = {
         let _server = server(alone.path());
@@ -39,6 +40,9 @@ fn a_console_that_never_reads_is_dropped_and_every_call_is_acknowledged_in_time(
     );
 
     let (p99_alone, p99_stuck) = (percentile(&baseline, 0.99), percentile(&with_stuck, 0.99));
+    println!(
+        "{CALLS} calls with a console that never reads: p99 {p99_stuck:?}, without it {p99_alone:?}"
+    );
     assert!(
         p99_stuck <= p99_alone * 2,
         "99th percentile of acknowledgements: {p99_stuck:?} with a stuck console, \

@@ -66,3 +66,12 @@ pub fn percentile(times: &[Duration], share: f64) -> Duration {
     let at = ((sorted.len() as f64 - 1.0) * share).round() as usize;
     sorted[at]
 }
+
+/// Held by the tests that time something or load the machine, so that they do not run at the
+/// same time as each other (the test harness runs a binary's tests in parallel).
+pub fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}

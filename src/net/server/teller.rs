@@ -293,9 +293,8 @@ pub(super) fn teller_loop(
                     deliver(&mut connections, conn, &state, &log);
                 }
             }
-            for (conn, message) in batch.replies {
-                deliver(&mut connections, conn, &message, &log);
-            }
+            // the change first, to every console; then the answers to those who asked: every
+            // console hears of it as soon as its author does
             for event in batch.events {
                 if let Event::StaffChanged { staff } = &event {
                     for connection in connections.values_mut() {
@@ -310,6 +309,9 @@ pub(super) fn teller_loop(
                         disconnect_login(&mut connections, &staff.login, &log);
                     }
                 }
+            }
+            for (conn, message) in batch.replies {
+                deliver(&mut connections, conn, &message, &log);
             }
             for conn in std::mem::take(&mut batch.detached) {
                 if let Some(gone) = connections.remove(&conn) {
