@@ -725,3 +725,38 @@ fn the_directors_console_opens_on_the_weeks_analysis() {
         }
     )));
 }
+
+#[test]
+fn the_heads_board_says_when_the_server_stops_saving_and_when_it_saves_again() {
+    let mut welcome = welcome(None);
+    welcome.me = staff("belova", "Белова Ольга Николаевна", &[Role::Head]);
+    let mut app = App::new(
+        welcome,
+        Keymap::parse_with_override(None).unwrap(),
+        Theme::monochrome(),
+        NOW,
+        moscow(),
+    );
+    update(
+        &mut app,
+        Msg::Event(Event::StoreState {
+            trouble: Some("диск сервера заполнен".into()),
+        }),
+        NOW,
+    );
+    let screen = render(&app, 80, 24);
+    insta::assert_snapshot!(screen);
+    assert!(screen.contains("СЕРВЕР НЕ СОХРАНЯЕТ ИЗМЕНЕНИЯ"), "{screen}");
+    assert!(screen.contains("диск сервера заполнен"), "{screen}");
+    update(
+        &mut app,
+        Msg::Event(Event::StoreState { trouble: None }),
+        NOW,
+    );
+    let screen = render(&app, 80, 24);
+    assert!(!screen.contains("НЕ СОХРАНЯЕТ"), "{screen}");
+    assert!(
+        screen.contains("Сервер снова сохраняет изменения"),
+        "{screen}"
+    );
+}
