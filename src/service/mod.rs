@@ -207,7 +207,7 @@ impl Service {
     pub fn execute(&self, actor: &Staff, command: Command) -> Outcome {
         let outcome = self.apply(actor, command);
         if outcome.is_ok() {
-            self.store.flush()?;
+            self.store.commit()?;
         }
         outcome
     }

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::codec::{id_key, key_id, AuditAction, AuditEvent, Record};
-use super::tx::{codec, Tx, TxResult};
+use super::tx::{codec, Tx, TxResult, T};
 use super::{Store, StoreError, META_NEXT_CALLER};
 use crate::domain::caller::{keys_of, CallerCard, CallerId, ContactKey};
 use crate::domain::request::{CallerRole, Request, RequestId};
@@ -100,12 +100,14 @@ impl Tx<'_> {
 
     /// Writes the card's details, and points each of its contacts to it that does not yet.
     fn write_card(&self, card: &CallerCard) -> TxResult<()> {
-        self.callers
-            .insert(card_key(card.id), codec(StoredCard::of(card).encode())?)?;
+        self.put(
+            T::Callers,
+            card_key(card.id),
+            codec(StoredCard::of(card).encode())?,
+        )?;
         for contact in card.keys() {
             if self.caller_id(&contact)? != Some(card.id) {
-                self.callers
-                    .insert(contact_key(&contact), &id_key(card.id.0))?;
+                self.put(T::Callers, contact_key(&contact), id_key(card.id.0))?;
             }
         }
         Ok(())
@@ -142,7 +144,7 @@ impl Tx<'_> {
                 id
             }
         };
-        self.callers.insert(request_key(id, request.id), &[])?;
+        self.put(T::Callers, request_key(id, request.id), [])?;
         Ok(Some(id))
     }
 
@@ -167,11 +169,11 @@ impl Tx<'_> {
         };
         let mut card = card.with_requests(Vec::new());
         card.merge(&other.with_requests(Vec::new()));
-        self.callers.remove(card_key(merged))?;
+        self.delete(T::Callers, card_key(merged))?;
         self.write_card(&card)?;
         for request in moved {
-            self.callers.remove(request_key(merged, *request))?;
-            self.callers.insert(request_key(kept, *request), &[])?;
+            self.delete(T::Callers, request_key(merged, *request))?;
+            self.put(T::Callers, request_key(kept, *request), [])?;
             self.append_event(&AuditEvent {
                 at,
                 actor: actor.to_string(),

@@ -6,12 +6,16 @@ pub mod codec;
 mod error;
 mod files;
 mod index;
+mod journal;
 mod old_requests;
 mod proposals;
 mod tx;
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
@@ -19,6 +23,7 @@ use sled::Transactional;
 pub use callers::MergeRefusal;
 pub use codec::{AuditAction, AuditEvent, CodecError, Record};
 pub use error::StoreError;
+pub use journal::Pending;
 pub use proposals::Proposals;
 pub use tx::{Abort, Refusal, Tx, TxResult};
 
@@ -28,6 +33,7 @@ use crate::domain::request::{Request, RequestId, Status};
 use crate::domain::staff::Staff;
 use crate::domain::time::Timestamp;
 use codec::{event_key, id_key, key_id};
+use journal::{Entry, Journal, Op, TREES};
 
 /// The layout version of the store as a whole (trees and meta keys). 3: the `index` tree
 /// (2 was an index without closed times, never released).
@@ -42,6 +48,13 @@ pub(crate) const META_NEXT_REQUEST: &[u8] = b"next_request_id";
 const META_NEXT_EVENT: &[u8] = b"next_event_seq";
 const META_EVENT_BASE: &[u8] = b"event_seq_base";
 pub(crate) const META_NEXT_CALLER: &[u8] = b"next_caller_id";
+/// The number the next journaled transaction gets: sled holds every one below it.
+const META_JOURNALED: &[u8] = b"journal_next";
+
+/// The journal is emptied by a full sync of sled at least this often, or when it holds
+/// this much (so it stays small and the start-up replays little).
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
+const CHECKPOINT_BYTES: u64 = 8 * 1024 * 1024;
 
 pub struct Store {
     path: PathBuf,
@@ -50,6 +63,11 @@ pub struct Store {
     log: Arc<std::fs::File>,
     /// The highest request number known to be on the disk (see `files::write_mark`).
     mark: Arc<std::fs::File>,
+    journal: Arc<Mutex<Journal>>,
+    /// The number of the next journaled transaction (see `META_JOURNALED`).
+    next_journaled: AtomicU64,
+    /// Writes since the last `commit` or `take_pending`.
+    pending: Mutex<Pending>,
     requests: sled::Tree,
     open: sled::Tree,
     events: sled::Tree,
@@ -72,19 +90,43 @@ pub struct Store {
 
 /// Makes the store's writes durable from any thread (see `Store::flusher`).
 ///
-/// sled's own `flush` writes its buffers out and ends in `sync_file_range`, which sends the
-/// pages to the device but neither the file's size nor the drive's cache: a power cut could
-/// still lose them. The `fdatasync` of sled's log file after it is what makes "saved" true.
+/// `commit` appends what the transactions wrote to pult's journal and syncs it: one small
+/// `fdatasync` per batch (see `journal.rs`). `flush` syncs sled itself: its `flush` writes
+/// its buffers out and ends in `sync_file_range`, which sends the pages to the device but
+/// neither the file's size nor the drive's cache, so an `fdatasync` of sled's log follows;
+/// then the journal is emptied.
 #[derive(Clone)]
 pub struct Flusher {
     db: sled::Db,
     log: Arc<std::fs::File>,
     meta: sled::Tree,
     mark: Arc<std::fs::File>,
+    journal: Arc<Mutex<Journal>>,
 }
 
 impl Flusher {
+    /// Makes `pending` durable: through the journal, or by a full sync of sled when
+    /// something was written outside a transaction or the journal is due to be emptied.
+    pub fn commit(&self, pending: Pending) -> Result<(), StoreError> {
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let mut journal = self.journal.lock().map_err(|_| StoreError::JournalLost)?;
+        let due =
+            journal.length() > CHECKPOINT_BYTES || journal.synced_at().elapsed() > CHECKPOINT_EVERY;
+        if pending.unjournaled || due {
+            return self.sync_sled(&mut journal);
+        }
+        journal.append(&pending.entries).map_err(StoreError::from)
+    }
+
+    /// Syncs sled itself and empties the journal.
     pub fn flush(&self) -> Result<(), StoreError> {
+        let mut journal = self.journal.lock().map_err(|_| StoreError::JournalLost)?;
+        self.sync_sled(&mut journal)
+    }
+
+    fn sync_sled(&self, journal: &mut Journal) -> Result<(), StoreError> {
         // read before the flush, so the mark never runs ahead of what it makes durable
         // (the service thread goes on writing meanwhile)
         let numbered = self.meta.get(META_NEXT_REQUEST).ok().flatten();
@@ -93,6 +135,9 @@ impl Flusher {
         if let Some(next) = numbered.and_then(|bytes| key_id(&bytes)) {
             files::write_mark(&self.mark, next);
         }
+        // everything the journal holds was applied before this flush began
+        journal.clear().map_err(StoreError::from)?;
+        journal.mark_synced();
         Ok(())
     }
 }
@@ -211,6 +256,11 @@ impl Store {
             dir: path.clone(),
             source,
         })?;
+        let (journal, journaled) =
+            Journal::open(&path).map_err(|source| StoreError::CreateDir {
+                dir: path.clone(),
+                source,
+            })?;
         let tree = |name: &str| {
             db.open_tree(name)
                 .map_err(|error| StoreError::from_open(error, dir))
@@ -231,8 +281,12 @@ impl Store {
             db,
             log: Arc::new(log),
             mark: Arc::new(mark),
+            journal: Arc::new(Mutex::new(journal)),
+            next_journaled: AtomicU64::new(1),
+            pending: Mutex::new(Pending::default()),
         };
         let mut store = store;
+        store.replay(journaled)?;
         let numbered = store
             .meta
             .get(META_NEXT_REQUEST)?
@@ -335,6 +389,7 @@ impl Store {
 
     /// Marks the store as initialised with its first staff account, durably.
     pub fn initialize(&self, first: &Staff) -> Result<(), StoreError> {
+        self.unjournaled();
         let staff_bytes = first.encode()?;
         (&self.meta, &self.staff)
             .transaction(|(meta, staff)| {
@@ -351,9 +406,89 @@ impl Store {
         files::free_bytes(&self.path)
     }
 
-    /// Makes everything written so far durable (on the device, not in the page cache).
+    /// Makes everything written so far durable by a full sync of sled (on the device, not
+    /// in the page cache), and empties the journal.
     pub fn flush(&self) -> Result<(), StoreError> {
+        self.take_pending();
         self.flusher().flush()
+    }
+
+    /// Makes everything written since the last commit durable, through the journal where
+    /// it can (see `Flusher::commit`).
+    pub fn commit(&self) -> Result<(), StoreError> {
+        self.flusher().commit(self.take_pending())
+    }
+
+    /// What was written since the last commit, for the thread that makes it durable.
+    pub fn take_pending(&self) -> Pending {
+        match self.pending.lock() {
+            Ok(mut pending) => std::mem::take(&mut *pending),
+            // a panic while holding it: nothing is known, so sync everything
+            Err(_) => Pending {
+                entries: Vec::new(),
+                unjournaled: true,
+            },
+        }
+    }
+
+    /// A write outside a transaction: only a full sync of sled makes it durable.
+    fn unjournaled(&self) {
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.unjournaled = true;
+        }
+    }
+
+    /// Writes again what the journal holds and sled does not (a crash after an
+    /// acknowledgement, before sled's own sync), then syncs sled and empties the journal.
+    fn replay(&self, entries: Vec<Entry>) -> Result<(), StoreError> {
+        let next = self
+            .meta
+            .get(META_JOURNALED)?
+            .and_then(|bytes| key_id(&bytes))
+            .unwrap_or(1);
+        let mut highest = next.saturating_sub(1);
+        let held = entries.is_empty();
+        for entry in entries.into_iter().filter(|entry| entry.seq >= next) {
+            highest = highest.max(entry.seq);
+            self.apply_entry(&entry)?;
+        }
+        self.next_journaled.store(highest + 1, Ordering::SeqCst);
+        if !held {
+            self.flusher().flush()?;
+        }
+        Ok(())
+    }
+
+    fn apply_entry(&self, entry: &Entry) -> Result<(), StoreError> {
+        let trees: [&sled::Tree; TREES] = [
+            &self.requests,
+            &self.open,
+            &self.events,
+            &self.meta,
+            &self.drafts,
+            &self.intake,
+            &self.callers,
+            &self.index,
+        ];
+        // one sled batch per tree; the marker (in meta) goes last, so a crash in the middle
+        // replays the entry again
+        let mut batches: Vec<sled::Batch> = (0..TREES).map(|_| sled::Batch::default()).collect();
+        for Op { tree, key, value } in &entry.ops {
+            let batch = &mut batches[usize::from(*tree)];
+            match value {
+                Some(value) => batch.insert(key.as_slice(), value.as_slice()),
+                None => batch.remove(key.as_slice()),
+            }
+        }
+        let meta = tx::T::Meta as usize;
+        let meta_batch = std::mem::take(&mut batches[meta]);
+        for (at, batch) in batches.into_iter().enumerate() {
+            if at != meta {
+                trees[at].apply_batch(batch)?;
+            }
+        }
+        trees[meta].apply_batch(meta_batch)?;
+        Ok(())
     }
 
     /// A handle that makes everything written so far durable, for another thread.
@@ -363,6 +498,7 @@ impl Store {
             log: Arc::clone(&self.log),
             meta: self.meta.clone(),
             mark: Arc::clone(&self.mark),
+            journal: Arc::clone(&self.journal),
         }
     }
 
@@ -383,6 +519,7 @@ impl Store {
 
     /// Adds or replaces a staff account (durable after `flush`).
     pub fn put_staff(&self, member: &Staff) -> Result<(), StoreError> {
+        self.unjournaled();
         self.staff
             .insert(member.login.as_bytes(), member.encode()?)?;
         Ok(())
@@ -478,6 +615,9 @@ impl Store {
     /// Runs `work` in one transaction over the request trees (durable after `flush`).
     /// `work` may run more than once (sled retries on conflict): no side effects in it.
     pub fn write<T>(&self, work: impl Fn(&Tx) -> TxResult<T>) -> Result<T, StoreError> {
+        // one number per transaction, stored by it: sled's state says which it holds
+        let seq = self.next_journaled.load(Ordering::SeqCst);
+        let ops = RefCell::new(Vec::new());
         let result = (
             &self.requests,
             &self.open,
@@ -490,7 +630,9 @@ impl Store {
         )
             .transaction(
                 |(requests, open, events, meta, drafts, intake, callers, index)| {
-                    work(&Tx {
+                    // a retried attempt starts over
+                    ops.borrow_mut().clear();
+                    let tx = Tx {
                         event_base: self.event_base,
                         requests,
                         open,
@@ -500,9 +642,20 @@ impl Store {
                         intake,
                         callers,
                         index,
-                    })
+                        ops: &ops,
+                    };
+                    let done = work(&tx)?;
+                    tx.put(tx::T::Meta, META_JOURNALED, id_key(seq + 1))?;
+                    Ok(done)
                 },
             )?;
+        self.next_journaled.store(seq + 1, Ordering::SeqCst);
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.entries.push(Entry {
+                seq,
+                ops: ops.into_inner(),
+            });
+        }
         Ok(result)
     }
 
@@ -523,6 +676,7 @@ impl Store {
     /// batches per tree, the open index kept, the number counter moved past them, one flush.
     /// Writes no audit events: the records bring their own history.
     pub fn import_requests(&self, records: &[Request]) -> Result<(), StoreError> {
+        self.unjournaled();
         let mut requests = sled::Batch::default();
         let mut open = sled::Batch::default();
         let mut received = sled::Batch::default();
@@ -630,11 +784,13 @@ impl Store {
     /// Keeps `login`'s unfinished form (durable after `flush`). A plain write, outside any
     /// transaction: a draft stands alone, and this is the write every open form makes.
     pub fn save_draft(&self, login: &str, draft: &CallDraft) -> Result<(), StoreError> {
+        self.unjournaled();
         self.drafts.insert(login.as_bytes(), draft.encode()?)?;
         Ok(())
     }
 
     pub fn discard_draft(&self, login: &str) -> Result<(), StoreError> {
+        self.unjournaled();
         self.drafts.remove(login.as_bytes())?;
         Ok(())
     }

@@ -35,6 +35,7 @@ impl Store {
         proposals: &Proposals,
     ) -> Result<(), StoreError> {
         let key = week_key(year, week);
+        self.unjournaled();
         if proposals.text.trim().is_empty() {
             self.reports.remove(key)?;
         } else {

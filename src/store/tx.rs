@@ -3,9 +3,12 @@
 //! batch in one transaction and flushes once. A refused command writes nothing and does not
 //! abort the others; a storage failure aborts them all.
 
+use std::cell::RefCell;
+
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use super::codec::{event_key, id_key, key_id, AuditAction, AuditEvent, CodecError, Record};
+use super::journal::Op;
 use super::{index, IntakeKey, META_NEXT_REQUEST};
 use crate::domain::lifecycle::TransitionError;
 use crate::domain::request::{Request, RequestId};
@@ -41,9 +44,66 @@ pub struct Tx<'a> {
     pub(super) intake: &'a TransactionalTree,
     pub(super) callers: &'a TransactionalTree,
     pub(super) index: &'a TransactionalTree,
+    /// Every write of this attempt, for the journal (see `journal.rs`).
+    pub(super) ops: &'a RefCell<Vec<Op>>,
+}
+
+/// The trees of a transaction, numbered as in the journal.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum T {
+    Requests = 0,
+    Open = 1,
+    Events = 2,
+    Meta = 3,
+    Drafts = 4,
+    Intake = 5,
+    Callers = 6,
+    Index = 7,
 }
 
 impl Tx<'_> {
+    fn tree(&self, tree: T) -> &TransactionalTree {
+        match tree {
+            T::Requests => self.requests,
+            T::Open => self.open,
+            T::Events => self.events,
+            T::Meta => self.meta,
+            T::Drafts => self.drafts,
+            T::Intake => self.intake,
+            T::Callers => self.callers,
+            T::Index => self.index,
+        }
+    }
+
+    /// Sets `key` in `tree`, and notes it for the journal.
+    pub(super) fn put(
+        &self,
+        tree: T,
+        key: impl AsRef<[u8]>,
+        value: impl AsRef<[u8]>,
+    ) -> TxResult<()> {
+        let (key, value) = (key.as_ref(), value.as_ref());
+        self.tree(tree).insert(key, value)?;
+        self.ops.borrow_mut().push(Op {
+            tree: tree as u8,
+            key: key.to_vec(),
+            value: Some(value.to_vec()),
+        });
+        Ok(())
+    }
+
+    /// Removes `key` from `tree`, and notes it for the journal.
+    pub(super) fn delete(&self, tree: T, key: impl AsRef<[u8]>) -> TxResult<()> {
+        let key = key.as_ref();
+        self.tree(tree).remove(key)?;
+        self.ops.borrow_mut().push(Op {
+            tree: tree as u8,
+            key: key.to_vec(),
+            value: None,
+        });
+        Ok(())
+    }
+
     /// Reads a counter, stores the next value, returns the one read (starting at `first`).
     pub(super) fn take_counter(&self, key: &[u8], first: u64) -> TxResult<u64> {
         let current = self
@@ -51,7 +111,7 @@ impl Tx<'_> {
             .get(key)?
             .and_then(|bytes| key_id(&bytes))
             .unwrap_or(first);
-        self.meta.insert(key, &id_key(current + 1))?;
+        self.put(T::Meta, key, id_key(current + 1))?;
         Ok(current)
     }
 
@@ -59,20 +119,23 @@ impl Tx<'_> {
         // sled's generated ids only grow (across restarts too); a retried transaction
         // leaves a gap, never a repeat
         let seq = self.event_base + self.events.generate_id()?;
-        self.events
-            .insert(&event_key(event.request, seq), codec(event.encode())?)?;
+        self.put(
+            T::Events,
+            event_key(event.request, seq),
+            codec(event.encode())?,
+        )?;
         Ok(())
     }
 
     fn write_request(&self, request: &Request) -> TxResult<()> {
         let key = id_key(request.id.0);
-        self.requests.insert(&key, codec(request.encode())?)?;
+        self.put(T::Requests, key, codec(request.encode())?)?;
         if request.status.is_open() {
-            self.open.insert(&key, &[])?;
+            self.put(T::Open, key, [])?;
         } else {
-            self.open.remove(&key)?;
+            self.delete(T::Open, key)?;
             if let Some(at) = request.closed_at {
-                self.index.insert(&index::closed_key(at, request.id), &[])?;
+                self.put(T::Index, index::closed_key(at, request.id), [])?;
             }
         }
         Ok(())
@@ -107,8 +170,7 @@ impl Tx<'_> {
         let id = RequestId(self.take_counter(META_NEXT_REQUEST, 1)?);
         let request = build(id);
         self.write_request(&request)?;
-        self.index
-            .insert(&index::received_key(request.received_at, id), &[])?;
+        self.put(T::Index, index::received_key(request.received_at, id), [])?;
         self.link_caller(&request)?;
         self.append_event(&AuditEvent {
             at: event_at,
@@ -117,11 +179,11 @@ impl Tx<'_> {
             action: AuditAction::Logged,
         })?;
         if let Some(key) = intake {
-            self.intake.insert(key.bytes(), &id_key(id.0))?;
+            self.put(T::Intake, key.bytes(), id_key(id.0))?;
         }
         // a read costs less than a write, and most calls saved by scripts had no draft
         if self.drafts.get(request.logged_by.as_bytes())?.is_some() {
-            self.drafts.remove(request.logged_by.as_bytes())?;
+            self.delete(T::Drafts, request.logged_by.as_bytes())?;
         }
         Ok(request)
     }

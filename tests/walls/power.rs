@@ -1,10 +1,9 @@
 //! Acknowledged means on the disk: the server's system calls, traced with strace, show that
-//! no reply to a command leaves before an `fdatasync`/`fsync` of the store's log file that
-//! began after the command was read. (A power cut loses what is only in the page cache;
+//! no reply to a command leaves before an `fdatasync`/`fsync` of the store's journal (or of
+//! sled's log) that began after the command was read. (A power cut loses what is only in the page cache;
 //! sled's own flush is `sync_file_range`, which does not reach the drive's cache.)
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -126,11 +125,18 @@ fn no_acknowledgement_leaves_before_the_store_is_synced() {
     terminate(pid);
     let _ = traced.wait();
     let trace = std::fs::read_to_string(&trace_file).unwrap();
-    check(&trace, &data.join("db").join("db"));
+    // a batch is made durable by pult's journal, or (every few seconds) by sled's own log
+    check(
+        &trace,
+        &[
+            data.join("db").join("pult.journal"),
+            data.join("db").join("db"),
+        ],
+    );
 }
 
-fn check(trace: &str, log: &Path) {
-    let log = log.display().to_string();
+fn check(trace: &str, logs: &[std::path::PathBuf]) {
+    let logs: Vec<String> = logs.iter().map(|log| log.display().to_string()).collect();
     let is_socket = |target: &str| target.starts_with("UNIX") || target.starts_with("socket:");
     // per client socket: a command read and not answered yet, and whether a sync has ended
     // since it was read
@@ -143,7 +149,7 @@ fn check(trace: &str, log: &Path) {
         let syncs = matches!(call.name.as_str(), "fdatasync" | "fsync");
         if reads && !began && is_socket(&call.target) && call.result.unwrap_or(0) > 0 {
             waiting.insert(call.target.clone(), false);
-        } else if syncs && !began && call.target == log && call.result == Some(0) {
+        } else if syncs && !began && logs.contains(&call.target) && call.result == Some(0) {
             for synced in waiting.values_mut() {
                 *synced = true;
             }
@@ -162,4 +168,62 @@ fn check(trace: &str, log: &Path) {
         unsynced.iter().all(|&reply| reply == 1),
         "replies sent before the store's log was synced: {unsynced:?} of {replies}"
     );
+}
+
+/// Calls acknowledged through the journal alone (sled has not synced them yet) are there
+/// after a kill -9: the start replays them.
+#[test]
+fn calls_acknowledged_through_the_journal_survive_kill_9() {
+    use pult::service::Reply;
+    let _alone = crate::walls::support::one_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let spawn = || {
+        Command::new(crate::common::PULT_BUILT)
+            .args(["server", "--data", path_str(&data)])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start pult server")
+    };
+    let connect = || {
+        let started = Instant::now();
+        loop {
+            if let Ok(client) = Client::connect(&data, &Launch::Never) {
+                return client;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the server starts"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let mut server = spawn();
+    let mut client = connect();
+    let base = now_ms() - 60_000;
+    let mut acknowledged = Vec::new();
+    for n in 0..20 {
+        let Reply::Logged { request } = log_call(&mut client, base + n) else {
+            panic!("logged")
+        };
+        acknowledged.push(request.id);
+    }
+    let journal = std::fs::metadata(data.join("db").join("pult.journal"))
+        .map(|meta| meta.len())
+        .unwrap_or(0);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(journal > 0, "the calls went through the journal");
+    let mut server = spawn();
+    let mut client = connect();
+    for id in &acknowledged {
+        let shown = client.call(pult::service::Command::ShowRequest { id: *id });
+        assert!(
+            matches!(shown, Ok(Reply::Request { .. })),
+            "acknowledged {id} is kept: {shown:?}"
+        );
+    }
+    server.kill().unwrap();
+    let _ = server.wait();
 }

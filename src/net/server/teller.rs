@@ -15,7 +15,7 @@ use crate::net::link::Link;
 use crate::net::log::ServerLog;
 use crate::net::protocol::{encode_frame, program_version, Mode, ServerMsg};
 use crate::service::{Command, Event, Service};
-use crate::store::{Flusher, StoreError};
+use crate::store::{Flusher, Pending, StoreError};
 
 pub(super) struct Connection {
     login: String,
@@ -42,9 +42,9 @@ pub(super) struct Health {
 /// One applied batch, on its way to be made durable and told.
 pub(super) struct Applied {
     wrote: bool,
-    /// The store's flusher, when the batch wrote (the teller holds no store of its own, so
-    /// the service can open the store again after a full disk).
-    flusher: Option<Flusher>,
+    /// The store's flusher and what the batch wrote, when it wrote (the teller holds no
+    /// store of its own, so the service can open the store again after a full disk).
+    flusher: Option<(Flusher, Pending)>,
     /// Commands taken from clients in this batch (answered, or dropped with their connection).
     commands: usize,
     attached: Vec<(ConnId, Connection, ServerMsg)>,
@@ -160,8 +160,9 @@ pub(super) fn service_loop(
             }
         }
         run_commands(service, &logins, pending, &mut applied, &health, &log);
-        if applied.wrote {
-            applied.flusher = Some(service.store().flusher());
+        let pending = service.store().take_pending();
+        if !pending.is_empty() {
+            applied.flusher = Some((service.store().flusher(), pending));
         }
         applied.last = !running;
         if batches.send(applied).is_err() {
@@ -255,10 +256,20 @@ pub(super) fn teller_loop(
         }
         in_flight.fetch_sub(commands_in(&waiting), Ordering::SeqCst);
         commands_told += commands_in(&waiting) as u64;
-        let durable = match waiting.iter().rev().find_map(|batch| batch.flusher.clone()) {
-            Some(flusher) => {
+        // one commit for every batch waiting: their journal entries in order, one sync
+        let mut to_commit: Option<(Flusher, Pending)> = None;
+        for batch in &mut waiting {
+            if let Some((flusher, pending)) = batch.flusher.take() {
+                match &mut to_commit {
+                    Some((_, all)) => all.absorb(pending),
+                    None => to_commit = Some((flusher, pending)),
+                }
+            }
+        }
+        let durable = match to_commit {
+            Some((flusher, pending)) => {
                 flushes += 1;
-                flusher.flush()
+                flusher.commit(pending)
             }
             None => Ok(()),
         };
