@@ -158,6 +158,8 @@ impl Journal {
             .truncate(false)
             .mode(0o600)
             .open(db.join(JOURNAL_FILE))?;
+        // the file's name must survive a power cut too, not only what is written into it
+        File::open(db)?.sync_all()?;
         let bytes = std::fs::read(db.join(JOURNAL_FILE))?;
         let entries = Entry::decode_all(&bytes);
         let length = bytes.len() as u64;
