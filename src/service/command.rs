@@ -169,26 +169,6 @@ pub enum Command {
     },
 }
 
-impl Command {
-    /// True for commands that change nothing.
-    pub fn is_read_only(&self) -> bool {
-        matches!(
-            self,
-            // listing and showing are not: they record who read what
-            Command::GetPolicy
-                | Command::ListStaff
-                | Command::History { .. }
-                | Command::VendorHistory
-                | Command::Timeline { .. }
-                | Command::Search { .. }
-                | Command::FindCaller { .. }
-                | Command::ListCallers { .. }
-                | Command::DailyReport { .. }
-                | Command::WeeklyReport { .. }
-        )
-    }
-}
-
 /// The service's answer to one command.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Reply {

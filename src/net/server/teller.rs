@@ -41,7 +41,6 @@ pub(super) struct Health {
 
 /// One applied batch, on its way to be made durable and told.
 pub(super) struct Applied {
-    wrote: bool,
     /// The store's flusher and what the batch wrote, when it wrote (the teller holds no
     /// store of its own, so the service can open the store again after a full disk).
     flusher: Option<(Flusher, Pending)>,
@@ -98,7 +97,6 @@ pub(super) fn service_loop(
             }
         }
         let mut applied = Applied {
-            wrote: false,
             flusher: None,
             commands: 0,
             attached: Vec::new(),
@@ -380,7 +378,6 @@ pub(super) fn run_commands(
         };
         match service.identify(login) {
             Ok(actor) => {
-                applied.wrote |= !command.is_read_only();
                 work.push((actor, command));
                 addressed.push((conn, id));
             }
