@@ -760,3 +760,18 @@ fn the_heads_board_says_when_the_server_stops_saving_and_when_it_saves_again() {
         "{screen}"
     );
 }
+
+#[test]
+fn a_reconnected_console_forgets_the_old_servers_trouble() {
+    let mut app = app(None);
+    update(
+        &mut app,
+        Msg::Event(Event::StoreState {
+            trouble: Some("диск сервера заполнен".into()),
+        }),
+        NOW,
+    );
+    update(&mut app, Msg::Reconnected(Box::new(welcome(None))), NOW);
+    // a server still unable to save sends its state again after the welcome
+    assert!(!render(&app, 80, 24).contains("НЕ СОХРАНЯЕТ"));
+}

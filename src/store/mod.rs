@@ -248,19 +248,13 @@ impl Store {
         let path = dir.join("db");
         files::close_tree(&path)?;
         let db = open_db(&path, dir)?;
-        let log = files::open_log(&path).map_err(|source| StoreError::CreateDir {
+        let unopened = |source| StoreError::CreateDir {
             dir: path.clone(),
             source,
-        })?;
-        let (mark, marked) = files::open_mark(&path).map_err(|source| StoreError::CreateDir {
-            dir: path.clone(),
-            source,
-        })?;
-        let (journal, journaled) =
-            Journal::open(&path).map_err(|source| StoreError::CreateDir {
-                dir: path.clone(),
-                source,
-            })?;
+        };
+        let log = files::open_log(&path).map_err(unopened)?;
+        let (mark, marked) = files::open_mark(&path).map_err(unopened)?;
+        let (journal, journaled) = Journal::open(&path).map_err(unopened)?;
         let tree = |name: &str| {
             db.open_tree(name)
                 .map_err(|error| StoreError::from_open(error, dir))
@@ -459,8 +453,9 @@ impl Store {
         Ok(())
     }
 
-    fn apply_entry(&self, entry: &Entry) -> Result<(), StoreError> {
-        let trees: [&sled::Tree; TREES] = [
+    /// The trees a transaction writes, in the journal's numbering (`tx::T`).
+    fn journaled_trees(&self) -> [&sled::Tree; TREES] {
+        [
             &self.requests,
             &self.open,
             &self.events,
@@ -469,7 +464,11 @@ impl Store {
             &self.intake,
             &self.callers,
             &self.index,
-        ];
+        ]
+    }
+
+    fn apply_entry(&self, entry: &Entry) -> Result<(), StoreError> {
+        let trees = self.journaled_trees();
         // one sled batch per tree; the marker (in meta) goes last, so a crash in the middle
         // replays the entry again
         let mut batches: Vec<sled::Batch> = (0..TREES).map(|_| sled::Batch::default()).collect();
@@ -481,13 +480,9 @@ impl Store {
             }
         }
         let meta = tx::T::Meta as usize;
-        let meta_batch = std::mem::take(&mut batches[meta]);
-        for (at, batch) in batches.into_iter().enumerate() {
-            if at != meta {
-                trees[at].apply_batch(batch)?;
-            }
+        for at in (0..TREES).filter(|&at| at != meta).chain([meta]) {
+            trees[at].apply_batch(std::mem::take(&mut batches[at]))?;
         }
-        trees[meta].apply_batch(meta_batch)?;
         Ok(())
     }
 
@@ -612,43 +607,35 @@ impl Store {
         }
     }
 
-    /// Runs `work` in one transaction over the request trees (durable after `flush`).
-    /// `work` may run more than once (sled retries on conflict): no side effects in it.
+    /// Runs `work` in one transaction over the request trees (durable after `commit`, its
+    /// writes noted for the journal). `work` may run more than once (sled retries on
+    /// conflict): no side effects in it.
     pub fn write<T>(&self, work: impl Fn(&Tx) -> TxResult<T>) -> Result<T, StoreError> {
         // one number per transaction, stored by it: sled's state says which it holds
         let seq = self.next_journaled.load(Ordering::SeqCst);
         let ops = RefCell::new(Vec::new());
-        let result = (
-            &self.requests,
-            &self.open,
-            &self.events,
-            &self.meta,
-            &self.drafts,
-            &self.intake,
-            &self.callers,
-            &self.index,
-        )
-            .transaction(
-                |(requests, open, events, meta, drafts, intake, callers, index)| {
-                    // a retried attempt starts over
-                    ops.borrow_mut().clear();
-                    let tx = Tx {
-                        event_base: self.event_base,
-                        requests,
-                        open,
-                        events,
-                        meta,
-                        drafts,
-                        intake,
-                        callers,
-                        index,
-                        ops: &ops,
-                    };
-                    let done = work(&tx)?;
-                    tx.put(tx::T::Meta, META_JOURNALED, id_key(seq + 1))?;
-                    Ok(done)
-                },
-            )?;
+        let [requests, open, events, meta, drafts, intake, callers, index] = self.journaled_trees();
+        let result = (requests, open, events, meta, drafts, intake, callers, index).transaction(
+            |(requests, open, events, meta, drafts, intake, callers, index)| {
+                // a retried attempt starts over
+                ops.borrow_mut().clear();
+                let tx = Tx {
+                    event_base: self.event_base,
+                    requests,
+                    open,
+                    events,
+                    meta,
+                    drafts,
+                    intake,
+                    callers,
+                    index,
+                    ops: &ops,
+                };
+                let done = work(&tx)?;
+                tx.put(tx::T::Meta, META_JOURNALED, id_key(seq + 1))?;
+                Ok(done)
+            },
+        )?;
         self.next_journaled.store(seq + 1, Ordering::SeqCst);
         if let Ok(mut pending) = self.pending.lock() {
             pending.entries.push(Entry {

@@ -39,6 +39,13 @@ pub(super) struct Health {
     told: Arc<AtomicU64>,
 }
 
+impl Health {
+    /// Why the store takes no writes, as the consoles are told.
+    fn why(&self) -> String {
+        self.why.lock().map(|why| why.clone()).unwrap_or_default()
+    }
+}
+
 /// One applied batch, on its way to be made durable and told.
 pub(super) struct Applied {
     /// The store's flusher and what the batch wrote, when it wrote (the teller holds no
@@ -289,13 +296,12 @@ pub(super) fn teller_loop(
                 };
                 fail_all(&mut batch, &sentence);
             }
-            batch.flusher = None;
             for (conn, connection, welcome) in batch.attached {
                 let attached = connection.mode == Mode::Attach;
                 connections.insert(conn, connection);
                 deliver(&mut connections, conn, &welcome, &log);
                 if told_trouble && attached {
-                    let trouble = health.why.lock().map(|why| why.clone()).ok();
+                    let trouble = Some(health.why());
                     let state = ServerMsg::Event {
                         event: Event::StoreState { trouble },
                     };
@@ -336,8 +342,7 @@ pub(super) fn teller_loop(
         let troubled = health.troubled.load(Ordering::SeqCst);
         if troubled != told_trouble {
             told_trouble = troubled;
-            let trouble =
-                troubled.then(|| health.why.lock().map(|why| why.clone()).unwrap_or_default());
+            let trouble = troubled.then(|| health.why());
             broadcast(
                 &mut connections,
                 &Event::StoreState { trouble },

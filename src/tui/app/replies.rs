@@ -30,6 +30,8 @@ pub(super) fn on_reconnected(app: &mut App, welcome: Welcome) -> Vec<Effect> {
     app.staff = welcome.staff;
     app.open = OpenSet::new(welcome.open, &app.policy.deadlines);
     app.offline = None;
+    // a server still unable to save says so again right after the welcome
+    app.store_trouble = None;
     if let Screen::RouteOffer { id } = &app.screen {
         if app.open.get(*id).is_none() {
             app.screen = Screen::Board;
