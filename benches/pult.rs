@@ -25,6 +25,7 @@ use criterion::Criterion;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
+use pult::domain::change::Change;
 use pult::domain::policy::{Policy, DEFAULT_POLICY_TOML};
 use pult::domain::request::Channel;
 use pult::domain::staff::Staff;
@@ -133,9 +134,11 @@ fn durable_commit(c: &mut Criterion, recorder: &Recorder) {
                 service
                     .execute(
                         &me,
-                        Command::Route {
+                        Command::Change {
                             id: request.id,
-                            queue: "ejournal".into(),
+                            change: Change::Route {
+                                queue: "ejournal".into(),
+                            },
                         },
                     )
                     .expect("route");

@@ -225,7 +225,8 @@ fn seed_one(
         cancel(service, logger, id, reason, routed_at)?;
         return Ok(());
     }
-    service.execute(logger, Command::Route { id, queue })?;
+    let change = crate::domain::change::Change::Route { queue };
+    service.execute(logger, Command::Change { id, change })?;
     if plan.status == Status::Routed {
         return Ok(());
     }

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use pult::domain::call_form::CallDraft;
+use pult::domain::change::Change;
 use pult::domain::request::{
     CallerRole, Category, Channel, NoteKind, Request, RequestId, ReturnChannel, Status,
 };
@@ -74,13 +75,21 @@ impl Desk {
             panic!("not logged");
         };
         let id = request.id;
-        let route = Command::Route {
+        let route = Command::Change {
             id,
-            queue: "tech".into(),
+            change: Change::Route {
+                queue: "tech".into(),
+            },
         };
         self.service.execute(&self.head, route).unwrap();
         self.service
-            .execute(&self.tech, Command::Take { id })
+            .execute(
+                &self.tech,
+                Command::Change {
+                    id,
+                    change: Change::Take,
+                },
+            )
             .unwrap();
         id
     }
@@ -179,7 +188,10 @@ fn a_staff_name_is_at_most_200_characters() {
 fn a_cancel_reason_is_at_most_2000_characters() {
     let desk = desk();
     let id = desk.in_work();
-    let cancel = |reason: String| Command::Cancel { id, reason };
+    let cancel = |reason: String| Command::Change {
+        id,
+        change: Change::Cancel { reason },
+    };
     desk.refused(&desk.head, id, cancel(long(120_000)), "отмены", MAX_REASON);
     desk.refused(
         &desk.head,
@@ -196,18 +208,25 @@ fn a_cancel_reason_is_at_most_2000_characters() {
 fn a_return_and_a_reopening_reason_are_at_most_2000_characters() {
     let desk = desk();
     let id = desk.in_work();
-    let back = Command::ReturnToDispatcher {
+    let back = Command::Change {
         id,
-        reason: long(MAX_REASON + 1),
+        change: Change::Return {
+            reason: long(MAX_REASON + 1),
+        },
     };
     desk.refused(&desk.tech, id, back, "возврата", MAX_REASON);
-    let close = Command::Close {
+    let close = Command::Change {
         id,
-        text: "Сбросили пароль".into(),
-        returned_by: ReturnChannel::Phone,
+        change: Change::Resolve {
+            text: "Сбросили пароль".into(),
+            returned_by: ReturnChannel::Phone,
+        },
     };
     desk.ok(&desk.tech, close);
-    let reopen = |reason: String| Command::Reopen { id, reason };
+    let reopen = |reason: String| Command::Change {
+        id,
+        change: Change::Reopen { reason },
+    };
     desk.refused(
         &desk.head,
         id,
@@ -223,7 +242,10 @@ fn an_extension_reason_and_the_heads_comment_are_at_most_2000_characters() {
     let desk = desk();
     let id = desk.in_work();
     let until = desk.request(id).deadlines.resolve_by.plus_hours(24);
-    let ask = |reason: String| Command::AskExtension { id, reason, until };
+    let ask = |reason: String| Command::Change {
+        id,
+        change: Change::AskExtension { reason, until },
+    };
     desk.refused(
         &desk.tech,
         id,
@@ -233,17 +255,21 @@ fn an_extension_reason_and_the_heads_comment_are_at_most_2000_characters() {
     );
     desk.ok(&desk.tech, ask(long(MAX_REASON)));
     for approve in [true, false] {
-        let decide = Command::DecideExtension {
+        let decide = Command::Change {
             id,
-            approve,
-            note: long(MAX_REASON + 1),
+            change: Change::DecideExtension {
+                approve,
+                note: long(MAX_REASON + 1),
+            },
         };
         desk.refused(&desk.head, id, decide, "Комментарий", MAX_REASON);
     }
-    let decide = Command::DecideExtension {
+    let decide = Command::Change {
         id,
-        approve: true,
-        note: long(MAX_REASON),
+        change: Change::DecideExtension {
+            approve: true,
+            note: long(MAX_REASON),
+        },
     };
     desk.ok(&desk.head, decide);
 }
@@ -252,10 +278,12 @@ fn an_extension_reason_and_the_heads_comment_are_at_most_2000_characters() {
 fn a_note_and_a_result_are_at_most_10000_characters() {
     let desk = desk();
     let id = desk.in_work();
-    let note = |text: String| Command::AddNote {
+    let note = |text: String| Command::Change {
         id,
-        kind: NoteKind::Internal,
-        text,
+        change: Change::Note {
+            kind: NoteKind::Internal,
+            text,
+        },
     };
     desk.refused(
         &desk.tech,
@@ -265,10 +293,12 @@ fn a_note_and_a_result_are_at_most_10000_characters() {
         MAX_TEXT,
     );
     desk.ok(&desk.tech, note(long(MAX_TEXT)));
-    let close = |text: String| Command::Close {
+    let close = |text: String| Command::Change {
         id,
-        text,
-        returned_by: ReturnChannel::Phone,
+        change: Change::Resolve {
+            text,
+            returned_by: ReturnChannel::Phone,
+        },
     };
     desk.refused(
         &desk.tech,
@@ -284,10 +314,12 @@ fn a_note_and_a_result_are_at_most_10000_characters() {
 fn the_vendors_text_ticket_and_answer_are_bounded() {
     let desk = desk();
     let id = desk.in_work();
-    let escalate = |reformulated: String, ticket: String| Command::Escalate {
+    let escalate = |reformulated: String, ticket: String| Command::Change {
         id,
-        reformulated,
-        ticket,
+        change: Change::Escalate {
+            reformulated,
+            ticket,
+        },
     };
     desk.refused(
         &desk.tech,
@@ -304,7 +336,10 @@ fn the_vendors_text_ticket_and_answer_are_bounded() {
         MAX_TICKET,
     );
     desk.ok(&desk.tech, escalate(long(MAX_TEXT), "7".repeat(MAX_TICKET)));
-    let answer = |answer: String| Command::VendorAnswer { id, answer };
+    let answer = |answer: String| Command::Change {
+        id,
+        change: Change::VendorAnswer { answer },
+    };
     desk.refused(
         &desk.tech,
         id,

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use pult::domain::call_form::CallDraft;
 use pult::domain::caller::CallerCard;
+use pult::domain::change::Change;
 use pult::domain::request::{CallerRole, Category, Channel, RequestId, ReturnChannel, Status};
 use pult::domain::staff::{Role, Staff};
 use pult::domain::time::{Clock, SystemClock, Timestamp};
@@ -112,21 +113,31 @@ fn prepared(dir: &Path, roles: &[Role]) -> Vec<RequestId> {
         ),
     ];
     // the first one is done with: resolved, so search must find closed requests too
-    let route = Command::Route {
+    let route = Command::Change {
         id: ids[0],
-        queue: "ejournal".into(),
+        change: Change::Route {
+            queue: "ejournal".into(),
+        },
     };
     service.execute(&operator, route).unwrap();
     service
-        .execute(&ejournal, Command::Take { id: ids[0] })
+        .execute(
+            &ejournal,
+            Command::Change {
+                id: ids[0],
+                change: Change::Take,
+            },
+        )
         .unwrap();
     service
         .execute(
             &ejournal,
-            Command::Close {
+            Command::Change {
                 id: ids[0],
-                text: "Оценки выставлены, сообщили маме".into(),
-                returned_by: ReturnChannel::Phone,
+                change: Change::Resolve {
+                    text: "Оценки выставлены, сообщили маме".into(),
+                    returned_by: ReturnChannel::Phone,
+                },
             },
         )
         .unwrap();
@@ -388,9 +399,11 @@ fn search_keeps_up_with_changes_and_with_who_may_see_what() {
     };
     assert_eq!(search(&mut client, "зайцева звук"), vec![request.id]);
     client
-        .call(Command::Cancel {
+        .call(Command::Change {
             id: request.id,
-            reason: "дубликат".into(),
+            change: Change::Cancel {
+                reason: "дубликат".into(),
+            },
         })
         .unwrap();
     let Ok(Reply::Found { found }) = client.call(Command::Search {

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use common::{is_pult, terminate, PULT_BUILT};
 use pult::domain::call_form::CallDraft;
+use pult::domain::change::Change;
 use pult::domain::policy::DEFAULT_POLICY_TOML;
 use pult::domain::request::{CallerRole, Category, Channel, RequestId};
 use pult::domain::staff::Role;
@@ -252,35 +253,48 @@ fn nothing_staff_typed_reaches_the_terminal_raw() {
         Category::Technical,
     );
     for command in [
-        Cmd::Route {
+        Cmd::Change {
             id: escalated,
-            queue: "tech".into(),
+            change: Change::Route {
+                queue: "tech".into(),
+            },
         },
-        Cmd::Take { id: escalated },
-        Cmd::Escalate {
+        Cmd::Change {
             id: escalated,
-            reformulated: format!("Вход не работает {HOSTILE}"),
-            ticket: format!("VND-{HOSTILE}"),
+            change: Change::Take,
         },
-        Cmd::VendorAnswer {
+        Cmd::Change {
             id: escalated,
-            answer: format!("Исправлено {HOSTILE}"),
+            change: Change::Escalate {
+                reformulated: format!("Вход не работает {HOSTILE}"),
+                ticket: format!("VND-{HOSTILE}"),
+            },
+        },
+        Cmd::Change {
+            id: escalated,
+            change: Change::VendorAnswer {
+                answer: format!("Исправлено {HOSTILE}"),
+            },
         },
     ] {
         client.call(command).expect("accepted");
     }
     let cancelled = call(&mut client, "Сидорова Анна", Category::Technical);
     client
-        .call(Cmd::Cancel {
+        .call(Cmd::Change {
             id: cancelled,
-            reason: format!("дубликат {HOSTILE}"),
+            change: Change::Cancel {
+                reason: format!("дубликат {HOSTILE}"),
+            },
         })
         .expect("cancelled");
     let late = call(&mut client, "Орлова Мария", Category::Technical);
     client
-        .call(Cmd::Route {
+        .call(Cmd::Change {
             id: late,
-            queue: "tech".into(),
+            change: Change::Route {
+                queue: "tech".into(),
+            },
         })
         .expect("routed");
 

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use pult::domain::call_form::CallDraft;
+use pult::domain::change::Change;
 use pult::domain::request::{
     CallerRole, Category, Channel, ExtensionState, NoteKind, Request, RequestId, ReturnChannel,
     Status,
@@ -91,9 +92,11 @@ fn prepared(dir: &Path, start: Start, roles: &[Role], own: bool) -> RequestId {
     if !matches!(start, Start::New) {
         run(
             &logger,
-            Command::Route {
+            Command::Change {
                 id,
-                queue: "ejournal".into(),
+                change: Change::Route {
+                    queue: "ejournal".into(),
+                },
             },
         );
     }
@@ -101,25 +104,35 @@ fn prepared(dir: &Path, start: Start, roles: &[Role], own: bool) -> RequestId {
         start,
         Start::InWork | Start::PendingExtension | Start::Resolved
     ) {
-        run(&specialist, Command::Take { id });
+        run(
+            &specialist,
+            Command::Change {
+                id,
+                change: Change::Take,
+            },
+        );
     }
     if matches!(start, Start::PendingExtension) {
         run(
             &specialist,
-            Command::AskExtension {
+            Command::Change {
                 id,
-                reason: "ждём поставщика".into(),
-                until: Timestamp(request.deadlines.resolve_by.0 + 24 * HOUR_MS),
+                change: Change::AskExtension {
+                    reason: "ждём поставщика".into(),
+                    until: Timestamp(request.deadlines.resolve_by.0 + 24 * HOUR_MS),
+                },
             },
         );
     }
     if matches!(start, Start::Resolved) {
         run(
             &specialist,
-            Command::Close {
+            Command::Change {
                 id,
-                text: "пароль сброшен".into(),
-                returned_by: ReturnChannel::Phone,
+                change: Change::Resolve {
+                    text: "пароль сброшен".into(),
+                    returned_by: ReturnChannel::Phone,
+                },
             },
         );
     }
@@ -135,7 +148,10 @@ fn through_server(dir: &Path, command: Command) -> Result<Request, String> {
     let server = start(dir, Arc::new(SystemClock), &me()).expect("server");
     let mut client = Client::connect(dir, &Launch::Never).expect("connect");
     let id = match &command {
-        Command::ReturnToDispatcher { id, .. } => Some(*id),
+        Command::Change {
+            id,
+            change: Change::Return { .. },
+        } => Some(*id),
         _ => None,
     };
     let reply = client.call(command);
@@ -146,9 +162,7 @@ fn through_server(dir: &Path, command: Command) -> Result<Request, String> {
         return Ok(service.store().request(id).unwrap().expect("stored"));
     }
     match reply {
-        Ok(Reply::Changed { request })
-        | Ok(Reply::Logged { request })
-        | Ok(Reply::Routed { request }) => Ok(request),
+        Ok(Reply::Changed { request }) | Ok(Reply::Logged { request }) => Ok(request),
         Ok(other) => panic!("unexpected reply {other:?}"),
         Err(error) => Err(error.to_string()),
     }
@@ -166,59 +180,76 @@ fn case(
 }
 
 fn take(id: RequestId) -> Command {
-    Command::Take { id }
+    Command::Change {
+        id,
+        change: Change::Take,
+    }
 }
 
 fn note(id: RequestId) -> Command {
-    Command::AddNote {
+    Command::Change {
         id,
-        kind: NoteKind::NoAnswer,
-        text: "не берут трубку".into(),
+        change: Change::Note {
+            kind: NoteKind::NoAnswer,
+            text: "не берут трубку".into(),
+        },
     }
 }
 
 fn close(id: RequestId) -> Command {
-    Command::Close {
+    Command::Change {
         id,
-        text: "Сбросили пароль, дневник открывается".into(),
-        returned_by: ReturnChannel::Phone,
+        change: Change::Resolve {
+            text: "Сбросили пароль, дневник открывается".into(),
+            returned_by: ReturnChannel::Phone,
+        },
     }
 }
 
 fn send_back(id: RequestId) -> Command {
-    Command::ReturnToDispatcher {
+    Command::Change {
         id,
-        reason: "это вопрос к учителю".into(),
+        change: Change::Return {
+            reason: "это вопрос к учителю".into(),
+        },
     }
 }
 
 fn ask_more_time(id: RequestId) -> Command {
-    Command::AskExtension {
+    Command::Change {
         id,
-        reason: "ждём поставщика".into(),
-        until: Timestamp(SystemClock.now().0 + 72 * HOUR_MS),
+        change: Change::AskExtension {
+            reason: "ждём поставщика".into(),
+            until: Timestamp(SystemClock.now().0 + 72 * HOUR_MS),
+        },
     }
 }
 
 fn approve(id: RequestId) -> Command {
-    Command::DecideExtension {
+    Command::Change {
         id,
-        approve: true,
-        note: "согласовано".into(),
+        change: Change::DecideExtension {
+            approve: true,
+            note: "согласовано".into(),
+        },
     }
 }
 
 fn reopen(id: RequestId) -> Command {
-    Command::Reopen {
+    Command::Change {
         id,
-        reason: "родитель перезвонил: не работает".into(),
+        change: Change::Reopen {
+            reason: "родитель перезвонил: не работает".into(),
+        },
     }
 }
 
 fn cancel(id: RequestId) -> Command {
-    Command::Cancel {
+    Command::Change {
         id,
-        reason: "дубликат".into(),
+        change: Change::Cancel {
+            reason: "дубликат".into(),
+        },
     }
 }
 
@@ -264,10 +295,12 @@ fn the_head_works_the_heads_own_queue() {
     // moved to the head's queue by the head, then taken there by the head
     let reassigned = through_server(
         dir.path(),
-        Command::Reassign {
+        Command::Change {
             id,
-            queue: "head".into(),
-            assignee: None,
+            change: Change::Reassign {
+                queue: "head".into(),
+                assignee: None,
+            },
         },
     )
     .expect("the head reassigns");
@@ -335,9 +368,11 @@ fn logging_and_routing_are_for_dispatchers() {
         (vec![Role::Director], false),
         (vec![Role::Admin], false),
     ] {
-        let routed = case(Start::New, &roles, false, |id| Command::Route {
+        let routed = case(Start::New, &roles, false, |id| Command::Change {
             id,
-            queue: "ejournal".into(),
+            change: Change::Route {
+                queue: "ejournal".into(),
+            },
         });
         assert_eq!(routed.is_ok(), allowed, "route by {roles:?}: {routed:?}");
         let logged = case(Start::New, &roles, false, |_| Command::LogCall {
@@ -374,10 +409,12 @@ fn a_whole_life_from_take_to_close_keeps_its_deadlines_and_timeline() {
 #[test]
 fn a_result_goes_back_only_by_a_channel_the_caller_gave() {
     let outcome = case(Start::InWork, &[Role::Ejournal], false, |id| {
-        Command::Close {
+        Command::Change {
             id,
-            text: "готово".into(),
-            returned_by: ReturnChannel::Email,
+            change: Change::Resolve {
+                text: "готово".into(),
+                returned_by: ReturnChannel::Email,
+            },
         }
     });
     let error = outcome.unwrap_err();
@@ -405,10 +442,12 @@ fn returning_gives_a_fresh_route_by_and_keeps_resolve_by_and_the_reason() {
 /// "vendor escalation": only the staff member flagged vendor_rep, whatever the roles.
 #[test]
 fn only_the_vendor_representative_escalates_and_the_answer_comes_back_to_work() {
-    let escalate = |id| Command::Escalate {
+    let escalate = |id| Command::Change {
         id,
-        reformulated: "Вход в дневник возвращает на страницу входа".into(),
-        ticket: "VND-4711".into(),
+        change: Change::Escalate {
+            reformulated: "Вход в дневник возвращает на страницу входа".into(),
+            ticket: "VND-4711".into(),
+        },
     };
     // someone else is the representative: a refusal names them
     let dir = tempfile::tempdir().unwrap();
@@ -440,9 +479,11 @@ fn only_the_vendor_representative_escalates_and_the_answer_comes_back_to_work() 
     let resolve_by = sent.deadlines.resolve_by;
     let answered = through_server(
         dir.path(),
-        Command::VendorAnswer {
+        Command::Change {
             id,
-            answer: "Исправлено в версии 2.4.1".into(),
+            change: Change::VendorAnswer {
+                answer: "Исправлено в версии 2.4.1".into(),
+            },
         },
     )
     .unwrap();

@@ -31,6 +31,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestRunner};
 
 use pult::domain::call_form::CallDraft;
+use pult::domain::change::Change;
 use pult::domain::deadline::Deadlines;
 use pult::domain::policy::{Policy, DEFAULT_POLICY_TOML};
 use pult::domain::request::{
@@ -468,37 +469,51 @@ fn command(
         Kind::Route => {
             let queue = queue_key(policy, params.queue);
             (
-                Command::Route {
+                Command::Change {
                     id,
-                    queue: queue.clone(),
+                    change: Change::Route {
+                        queue: queue.clone(),
+                    },
                 },
                 AuditAction::Routed { queue },
             )
         }
-        Kind::Take => (Command::Take { id }, AuditAction::Taken),
+        Kind::Take => (
+            Command::Change {
+                id,
+                change: Change::Take,
+            },
+            AuditAction::Taken,
+        ),
         Kind::AddNote => {
             let kind = note_kind(params);
             (
-                Command::AddNote {
+                Command::Change {
                     id,
-                    kind,
-                    text: text(blank, "перезвонить после 15:00"),
+                    change: Change::Note {
+                        kind,
+                        text: text(blank, "перезвонить после 15:00"),
+                    },
                 },
                 AuditAction::Noted { kind },
             )
         }
         Kind::Close => (
-            Command::Close {
+            Command::Change {
                 id,
-                text: text(blank, "Сбросили пароль, дневник открывается"),
-                returned_by: return_channel(params),
+                change: Change::Resolve {
+                    text: text(blank, "Сбросили пароль, дневник открывается"),
+                    returned_by: return_channel(params),
+                },
             },
             AuditAction::Resolved,
         ),
         Kind::ReturnToDispatcher => (
-            Command::ReturnToDispatcher {
+            Command::Change {
                 id,
-                reason: text(blank, "это вопрос к учителю"),
+                change: Change::Return {
+                    reason: text(blank, "это вопрос к учителю"),
+                },
             },
             AuditAction::Returned,
         ),
@@ -506,24 +521,28 @@ fn command(
             let resolve_by = request.map_or(now, |request| request.deadlines.resolve_by);
             let until = resolve_by.plus_minutes(i64::from(params.minutes));
             (
-                Command::AskExtension {
+                Command::Change {
                     id,
-                    reason: text(blank, "ждём поставщика"),
-                    until,
+                    change: Change::AskExtension {
+                        reason: text(blank, "ждём поставщика"),
+                        until,
+                    },
                 },
                 AuditAction::ExtensionAsked { until },
             )
         }
         Kind::DecideExtension => (
-            Command::DecideExtension {
+            Command::Change {
                 id,
-                approve: params.approve,
-                note: if params.approve {
-                    "согласовано"
-                } else {
-                    ""
-                }
-                .into(),
+                change: Change::DecideExtension {
+                    approve: params.approve,
+                    note: if params.approve {
+                        "согласовано"
+                    } else {
+                        ""
+                    }
+                    .into(),
+                },
             },
             AuditAction::ExtensionDecided {
                 approved: params.approve,
@@ -535,27 +554,33 @@ fn command(
                 .assignee
                 .map(|index| roster[usize::from(index) % roster.len()].login.clone());
             (
-                Command::Reassign {
+                Command::Change {
                     id,
-                    queue: queue.clone(),
-                    assignee: assignee.clone(),
+                    change: Change::Reassign {
+                        queue: queue.clone(),
+                        assignee: assignee.clone(),
+                    },
                 },
                 AuditAction::Reassigned { queue, assignee },
             )
         }
         Kind::Reopen => (
-            Command::Reopen {
+            Command::Change {
                 id,
-                reason: text(blank, "родитель перезвонил: не работает"),
+                change: Change::Reopen {
+                    reason: text(blank, "родитель перезвонил: не работает"),
+                },
             },
             AuditAction::Reopened,
         ),
         Kind::Cancel => {
             let reason = text(blank, "дубликат");
             (
-                Command::Cancel {
+                Command::Change {
                     id,
-                    reason: reason.clone(),
+                    change: Change::Cancel {
+                        reason: reason.clone(),
+                    },
                 },
                 AuditAction::Cancelled {
                     reason: reason.trim().to_string(),
@@ -563,17 +588,21 @@ fn command(
             )
         }
         Kind::Escalate => (
-            Command::Escalate {
+            Command::Change {
                 id,
-                reformulated: text(blank, "Вход в дневник возвращает на страницу входа"),
-                ticket: text(blank, "VND-4711"),
+                change: Change::Escalate {
+                    reformulated: text(blank, "Вход в дневник возвращает на страницу входа"),
+                    ticket: text(blank, "VND-4711"),
+                },
             },
             AuditAction::Escalated,
         ),
         Kind::VendorAnswer => (
-            Command::VendorAnswer {
+            Command::Change {
                 id,
-                answer: text(blank, "Исправлено в версии 2.4.1"),
+                change: Change::VendorAnswer {
+                    answer: text(blank, "Исправлено в версии 2.4.1"),
+                },
             },
             AuditAction::VendorAnswered,
         ),
@@ -1288,19 +1317,26 @@ fn the_vendor_representative_escalates_only_requests_he_may_see() {
         ) else {
             panic!("the call was not logged");
         };
-        let routed = Command::Route {
+        let routed = Command::Change {
             id: request.id,
-            queue: queue.into(),
+            change: Change::Route {
+                queue: queue.into(),
+            },
         };
         run.service.execute(&operator, routed).expect("routed");
-        let take = Command::Take { id: request.id };
+        let take = Command::Change {
+            id: request.id,
+            change: Change::Take,
+        };
         run.service.execute(specialist, take).expect("taken");
         request.id
     };
-    let escalate = |id: RequestId| Command::Escalate {
+    let escalate = |id: RequestId| Command::Change {
         id,
-        reformulated: "Вход в дневник возвращает на страницу входа".into(),
-        ticket: "VND-4711".into(),
+        change: Change::Escalate {
+            reformulated: "Вход в дневник возвращает на страницу входа".into(),
+            ticket: "VND-4711".into(),
+        },
     };
 
     let psych = in_work(Category::Psych, "psych", &member("psych"));

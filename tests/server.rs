@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use proptest::prelude::*;
 
 use pult::domain::call_form::CallDraft;
+use pult::domain::change::Change;
 use pult::domain::request::{CallerRole, Category, Channel, RequestId, Status};
 use pult::domain::time::{SystemClock, Timestamp};
 use pult::net::client::{attach, Attached, Client, ClientError, Incoming, Launch};
@@ -129,18 +130,22 @@ fn two_consoles_routing_the_same_request_one_wins_and_both_see_it() {
     first
         .send(
             2,
-            Command::Route {
+            Command::Change {
                 id,
-                queue: "ejournal".into(),
+                change: Change::Route {
+                    queue: "ejournal".into(),
+                },
             },
         )
         .unwrap();
     second
         .send(
             2,
-            Command::Route {
+            Command::Change {
                 id,
-                queue: "head".into(),
+                change: Change::Route {
+                    queue: "head".into(),
+                },
             },
         )
         .unwrap();

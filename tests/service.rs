@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 
+use pult::domain::access::Denied;
 use pult::domain::call_form::CallDraft;
+use pult::domain::change::Change;
 use pult::domain::request::{CallerRole, Category, Channel, RequestId, Status};
 use pult::domain::staff::{Role, Staff};
 use pult::domain::time::{ManualClock, Timestamp, HOUR_MS, MINUTE_MS};
@@ -130,13 +132,15 @@ fn routing_moves_it_to_a_queue_starts_take_by_and_is_audited() {
     let (reply, _) = service
         .execute(
             &me,
-            Command::Route {
+            Command::Change {
                 id: request.id,
-                queue: "tech".into(),
+                change: Change::Route {
+                    queue: "tech".into(),
+                },
             },
         )
         .unwrap();
-    let Reply::Routed { request: routed } = reply else {
+    let Reply::Changed { request: routed } = reply else {
         panic!("{reply:?}")
     };
     assert_eq!(routed.status, Status::Routed);
@@ -156,9 +160,11 @@ fn routing_twice_is_refused_and_writes_nothing() {
     service
         .execute(
             &me,
-            Command::Route {
+            Command::Change {
                 id: request.id,
-                queue: "tech".into(),
+                change: Change::Route {
+                    queue: "tech".into(),
+                },
             },
         )
         .unwrap();
@@ -166,9 +172,11 @@ fn routing_twice_is_refused_and_writes_nothing() {
     let error = service
         .execute(
             &me,
-            Command::Route {
+            Command::Change {
                 id: request.id,
-                queue: "head".into(),
+                change: Change::Route {
+                    queue: "head".into(),
+                },
             },
         )
         .unwrap_err();
@@ -189,9 +197,11 @@ fn an_unknown_queue_or_request_is_refused_with_a_sentence() {
     let error = service
         .execute(
             &me,
-            Command::Route {
+            Command::Change {
                 id: request.id,
-                queue: "nurse".into(),
+                change: Change::Route {
+                    queue: "nurse".into(),
+                },
             },
         )
         .unwrap_err();
@@ -199,9 +209,11 @@ fn an_unknown_queue_or_request_is_refused_with_a_sentence() {
     let error = service
         .execute(
             &me,
-            Command::Route {
+            Command::Change {
                 id: RequestId(99),
-                queue: "tech".into(),
+                change: Change::Route {
+                    queue: "tech".into(),
+                },
             },
         )
         .unwrap_err();
@@ -256,18 +268,20 @@ fn only_dispatchers_log_and_route() {
             },
         )
         .unwrap_err();
-    assert!(matches!(error, ServiceError::NotDispatcher));
+    assert!(matches!(error, ServiceError::Denied(Denied::NotDispatcher)));
     let request = log(&service, &me, draft);
     let error = service
         .execute(
             &tech,
-            Command::Route {
+            Command::Change {
                 id: request.id,
-                queue: "tech".into(),
+                change: Change::Route {
+                    queue: "tech".into(),
+                },
             },
         )
         .unwrap_err();
-    assert!(matches!(error, ServiceError::NotDispatcher));
+    assert!(matches!(error, ServiceError::Denied(Denied::NotDispatcher)));
 }
 
 #[test]
@@ -398,10 +412,10 @@ proptest! {
                     result.map(|_| ())
                 }
                 Step::Route { pick, queue } if !logged.is_empty() => service
-                    .execute(&me, Command::Route { id: logged[pick % logged.len()], queue: queues[queue].into() })
+                    .execute(&me, Command::Change { id: logged[pick % logged.len()], change: Change::Route { queue: queues[queue].into() } })
                     .map(|_| ()),
                 Step::RouteUnknown { pick } if !logged.is_empty() => service
-                    .execute(&me, Command::Route { id: logged[pick % logged.len()], queue: "nowhere".into() })
+                    .execute(&me, Command::Change { id: logged[pick % logged.len()], change: Change::Route { queue: "nowhere".into() } })
                     .map(|_| ()),
                 Step::Wait { minutes } => { clock.advance_minutes(i64::from(minutes)); continue; }
                 _ => continue,
@@ -486,16 +500,20 @@ fn a_refused_command_in_a_batch_writes_nothing_and_the_others_go_on() {
     let outcomes = service.apply_batch(vec![
         (
             me.clone(),
-            Command::Route {
+            Command::Change {
                 id: first.id,
-                queue: "tech".into(),
+                change: Change::Route {
+                    queue: "tech".into(),
+                },
             },
         ),
         (
             me.clone(),
-            Command::Route {
+            Command::Change {
                 id: first.id,
-                queue: "head".into(),
+                change: Change::Route {
+                    queue: "head".into(),
+                },
             },
         ),
         (
@@ -508,9 +526,11 @@ fn a_refused_command_in_a_batch_writes_nothing_and_the_others_go_on() {
         (me.clone(), Command::ListStaff),
         (
             me.clone(),
-            Command::Route {
+            Command::Change {
                 id: RequestId(2),
-                queue: "head".into(),
+                change: Change::Route {
+                    queue: "head".into(),
+                },
             },
         ),
     ]);

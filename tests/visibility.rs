@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use pult::domain::access::CONFIDENTIAL;
 use pult::domain::call_form::CallDraft;
+use pult::domain::change::Change;
 use pult::domain::request::{CallerRole, Category, Channel, RequestId};
 use pult::domain::staff::{Role, Staff};
 use pult::domain::time::{Clock, SystemClock, Timestamp};
@@ -56,9 +57,11 @@ fn prepared(dir: &Path, roles: &[Role]) -> RequestId {
     service
         .execute(
             &operator,
-            Command::Route {
+            Command::Change {
                 id: request.id,
-                queue: "psych".into(),
+                change: Change::Route {
+                    queue: "psych".into(),
+                },
             },
         )
         .unwrap();
@@ -171,7 +174,13 @@ fn the_vendor_representative_may_not_escalate_a_psych_request_he_does_not_see() 
         };
         service.store().put_staff(&psychologist).unwrap();
         service
-            .execute(&psychologist, Command::Take { id })
+            .execute(
+                &psychologist,
+                Command::Change {
+                    id,
+                    change: Change::Take,
+                },
+            )
             .expect("the psychologist takes it");
         let mut representative = service.identify(&me().login).unwrap();
         representative.vendor_rep = true;
@@ -183,10 +192,12 @@ fn the_vendor_representative_may_not_escalate_a_psych_request_he_does_not_see() 
 
     let server = start(dir.path(), Arc::new(SystemClock), &me()).unwrap();
     let mut client = Client::connect(dir.path(), &Launch::Never).unwrap();
-    let refused = client.call(Command::Escalate {
+    let refused = client.call(Command::Change {
         id,
-        reformulated: "Просьба разобраться".into(),
-        ticket: "VND-1".into(),
+        change: Change::Escalate {
+            reformulated: "Просьба разобраться".into(),
+            ticket: "VND-1".into(),
+        },
     });
     let error = refused.expect_err("a technician escalated a psych request");
     assert!(error.to_string().contains("не видно"), "{error}");

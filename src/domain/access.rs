@@ -2,23 +2,143 @@
 
 use thiserror::Error;
 
+use super::change::Move;
 use super::policy::Policy;
 use super::request::{Category, Request, RequestId};
 use super::staff::{Role, Staff};
 
-/// What someone wants to do to a request.
+/// Who a rule lets act.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Act {
-    /// take, note, close, return, ask for an extension
-    Work,
-    /// approve or deny an extension
-    DecideExtension,
-    Reopen,
-    Reassign,
-    Cancel,
-    /// file with the platform's vendor, or record its answer
-    Escalate,
+pub enum Who {
+    Role(Role),
+    /// A specialist of the request's queue (the head works the head's queue like them).
+    QueueSpecialist,
+    /// The operator or site administrator who logged the request.
+    LoggedIt,
+    /// The designated vendor representative.
+    VendorRep,
 }
+
+/// Which refusal a rule gives when no one of its `who` is the actor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    NotDispatcher,
+    NotYourQueue,
+    HeadOnly,
+    NotYours,
+    NotVendorRep,
+    NotCallerDesk,
+    NotMerger,
+    NotDailyReader,
+    NotWeeklyReader,
+    NotProposer,
+    NotAdmin,
+}
+
+/// One row of the rules table: who may, and what the others are told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub who: &'static [Who],
+    pub refusal: Refusal,
+    /// Only someone who sees the request whole (confidential texts included) may.
+    pub needs_whole_sight: bool,
+}
+
+/// Everything the service guards, by what it is asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// A change to a stored request (declared in `domain::change`).
+    Change(Move),
+    /// Log a call into Входящие.
+    LogCall,
+    /// Look callers up by phone or email, list caller cards, see their contacts.
+    FindCallers,
+    /// Read the caller cards one by one (those who keep them, and those who merge them).
+    ListCallers,
+    /// Two caller cards are one person.
+    MergeCallers,
+    ReadDaily,
+    ReadWeekly,
+    WriteProposals,
+    /// Everything recorded about a request, reads of personal data included.
+    ReadHistory,
+    /// Every request ever escalated to the vendor.
+    ReadVendorHistory,
+    /// Add and disable staff accounts.
+    ManageStaff,
+}
+
+impl Operation {
+    /// Every row of the table, in the order the README prints it.
+    pub fn all() -> Vec<Operation> {
+        Move::ALL
+            .iter()
+            .map(|one| Operation::Change(*one))
+            .chain([
+                Operation::LogCall,
+                Operation::FindCallers,
+                Operation::ListCallers,
+                Operation::MergeCallers,
+                Operation::ReadDaily,
+                Operation::ReadWeekly,
+                Operation::WriteProposals,
+                Operation::ReadHistory,
+                Operation::ReadVendorHistory,
+                Operation::ManageStaff,
+            ])
+            .collect()
+    }
+
+    pub fn rule(self) -> Rule {
+        let rule = |who, refusal| Rule {
+            who,
+            refusal,
+            needs_whole_sight: false,
+        };
+        match self {
+            Operation::Change(one) => one.rule(),
+            Operation::LogCall => rule(DISPATCHERS, Refusal::NotDispatcher),
+            Operation::FindCallers => rule(DISPATCHERS, Refusal::NotCallerDesk),
+            Operation::ListCallers => rule(CARD_KEEPERS, Refusal::NotCallerDesk),
+            Operation::MergeCallers => rule(&[HEAD, ADMIN], Refusal::NotMerger),
+            Operation::ReadDaily => rule(DISPATCHERS, Refusal::NotDailyReader),
+            Operation::ReadWeekly => rule(&[HEAD, DIRECTOR], Refusal::NotWeeklyReader),
+            Operation::WriteProposals => rule(&[HEAD], Refusal::NotProposer),
+            Operation::ReadHistory => rule(&[HEAD], Refusal::HeadOnly),
+            Operation::ReadVendorHistory => rule(&[Who::VendorRep, HEAD], Refusal::NotVendorRep),
+            Operation::ManageStaff => rule(&[ADMIN], Refusal::NotAdmin),
+        }
+    }
+
+    /// What the operation is called in the rules table.
+    pub fn label(self) -> &'static str {
+        match self {
+            Operation::Change(one) => one.label(),
+            Operation::LogCall => "записать звонок",
+            Operation::FindCallers => "искать звонящих, видеть их контакты",
+            Operation::ListCallers => "список карточек звонящих",
+            Operation::MergeCallers => "объединить карточки звонящих",
+            Operation::ReadDaily => "ежедневный отчёт",
+            Operation::ReadWeekly => "еженедельный анализ",
+            Operation::WriteProposals => "предложения директору",
+            Operation::ReadHistory => "вся история обращения (с чтениями)",
+            Operation::ReadVendorHistory => "история обращений к поставщику",
+            Operation::ManageStaff => "учётные записи сотрудников",
+        }
+    }
+}
+
+const HEAD: Who = Who::Role(Role::Head);
+const ADMIN: Who = Who::Role(Role::Admin);
+const DIRECTOR: Who = Who::Role(Role::Director);
+const DISPATCHERS: &[Who] = &[Who::Role(Role::Operator), Who::Role(Role::SiteAdmin), HEAD];
+/// Those who keep the caller cards, and those who merge them.
+const CARD_KEEPERS: &[Who] = &[
+    Who::Role(Role::Operator),
+    Who::Role(Role::SiteAdmin),
+    HEAD,
+    ADMIN,
+];
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum Denied {
@@ -55,64 +175,169 @@ pub enum Denied {
     NotWeeklyReader,
     #[error("предложения директору пишет руководитель Службы")]
     NotProposer,
+    #[error(
+        "регистрировать и направлять обращения может специалист горячей линии, \
+         администратор сайта или руководитель Службы"
+    )]
+    NotDispatcher,
+    #[error("это может только администратор системы")]
+    NotAdmin,
+    #[error(
+        "обращение {id} конфиденциально: это решает тот, кто видит его целиком (руководитель Службы)"
+    )]
+    Confidential { id: RequestId },
 }
 
-/// Whether `staff` may do `act` to `request` under `policy`.
-pub fn may(staff: &Staff, act: Act, request: &Request, policy: &Policy) -> Result<(), Denied> {
+/// Whether `staff` may do `operation`, to `request` when it concerns one, under `policy`.
+pub fn may(
+    staff: &Staff,
+    operation: Operation,
+    request: Option<&Request>,
+    policy: &Policy,
+) -> Result<(), Denied> {
     if staff.disabled {
         return Err(Denied::Disabled);
     }
-    // Before any act's own rule: a rule that forgets the queue (as the vendor's once did)
-    // must not let anyone act on a request they may not even read.
-    if sight(request, staff, policy) == Sight::Hidden {
-        return Err(Denied::Hidden { id: request.id });
+    let rule = operation.rule();
+    let allowed = rule.who.iter().any(|who| match who {
+        Who::Role(role) => staff.has(*role),
+        Who::QueueSpecialist => request
+            .and_then(|request| request.queue.as_deref())
+            .and_then(|key| policy.queue(key))
+            .is_some_and(|queue| staff.has(queue.role)),
+        Who::LoggedIt => request.is_some_and(|request| {
+            request.logged_by == staff.login
+                && (staff.has(Role::Operator) || staff.has(Role::SiteAdmin))
+        }),
+        Who::VendorRep => staff.vendor_rep,
+    });
+    if let Some(request) = request {
+        // Before the rule lets anyone act: a rule that forgets the queue (as the vendor's
+        // once did) must not let anyone act on a request they may not even read; and a
+        // refusal about a hidden request names nothing of it.
+        match sight(request, staff, policy) {
+            Sight::Hidden if allowed || rule.refusal.names_the_request() => {
+                return Err(Denied::Hidden { id: request.id })
+            }
+            Sight::Redacted if rule.needs_whole_sight => {
+                return Err(Denied::Confidential { id: request.id })
+            }
+            Sight::Hidden | Sight::Redacted | Sight::Whole => {}
+        }
     }
-    let head = staff.has(Role::Head);
-    match act {
-        Act::Work => {
-            let Some(queue_key) = request.queue.as_deref() else {
-                return Err(Denied::NotInAQueue);
-            };
-            // the queue's own specialists; the head works the head's queue like them
-            let works_queue = policy
-                .queue(queue_key)
-                .is_some_and(|queue| staff.has(queue.role));
-            if works_queue {
-                Ok(())
-            } else {
-                Err(Denied::NotYourQueue {
-                    queue: policy.queue_short(queue_key).to_string(),
-                })
-            }
+    if allowed {
+        Ok(())
+    } else {
+        Err(refused(rule.refusal, request, policy))
+    }
+}
+
+impl Refusal {
+    /// The refusal's sentence says something of the request (its queue, who logged it).
+    fn names_the_request(self) -> bool {
+        match self {
+            Refusal::NotYourQueue | Refusal::NotYours => true,
+            Refusal::NotDispatcher
+            | Refusal::HeadOnly
+            | Refusal::NotVendorRep
+            | Refusal::NotCallerDesk
+            | Refusal::NotMerger
+            | Refusal::NotDailyReader
+            | Refusal::NotWeeklyReader
+            | Refusal::NotProposer
+            | Refusal::NotAdmin => false,
         }
-        Act::DecideExtension | Act::Reopen | Act::Reassign => {
-            if head {
-                Ok(())
+    }
+}
+
+/// The refusal's sentence, with what it names of the request.
+fn refused(refusal: Refusal, request: Option<&Request>, policy: &Policy) -> Denied {
+    match refusal {
+        Refusal::NotDispatcher => Denied::NotDispatcher,
+        Refusal::NotYourQueue => match request.and_then(|request| request.queue.as_deref()) {
+            Some(key) => Denied::NotYourQueue {
+                queue: policy.queue_short(key).to_string(),
+            },
+            None => Denied::NotInAQueue,
+        },
+        Refusal::HeadOnly => Denied::HeadOnly,
+        Refusal::NotYours => Denied::NotYours {
+            logged_by: request
+                .map(|request| request.logged_by.clone())
+                .unwrap_or_default(),
+        },
+        // the service names the representative in its refusal
+        Refusal::NotVendorRep => Denied::NotVendorRep {
+            representative: None,
+        },
+        Refusal::NotCallerDesk => Denied::NotCallerDesk,
+        Refusal::NotMerger => Denied::NotMerger,
+        Refusal::NotDailyReader => Denied::NotDailyReader,
+        Refusal::NotWeeklyReader => Denied::NotWeeklyReader,
+        Refusal::NotProposer => Denied::NotProposer,
+        Refusal::NotAdmin => Denied::NotAdmin,
+    }
+}
+
+/// Whether `staff` may do `operation` that concerns no one request (reports, callers, staff).
+pub fn may_do(staff: &Staff, operation: Operation, policy: &Policy) -> Result<(), Denied> {
+    may(staff, operation, None, policy)
+}
+
+/// The rules table as Markdown, one row per operation, one column per role (the README
+/// prints it; a test keeps the two equal).
+pub fn rules_table(policy: &Policy) -> String {
+    let mut out = String::from("| | ");
+    let roles: Vec<&str> = Role::ALL.iter().map(|role| role.short()).collect();
+    out.push_str(&roles.join(" | "));
+    out.push_str(" | предст. поставщика |\n|---|");
+    out.push_str(&"---|".repeat(Role::ALL.len() + 1));
+    out.push('\n');
+    for operation in Operation::all() {
+        let rule = operation.rule();
+        let mut cells: Vec<String> = Role::ALL
+            .iter()
+            .map(|role| cell(&rule, *role, policy).to_string())
+            .collect();
+        cells.push(
+            if rule.who.contains(&Who::VendorRep) {
+                "да"
             } else {
-                Err(Denied::HeadOnly)
+                ""
             }
+            .to_string(),
+        );
+        out.push_str(&format!(
+            "| {} | {} |\n",
+            operation.label(),
+            cells.join(" | ")
+        ));
+    }
+    out
+}
+
+/// What the table says of `role` for `rule`.
+fn cell(rule: &Rule, role: Role, policy: &Policy) -> &'static str {
+    let whole = |yes: &'static str| {
+        let confidential =
+            rule.needs_whole_sight && matches!(role, Role::Operator | Role::SiteAdmin);
+        if confidential {
+            "да, кроме конфиденциальных"
+        } else {
+            yes
         }
-        Act::Escalate => {
-            if staff.vendor_rep {
-                Ok(())
-            } else {
-                // the service names the representative in its refusal
-                Err(Denied::NotVendorRep {
-                    representative: None,
-                })
-            }
-        }
-        Act::Cancel => {
-            let logged_it = request.logged_by == staff.login
-                && (staff.has(Role::Operator) || staff.has(Role::SiteAdmin));
-            if head || logged_it {
-                Ok(())
-            } else {
-                Err(Denied::NotYours {
-                    logged_by: request.logged_by.clone(),
-                })
-            }
-        }
+    };
+    if rule.who.contains(&Who::Role(role)) {
+        whole("да")
+    } else if rule.who.contains(&Who::QueueSpecialist)
+        && policy.queues.iter().any(|queue| queue.role == role)
+    {
+        "в своей очереди"
+    } else if rule.who.contains(&Who::LoggedIt) && matches!(role, Role::Operator | Role::SiteAdmin)
+    {
+        "записанное им"
+    } else {
+        ""
     }
 }
 
@@ -182,54 +407,9 @@ pub fn sight(request: &Request, viewer: &Staff, policy: &Policy) -> Sight {
     Viewer::new(viewer, policy).sight(request.category, request.queue.as_deref())
 }
 
-/// Whether `staff` may look callers up by phone or email (those who log calls).
-pub fn may_find_callers(staff: &Staff) -> Result<(), Denied> {
-    if staff.can_dispatch() {
-        Ok(())
-    } else {
-        Err(Denied::NotCallerDesk)
-    }
-}
-
-/// Whether `staff` may merge two caller cards (the head, the system admin).
-pub fn may_merge_callers(staff: &Staff) -> Result<(), Denied> {
-    if !staff.disabled && (staff.has(Role::Head) || staff.has(Role::Admin)) {
-        Ok(())
-    } else {
-        Err(Denied::NotMerger)
-    }
-}
-
-/// Whether `staff` may see the daily report (the dispatchers who send it, the head).
-pub fn may_read_daily(staff: &Staff) -> Result<(), Denied> {
-    if staff.can_dispatch() {
-        Ok(())
-    } else {
-        Err(Denied::NotDailyReader)
-    }
-}
-
-/// Whether `staff` may see the weekly analysis (the head who writes it, the director).
-pub fn may_read_weekly(staff: &Staff) -> Result<(), Denied> {
-    if !staff.disabled && (staff.has(Role::Head) || staff.has(Role::Director)) {
-        Ok(())
-    } else {
-        Err(Denied::NotWeeklyReader)
-    }
-}
-
-/// Whether `staff` may write the week's proposals to the director (the head).
-pub fn may_write_proposals(staff: &Staff) -> Result<(), Denied> {
-    if !staff.disabled && staff.has(Role::Head) {
-        Ok(())
-    } else {
-        Err(Denied::NotProposer)
-    }
-}
-
 /// Whether `staff` sees callers' phones and emails on their cards.
-pub fn sees_contacts(staff: &Staff) -> bool {
-    staff.can_dispatch()
+pub fn sees_contacts(staff: &Staff, policy: &Policy) -> bool {
+    may_do(staff, Operation::FindCallers, policy).is_ok()
 }
 
 /// The request as `viewer` may see it, or `None` when it is not theirs to see.
@@ -326,23 +506,48 @@ mod tests {
         let request = psych_request(true);
         let mut vendor_rep = someone(&[Role::Tech]);
         vendor_rep.vendor_rep = true;
-        let acts = [
-            Act::Work,
-            Act::DecideExtension,
-            Act::Reopen,
-            Act::Reassign,
-            Act::Cancel,
-            Act::Escalate,
-        ];
-        for act in acts {
+        for one in Move::ALL {
+            let refused = may(&vendor_rep, Operation::Change(one), Some(&request), &policy);
+            // refused, and nothing said of the request (its queue, who logged it)
+            assert!(
+                matches!(
+                    refused,
+                    Err(Denied::Hidden { .. }
+                        | Denied::NotDispatcher
+                        | Denied::HeadOnly
+                        | Denied::NotVendorRep { .. })
+                ),
+                "{one:?}: {refused:?}"
+            );
+        }
+        for his_own in [Move::Escalate, Move::VendorAnswer] {
             assert_eq!(
-                may(&vendor_rep, act, &request, &policy),
-                Err(Denied::Hidden { id: request.id }),
-                "{act:?}"
+                may(
+                    &vendor_rep,
+                    Operation::Change(his_own),
+                    Some(&request),
+                    &policy
+                ),
+                Err(Denied::Hidden { id: request.id })
             );
         }
         let psych = someone(&[Role::Psych]);
-        assert_eq!(may(&psych, Act::Work, &request, &policy), Ok(()));
+        let take = Operation::Change(Move::Take);
+        assert_eq!(may(&psych, take, Some(&request), &policy), Ok(()));
+    }
+
+    #[test]
+    fn only_those_who_read_a_confidential_request_whole_may_change_its_type() {
+        let policy = Policy::parse(DEFAULT_POLICY_TOML).unwrap();
+        let request = psych_request(false);
+        let change_type = Operation::Change(Move::ChangeType);
+        let operator = someone(&[Role::Operator]);
+        assert_eq!(
+            may(&operator, change_type, Some(&request), &policy),
+            Err(Denied::Confidential { id: request.id })
+        );
+        let head = someone(&[Role::Head]);
+        assert_eq!(may(&head, change_type, Some(&request), &policy), Ok(()));
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The request state machine of DESIGN.md: which moves are allowed from which status,
-//! and what each move does to the queue, the assignee and the deadlines.
+//! The request state machine of DESIGN.md: what each move does to the queue, the assignee
+//! and the deadlines (which moves start from which status is declared in `change`).
 
 use thiserror::Error;
 
@@ -11,60 +11,7 @@ use super::request::{
 use super::time::Timestamp;
 use super::validate::{bounded, TooLong, MAX_REASON, MAX_TEXT, MAX_TICKET};
 
-/// A move the state machine knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Move {
-    Route,
-    Take,
-    Resolve,
-    Return,
-    Escalate,
-    VendorAnswer,
-    Reopen,
-    Cancel,
-    Note,
-    AskExtension,
-    DecideExtension,
-    Reassign,
-}
-
-impl Move {
-    pub fn label(self) -> &'static str {
-        match self {
-            Move::Route => "направить",
-            Move::Take => "взять в работу",
-            Move::Resolve => "закрыть",
-            Move::Return => "вернуть диспетчеру",
-            Move::Escalate => "передать поставщику",
-            Move::VendorAnswer => "записать ответ поставщика",
-            Move::Reopen => "переоткрыть",
-            Move::Cancel => "отменить",
-            Move::Note => "добавить заметку",
-            Move::AskExtension => "просить продления срока",
-            Move::DecideExtension => "решить о продлении срока",
-            Move::Reassign => "передать в другую очередь",
-        }
-    }
-
-    /// The statuses a move may start from.
-    pub fn allowed_from(self, status: Status) -> bool {
-        use Status::*;
-        match self {
-            Move::Route => status == New,
-            Move::Take => status == Routed,
-            Move::Resolve => status == InWork,
-            Move::Return => matches!(status, Routed | InWork),
-            Move::Escalate => status == InWork,
-            Move::VendorAnswer => status == WaitingVendor,
-            Move::Reopen => status == Resolved,
-            Move::Cancel => status.is_open(),
-            Move::Note => matches!(status, Routed | InWork | WaitingVendor),
-            Move::AskExtension => matches!(status, InWork | WaitingVendor),
-            Move::DecideExtension => status.is_open(),
-            Move::Reassign => matches!(status, Routed | InWork),
-        }
-    }
-}
+pub use super::change::Move;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum TransitionError {
@@ -86,11 +33,15 @@ pub enum TransitionError {
     ExtensionNotLater,
     #[error("{0}")]
     TooLong(#[from] TooLong),
+    #[error("очереди «{queue}» нет в политике")]
+    UnknownQueue { queue: String },
+    #[error("у обращения уже этот тип")]
+    SameType,
     #[error("обратившийся не оставил {}", match .0 { ReturnChannel::Phone => "телефона", ReturnChannel::Email => "адреса почты" })]
     NoSuchContact(ReturnChannel),
 }
 
-fn check(request: &Request, action: Move) -> Result<(), TransitionError> {
+pub(super) fn check(request: &Request, action: Move) -> Result<(), TransitionError> {
     if action.allowed_from(request.status) {
         Ok(())
     } else {

@@ -2,8 +2,10 @@
 //! No I/O lives here.
 
 pub mod access;
+pub mod audit;
 pub mod call_form;
 pub mod caller;
+pub mod change;
 pub mod deadline;
 pub mod lifecycle;
 pub mod policy;

@@ -73,6 +73,18 @@ impl Category {
         Category::Other,
         Category::Equipment,
     ];
+
+    /// The type as Appendix 2 names it (the policy may word it for its own form).
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::Technical => "проблемы технического характера",
+            Category::Ejournal => "проблема с ЭЖД",
+            Category::LessonQuality => "вопрос по качеству дистанционного урока",
+            Category::Psych => "необходима консультация психолога",
+            Category::Other => "иные вопросы",
+            Category::Equipment => "обеспечение техническими средствами обучения",
+        }
+    }
 }
 
 /// Where a request is in its life. Never reorder: the index is stored.

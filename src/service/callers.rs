@@ -3,7 +3,7 @@
 
 use super::search::Hit;
 use super::{Detail, Service, ServiceError, PAGE_LIMIT};
-use crate::domain::access::{may_find_callers, may_merge_callers, sees_contacts, view_of};
+use crate::domain::access::{may_do, sees_contacts, view_of, Operation};
 use crate::domain::caller::{CallerCard, CallerId, ContactKey};
 use crate::domain::staff::Staff;
 use crate::domain::validate::{Email, Phone};
@@ -16,7 +16,7 @@ pub(super) fn find(
     phone: Option<&str>,
     email: Option<&str>,
 ) -> Result<Option<CallerCard>, ServiceError> {
-    may_find_callers(actor)?;
+    may_do(actor, Operation::FindCallers, service.policy())?;
     let keys = phone
         .and_then(|text| Phone::parse(text).ok())
         .map(|phone| ContactKey::phone(&phone))
@@ -34,28 +34,20 @@ pub(super) fn find(
     Ok(None)
 }
 
-fn may_list(actor: &Staff) -> Result<(), ServiceError> {
-    if may_find_callers(actor).is_ok() || may_merge_callers(actor).is_ok() {
-        Ok(())
-    } else {
-        Err(crate::domain::access::Denied::NotCallerDesk.into())
-    }
-}
-
 /// Cards after `after` in id order; contacts masked for those who may not see them.
 pub(super) fn list(
     service: &Service,
     actor: &Staff,
     after: Option<CallerId>,
 ) -> Result<(Vec<CallerCard>, bool), ServiceError> {
-    may_list(actor)?;
+    may_do(actor, Operation::ListCallers, service.policy())?;
     let mut cards = Vec::new();
     for card in service.store().all_callers() {
         let card = card?;
         if after.is_some_and(|after| card.id <= after) {
             continue;
         }
-        cards.push(if sees_contacts(actor) {
+        cards.push(if sees_contacts(actor, service.policy()) {
             card
         } else {
             card.masked()
@@ -76,13 +68,13 @@ pub(super) fn merge(
     kept: CallerId,
     merged: CallerId,
 ) -> Result<CallerCard, ServiceError> {
-    may_merge_callers(actor)?;
+    may_do(actor, Operation::MergeCallers, service.policy())?;
     let now = service.now();
     let card = service
         .store()
         .merge_callers(kept, merged, &actor.login, now)?;
     match card {
-        Ok(card) if sees_contacts(actor) => Ok(card),
+        Ok(card) if sees_contacts(actor, service.policy()) => Ok(card),
         Ok(card) => Ok(card.masked()),
         Err(MergeRefusal::Same) => Err(ServiceError::SameCaller),
         Err(MergeRefusal::Missing(id)) => Err(ServiceError::NoSuchCaller { id }),

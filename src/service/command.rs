@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 use super::search::{Found, Hit};
 use crate::domain::call_form::CallDraft;
 use crate::domain::caller::{CallerCard, CallerId};
+use crate::domain::change::Change;
 use crate::domain::policy::Policy;
-use crate::domain::request::{Channel, NoteKind, Request, RequestId, ReturnChannel, Status};
+use crate::domain::request::{Channel, Request, RequestId, Status};
 use crate::domain::staff::Staff;
-use crate::domain::time::Timestamp;
 use crate::report::{DailyReport, WeeklyReport};
 use crate::store::AuditEvent;
 
@@ -23,10 +23,11 @@ pub enum Command {
         draft: CallDraft,
         channel: Channel,
     },
-    /// Route a request in Входящие to a queue (by its key).
-    Route {
+    /// A change to a stored request: routing it and every later move of its life (see
+    /// `domain::change`).
+    Change {
         id: RequestId,
-        queue: String,
+        change: Change,
     },
     /// Keep the unfinished form of the person at this console.
     SaveDraft {
@@ -52,66 +53,6 @@ pub enum Command {
     /// Disable a staff account (admin); its consoles are disconnected.
     DisableStaff {
         login: String,
-    },
-    /// Take a routed request into work (its queue's specialist).
-    Take {
-        id: RequestId,
-    },
-    /// A contact attempt or an internal note.
-    AddNote {
-        id: RequestId,
-        kind: NoteKind,
-        text: String,
-    },
-    /// Close with the result and how it went back to the caller.
-    Close {
-        id: RequestId,
-        text: String,
-        returned_by: ReturnChannel,
-    },
-    /// Wrong queue: back to Входящие with a fresh route-by.
-    ReturnToDispatcher {
-        id: RequestId,
-        reason: String,
-    },
-    /// Ask the head for more time, up to `until`.
-    AskExtension {
-        id: RequestId,
-        reason: String,
-        until: Timestamp,
-    },
-    /// The head approves or denies the pending extension.
-    DecideExtension {
-        id: RequestId,
-        approve: bool,
-        note: String,
-    },
-    /// The head moves a request to another queue, or to a person in it.
-    Reassign {
-        id: RequestId,
-        queue: String,
-        assignee: Option<String>,
-    },
-    /// The head reopens a resolved request.
-    Reopen {
-        id: RequestId,
-        reason: String,
-    },
-    /// A duplicate or spam request (the head, or the operator who logged it).
-    Cancel {
-        id: RequestId,
-        reason: String,
-    },
-    /// The vendor representative files the request with the platform's vendor.
-    Escalate {
-        id: RequestId,
-        reformulated: String,
-        ticket: String,
-    },
-    /// The vendor answered: back in work for the specialist to relay it.
-    VendorAnswer {
-        id: RequestId,
-        answer: String,
     },
     /// Every request ever escalated to the vendor, with the outcome (the representative, the
     /// head), so a new representative can read all earlier ones.

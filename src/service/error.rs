@@ -16,13 +16,6 @@ pub enum ServiceError {
     NoAccount { login: String },
     #[error("учётная запись {login} отключена. Обратитесь к администратору системы.")]
     Disabled { login: String },
-    #[error(
-        "регистрировать и направлять обращения может специалист горячей линии, \
-         администратор сайта или руководитель Службы"
-    )]
-    NotDispatcher,
-    #[error("это может только администратор системы")]
-    NotAdmin,
     #[error("такой сотрудник уже есть: {existing}")]
     StaffExists { existing: String },
     #[error("{reason}")]

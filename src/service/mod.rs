@@ -18,12 +18,13 @@ pub use command::{Command, Detail, Event, Reply, Welcome};
 pub use error::ServiceError;
 pub use search::{Found, Hit, Matches, SearchIndex};
 
-use crate::domain::access::{view_of, Denied, Viewer};
+use crate::domain::access::{may_do, view_of, Denied, Operation, Viewer};
 use crate::domain::call_form::CallDraft;
+use crate::domain::change::Change;
 use crate::domain::lifecycle;
 use crate::domain::policy::Policy;
 use crate::domain::request::{Channel, Request, RequestId};
-use crate::domain::staff::{Role, Staff};
+use crate::domain::staff::Staff;
 use crate::domain::time::{Clock, Timestamp};
 use crate::store::{AuditAction, IntakeKey, Store, StoreError, Tx, TxResult};
 
@@ -178,10 +179,6 @@ impl Service {
                 Some(request) => Reply::Logged { request },
                 None => Reply::Done,
             },
-            Reply::Routed { request } => match view(&request) {
-                Some(request) => Reply::Routed { request },
-                None => Reply::Done,
-            },
             Reply::Changed { request } => match view(&request) {
                 Some(request) => Reply::Changed { request },
                 None => Reply::Done,
@@ -227,11 +224,12 @@ impl Service {
         let mut segment = Vec::new();
         let actors: Vec<Staff> = work.iter().map(|(actor, _)| actor.clone()).collect();
         for (actor, command) in work {
-            if writes_requests(&command) {
-                segment.push((actor, command));
-            } else {
-                outcomes.extend(self.apply_together(std::mem::take(&mut segment)));
-                outcomes.push(self.apply_alone(&actor, command));
+            match RequestWrite::of(command) {
+                Ok(write) => segment.push((actor, write)),
+                Err(command) => {
+                    outcomes.extend(self.apply_together(std::mem::take(&mut segment)));
+                    outcomes.push(self.apply_alone(&actor, command));
+                }
             }
         }
         outcomes.extend(self.apply_together(segment));
@@ -254,7 +252,7 @@ impl Service {
     }
 
     /// One transaction for a run of commands on requests.
-    fn apply_together(&self, segment: Vec<(Staff, Command)>) -> Vec<Outcome> {
+    fn apply_together(&self, segment: Vec<(Staff, RequestWrite)>) -> Vec<Outcome> {
         if segment.is_empty() {
             return Vec::new();
         }
@@ -262,7 +260,7 @@ impl Service {
         let written = self.store.write(|tx| {
             segment
                 .iter()
-                .map(|(actor, command)| self.apply_in(tx, actor, command, now))
+                .map(|(actor, write)| self.apply_in(tx, actor, write, now))
                 .collect::<TxResult<Vec<Outcome>>>()
         });
         match written {
@@ -293,46 +291,25 @@ impl Service {
         &self,
         tx: &Tx,
         actor: &Staff,
-        command: &Command,
+        write: &RequestWrite,
         now: Timestamp,
     ) -> TxResult<Outcome> {
-        let changed = |request: &Request| Event::RequestChanged {
-            request: request.clone(),
-        };
-        Ok(match command {
-            Command::LogCall { draft, channel } => {
-                match self.log_call(tx, actor, draft, *channel, now)? {
-                    Ok(request) => Ok((
-                        Reply::Logged {
-                            request: request.clone(),
-                        },
-                        vec![changed(&request)],
-                    )),
-                    Err(error) => Err(error),
-                }
+        let written = match write {
+            RequestWrite::LogCall { draft, channel } => {
+                self.log_call(tx, actor, draft, *channel, now)?
             }
-            Command::Route { id, queue } => match self.route(tx, actor, *id, queue, now)? {
-                Ok(request) => Ok((
-                    Reply::Routed {
-                        request: request.clone(),
-                    },
-                    vec![changed(&request)],
-                )),
-                Err(error) => Err(error),
-            },
-            command if changes_a_life(command) => match self.lifecycle(tx, actor, command, now)? {
-                Ok(request) => Ok((
-                    Reply::Changed {
-                        request: request.clone(),
-                    },
-                    vec![changed(&request)],
-                )),
-                Err(error) => Err(error),
-            },
-            other => Err(ServiceError::NotSaved(format!(
-                "команда {other:?} не выполняется в транзакции"
-            ))),
-        })
+            RequestWrite::Change { id, change } => self.change(tx, actor, *id, change, now)?,
+        };
+        Ok(written.map(|request| {
+            let event = Event::RequestChanged {
+                request: request.clone(),
+            };
+            let reply = match write {
+                RequestWrite::LogCall { .. } => Reply::Logged { request },
+                RequestWrite::Change { .. } => Reply::Changed { request },
+            };
+            (reply, vec![event])
+        }))
     }
 
     /// A refusal that should name the vendor representative gets the name (read here, outside
@@ -424,12 +401,7 @@ impl Service {
                 Ok((Reply::Done, Vec::new()))
             }
             Command::VendorHistory => {
-                if !(actor.vendor_rep || actor.has(Role::Head)) {
-                    return Err(Denied::NotVendorRep {
-                        representative: self.vendor_representative()?,
-                    }
-                    .into());
-                }
+                may_do(actor, Operation::ReadVendorHistory, &self.policy)?;
                 let requests = self
                     .store
                     .all_requests(None)
@@ -455,9 +427,7 @@ impl Service {
                 Ok((Reply::History { events }, Vec::new()))
             }
             Command::History { id } => {
-                if !actor.has(Role::Head) {
-                    return Err(Denied::HeadOnly.into());
-                }
+                may_do(actor, Operation::ReadHistory, &self.policy)?;
                 Ok((
                     Reply::History {
                         events: self.store.events_of(id)?,
@@ -557,20 +527,20 @@ impl Service {
                     vec![Event::StaffChanged { staff: disabled }],
                 ))
             }
-            // commands on requests run in a transaction of their own
-            command => self
-                .apply_together(vec![(actor.clone(), command)])
-                .pop()
-                .unwrap_or_else(|| Err(ServiceError::NotSaved("пустой пакет".into()))),
+            // a write on requests met alone runs in a transaction of its own
+            Command::LogCall { draft, channel } => {
+                self.apply_write(actor, RequestWrite::LogCall { draft, channel })
+            }
+            Command::Change { id, change } => {
+                self.apply_write(actor, RequestWrite::Change { id, change })
+            }
         }
     }
 
-    fn require_dispatcher(&self, actor: &Staff) -> Result<(), ServiceError> {
-        if actor.can_dispatch() {
-            Ok(())
-        } else {
-            Err(ServiceError::NotDispatcher)
-        }
+    fn apply_write(&self, actor: &Staff, write: RequestWrite) -> Outcome {
+        self.apply_together(vec![(actor.clone(), write)])
+            .pop()
+            .unwrap_or_else(|| Err(ServiceError::NotSaved("пустой пакет".into())))
     }
 
     fn log_call(
@@ -581,8 +551,8 @@ impl Service {
         channel: Channel,
         now: Timestamp,
     ) -> TxResult<Result<Request, ServiceError>> {
-        if let Err(error) = self.require_dispatcher(actor) {
-            return Ok(Err(error));
+        if let Err(denied) = may_do(actor, Operation::LogCall, &self.policy) {
+            return Ok(Err(denied.into()));
         }
         let call = match draft.check() {
             Ok(call) => call,
@@ -611,35 +581,6 @@ impl Service {
         )?;
         Ok(Ok(request))
     }
-
-    fn route(
-        &self,
-        tx: &Tx,
-        actor: &Staff,
-        id: RequestId,
-        queue: &str,
-        now: Timestamp,
-    ) -> TxResult<Result<Request, ServiceError>> {
-        if let Err(error) = self.require_dispatcher(actor) {
-            return Ok(Err(error));
-        }
-        if self.policy.queue(queue).is_none() {
-            return Ok(Err(ServiceError::UnknownQueue {
-                queue: queue.to_string(),
-            }));
-        }
-        let deadlines = self.policy.deadlines;
-        let routed = tx.update_request(
-            id,
-            &actor.login,
-            now,
-            AuditAction::Routed {
-                queue: queue.to_string(),
-            },
-            |request| lifecycle::route(request, queue, &deadlines, now),
-        )?;
-        Ok(routed.map_err(|refusal| ServiceError::from(StoreError::from(refusal))))
-    }
 }
 
 /// Puts the calling thread at the lowest CPU priority, so that reading the archive into the
@@ -653,25 +594,38 @@ fn lowest_priority() {
     }
 }
 
-/// Commands that change requests (they share a batch's transaction).
-fn writes_requests(command: &Command) -> bool {
-    matches!(command, Command::LogCall { .. } | Command::Route { .. }) || changes_a_life(command)
+/// A command that writes requests: a run of them shares one transaction.
+enum RequestWrite {
+    LogCall { draft: CallDraft, channel: Channel },
+    Change { id: RequestId, change: Change },
 }
 
-/// The commands of a request's life after routing (see `life.rs`).
-fn changes_a_life(command: &Command) -> bool {
-    matches!(
-        command,
-        Command::Take { .. }
-            | Command::AddNote { .. }
-            | Command::Close { .. }
-            | Command::ReturnToDispatcher { .. }
-            | Command::AskExtension { .. }
-            | Command::DecideExtension { .. }
-            | Command::Reassign { .. }
-            | Command::Reopen { .. }
-            | Command::Cancel { .. }
-            | Command::Escalate { .. }
-            | Command::VendorAnswer { .. }
-    )
+impl RequestWrite {
+    /// The write a command is, or the command back when it is not one.
+    fn of(command: Command) -> Result<RequestWrite, Command> {
+        match command {
+            Command::LogCall { draft, channel } => Ok(RequestWrite::LogCall { draft, channel }),
+            Command::Change { id, change } => Ok(RequestWrite::Change { id, change }),
+            Command::SaveDraft { .. }
+            | Command::DiscardDraft
+            | Command::ListRequests { .. }
+            | Command::ShowRequest { .. }
+            | Command::GetPolicy
+            | Command::AddStaff { .. }
+            | Command::ListStaff
+            | Command::DisableStaff { .. }
+            | Command::VendorHistory
+            | Command::RecordView { .. }
+            | Command::Timeline { .. }
+            | Command::History { .. }
+            | Command::Search { .. }
+            | Command::FindCaller { .. }
+            | Command::OpenDetail { .. }
+            | Command::ListCallers { .. }
+            | Command::MergeCallers { .. }
+            | Command::DailyReport { .. }
+            | Command::WeeklyReport { .. }
+            | Command::SaveProposals { .. } => Err(command),
+        }
+    }
 }

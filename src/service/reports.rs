@@ -4,7 +4,7 @@
 use chrono::{Duration, FixedOffset};
 
 use super::{Service, ServiceError};
-use crate::domain::access::{may_read_daily, may_read_weekly, may_write_proposals};
+use crate::domain::access::{may_do, Operation};
 use crate::domain::staff::{Role, Staff};
 use crate::domain::time::Timestamp;
 use crate::domain::validate::{bounded, sanitize, MAX_PROPOSALS};
@@ -36,7 +36,7 @@ pub(super) fn daily(
     date: Option<chrono::NaiveDate>,
     offset_seconds: i32,
 ) -> Result<DailyReport, ServiceError> {
-    may_read_daily(actor)?;
+    may_do(actor, Operation::ReadDaily, service.policy())?;
     let offset = offset(offset_seconds)?;
     let now = service.now();
     let date = date.unwrap_or_else(|| now.in_offset(offset).date_naive());
@@ -68,7 +68,7 @@ pub(super) fn weekly(
     week: Option<(i32, u32)>,
     offset_seconds: i32,
 ) -> Result<WeeklyReport, ServiceError> {
-    may_read_weekly(actor)?;
+    may_do(actor, Operation::ReadWeekly, service.policy())?;
     let offset = offset(offset_seconds)?;
     let now = service.now();
     let (year, week) = week.unwrap_or_else(|| report::last_full_week(now, offset));
@@ -97,7 +97,7 @@ pub(super) fn save_proposals(
     week: u32,
     text: &str,
 ) -> Result<(), ServiceError> {
-    may_write_proposals(actor)?;
+    may_do(actor, Operation::WriteProposals, service.policy())?;
     bounded("Предложения директору", text, MAX_PROPOSALS)?;
     // a week that does not exist is refused with its sentence
     report::week_bounds(year, week, offset(0)?)?;

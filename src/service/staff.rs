@@ -1,16 +1,9 @@
 //! Staff accounts: one per person (§ accounts-and-roles), managed by the system admin.
 
 use super::{Service, ServiceError};
-use crate::domain::staff::{Role, Staff};
+use crate::domain::access::{may_do, Operation};
+use crate::domain::staff::Staff;
 use crate::domain::validate::{bounded, MAX_LOGIN, MAX_NAME};
-
-fn require_admin(actor: &Staff) -> Result<(), ServiceError> {
-    if !actor.disabled && actor.has(Role::Admin) {
-        Ok(())
-    } else {
-        Err(ServiceError::NotAdmin)
-    }
-}
 
 fn folded(name: &str) -> String {
     name.split_whitespace()
@@ -38,7 +31,7 @@ pub fn describe(staff: &Staff) -> String {
 
 /// Adds an account; a login or a full name that already exists is refused with that account.
 pub fn add(service: &Service, actor: &Staff, mut staff: Staff) -> Result<Staff, ServiceError> {
-    require_admin(actor)?;
+    may_do(actor, Operation::ManageStaff, service.policy())?;
     staff.login = staff.login.trim().to_string();
     staff.name = staff.name.split_whitespace().collect::<Vec<_>>().join(" ");
     staff.roles.sort();
@@ -94,7 +87,7 @@ pub fn add(service: &Service, actor: &Staff, mut staff: Staff) -> Result<Staff, 
 
 /// Disables an account; its consoles are disconnected by the server.
 pub fn disable(service: &Service, actor: &Staff, login: &str) -> Result<Staff, ServiceError> {
-    require_admin(actor)?;
+    may_do(actor, Operation::ManageStaff, service.policy())?;
     if actor.login == login {
         return Err(ServiceError::BadStaff {
             reason: "нельзя отключить собственную учётную запись".into(),

@@ -10,7 +10,6 @@ use thiserror::Error;
 
 use super::old_requests::{RequestV1, RequestV2};
 use crate::domain::call_form::CallDraft;
-use crate::domain::caller::CallerId;
 use crate::domain::request::{Request, RequestId};
 use crate::domain::staff::Staff;
 use crate::domain::time::Timestamp;
@@ -139,49 +138,7 @@ record_v1!(AuditEvent, "audit");
 record_v1!(super::callers::StoredCard, "caller");
 record_v1!(super::Proposals, "proposals");
 
-/// What happened to a request, for the append-only audit log.
-// names only matter to JSON; the stored form is the variant's position
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AuditAction {
-    Logged,
-    Routed {
-        queue: String,
-    },
-    Taken,
-    Resolved,
-    Returned,
-    Escalated,
-    VendorAnswered,
-    Reopened,
-    Cancelled {
-        reason: String,
-    },
-    // appended in format 2 of the request's life; never reorder
-    Noted {
-        kind: crate::domain::request::NoteKind,
-    },
-    ExtensionAsked {
-        until: Timestamp,
-    },
-    ExtensionDecided {
-        approved: bool,
-    },
-    Reassigned {
-        queue: String,
-        assignee: Option<String>,
-    },
-    /// Personal data was read: a console opened the detail, or a script exported it
-    /// (152-FZ art. 19 asks for an account of every action with personal data).
-    Viewed {
-        export: bool,
-    },
-    /// Two caller cards were found to be one person; the request now belongs to `kept`.
-    CallersMerged {
-        kept: CallerId,
-        merged: CallerId,
-    },
-}
+pub use crate::domain::audit::AuditAction;
 
 /// One line of the audit log: who did what to which request, and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -205,14 +205,25 @@ impl Tx<'_> {
             Ok(next) => next,
             Err(error) => return Ok(Err(Refusal::Rule(error))),
         };
-        self.write_request(&next)?;
+        self.record_change(&next, actor, at, action)?;
+        Ok(Ok(next))
+    }
+
+    /// Writes `next`, a stored request after a change, and records `action` by `actor`.
+    pub fn record_change(
+        &self,
+        next: &Request,
+        actor: &str,
+        at: Timestamp,
+        action: AuditAction,
+    ) -> TxResult<()> {
+        self.write_request(next)?;
         self.append_event(&AuditEvent {
             at,
             actor: actor.to_string(),
-            request: id,
+            request: next.id,
             action,
-        })?;
-        Ok(Ok(next))
+        })
     }
 
     /// Records that `actor` read request `id` (with its contact data) at `at`.

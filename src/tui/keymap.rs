@@ -9,6 +9,8 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
 use thiserror::Error;
 
+use crate::domain::change::Move;
+
 pub const DEFAULT_KEYMAP_TOML: &str = include_str!("../../keymap.toml");
 
 /// Where a binding applies.
@@ -40,8 +42,7 @@ impl Context {
 }
 
 /// Everything a key can ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Action {
     NewCall,
     Open,
@@ -59,54 +60,75 @@ pub enum Action {
     LeaveIncoming,
     Confirm,
     Close,
-    Take,
-    AddNote,
-    CloseRequest,
-    ReturnToDispatcher,
-    AskExtension,
-    DecideExtension,
-    Reassign,
-    CancelRequest,
-    Escalate,
     Search,
-    Reopen,
     FillCaller,
     Reports,
+    /// A change to the selected request (its key names are declared with the move).
+    Change(Move),
 }
+
+/// The actions that are not changes, with their names in `keymap.toml` and their labels.
+const ACTIONS: [(Action, &str, &str); 19] = [
+    (Action::NewCall, "new_call", "звонок"),
+    (Action::Open, "open", "открыть"),
+    (Action::RouteSuggested, "route_suggested", "направить"),
+    (Action::NextPane, "next_pane", "следующая панель"),
+    (Action::PreviousPane, "previous_pane", "предыдущая панель"),
+    (Action::Down, "down", "вниз"),
+    (Action::Up, "up", "вверх"),
+    (Action::Help, "help", "справка"),
+    (Action::Quit, "quit", "выход"),
+    (Action::Save, "save", "сохранить"),
+    (Action::Cancel, "cancel", "отменить"),
+    (Action::NextField, "next_field", "следующее поле"),
+    (Action::PreviousField, "previous_field", "предыдущее поле"),
+    (
+        Action::LeaveIncoming,
+        "leave_incoming",
+        "оставить во Входящих",
+    ),
+    (Action::Confirm, "confirm", "да"),
+    (Action::Close, "close", "закрыть"),
+    (Action::Search, "search", "поиск"),
+    (
+        Action::FillCaller,
+        "fill_caller",
+        "подставить известного звонящего",
+    ),
+    (Action::Reports, "reports", "отчёты"),
+];
 
 impl Action {
     pub fn label(self) -> &'static str {
         match self {
-            Action::NewCall => "звонок",
-            Action::Open => "открыть",
-            Action::RouteSuggested => "направить",
-            Action::NextPane => "следующая панель",
-            Action::PreviousPane => "предыдущая панель",
-            Action::Down => "вниз",
-            Action::Up => "вверх",
-            Action::Help => "справка",
-            Action::Quit => "выход",
-            Action::Save => "сохранить",
-            Action::Cancel => "отменить",
-            Action::NextField => "следующее поле",
-            Action::PreviousField => "предыдущее поле",
-            Action::LeaveIncoming => "оставить во Входящих",
-            Action::Confirm => "да",
-            Action::Close => "закрыть",
-            Action::Take => "взять",
-            Action::AddNote => "заметка",
-            Action::CloseRequest => "закрыть",
-            Action::ReturnToDispatcher => "вернуть",
-            Action::AskExtension => "продлить",
-            Action::DecideExtension => "согласовать",
-            Action::Reassign => "в другую очередь",
-            Action::CancelRequest => "отменить обращение",
-            Action::Escalate => "к поставщику / его ответ",
-            Action::Search => "поиск",
-            Action::Reopen => "переоткрыть закрытое",
-            Action::FillCaller => "подставить известного звонящего",
-            Action::Reports => "отчёты",
+            Action::Change(one) => one.hint(),
+            other => ACTIONS
+                .iter()
+                .find(|(action, _, _)| *action == other)
+                .map_or("", |(_, _, label)| label),
         }
+    }
+
+    /// The action a name in `keymap.toml` stands for.
+    pub fn named(name: &str) -> Option<Action> {
+        ACTIONS
+            .iter()
+            .find(|(_, known, _)| *known == name)
+            .map(|(action, _, _)| *action)
+            .or_else(|| {
+                Move::ALL
+                    .into_iter()
+                    .find(|one| one.key_name() == Some(name))
+                    .map(Action::Change)
+            })
+    }
+}
+
+impl<'de> Deserialize<'de> for Action {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Action, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Action::named(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("действия «{name}» нет")))
     }
 }
 

@@ -1,81 +1,18 @@
-//! The small windows of a specialist's and the head's work on one request: a choice (one
-//! digit) and a line of text, turned into one command for the server.
+//! The small window a change to one request opens: the choice, the text line and the second
+//! line its move declares (`domain::change::Move::form`), turned into one command.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::line_input::LineInput;
+use crate::domain::change::{Answers, Choice, Form, Missing, Move};
 use crate::domain::policy::Policy;
-use crate::domain::request::{NoteKind, Request, RequestId, ReturnChannel};
-use crate::domain::time::{Timestamp, HOUR_MS};
+use crate::domain::request::{Request, RequestId};
+use crate::domain::time::Timestamp;
 use crate::domain::validate::sanitize;
 use crate::service::Command;
 
 /// Longest text in a prompt (a result may be a few sentences).
 pub const MAX_PROMPT_TEXT: usize = 1_000;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PromptKind {
-    Note,
-    Close,
-    Return,
-    Extension,
-    Decide,
-    Cancel,
-    Reassign,
-    Escalate,
-    VendorAnswer,
-    Reopen,
-}
-
-impl PromptKind {
-    pub fn title(self) -> &'static str {
-        match self {
-            PromptKind::Note => "Заметка",
-            PromptKind::Close => "Закрыть с результатом",
-            PromptKind::Return => "Вернуть диспетчеру",
-            PromptKind::Extension => "Просить продления срока",
-            PromptKind::Decide => "Согласование продления",
-            PromptKind::Cancel => "Отменить обращение (дубликат, спам)",
-            PromptKind::Reassign => "Передать в другую очередь",
-            PromptKind::Escalate => "Обращение к поставщику платформы",
-            PromptKind::VendorAnswer => "Ответ поставщика",
-            PromptKind::Reopen => "Переоткрыть обращение",
-        }
-    }
-
-    pub fn text_label(self) -> &'static str {
-        match self {
-            PromptKind::Note => "Текст",
-            PromptKind::Close => "Результат",
-            PromptKind::Return | PromptKind::Extension => "Причина",
-            PromptKind::Decide => "Комментарий",
-            PromptKind::Cancel | PromptKind::Reopen => "Причина",
-            PromptKind::Reassign => "Комментарий",
-            PromptKind::Escalate => "Для поставщика",
-            PromptKind::VendorAnswer => "Ответ",
-        }
-    }
-
-    fn text_required(self, choice: Option<usize>) -> bool {
-        match self {
-            PromptKind::Close | PromptKind::Return | PromptKind::Extension => true,
-            PromptKind::Cancel | PromptKind::Escalate | PromptKind::VendorAnswer => true,
-            PromptKind::Reopen => true,
-            PromptKind::Reassign => false,
-            // an internal note is nothing but its text
-            PromptKind::Note => choice == Some(3),
-            PromptKind::Decide => false,
-        }
-    }
-}
-
-const NOTE_KINDS: [NoteKind; 4] = [
-    NoteKind::Phoned,
-    NoteKind::NoAnswer,
-    NoteKind::Emailed,
-    NoteKind::Internal,
-];
-const EXTENSION_HOURS: [i64; 4] = [24, 48, 72, 168];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PromptFocus {
@@ -87,20 +24,17 @@ pub enum PromptFocus {
 
 #[derive(Debug, Clone)]
 pub struct Prompt {
-    pub kind: PromptKind,
+    pub kind: Move,
+    pub form: Form,
     pub id: RequestId,
-    pub choices: Vec<String>,
+    pub choices: Vec<Choice>,
     pub choice: Option<usize>,
     pub text: LineInput,
-    /// A second line where a kind needs one (the vendor's ticket number).
+    /// A second line where the move needs one (the vendor's ticket number).
     pub second: Option<LineInput>,
     pub focus: PromptFocus,
     pub error: Option<String>,
     pub sending: bool,
-    /// How the result may go back (Close): only the channels the caller gave.
-    channels: Vec<ReturnChannel>,
-    /// Queue keys in the board's order (Reassign).
-    queues: Vec<String>,
     resolve_by: Timestamp,
 }
 
@@ -113,87 +47,51 @@ pub enum PromptOutcome {
 }
 
 impl Prompt {
-    pub fn new(kind: PromptKind, request: &Request, policy: &Policy) -> Prompt {
-        let mut channels = Vec::new();
-        if request.caller.phone.is_some() {
-            channels.push(ReturnChannel::Phone);
-        }
-        if request.caller.email.is_some() {
-            channels.push(ReturnChannel::Email);
-        }
-        let choices: Vec<String> = match kind {
-            PromptKind::Note => NOTE_KINDS.iter().map(|k| k.label().to_string()).collect(),
-            PromptKind::Close => channels
-                .iter()
-                .map(|channel| match channel {
-                    ReturnChannel::Phone => format!(
-                        "сообщили по телефону {}",
-                        request
-                            .caller
-                            .phone
-                            .as_ref()
-                            .map(|p| p.display())
-                            .unwrap_or_default()
-                    ),
-                    ReturnChannel::Email => format!(
-                        "написали на {}",
-                        request
-                            .caller
-                            .email
-                            .as_ref()
-                            .map(|e| e.to_string())
-                            .unwrap_or_default()
-                    ),
-                })
-                .collect(),
-            PromptKind::Extension => EXTENSION_HOURS
-                .iter()
-                .map(|hours| match hours {
-                    168 => "ещё на 7 дней".to_string(),
-                    h => format!("ещё на {h} ч"),
-                })
-                .collect(),
-            PromptKind::Decide => vec!["одобрить".into(), "отказать".into()],
-            PromptKind::Reassign => policy
-                .queues
-                .iter()
-                .map(|queue| queue.name.clone())
-                .collect(),
-            PromptKind::Return
-            | PromptKind::Reopen
-            | PromptKind::Cancel
-            | PromptKind::Escalate
-            | PromptKind::VendorAnswer => Vec::new(),
-        };
+    pub fn new(kind: Move, request: &Request, policy: &Policy) -> Prompt {
+        let form = kind.form();
+        let choices = form
+            .choice
+            .map(|choices| choices.options(request, policy))
+            .unwrap_or_default();
         // nothing to choose, or only one thing: straight to the text
-        let focus = if choices.len() <= 1 {
+        let focus = if choices.len() <= 1 && form.text.is_some() {
             PromptFocus::Text
         } else {
             PromptFocus::Choice
         };
+        let text = if form.starts_from_description {
+            LineInput::new(&sanitize(&request.description, false, MAX_PROMPT_TEXT))
+        } else {
+            LineInput::default()
+        };
         Prompt {
             kind,
+            form,
             id: request.id,
             choice: (choices.len() == 1).then_some(0),
             choices,
-            // the vendor gets the request reformulated: start from its description
-            text: if kind == PromptKind::Escalate {
-                LineInput::new(&sanitize(&request.description, false, MAX_PROMPT_TEXT))
-            } else {
-                LineInput::default()
-            },
-            second: (kind == PromptKind::Escalate).then(LineInput::default),
+            text,
+            second: form.second.map(|_| LineInput::default()),
             focus,
             error: None,
             sending: false,
-            channels,
-            queues: policy
-                .queues
-                .iter()
-                .map(|queue| queue.key.clone())
-                .collect(),
             resolve_by: request.deadlines.resolve_by,
         }
+    }
+
+    /// The fields Tab moves between, in order.
+    fn fields(&self) -> Vec<PromptFocus> {
+        let mut order = Vec::new();
+        if !self.choices.is_empty() {
+            order.push(PromptFocus::Choice);
+        }
+        if self.form.text.is_some() {
+            order.push(PromptFocus::Text);
+        }
+        if self.second.is_some() {
+            order.push(PromptFocus::Second);
+        }
+        order
     }
 
     pub fn key(&mut self, key: &KeyEvent) -> PromptOutcome {
@@ -204,21 +102,15 @@ impl Prompt {
             KeyCode::Esc => return PromptOutcome::Cancel,
             KeyCode::Enter => return self.submit(),
             KeyCode::Tab | KeyCode::BackTab => {
-                let mut order = Vec::new();
-                if !self.choices.is_empty() {
-                    order.push(PromptFocus::Choice);
+                let order = self.fields();
+                if let Some(at) = order.iter().position(|f| *f == self.focus) {
+                    let step = if key.code == KeyCode::Tab {
+                        1
+                    } else {
+                        order.len() - 1
+                    };
+                    self.focus = order[(at + step) % order.len()];
                 }
-                order.push(PromptFocus::Text);
-                if self.second.is_some() {
-                    order.push(PromptFocus::Second);
-                }
-                let at = order.iter().position(|f| *f == self.focus).unwrap_or(0);
-                let step = if key.code == KeyCode::Tab {
-                    1
-                } else {
-                    order.len() - 1
-                };
-                self.focus = order[(at + step) % order.len()];
                 return PromptOutcome::Stay;
             }
             _ => {}
@@ -230,19 +122,17 @@ impl Prompt {
                     if index < self.choices.len() {
                         self.choice = Some(index);
                         self.error = None;
-                        self.focus = PromptFocus::Text;
+                        if self.form.text.is_some() {
+                            self.focus = PromptFocus::Text;
+                        }
                     }
                 }
             }
-            PromptFocus::Text | PromptFocus::Second => {
-                let input = match self.focus {
-                    PromptFocus::Second => match &mut self.second {
-                        Some(second) => second,
-                        None => return PromptOutcome::Stay,
-                    },
-                    _ => &mut self.text,
-                };
-                edit_line(input, key);
+            PromptFocus::Text => edit_line(&mut self.text, key),
+            PromptFocus::Second => {
+                if let Some(second) = &mut self.second {
+                    edit_line(second, key);
+                }
             }
         }
         PromptOutcome::Stay
@@ -264,85 +154,52 @@ impl Prompt {
     }
 
     fn submit(&mut self) -> PromptOutcome {
-        if !self.choices.is_empty() && self.choice.is_none() {
-            self.error = Some(format!("выберите 1–{}", self.choices.len()));
-            self.focus = PromptFocus::Choice;
-            return PromptOutcome::Stay;
-        }
-        let text = self.text.text().trim().to_string();
-        if self.kind.text_required(self.choice) && text.is_empty() {
-            self.error = Some(format!("«{}» — обязательное поле", self.kind.text_label()));
-            self.focus = PromptFocus::Text;
-            return PromptOutcome::Stay;
-        }
-        let choice = self.choice.unwrap_or(0);
-        let id = self.id;
-        let command = match self.kind {
-            PromptKind::Note => Command::AddNote {
-                id,
-                kind: NOTE_KINDS[choice.min(NOTE_KINDS.len() - 1)],
-                text,
-            },
-            PromptKind::Close => {
-                let Some(returned_by) = self.channels.get(choice).copied() else {
-                    self.error = Some("обратившийся не оставил ни телефона, ни почты".into());
-                    return PromptOutcome::Stay;
-                };
-                Command::Close {
-                    id,
-                    text,
-                    returned_by,
-                }
-            }
-            PromptKind::Return => Command::ReturnToDispatcher { id, reason: text },
-            PromptKind::Extension => Command::AskExtension {
-                id,
-                reason: text,
-                until: Timestamp(
-                    self.resolve_by.0
-                        + EXTENSION_HOURS[choice.min(EXTENSION_HOURS.len() - 1)] * HOUR_MS,
-                ),
-            },
-            PromptKind::Decide => Command::DecideExtension {
-                id,
-                approve: choice == 0,
-                note: text,
-            },
-            PromptKind::Cancel => Command::Cancel { id, reason: text },
-            PromptKind::Escalate => {
-                let ticket = self
-                    .second
-                    .as_ref()
-                    .map(|second| second.text().trim().to_string())
-                    .unwrap_or_default();
-                if ticket.is_empty() {
-                    self.error = Some("«Номер у поставщика» — обязательное поле".into());
-                    self.focus = PromptFocus::Second;
-                    return PromptOutcome::Stay;
-                }
-                Command::Escalate {
-                    id,
-                    reformulated: text,
-                    ticket,
-                }
-            }
-            PromptKind::VendorAnswer => Command::VendorAnswer { id, answer: text },
-            PromptKind::Reopen => Command::Reopen { id, reason: text },
-            PromptKind::Reassign => {
-                let Some(queue) = self.queues.get(choice).cloned() else {
-                    self.error = Some("нет такой очереди".into());
-                    return PromptOutcome::Stay;
-                };
-                Command::Reassign {
-                    id,
-                    queue,
-                    assignee: None,
-                }
-            }
+        let answers = Answers {
+            picked: self
+                .choice
+                .and_then(|index| self.choices.get(index))
+                .map(|choice| choice.picked.clone()),
+            choices: self.choices.len(),
+            text: self.text.text().to_string(),
+            second: self
+                .second
+                .as_ref()
+                .map(|second| second.text().to_string())
+                .unwrap_or_default(),
+            resolve_by: self.resolve_by,
         };
-        self.sending = true;
-        self.error = None;
-        PromptOutcome::Submit(command)
+        match self.kind.build(&answers) {
+            Ok(change) => {
+                self.sending = true;
+                self.error = None;
+                PromptOutcome::Submit(Command::Change {
+                    id: self.id,
+                    change,
+                })
+            }
+            Err(missing) => {
+                let (error, focus) = match missing {
+                    Missing::Choice => (
+                        format!("выберите 1–{}", self.choices.len()),
+                        PromptFocus::Choice,
+                    ),
+                    Missing::Text(label) => {
+                        (format!("«{label}» — обязательное поле"), PromptFocus::Text)
+                    }
+                    Missing::Second(label) => (
+                        format!("«{label}» — обязательное поле"),
+                        PromptFocus::Second,
+                    ),
+                    Missing::NoContact => (
+                        "обратившийся не оставил ни телефона, ни почты".to_string(),
+                        self.focus,
+                    ),
+                };
+                self.error = Some(error);
+                self.focus = focus;
+                PromptOutcome::Stay
+            }
+        }
     }
 }
 
@@ -366,9 +223,12 @@ pub(super) fn edit_line(input: &mut LineInput, key: &KeyEvent) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::change::Change;
     use crate::domain::deadline::DeadlinePolicy;
     use crate::domain::lifecycle::{receive, Intake};
     use crate::domain::request::{Caller, CallerRole, Category, Channel};
+    use crate::domain::request::{NoteKind, ReturnChannel};
+    use crate::domain::time::HOUR_MS;
     use crate::domain::validate::Phone;
 
     fn request() -> Request {
@@ -408,7 +268,7 @@ mod tests {
 
     #[test]
     fn closing_offers_only_the_channels_the_caller_gave() {
-        let mut prompt = Prompt::new(PromptKind::Close, &request(), &policy());
+        let mut prompt = Prompt::new(Move::Resolve, &request(), &policy());
         assert_eq!(prompt.choices.len(), 1);
         assert_eq!(prompt.choice, Some(0), "the only channel is chosen already");
         assert_eq!(press(&mut prompt, KeyCode::Enter), PromptOutcome::Stay);
@@ -416,10 +276,12 @@ mod tests {
         typed(&mut prompt, "пароль сброшен");
         assert_eq!(
             press(&mut prompt, KeyCode::Enter),
-            PromptOutcome::Submit(Command::Close {
+            PromptOutcome::Submit(Command::Change {
                 id: RequestId(7),
-                text: "пароль сброшен".into(),
-                returned_by: ReturnChannel::Phone,
+                change: Change::Resolve {
+                    text: "пароль сброшен".into(),
+                    returned_by: ReturnChannel::Phone,
+                }
             })
         );
     }
@@ -427,11 +289,13 @@ mod tests {
     #[test]
     fn an_extension_is_one_digit_and_a_reason() {
         let request = request();
-        let mut prompt = Prompt::new(PromptKind::Extension, &request, &policy());
+        let mut prompt = Prompt::new(Move::AskExtension, &request, &policy());
         typed(&mut prompt, "2");
         typed(&mut prompt, "ждём поставщика");
-        let PromptOutcome::Submit(Command::AskExtension { until, reason, .. }) =
-            press(&mut prompt, KeyCode::Enter)
+        let PromptOutcome::Submit(Command::Change {
+            change: Change::AskExtension { until, reason },
+            ..
+        }) = press(&mut prompt, KeyCode::Enter)
         else {
             panic!("not submitted")
         };
@@ -441,15 +305,18 @@ mod tests {
 
     #[test]
     fn a_phone_note_needs_no_text_but_an_internal_one_does() {
-        let mut prompt = Prompt::new(PromptKind::Note, &request(), &policy());
+        let mut prompt = Prompt::new(Move::Note, &request(), &policy());
         typed(&mut prompt, "4");
         assert_eq!(press(&mut prompt, KeyCode::Enter), PromptOutcome::Stay);
-        let mut prompt = Prompt::new(PromptKind::Note, &request(), &policy());
+        let mut prompt = Prompt::new(Move::Note, &request(), &policy());
         typed(&mut prompt, "2");
         assert!(matches!(
             press(&mut prompt, KeyCode::Enter),
-            PromptOutcome::Submit(Command::AddNote {
-                kind: NoteKind::NoAnswer,
+            PromptOutcome::Submit(Command::Change {
+                change: Change::Note {
+                    kind: NoteKind::NoAnswer,
+                    ..
+                },
                 ..
             })
         ));
@@ -457,38 +324,63 @@ mod tests {
 
     #[test]
     fn reassigning_chooses_a_queue_by_its_number() {
-        let mut prompt = Prompt::new(PromptKind::Reassign, &request(), &policy());
+        let mut prompt = Prompt::new(Move::Reassign, &request(), &policy());
         typed(&mut prompt, "4");
         assert_eq!(
             press(&mut prompt, KeyCode::Enter),
-            PromptOutcome::Submit(Command::Reassign {
+            PromptOutcome::Submit(Command::Change {
                 id: RequestId(7),
-                queue: "head".into(),
-                assignee: None,
+                change: Change::Reassign {
+                    queue: "head".into(),
+                    assignee: None,
+                }
             })
         );
     }
 
     #[test]
     fn an_escalation_starts_from_the_description_and_needs_the_ticket() {
-        let mut prompt = Prompt::new(PromptKind::Escalate, &request(), &policy());
+        let mut prompt = Prompt::new(Move::Escalate, &request(), &policy());
         assert_eq!(prompt.text.text(), "дневник");
         assert_eq!(press(&mut prompt, KeyCode::Enter), PromptOutcome::Stay);
         assert_eq!(prompt.focus, PromptFocus::Second);
         typed(&mut prompt, "VND-1");
         assert_eq!(
             press(&mut prompt, KeyCode::Enter),
-            PromptOutcome::Submit(Command::Escalate {
+            PromptOutcome::Submit(Command::Change {
                 id: RequestId(7),
-                reformulated: "дневник".into(),
-                ticket: "VND-1".into(),
+                change: Change::Escalate {
+                    reformulated: "дневник".into(),
+                    ticket: "VND-1".into(),
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn changing_the_type_offers_every_other_type() {
+        let mut prompt = Prompt::new(Move::ChangeType, &request(), &policy());
+        assert_eq!(
+            prompt.choices.len(),
+            5,
+            "the request's own type is not offered"
+        );
+        assert_eq!(press(&mut prompt, KeyCode::Enter), PromptOutcome::Stay);
+        typed(&mut prompt, "4");
+        assert_eq!(
+            press(&mut prompt, KeyCode::Enter),
+            PromptOutcome::Submit(Command::Change {
+                id: RequestId(7),
+                change: Change::ChangeType {
+                    category: Category::Other
+                }
             })
         );
     }
 
     #[test]
     fn esc_cancels() {
-        let mut prompt = Prompt::new(PromptKind::Return, &request(), &policy());
+        let mut prompt = Prompt::new(Move::Return, &request(), &policy());
         assert_eq!(press(&mut prompt, KeyCode::Esc), PromptOutcome::Cancel);
     }
 }

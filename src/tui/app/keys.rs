@@ -4,14 +4,15 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::ask_for_report;
 use super::{App, Awaiting, Effect, Pane, Screen};
-use crate::domain::access::{may_read_daily, may_read_weekly, may_write_proposals};
+use crate::domain::access::{may_do, Operation};
 use crate::domain::call_form::Field;
-use crate::domain::request::{Channel, Request, RequestId, Status};
+use crate::domain::change::{Answers, Change, Move};
+use crate::domain::request::{Channel, Request, RequestId};
 use crate::service::Command;
 use crate::tui::detail::DetailState;
 use crate::tui::form::FormState;
 use crate::tui::keymap::{Action, Context};
-use crate::tui::prompt::{Prompt, PromptKind, PromptOutcome};
+use crate::tui::prompt::{Prompt, PromptOutcome};
 use crate::tui::reports::{ReportKind, ReportState};
 use crate::tui::search::{SearchOutcome, SearchState};
 
@@ -107,37 +108,37 @@ fn on_detail_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     match action {
         Some(Action::Down) => state.scroll = state.scroll.saturating_add(1),
         Some(Action::Up) => state.scroll = state.scroll.saturating_sub(1),
-        Some(action) => {
+        Some(Action::Change(one)) => {
             if let Some(request) = detail_request(app) {
-                if let Some(prompt) = prompt_for(app, action, &request) {
-                    app.screen = Screen::Prompt(Box::new(prompt));
-                } else if action == Action::Take {
-                    let id = request.id;
-                    return vec![app.send(Command::Take { id }, Awaiting::Work)];
-                }
+                return start_change(app, one, &request);
             }
         }
+        Some(_) => {}
         None => {}
     }
     Vec::new()
 }
 
-/// The prompt a work key opens for `request`, if the key is one of those.
-fn prompt_for(app: &App, action: Action, request: &Request) -> Option<Prompt> {
-    let kind = match action {
-        Action::Escalate if request.status == Status::WaitingVendor => PromptKind::VendorAnswer,
-        Action::Escalate => PromptKind::Escalate,
-        Action::AddNote => PromptKind::Note,
-        Action::CloseRequest => PromptKind::Close,
-        Action::ReturnToDispatcher => PromptKind::Return,
-        Action::AskExtension => PromptKind::Extension,
-        Action::Reassign => PromptKind::Reassign,
-        Action::CancelRequest => PromptKind::Cancel,
-        Action::DecideExtension => PromptKind::Decide,
-        Action::Reopen => PromptKind::Reopen,
-        _ => return None,
-    };
-    Some(Prompt::new(kind, request, &app.policy))
+/// A change key on `request`: sent at once when its move asks nothing, else its prompt.
+fn start_change(app: &mut App, one: Move, request: &Request) -> Vec<Effect> {
+    let one = one.for_request(request);
+    let prompt = Prompt::new(one, request, &app.policy);
+    if prompt.form.choice.is_none() && prompt.form.text.is_none() {
+        let id = request.id;
+        let nothing = Answers {
+            picked: None,
+            choices: 0,
+            text: String::new(),
+            second: String::new(),
+            resolve_by: request.deadlines.resolve_by,
+        };
+        return match one.build(&nothing) {
+            Ok(change) => vec![app.send(Command::Change { id, change }, Awaiting::Work)],
+            Err(_) => Vec::new(),
+        };
+    }
+    app.screen = Screen::Prompt(Box::new(prompt));
+    Vec::new()
 }
 
 /// `1`–`9` as a queue number, on either layout (digits do not change with the layout).
@@ -165,7 +166,8 @@ fn route(app: &mut App, id: RequestId, queue_number: Option<usize>) -> Vec<Effec
         ));
         return Vec::new();
     };
-    vec![app.send(Command::Route { id, queue }, Awaiting::Route)]
+    let change = Change::Route { queue };
+    vec![app.send(Command::Change { id, change }, Awaiting::Route)]
 }
 
 fn on_board_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
@@ -183,7 +185,7 @@ fn on_board_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     };
     match action {
         Action::NewCall => {
-            if app.me.can_dispatch() {
+            if may_do(&app.me, Operation::LogCall, &app.policy).is_ok() {
                 app.screen = Screen::Form(Box::new(FormState::new(app.now)));
             } else {
                 app.error("Регистрировать звонки может специалист горячей линии".into());
@@ -215,21 +217,22 @@ fn on_board_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             };
         }
         Action::Help => app.screen = Screen::Help { scroll: 0 },
-        Action::Take => {
-            if let Some(id) = app.selected_request().map(|r| r.id) {
-                return vec![app.send(Command::Take { id }, Awaiting::Work)];
-            }
-        }
         Action::Quit => {
             app.quit = true;
         }
-        action => {
-            if let Some(request) = app.selected_request() {
-                if let Some(prompt) = prompt_for(app, action, request) {
-                    app.screen = Screen::Prompt(Box::new(prompt));
-                }
+        Action::Change(one) => {
+            if let Some(request) = app.selected_request().cloned() {
+                return start_change(app, one, &request);
             }
         }
+        Action::Save
+        | Action::Cancel
+        | Action::NextField
+        | Action::PreviousField
+        | Action::LeaveIncoming
+        | Action::Confirm
+        | Action::Close
+        | Action::FillCaller => {}
     }
     Vec::new()
 }
@@ -351,9 +354,10 @@ fn on_route_offer_key(app: &mut App, key: KeyEvent, id: RequestId) -> Vec<Effect
 
 /// Opens the report this person may read: the daily one, or else the week's analysis.
 fn open_reports(app: &mut App) -> Vec<Effect> {
-    let kind = if may_read_daily(&app.me).is_ok() {
+    let may = |operation| may_do(&app.me, operation, &app.policy).is_ok();
+    let kind = if may(Operation::ReadDaily) {
         ReportKind::Daily
-    } else if may_read_weekly(&app.me).is_ok() {
+    } else if may(Operation::ReadWeekly) {
         ReportKind::Weekly
     } else {
         app.error(
@@ -367,8 +371,9 @@ fn open_reports(app: &mut App) -> Vec<Effect> {
 }
 
 fn on_report_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    let may_switch = may_read_daily(&app.me).is_ok() && may_read_weekly(&app.me).is_ok();
-    let head = may_write_proposals(&app.me).is_ok();
+    let may = |operation| may_do(&app.me, operation, &app.policy).is_ok();
+    let may_switch = may(Operation::ReadDaily) && may(Operation::ReadWeekly);
+    let head = may(Operation::WriteProposals);
     let board_action = app.keymap.action(Context::Board, &key);
     // the proposals are written like the form's description: its save and cancel keys
     let form_action = app.keymap.action(Context::Form, &key);

@@ -2,6 +2,9 @@
 //! losing and regaining the connection.
 
 use super::{App, Awaiting, Effect, Pane, Screen};
+use crate::domain::access::{may, Operation};
+use crate::domain::change::Move;
+use crate::domain::request::Status;
 use crate::service::{Event, Reply, Welcome};
 use crate::tui::open_set::OpenSet;
 
@@ -122,7 +125,7 @@ pub(super) fn on_reply(app: &mut App, token: u64, result: Result<Reply, String>)
             }
             app.error(format!("Не сохранено: {message}"));
         }
-        (Awaiting::Route, Ok(Reply::Routed { request })) => {
+        (Awaiting::Route, Ok(Reply::Changed { request })) => {
             let queue = request
                 .queue
                 .as_deref()
@@ -137,13 +140,33 @@ pub(super) fn on_reply(app: &mut App, token: u64, result: Result<Reply, String>)
         (Awaiting::Work, Ok(Reply::Changed { request })) => {
             let id = request.id;
             let status = request.status.label();
+            // back in Входящие (its type changed, or returned) and this person routes:
+            // the route to the suggested queue is one key away, as after logging a call
+            let offers_route = request.status == Status::New
+                && may(
+                    &app.me,
+                    Operation::Change(Move::Route),
+                    Some(&request),
+                    &app.policy,
+                )
+                .is_ok();
+            let suggested = app
+                .policy
+                .suggested_queue(request.category)
+                .map(|queue| queue.short.clone())
+                .unwrap_or_default();
             app.open.upsert(request, &app.policy.deadlines);
             app.clamp_selection();
             app.recount_overdue();
             if matches!(app.screen, Screen::Prompt(_)) {
                 app.screen = Screen::Board;
             }
-            app.info(format!("{id}: сделано, статус «{status}»"));
+            if offers_route {
+                app.screen = Screen::RouteOffer { id };
+                app.info(format!("{id}: сделано; предлагаемая очередь: {suggested}"));
+            } else {
+                app.info(format!("{id}: сделано, статус «{status}»"));
+            }
         }
         (Awaiting::Work, Ok(_)) => {
             // done, and the request left this console's view (e.g. returned to the dispatcher)

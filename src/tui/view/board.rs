@@ -7,6 +7,8 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
 use super::common::{fit, footer, hints, local_time, pad, width_of};
+use crate::domain::access::{may_do, Operation};
+use crate::domain::change::Move;
 use crate::domain::request::Request;
 use crate::domain::staff::short_name;
 use crate::domain::time::format_countdown;
@@ -50,11 +52,11 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, footer_area: Rect) {
             app,
             Context::Board,
             &[
-                Action::Take,
-                Action::AddNote,
-                Action::CloseRequest,
-                Action::ReturnToDispatcher,
-                Action::AskExtension,
+                Action::Change(Move::Take),
+                Action::Change(Move::Note),
+                Action::Change(Move::Resolve),
+                Action::Change(Move::Return),
+                Action::Change(Move::AskExtension),
             ],
         )
     } else {
@@ -70,12 +72,16 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, footer_area: Rect) {
         keys.extend(hints(
             app,
             Context::Board,
-            &[Action::DecideExtension, Action::Reassign],
+            &[
+                Action::Change(Move::DecideExtension),
+                Action::Change(Move::Reassign),
+            ],
         ));
     }
     keys.extend(hints(app, Context::Board, &[Action::Search]));
-    let reads_reports = crate::domain::access::may_read_daily(&app.me).is_ok()
-        || crate::domain::access::may_read_weekly(&app.me).is_ok();
+    let reads_reports = [Operation::ReadDaily, Operation::ReadWeekly]
+        .into_iter()
+        .any(|report| may_do(&app.me, report, &app.policy).is_ok());
     if reads_reports {
         keys.extend(hints(app, Context::Board, &[Action::Reports]));
     }

@@ -9,9 +9,10 @@ use ratatui::Frame;
 use super::board::{placement, status_text};
 use super::common::{centered, footer, hints, local_time};
 use super::dialogs::window;
+use crate::domain::access::{may, Operation};
+use crate::domain::change::Move;
 use crate::domain::deadline::running_timers;
 use crate::domain::request::{ExtensionState, Request, ReturnChannel};
-use crate::domain::staff::Role;
 use crate::domain::time::format_countdown;
 use crate::service::timeline::describe;
 use crate::service::Detail;
@@ -50,20 +51,14 @@ pub fn draw(frame: &mut Frame, app: &App, state: &DetailState, body: Rect, foote
     );
     let mut keys = hints(app, Context::Board, &[Action::Down, Action::Up]);
     if let Some(request) = request {
-        if !request.status.is_open() && app.me.has(Role::Head) {
-            keys.extend(hints(app, Context::Board, &[Action::Reopen]));
-        }
-        let my_queue = request
-            .queue
-            .as_ref()
-            .is_some_and(|queue| app.my_queues().contains(queue));
-        if request.status.is_open() && my_queue {
-            keys.extend(hints(
-                app,
-                Context::Board,
-                &[Action::Take, Action::AddNote, Action::CloseRequest],
-            ));
-        }
+        // the moves the rules let this person make now, as the server will decide them
+        let moves: Vec<Action> = Move::ALL
+            .into_iter()
+            .filter(|one| one.key_name().is_some() && one.allowed_from(request.status))
+            .filter(|one| may(&app.me, Operation::Change(*one), Some(request), &app.policy).is_ok())
+            .map(Action::Change)
+            .collect();
+        keys.extend(hints(app, Context::Board, &moves));
     }
     if let Some(key) = app.keymap.hint(Context::Dialog, Action::Close) {
         keys.push((key, "назад"));

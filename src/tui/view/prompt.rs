@@ -11,14 +11,17 @@ use crate::tui::prompt::{Prompt, PromptFocus};
 
 pub fn draw(frame: &mut Frame, app: &App, prompt: &Prompt, body: Rect, footer_area: Rect) {
     let theme = &app.theme;
-    let height = prompt.choices.len() as u16 + 8 + u16::from(prompt.second.is_some());
+    let height = prompt.choices.len() as u16
+        + 6
+        + 2 * u16::from(prompt.form.text.is_some())
+        + u16::from(prompt.second.is_some());
     let area = centered(body, 70, height);
     frame.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.focused_border)
         .title(Span::styled(
-            format!(" {} · {} ", prompt.kind.title(), prompt.id),
+            format!(" {} · {} ", prompt.form.title, prompt.id),
             theme.focused_border,
         ));
     let inner = block.inner(area);
@@ -37,42 +40,47 @@ pub fn draw(frame: &mut Frame, app: &App, prompt: &Prompt, body: Rect, footer_ar
     for (index, choice) in prompt.choices.iter().enumerate() {
         let chosen = prompt.choice == Some(index);
         let text = if chosen {
-            format!("[{} {choice}]", index + 1)
+            format!("[{} {}]", index + 1, choice.label)
         } else {
-            format!(" {} {choice} ", index + 1)
+            format!(" {} {} ", index + 1, choice.label)
         };
         let style = if chosen { theme.selected } else { theme.hint };
         lines.push(Line::styled(fit(&text, width), style));
     }
-    let label = format!("{}: ", prompt.kind.text_label());
-    let label_style = if prompt.focus == PromptFocus::Text {
-        theme.field_focused
-    } else {
-        theme.field_label
-    };
-    let room = width.saturating_sub(width_of(&label) + 1);
-    let text = prompt.text.text();
-    let shown: String = {
-        let chars: Vec<char> = text.chars().collect();
-        let skip = chars.len().saturating_sub(room);
-        chars[skip..].iter().collect()
-    };
-    let text_row = lines.len() as u16 + 1;
-    lines.push(Line::raw(""));
-    lines.push(Line::from(vec![
-        Span::styled(label.clone(), label_style),
-        Span::raw(shown.clone()),
-    ]));
+    let mut cursor = None;
+    if let Some(label) = prompt.form.text {
+        let label = format!("{label}: ");
+        let label_style = if prompt.focus == PromptFocus::Text {
+            theme.field_focused
+        } else {
+            theme.field_label
+        };
+        let room = width.saturating_sub(width_of(&label) + 1);
+        let text = prompt.text.text();
+        let shown: String = {
+            let chars: Vec<char> = text.chars().collect();
+            let skip = chars.len().saturating_sub(room);
+            chars[skip..].iter().collect()
+        };
+        let text_row = lines.len() as u16 + 1;
+        lines.push(Line::raw(""));
+        cursor = Some((text_row, width_of(&label) + width_of(&shown)));
+        lines.push(Line::from(vec![
+            Span::styled(label, label_style),
+            Span::raw(shown),
+        ]));
+    }
     if let Some(second) = &prompt.second {
-        let label = "Номер у поставщика: ";
+        let label = format!("{}: ", prompt.form.second.unwrap_or_default());
         let style = if prompt.focus == PromptFocus::Second {
             theme.field_focused
         } else {
             theme.field_label
         };
+        let typed = fit(second.text(), width.saturating_sub(width_of(&label)));
         lines.push(Line::from(vec![
             Span::styled(label, style),
-            Span::raw(fit(second.text(), width.saturating_sub(width_of(label)))),
+            Span::raw(typed),
         ]));
     }
     if let Some(error) = &prompt.error {
@@ -81,9 +89,11 @@ pub fn draw(frame: &mut Frame, app: &App, prompt: &Prompt, body: Rect, footer_ar
         lines.push(Line::styled("отправка…", theme.dim));
     }
     frame.render_widget(Paragraph::new(lines), inner);
-    if prompt.focus == PromptFocus::Text && inner.height > text_row && inner.width > 0 {
-        let column = (width_of(&label) + width_of(&shown)).min(inner.width as usize - 1);
-        frame.set_cursor_position(Position::new(inner.x + column as u16, inner.y + text_row));
+    if let Some((text_row, column)) = cursor {
+        if prompt.focus == PromptFocus::Text && inner.height > text_row && inner.width > 0 {
+            let column = column.min(inner.width as usize - 1);
+            frame.set_cursor_position(Position::new(inner.x + column as u16, inner.y + text_row));
+        }
     }
     let mut keys = Vec::new();
     if !prompt.choices.is_empty() {

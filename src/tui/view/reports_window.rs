@@ -8,7 +8,7 @@ use ratatui::Frame;
 
 use super::common::{centered, footer, hints};
 use super::report::{draw_daily, draw_weekly};
-use crate::domain::access::{may_read_daily, may_read_weekly, may_write_proposals};
+use crate::domain::access::{may_do, Operation};
 use crate::tui::app::App;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::reports::{ReportKind, ReportState};
@@ -55,7 +55,8 @@ pub fn draw(frame: &mut Frame, app: &App, state: &ReportState, body: Rect, foote
         ),
         ("↑↓".to_string(), "листать"),
     ];
-    if may_read_daily(&app.me).is_ok() && may_read_weekly(&app.me).is_ok() {
+    let may = |operation| may_do(&app.me, operation, &app.policy).is_ok();
+    if may(Operation::ReadDaily) && may(Operation::ReadWeekly) {
         keys.push((
             "Tab".to_string(),
             match state.kind {
@@ -64,7 +65,7 @@ pub fn draw(frame: &mut Frame, app: &App, state: &ReportState, body: Rect, foote
             },
         ));
     }
-    if state.kind == ReportKind::Weekly && may_write_proposals(&app.me).is_ok() {
+    if state.kind == ReportKind::Weekly && may(Operation::WriteProposals) {
         keys.push(("p".to_string(), "предложения директору"));
     }
     keys.push(("Esc".to_string(), "назад"));

@@ -1,0 +1,622 @@
+//! Every change to a stored request, declared once: what it carries (`Change`), which kind of
+//! move it is (`Move`), who may make it (`Move::rule`), the statuses it starts from, what it
+//! does to the request, what the audit log records, and what a console asks before sending it
+//! (`Move::form`, `Move::build`). The service, the console and the rules table all read
+//! these; a new change is a new variant here, and the compiler points at each arm it needs.
+
+use serde::{Deserialize, Serialize};
+
+use super::access::{Refusal, Rule, Who};
+use super::audit::AuditAction;
+use super::lifecycle::{self, TransitionError};
+use super::policy::Policy;
+use super::request::{Category, Note, NoteKind, Request, Resolution, ReturnChannel, Status};
+use super::staff::Role;
+use super::time::{Timestamp, HOUR_MS};
+use super::validate::{bounded, MAX_REASON};
+
+/// A change a console or a script asks for one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Change {
+    /// From Входящие to a queue (by its key).
+    Route { queue: String },
+    /// Into work, by its queue's specialist.
+    Take,
+    /// A contact attempt or an internal note.
+    Note { kind: NoteKind, text: String },
+    /// Resolved, with the result and how it went back to the caller.
+    Resolve {
+        text: String,
+        returned_by: ReturnChannel,
+    },
+    /// Wrong queue: back to Входящие with a fresh route-by.
+    Return { reason: String },
+    /// Ask the head for more time, up to `until`.
+    AskExtension { reason: String, until: Timestamp },
+    /// The head approves or denies the pending extension.
+    DecideExtension { approve: bool, note: String },
+    /// The head moves the request to another queue, or to a person in it.
+    Reassign {
+        queue: String,
+        assignee: Option<String>,
+    },
+    /// The head reopens a resolved request.
+    Reopen { reason: String },
+    /// A duplicate or spam request.
+    Cancel { reason: String },
+    /// The vendor representative files the request with the platform's vendor.
+    Escalate {
+        reformulated: String,
+        ticket: String,
+    },
+    /// The vendor answered: back in work for the specialist to relay it.
+    VendorAnswer { answer: String },
+    /// The call was logged under the wrong type; the suggested queue follows the new one.
+    ChangeType { category: Category },
+}
+
+/// The kinds of change, without what they carry.
+// the order is the help screen's and the rules table's
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Move {
+    Route,
+    Take,
+    Note,
+    Resolve,
+    Return,
+    AskExtension,
+    DecideExtension,
+    Reassign,
+    Reopen,
+    Cancel,
+    Escalate,
+    VendorAnswer,
+    ChangeType,
+}
+
+const DISPATCHERS: &[Who] = &[
+    Who::Role(Role::Operator),
+    Who::Role(Role::SiteAdmin),
+    Who::Role(Role::Head),
+];
+const QUEUE_SPECIALIST: &[Who] = &[Who::QueueSpecialist];
+const HEAD: &[Who] = &[Who::Role(Role::Head)];
+
+impl Move {
+    pub const ALL: [Move; 13] = [
+        Move::Route,
+        Move::Take,
+        Move::Note,
+        Move::Resolve,
+        Move::Return,
+        Move::AskExtension,
+        Move::DecideExtension,
+        Move::Reassign,
+        Move::Reopen,
+        Move::Cancel,
+        Move::Escalate,
+        Move::VendorAnswer,
+        Move::ChangeType,
+    ];
+
+    /// The verb, as a refusal says it ("нельзя взять в работу: …").
+    pub fn label(self) -> &'static str {
+        match self {
+            Move::Route => "направить",
+            Move::Take => "взять в работу",
+            Move::Resolve => "закрыть",
+            Move::Return => "вернуть диспетчеру",
+            Move::Escalate => "передать поставщику",
+            Move::VendorAnswer => "записать ответ поставщика",
+            Move::Reopen => "переоткрыть",
+            Move::Cancel => "отменить",
+            Move::Note => "добавить заметку",
+            Move::AskExtension => "просить продления срока",
+            Move::DecideExtension => "решить о продлении срока",
+            Move::Reassign => "передать в другую очередь",
+            Move::ChangeType => "изменить тип",
+        }
+    }
+
+    /// The statuses a move may start from.
+    pub fn allowed_from(self, status: Status) -> bool {
+        use Status::*;
+        match self {
+            Move::Route => status == New,
+            Move::Take => status == Routed,
+            Move::Resolve => status == InWork,
+            Move::Return => matches!(status, Routed | InWork),
+            Move::Escalate => status == InWork,
+            Move::VendorAnswer => status == WaitingVendor,
+            Move::Reopen => status == Resolved,
+            Move::Cancel => status.is_open(),
+            Move::Note => matches!(status, Routed | InWork | WaitingVendor),
+            Move::AskExtension => matches!(status, InWork | WaitingVendor),
+            Move::DecideExtension => status.is_open(),
+            Move::Reassign => matches!(status, Routed | InWork),
+            Move::ChangeType => status.is_open(),
+        }
+    }
+
+    /// Who may make this move (the rules table of `domain::access`).
+    pub fn rule(self) -> Rule {
+        let rule = |who, refusal| Rule {
+            who,
+            refusal,
+            needs_whole_sight: false,
+        };
+        match self {
+            Move::Route => rule(DISPATCHERS, Refusal::NotDispatcher),
+            Move::Take | Move::Note | Move::Resolve | Move::Return | Move::AskExtension => {
+                rule(QUEUE_SPECIALIST, Refusal::NotYourQueue)
+            }
+            Move::DecideExtension | Move::Reassign | Move::Reopen => rule(HEAD, Refusal::HeadOnly),
+            Move::Cancel => rule(&[Who::Role(Role::Head), Who::LoggedIt], Refusal::NotYours),
+            Move::Escalate | Move::VendorAnswer => rule(&[Who::VendorRep], Refusal::NotVendorRep),
+            // reclassifying a confidential request would show its texts to everyone: only
+            // those who may read it whole (the head) may take it out of the psychologist's type
+            Move::ChangeType => Rule {
+                needs_whole_sight: true,
+                ..rule(DISPATCHERS, Refusal::NotDispatcher)
+            },
+        }
+    }
+
+    /// The name of the move in `keymap.toml`, or None for a move with a flow of its own
+    /// (routing has its digits and the suggested queue).
+    pub fn key_name(self) -> Option<&'static str> {
+        match self {
+            Move::Route => None,
+            Move::Take => Some("take"),
+            Move::Note => Some("add_note"),
+            Move::Resolve => Some("close_request"),
+            Move::Return => Some("return_to_dispatcher"),
+            Move::AskExtension => Some("ask_extension"),
+            Move::DecideExtension => Some("decide_extension"),
+            Move::Reassign => Some("reassign"),
+            Move::Reopen => Some("reopen"),
+            Move::Cancel => Some("cancel_request"),
+            Move::Escalate => Some("escalate"),
+            // the vendor's answer shares the escalation's key (see `for_request`)
+            Move::VendorAnswer => None,
+            Move::ChangeType => Some("change_type"),
+        }
+    }
+
+    /// The move a key means for this request: the escalation key records the vendor's
+    /// answer while the request waits for it.
+    pub fn for_request(self, request: &Request) -> Move {
+        match self {
+            Move::Escalate if request.status == Status::WaitingVendor => Move::VendorAnswer,
+            other => other,
+        }
+    }
+
+    /// What the move's key does, for the help screen.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Move::Route => "направить",
+            Move::Take => "взять",
+            Move::Note => "заметка",
+            Move::Resolve => "закрыть",
+            Move::Return => "вернуть",
+            Move::AskExtension => "продлить",
+            Move::DecideExtension => "согласовать",
+            Move::Reassign => "в другую очередь",
+            Move::Reopen => "переоткрыть закрытое",
+            Move::Cancel => "отменить обращение",
+            Move::Escalate => "к поставщику / его ответ",
+            Move::VendorAnswer => "ответ поставщика",
+            Move::ChangeType => "изменить тип",
+        }
+    }
+
+    /// What a console asks before it sends this move.
+    pub fn form(self) -> Form {
+        let form = |title, choice, text| Form {
+            title,
+            choice,
+            text,
+            second: None,
+            starts_from_description: false,
+        };
+        match self {
+            Move::Route => form("Направить в очередь", Some(Choices::Queues), None),
+            Move::Take => form("Взять в работу", None, None),
+            Move::Note => form("Заметка", Some(Choices::NoteKinds), Some("Текст")),
+            Move::Resolve => form(
+                "Закрыть с результатом",
+                Some(Choices::ReturnChannels),
+                Some("Результат"),
+            ),
+            Move::Return => form("Вернуть диспетчеру", None, Some("Причина")),
+            Move::AskExtension => form(
+                "Просить продления срока",
+                Some(Choices::ExtensionSpans),
+                Some("Причина"),
+            ),
+            Move::DecideExtension => form(
+                "Согласование продления",
+                Some(Choices::Decision),
+                Some("Комментарий"),
+            ),
+            Move::Reassign => form(
+                "Передать в другую очередь",
+                Some(Choices::Queues),
+                Some("Комментарий"),
+            ),
+            Move::Reopen => form("Переоткрыть обращение", None, Some("Причина")),
+            Move::Cancel => form("Отменить обращение (дубликат, спам)", None, Some("Причина")),
+            Move::Escalate => Form {
+                second: Some("Номер у поставщика"),
+                starts_from_description: true,
+                ..form(
+                    "Обращение к поставщику платформы",
+                    None,
+                    Some("Для поставщика"),
+                )
+            },
+            Move::VendorAnswer => form("Ответ поставщика", None, Some("Ответ")),
+            Move::ChangeType => form("Изменить тип обращения", Some(Choices::Categories), None),
+        }
+    }
+
+    /// The change from what was answered in the move's form, or what is still missing.
+    pub fn build(self, answers: &Answers) -> Result<Change, Missing> {
+        let text = answers.text.trim().to_string();
+        let required = |label: &'static str| {
+            if text.is_empty() {
+                Err(Missing::Text(label))
+            } else {
+                Ok(text.clone())
+            }
+        };
+        let picked = answers.picked.as_ref();
+        Ok(match (self, picked) {
+            (Move::Take, _) => Change::Take,
+            (Move::Route, Some(Picked::Queue(queue))) => Change::Route {
+                queue: queue.clone(),
+            },
+            (Move::Note, Some(Picked::NoteKind(kind))) => Change::Note {
+                kind: *kind,
+                // a contact attempt says itself; an internal note is nothing but its text
+                text: if *kind == NoteKind::Internal {
+                    required("Текст")?
+                } else {
+                    text
+                },
+            },
+            (Move::Resolve, Some(Picked::Channel(channel))) => Change::Resolve {
+                text: required("Результат")?,
+                returned_by: *channel,
+            },
+            (Move::Resolve, None) if answers.choices == 0 => return Err(Missing::NoContact),
+            (Move::Return, _) => Change::Return {
+                reason: required("Причина")?,
+            },
+            (Move::AskExtension, Some(Picked::Hours(hours))) => Change::AskExtension {
+                reason: required("Причина")?,
+                until: Timestamp(answers.resolve_by.0 + hours * HOUR_MS),
+            },
+            (Move::DecideExtension, Some(Picked::Approve(approve))) => Change::DecideExtension {
+                approve: *approve,
+                note: text,
+            },
+            (Move::Reassign, Some(Picked::Queue(queue))) => Change::Reassign {
+                queue: queue.clone(),
+                assignee: None,
+            },
+            (Move::Reopen, _) => Change::Reopen {
+                reason: required("Причина")?,
+            },
+            (Move::Cancel, _) => Change::Cancel {
+                reason: required("Причина")?,
+            },
+            (Move::Escalate, _) => {
+                let reformulated = required("Для поставщика")?;
+                let ticket = answers.second.trim();
+                if ticket.is_empty() {
+                    return Err(Missing::Second("Номер у поставщика"));
+                }
+                Change::Escalate {
+                    reformulated,
+                    ticket: ticket.to_string(),
+                }
+            }
+            (Move::VendorAnswer, _) => Change::VendorAnswer {
+                answer: required("Ответ")?,
+            },
+            (Move::ChangeType, Some(Picked::Category(category))) => Change::ChangeType {
+                category: *category,
+            },
+            (
+                Move::Route
+                | Move::Note
+                | Move::Resolve
+                | Move::AskExtension
+                | Move::DecideExtension
+                | Move::Reassign
+                | Move::ChangeType,
+                _,
+            ) => return Err(Missing::Choice),
+        })
+    }
+}
+
+/// The window a console shows for a move: a numbered choice, a line of text, a second line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Form {
+    pub title: &'static str,
+    pub choice: Option<Choices>,
+    /// The text line's label; None when the move takes no text.
+    pub text: Option<&'static str>,
+    /// A second, required line (the vendor's ticket number).
+    pub second: Option<&'static str>,
+    /// The text starts as the request's description (the vendor gets it reformulated).
+    pub starts_from_description: bool,
+}
+
+/// What a move's form offers to choose from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choices {
+    NoteKinds,
+    /// Only the channels the caller gave.
+    ReturnChannels,
+    ExtensionSpans,
+    Decision,
+    Queues,
+    Categories,
+}
+
+/// One chosen value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Picked {
+    NoteKind(NoteKind),
+    Channel(ReturnChannel),
+    Hours(i64),
+    Approve(bool),
+    Queue(String),
+    Category(Category),
+}
+
+/// One line of a choice: what it says and what it picks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub label: String,
+    pub picked: Picked,
+}
+
+const NOTE_KINDS: [NoteKind; 4] = [
+    NoteKind::Phoned,
+    NoteKind::NoAnswer,
+    NoteKind::Emailed,
+    NoteKind::Internal,
+];
+const EXTENSION_HOURS: [i64; 4] = [24, 48, 72, 168];
+
+impl Choices {
+    /// The lines to choose from for `request`, in the order their digits pick them.
+    pub fn options(self, request: &Request, policy: &Policy) -> Vec<Choice> {
+        let choice = |label: String, picked| Choice { label, picked };
+        match self {
+            Choices::NoteKinds => NOTE_KINDS
+                .iter()
+                .map(|kind| choice(kind.label().to_string(), Picked::NoteKind(*kind)))
+                .collect(),
+            Choices::ReturnChannels => {
+                let caller = &request.caller;
+                let phone = caller.phone.as_ref().map(|phone| {
+                    choice(
+                        format!("сообщили по телефону {}", phone.display()),
+                        Picked::Channel(ReturnChannel::Phone),
+                    )
+                });
+                let email = caller.email.as_ref().map(|email| {
+                    choice(
+                        format!("написали на {email}"),
+                        Picked::Channel(ReturnChannel::Email),
+                    )
+                });
+                phone.into_iter().chain(email).collect()
+            }
+            Choices::ExtensionSpans => EXTENSION_HOURS
+                .iter()
+                .map(|hours| {
+                    let label = match hours {
+                        168 => "ещё на 7 дней".to_string(),
+                        h => format!("ещё на {h} ч"),
+                    };
+                    choice(label, Picked::Hours(*hours))
+                })
+                .collect(),
+            Choices::Decision => vec![
+                choice("одобрить".into(), Picked::Approve(true)),
+                choice("отказать".into(), Picked::Approve(false)),
+            ],
+            Choices::Queues => policy
+                .queues
+                .iter()
+                .map(|queue| choice(queue.name.clone(), Picked::Queue(queue.key.clone())))
+                .collect(),
+            Choices::Categories => Category::ALL
+                .iter()
+                .filter(|category| **category != request.category)
+                .map(|category| {
+                    let label = policy
+                        .category(*category)
+                        .map_or(category.label(), |def| def.label.as_str());
+                    choice(label.to_string(), Picked::Category(*category))
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What was answered in a move's form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answers {
+    pub picked: Option<Picked>,
+    /// How many lines there were to choose from.
+    pub choices: usize,
+    pub text: String,
+    pub second: String,
+    /// The request's resolve-by (an extension counts from it).
+    pub resolve_by: Timestamp,
+}
+
+/// What a form still needs before its change can be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    Choice,
+    Text(&'static str),
+    Second(&'static str),
+    /// Nothing to choose from: the caller left no way to send the result back.
+    NoContact,
+}
+
+impl Change {
+    pub fn kind(&self) -> Move {
+        match self {
+            Change::Route { .. } => Move::Route,
+            Change::Take => Move::Take,
+            Change::Note { .. } => Move::Note,
+            Change::Resolve { .. } => Move::Resolve,
+            Change::Return { .. } => Move::Return,
+            Change::AskExtension { .. } => Move::AskExtension,
+            Change::DecideExtension { .. } => Move::DecideExtension,
+            Change::Reassign { .. } => Move::Reassign,
+            Change::Reopen { .. } => Move::Reopen,
+            Change::Cancel { .. } => Move::Cancel,
+            Change::Escalate { .. } => Move::Escalate,
+            Change::VendorAnswer { .. } => Move::VendorAnswer,
+            Change::ChangeType { .. } => Move::ChangeType,
+        }
+    }
+
+    /// What the audit log records of this change to `before`.
+    pub fn audit(&self, before: &Request) -> AuditAction {
+        match self {
+            Change::Route { queue } => AuditAction::Routed {
+                queue: queue.clone(),
+            },
+            Change::Take => AuditAction::Taken,
+            Change::Note { kind, .. } => AuditAction::Noted { kind: *kind },
+            Change::Resolve { .. } => AuditAction::Resolved,
+            Change::Return { .. } => AuditAction::Returned,
+            Change::AskExtension { until, .. } => AuditAction::ExtensionAsked { until: *until },
+            Change::DecideExtension { approve, .. } => {
+                AuditAction::ExtensionDecided { approved: *approve }
+            }
+            Change::Reassign { queue, assignee } => AuditAction::Reassigned {
+                queue: queue.clone(),
+                assignee: assignee.clone(),
+            },
+            Change::Reopen { .. } => AuditAction::Reopened,
+            Change::Cancel { reason } => AuditAction::Cancelled {
+                reason: reason.trim().to_string(),
+            },
+            Change::Escalate { .. } => AuditAction::Escalated,
+            Change::VendorAnswer { .. } => AuditAction::VendorAnswered,
+            Change::ChangeType { category } => AuditAction::TypeChanged {
+                from: before.category,
+                to: *category,
+            },
+        }
+    }
+
+    /// The request after this change by `actor` at `now`, or why the rules refuse it.
+    pub fn apply(
+        &self,
+        request: &Request,
+        actor: &str,
+        policy: &Policy,
+        now: Timestamp,
+    ) -> Result<Request, TransitionError> {
+        let deadlines = &policy.deadlines;
+        let known = |queue: &str| {
+            if policy.queue(queue).is_some() {
+                Ok(())
+            } else {
+                Err(TransitionError::UnknownQueue {
+                    queue: queue.to_string(),
+                })
+            }
+        };
+        match self {
+            Change::Route { queue } => {
+                known(queue)?;
+                lifecycle::route(request, queue, deadlines, now)
+            }
+            Change::Take => lifecycle::take(request, actor, now),
+            Change::Note { kind, text } => lifecycle::add_note(request, actor, *kind, text, now),
+            Change::Resolve { text, returned_by } => lifecycle::resolve(
+                request,
+                Resolution {
+                    text: text.trim().to_string(),
+                    returned_by: *returned_by,
+                    at: now,
+                },
+            ),
+            Change::Return { reason } => {
+                let back = lifecycle::return_to_dispatcher(request, deadlines, now)?;
+                with_reason(&back, actor, RETURNED, reason, now)
+            }
+            Change::AskExtension { reason, until } => {
+                lifecycle::ask_extension(request, actor, reason, *until, now)
+            }
+            Change::DecideExtension { approve, note } => {
+                lifecycle::decide_extension(request, actor, *approve, note, now)
+            }
+            Change::Reassign { queue, assignee } => {
+                known(queue)?;
+                lifecycle::reassign(request, queue, assignee.as_deref(), deadlines, now)
+            }
+            Change::Reopen { reason } => {
+                let reopened = lifecycle::reopen(request)?;
+                with_reason(&reopened, actor, REOPENED, reason, now)
+            }
+            Change::Cancel { reason } => lifecycle::cancel(request, reason, now),
+            Change::Escalate {
+                reformulated,
+                ticket,
+            } => lifecycle::escalate(request, actor, reformulated, ticket, now),
+            Change::VendorAnswer { answer } => lifecycle::vendor_answered(request, answer, now),
+            Change::ChangeType { category } => {
+                lifecycle::check(request, Move::ChangeType)?;
+                if *category == request.category {
+                    return Err(TransitionError::SameType);
+                }
+                let mut next = request.clone();
+                next.category = *category;
+                Ok(next)
+            }
+        }
+    }
+}
+
+/// What a reason's note says happened, and the reason's field (for a refusal of its length).
+const RETURNED: (&str, &'static str) = ("возвращено диспетчеру", "Причина возврата диспетчеру");
+const REOPENED: (&str, &'static str) = ("переоткрыто", "Причина переоткрытия");
+
+/// Records why (a return, a reopening) as an internal note in the timeline.
+fn with_reason(
+    request: &Request,
+    author: &str,
+    (what, field): (&str, &'static str),
+    reason: &str,
+    now: Timestamp,
+) -> Result<Request, TransitionError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(TransitionError::ReasonRequired);
+    }
+    bounded(field, reason, MAX_REASON)?;
+    let mut next = request.clone();
+    next.notes.push(Note {
+        at: now,
+        author: author.to_string(),
+        kind: NoteKind::Internal,
+        text: format!("{what}: {reason}"),
+    });
+    Ok(next)
+}
