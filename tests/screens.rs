@@ -775,3 +775,55 @@ fn a_reconnected_console_forgets_the_old_servers_trouble() {
     // a server still unable to save sends its state again after the welcome
     assert!(!render(&app, 80, 24).contains("НЕ СОХРАНЯЕТ"));
 }
+
+#[test]
+fn changing_the_type_offers_the_other_types_and_then_the_new_suggested_queue() {
+    use pult::domain::change::Change;
+    use pult::service::{Command, Reply};
+    let mut app = app(None);
+    let selected = app
+        .selected_request()
+        .expect("a request in Входящие")
+        .clone();
+    assert_eq!(selected.category, Category::Ejournal);
+    key(&mut app, KeyCode::Char('i'));
+    let prompt = render(&app, 80, 24);
+    insta::assert_snapshot!(prompt);
+    assert!(prompt.contains("Изменить тип обращения"), "{prompt}");
+    assert!(
+        !prompt.contains("проблема с ЭЖД"),
+        "its own type is not offered: {prompt}"
+    );
+    // 1 is the first other type: technical problems
+    key(&mut app, KeyCode::Char('1'));
+    let (token, command) = key_sending(&mut app, KeyCode::Enter).expect("asks the server");
+    assert_eq!(
+        command,
+        Command::Change {
+            id: selected.id,
+            change: Change::ChangeType {
+                category: Category::Technical
+            }
+        }
+    );
+    let mut retyped = selected.clone();
+    retyped.category = Category::Technical;
+    reply(&mut app, token, Reply::Changed { request: retyped });
+    let offer = render(&app, 80, 24);
+    insta::assert_snapshot!(offer);
+    assert!(
+        matches!(app.screen, pult::tui::app::Screen::RouteOffer { id } if id == selected.id),
+        "{offer}"
+    );
+    // Enter routes to the queue the new type suggests
+    let (_, routed) = key_sending(&mut app, KeyCode::Enter).expect("routes");
+    assert_eq!(
+        routed,
+        Command::Change {
+            id: selected.id,
+            change: Change::Route {
+                queue: "tech".into()
+            }
+        }
+    );
+}

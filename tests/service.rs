@@ -542,3 +542,151 @@ fn a_refused_command_in_a_batch_writes_nothing_and_the_others_go_on() {
     let routed = service.store().request(first.id).unwrap().unwrap();
     assert_eq!(routed.queue.as_deref(), Some("tech"));
 }
+
+fn staff(login: &str, name: &str, roles: &[Role]) -> Staff {
+    Staff {
+        login: login.into(),
+        name: name.into(),
+        roles: roles.to_vec(),
+        vendor_rep: false,
+        disabled: false,
+    }
+}
+
+fn change(
+    service: &Service,
+    actor: &Staff,
+    id: RequestId,
+    change: Change,
+) -> Result<Reply, ServiceError> {
+    service
+        .execute(actor, Command::Change { id, change })
+        .map(|(reply, _)| reply)
+}
+
+#[test]
+fn a_call_logged_under_the_wrong_type_is_retyped_audited_and_counted_by_its_new_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let (service, head) = open(dir.path(), &clock);
+    let operator = staff("petrova", "Петрова Ольга Ивановна", &[Role::Operator]);
+    let tech = staff("sidorov", "Сидоров Пётр Ильич", &[Role::Tech]);
+    for member in [&operator, &tech] {
+        service
+            .execute(
+                &head,
+                Command::AddStaff {
+                    staff: member.clone(),
+                },
+            )
+            .unwrap();
+    }
+    let request = log(
+        &service,
+        &operator,
+        call("Лебедева", Category::Ejournal, T0),
+    );
+    let retype = |category| Change::ChangeType { category };
+
+    // a specialist does not reclassify; the type it already has is no change
+    assert!(matches!(
+        change(&service, &tech, request.id, retype(Category::Technical)),
+        Err(ServiceError::Denied(Denied::NotDispatcher))
+    ));
+    assert!(matches!(
+        change(&service, &operator, request.id, retype(Category::Ejournal)),
+        Err(ServiceError::Rule(_))
+    ));
+
+    clock.advance_millis(MINUTE_MS);
+    let Ok(Reply::Changed { request: retyped }) =
+        change(&service, &operator, request.id, retype(Category::Technical))
+    else {
+        panic!("the operator retypes the call she logged");
+    };
+    assert_eq!(retyped.category, Category::Technical);
+    assert_eq!(
+        retyped.status,
+        Status::New,
+        "still in Входящие, to be routed"
+    );
+    assert_eq!(
+        service
+            .policy()
+            .suggested_queue(retyped.category)
+            .unwrap()
+            .key,
+        "tech",
+        "the suggested queue follows the new type"
+    );
+    let Ok((Reply::History { events }, _)) =
+        service.execute(&head, Command::Timeline { id: request.id })
+    else {
+        panic!("timeline");
+    };
+    let last = events.last().unwrap();
+    assert_eq!(last.actor, "petrova");
+    assert_eq!(
+        last.action,
+        pult::store::AuditAction::TypeChanged {
+            from: Category::Ejournal,
+            to: Category::Technical
+        }
+    );
+    let said =
+        pult::service::timeline::describe(&last.action, chrono::FixedOffset::east_opt(0).unwrap());
+    assert!(said.contains("изменил(а) тип"), "{said}");
+
+    let Ok((Reply::Daily { report }, _)) = service.execute(
+        &head,
+        Command::DailyReport {
+            date: None,
+            offset_seconds: 0,
+        },
+    ) else {
+        panic!("daily report");
+    };
+    let counted = |category| {
+        report
+            .figures
+            .received
+            .by_category
+            .iter()
+            .find(|tally| tally.key == category)
+            .map_or(0, |tally| tally.count)
+    };
+    assert_eq!(counted(Category::Technical), 1);
+    assert_eq!(counted(Category::Ejournal), 0);
+
+    // into the psychologist's type: from then on only those who read it whole retype it
+    let Ok(Reply::Changed { .. }) =
+        change(&service, &operator, request.id, retype(Category::Psych))
+    else {
+        panic!("an operator may make a request confidential");
+    };
+    assert!(matches!(
+        change(&service, &operator, request.id, retype(Category::Other)),
+        Err(ServiceError::Denied(Denied::Confidential { .. }))
+    ));
+    let Ok(Reply::Changed { request: back }) =
+        change(&service, &head, request.id, retype(Category::Other))
+    else {
+        panic!("the head retypes a confidential request");
+    };
+    assert_eq!(back.category, Category::Other);
+
+    // a closed request keeps the type it was closed with
+    change(
+        &service,
+        &head,
+        request.id,
+        Change::Cancel {
+            reason: "дубликат".into(),
+        },
+    )
+    .unwrap();
+    assert!(matches!(
+        change(&service, &head, request.id, retype(Category::Technical)),
+        Err(ServiceError::Rule(_))
+    ));
+}

@@ -303,7 +303,7 @@ pub fn rules_table(policy: &Policy) -> String {
             if rule.who.contains(&Who::VendorRep) {
                 "да"
             } else {
-                ""
+                "—"
             }
             .to_string(),
         );
@@ -337,7 +337,7 @@ fn cell(rule: &Rule, role: Role, policy: &Policy) -> &'static str {
     {
         "записанное им"
     } else {
-        ""
+        "—"
     }
 }
 

@@ -80,7 +80,7 @@ impl Prompt {
     }
 
     /// The fields Tab moves between, in order.
-    fn fields(&self) -> Vec<PromptFocus> {
+    pub fn fields(&self) -> Vec<PromptFocus> {
         let mut order = Vec::new();
         if !self.choices.is_empty() {
             order.push(PromptFocus::Choice);

@@ -98,7 +98,9 @@ pub fn draw(frame: &mut Frame, app: &App, prompt: &Prompt, body: Rect, footer_ar
     let mut keys = Vec::new();
     if !prompt.choices.is_empty() {
         keys.push((format!("1-{}", prompt.choices.len()), "выбор"));
-        keys.push(("Tab".to_string(), "выбор/текст"));
+        if prompt.fields().len() > 1 {
+            keys.push(("Tab".to_string(), "выбор/текст"));
+        }
     }
     keys.push(("Enter".to_string(), "отправить"));
     keys.push(("Esc".to_string(), "отменить"));
