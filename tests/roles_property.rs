@@ -96,9 +96,10 @@ enum Kind {
     Cancel,
     Escalate,
     VendorAnswer,
+    ChangeType,
 }
 
-const KINDS: [Kind; 13] = [
+const KINDS: [Kind; 14] = [
     Kind::LogCall,
     Kind::Route,
     Kind::Take,
@@ -112,6 +113,7 @@ const KINDS: [Kind; 13] = [
     Kind::Cancel,
     Kind::Escalate,
     Kind::VendorAnswer,
+    Kind::ChangeType,
 ];
 
 /// Which command: a given one, or one that some stored request's state permits (a call can
@@ -329,6 +331,15 @@ fn table(actor: &Staff, kind: Kind, request: Option<&Request>, policy: &Policy) 
         // the vendor: only the designated representative, whatever the roles (and only for
         // requests he sees: a technician does not escalate a psychologist's request)
         Kind::Escalate | Kind::VendorAnswer => actor.vendor_rep,
+        // change the type: the dispatchers and the head; a psychologist's request only by
+        // someone who reads it whole (its texts would otherwise reach every dispatcher)
+        Kind::ChangeType => {
+            let dispatcher = [Role::Operator, Role::SiteAdmin, Role::Head]
+                .iter()
+                .any(|role| actor.has(*role));
+            let confidential = request.is_some_and(|request| request.category == Category::Psych);
+            dispatcher && (!confidential || head || actor.has(Role::Psych))
+        }
     }
 }
 
@@ -350,6 +361,7 @@ fn state_fits(kind: Kind, request: &Request) -> bool {
         Kind::Reopen => status == Resolved,
         Kind::Cancel => status.is_open(),
         Kind::VendorAnswer => status == WaitingVendor,
+        Kind::ChangeType => status.is_open(),
     }
 }
 
@@ -369,6 +381,7 @@ fn inputs_fit(kind: Kind, params: &Params, request: &Request) -> bool {
             !params.blank && given
         }
         Kind::AskExtension => !params.blank && params.minutes > 0,
+        Kind::ChangeType => new_category(params) != request.category,
         Kind::ReturnToDispatcher
         | Kind::Reopen
         | Kind::Cancel
@@ -386,6 +399,11 @@ fn text(blank: bool, what: &str) -> String {
     } else {
         what.into()
     }
+}
+
+/// ChangeType: the type it is given.
+fn new_category(params: &Params) -> Category {
+    Category::ALL[usize::from(params.category) % Category::ALL.len()]
 }
 
 fn note_kind(params: &Params) -> NoteKind {
@@ -606,6 +624,20 @@ fn command(
             },
             AuditAction::VendorAnswered,
         ),
+        Kind::ChangeType => {
+            let to = new_category(params);
+            (
+                Command::Change {
+                    id,
+                    change: Change::ChangeType { category: to },
+                },
+                AuditAction::TypeChanged {
+                    // a missing request has no type; the command is refused before the audit
+                    from: request.map_or(to, |request| request.category),
+                    to,
+                },
+            )
+        }
     }
 }
 
@@ -1078,6 +1110,11 @@ impl Run {
             Kind::VendorAnswer => {
                 prop_assert_eq!(a.status, Status::InWork);
                 prop_assert!(a.vendor.last().unwrap().answer.is_some());
+            }
+            Kind::ChangeType => {
+                prop_assert_eq!(a.category, new_category(params));
+                prop_assert_eq!(a.status, b.status);
+                prop_assert_eq!(&a.queue, &b.queue);
             }
             Kind::LogCall => unreachable!("a call names no request"),
         }

@@ -595,8 +595,8 @@ impl Change {
 }
 
 /// What a reason's note says happened, and the reason's field (for a refusal of its length).
-const RETURNED: (&str, &'static str) = ("возвращено диспетчеру", "Причина возврата диспетчеру");
-const REOPENED: (&str, &'static str) = ("переоткрыто", "Причина переоткрытия");
+const RETURNED: (&str, &str) = ("возвращено диспетчеру", "Причина возврата диспетчеру");
+const REOPENED: (&str, &str) = ("переоткрыто", "Причина переоткрытия");
 
 /// Records why (a return, a reopening) as an internal note in the timeline.
 fn with_reason(

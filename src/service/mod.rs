@@ -602,6 +602,8 @@ enum RequestWrite {
 
 impl RequestWrite {
     /// The write a command is, or the command back when it is not one.
+    // handed back by value once per command; boxing it would buy nothing
+    #[allow(clippy::result_large_err)]
     fn of(command: Command) -> Result<RequestWrite, Command> {
         match command {
             Command::LogCall { draft, channel } => Ok(RequestWrite::LogCall { draft, channel }),
