@@ -44,6 +44,16 @@ pub struct Rule {
     pub needs_whole_sight: bool,
 }
 
+impl Rule {
+    pub const fn new(who: &'static [Who], refusal: Refusal) -> Rule {
+        Rule {
+            who,
+            refusal,
+            needs_whole_sight: false,
+        }
+    }
+}
+
 /// Everything the service guards, by what it is asked to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
@@ -90,11 +100,7 @@ impl Operation {
     }
 
     pub fn rule(self) -> Rule {
-        let rule = |who, refusal| Rule {
-            who,
-            refusal,
-            needs_whole_sight: false,
-        };
+        let rule = Rule::new;
         match self {
             Operation::Change(one) => one.rule(),
             Operation::LogCall => rule(DISPATCHERS, Refusal::NotDispatcher),

@@ -140,11 +140,7 @@ impl Move {
 
     /// Who may make this move (the rules table of `domain::access`).
     pub fn rule(self) -> Rule {
-        let rule = |who, refusal| Rule {
-            who,
-            refusal,
-            needs_whole_sight: false,
-        };
+        let rule = Rule::new;
         match self {
             Move::Route => rule(DISPATCHERS, Refusal::NotDispatcher),
             Move::Take | Move::Note | Move::Resolve | Move::Return | Move::AskExtension => {
