@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::{TextArea, WrapMode};
 
-use super::line_input::LineInput;
+use super::line_input::{Edited, LineInput};
 use crate::domain::call_form::{CallDraft, Field, FormErrors};
 use crate::domain::caller::CallerCard;
 use crate::domain::policy::Policy;
@@ -212,39 +212,14 @@ impl FormState {
         let Some(input) = self.line_input(field) else {
             return;
         };
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        let mut cut = false;
-        match key.code {
-            KeyCode::Char('u') if ctrl => input.clear(),
-            KeyCode::Char(_) if ctrl => return,
-            KeyCode::Char(c) => {
-                let clean = sanitize(&c.to_string(), false, 1);
-                cut = !input.insert(&clean, max);
+        match input.edit(key, max) {
+            Edited::Unchanged => {}
+            Edited::Changed => self.changed(field),
+            Edited::Cut => {
+                self.note_cut(field);
+                self.changed(field);
             }
-            KeyCode::Backspace => input.backspace(),
-            KeyCode::Delete => input.delete(),
-            KeyCode::Left => {
-                input.left();
-                return;
-            }
-            KeyCode::Right => {
-                input.right();
-                return;
-            }
-            KeyCode::Home => {
-                input.home();
-                return;
-            }
-            KeyCode::End => {
-                input.end();
-                return;
-            }
-            _ => return,
         }
-        if cut {
-            self.note_cut(field);
-        }
-        self.changed(field);
     }
 
     fn edit_description(&mut self, key: &KeyEvent) {

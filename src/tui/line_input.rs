@@ -1,4 +1,20 @@
-//! A one-line text field: characters, cursor movement, deletion, bounded length.
+//! A one-line text field: characters, cursor movement, deletion, bounded length; the one
+//! editor of every one-line field (the form's, a prompt's, the search line).
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::domain::validate::sanitize;
+
+/// What a key did to a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edited {
+    /// The text changed.
+    Changed,
+    /// The text changed, but not all that was typed fitted in `max`.
+    Cut,
+    /// Only the cursor moved, or nothing happened.
+    Unchanged,
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LineInput {
@@ -82,6 +98,34 @@ impl LineInput {
         self.text.clear();
         self.cursor = 0;
     }
+
+    /// Typing in the line: a character (cleaned of control and bidi characters), Backspace,
+    /// Delete, the arrows, Home, End, Ctrl-U to clear; the text kept to `max` characters.
+    pub fn edit(&mut self, key: &KeyEvent, max: usize) -> Edited {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let before = self.char_count();
+        match key.code {
+            KeyCode::Char('u') if ctrl => self.clear(),
+            KeyCode::Char(_) if ctrl => {}
+            KeyCode::Char(c) => {
+                if !self.insert(&sanitize(&c.to_string(), false, 1), max) {
+                    return Edited::Cut;
+                }
+            }
+            KeyCode::Backspace => self.backspace(),
+            KeyCode::Delete => self.delete(),
+            KeyCode::Left => self.left(),
+            KeyCode::Right => self.right(),
+            KeyCode::Home => self.home(),
+            KeyCode::End => self.end(),
+            _ => {}
+        }
+        if self.char_count() == before && !matches!(key.code, KeyCode::Char('u') if ctrl) {
+            Edited::Unchanged
+        } else {
+            Edited::Changed
+        }
+    }
 }
 
 #[cfg(test)]
@@ -103,6 +147,21 @@ mod tests {
         input.home();
         input.delete();
         assert_eq!(input.text(), "етров");
+    }
+
+    #[test]
+    fn keys_edit_the_line_and_say_whether_it_changed() {
+        let key = |code| KeyEvent::new(code, KeyModifiers::NONE);
+        let mut input = LineInput::default();
+        assert_eq!(input.edit(&key(KeyCode::Char('a')), 2), Edited::Changed);
+        assert_eq!(input.edit(&key(KeyCode::Char('\u{202e}')), 2), Edited::Cut);
+        assert_eq!(input.edit(&key(KeyCode::Left), 2), Edited::Unchanged);
+        assert_eq!(input.edit(&key(KeyCode::Char('b')), 2), Edited::Changed);
+        assert_eq!(input.text(), "ba");
+        assert_eq!(input.edit(&key(KeyCode::Char('c')), 2), Edited::Cut);
+        let clear = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL);
+        assert_eq!(input.edit(&clear, 2), Edited::Changed);
+        assert_eq!(input.text(), "");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The small window a change to one request opens: the choice, the text line and the second
 //! line its move declares (`domain::change::Move::form`), turned into one command.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::line_input::LineInput;
 use crate::domain::change::{Answers, Choice, Form, Missing, Move};
@@ -128,10 +128,12 @@ impl Prompt {
                     }
                 }
             }
-            PromptFocus::Text => edit_line(&mut self.text, key),
+            PromptFocus::Text => {
+                self.text.edit(key, MAX_PROMPT_TEXT);
+            }
             PromptFocus::Second => {
                 if let Some(second) = &mut self.second {
-                    edit_line(second, key);
+                    second.edit(key, MAX_PROMPT_TEXT);
                 }
             }
         }
@@ -200,23 +202,6 @@ impl Prompt {
                 PromptOutcome::Stay
             }
         }
-    }
-}
-
-/// Typing in a one-line field of a prompt.
-pub(super) fn edit_line(input: &mut LineInput, key: &KeyEvent) {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Char(c) if !ctrl => {
-            input.insert(&sanitize(&c.to_string(), false, 1), MAX_PROMPT_TEXT);
-        }
-        KeyCode::Backspace => input.backspace(),
-        KeyCode::Delete => input.delete(),
-        KeyCode::Left => input.left(),
-        KeyCode::Right => input.right(),
-        KeyCode::Home => input.home(),
-        KeyCode::End => input.end(),
-        _ => {}
     }
 }
 

@@ -3,7 +3,8 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::line_input::LineInput;
-use super::prompt::edit_line;
+use super::line_input::Edited;
+use super::prompt::MAX_PROMPT_TEXT;
 use crate::domain::request::RequestId;
 use crate::service::Found;
 
@@ -44,16 +45,13 @@ impl SearchState {
                 self.selected = self.selected.saturating_sub(1);
                 SearchOutcome::Stay
             }
-            _ => {
-                let before = self.input.text().to_string();
-                edit_line(&mut self.input, key);
-                if self.input.text() == before {
-                    SearchOutcome::Stay
-                } else {
+            _ => match self.input.edit(key, MAX_PROMPT_TEXT) {
+                Edited::Unchanged => SearchOutcome::Stay,
+                Edited::Changed | Edited::Cut => {
                     self.selected = 0;
                     SearchOutcome::Query(self.input.text().to_string())
                 }
-            }
+            },
         }
     }
 
