@@ -1,6 +1,7 @@
 //! The report screens from the reports' fixture (ratatui TestBackend + insta) at 80×24, scrolled,
 //! and at 160×48, in the monochrome theme so the snapshots show what reads without colour;
-//! and a sweep of small sizes and scrolls that must never panic.
+//! a sweep of small sizes and scrolls that must never panic, and the labels of each report's
+//! document in all three formats.
 
 #[path = "common/report_fixture.rs"]
 mod report_fixture;
@@ -9,9 +10,12 @@ use chrono::NaiveDate;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
+use pult::report::csv::csv;
+use pult::report::document::{daily_document, weekly_document, Document};
+use pult::report::markdown::markdown;
 use pult::report::{daily, weekly, DailyReport, WeeklyReport};
 use pult::tui::theme::Theme;
-use pult::tui::view::report::{draw_daily, draw_weekly};
+use pult::tui::view::report::{draw_daily, draw_document, draw_weekly};
 use report_fixture::{moscow, now, policy, proposals, requests, senders};
 
 fn wednesday() -> DailyReport {
@@ -128,6 +132,55 @@ fn report_screens_survive_every_small_size_and_scroll() {
                     })
                     .expect("draw weekly");
             }
+        }
+    }
+}
+
+/// The whole page on a screen wide and tall enough that nothing is cut or wrapped, as text.
+fn screen_text(document: &Document) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(240, 400)).expect("terminal");
+    terminal
+        .draw(|frame| {
+            let area = frame.area();
+            draw_document(frame, area, document, &Theme::monochrome(), 0);
+        })
+        .expect("draw");
+    let buffer = terminal.backend().buffer();
+    let mut text = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            text.push_str(buffer[(x, y)].symbol());
+        }
+        text.push('\n');
+    }
+    text
+}
+
+#[test]
+fn markdown_csv_and_the_screen_show_every_label_of_the_document() {
+    let offset = moscow();
+    let documents = [
+        daily_document(&wednesday(), &policy(), offset),
+        weekly_document(&week_46(), &policy(), offset),
+    ];
+    for document in &documents {
+        let drawn = [
+            ("Markdown", markdown(document)),
+            ("CSV", csv(document)),
+            ("the screen", screen_text(document)),
+        ];
+        assert!(document.labels().len() > 10, "{}", document.title);
+        for label in document.labels() {
+            for (format, text) in &drawn {
+                assert!(
+                    text.contains(label),
+                    "«{label}» of «{}» is missing from {format}:\n{text}",
+                    document.title
+                );
+            }
+        }
+        for (format, text) in &drawn {
+            assert!(text.contains(&document.title), "the title in {format}");
         }
     }
 }

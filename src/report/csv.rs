@@ -1,10 +1,9 @@
 //! The reports as CSV for Excel in a Russian locale: UTF-8 with a BOM, `;` between fields,
-//! CRLF between records, one block per table with a blank line between blocks.
+//! CRLF between records, a blank record after each block of the report.
 
 use chrono::FixedOffset;
 
-use super::format::{date, iso_week, local_time, offset_name};
-use super::tables::{self, Cell, Table};
+use super::document::{daily_document, weekly_document, Block, Cell, Document, Table};
 use super::{DailyReport, WeeklyReport};
 use crate::domain::policy::Policy;
 
@@ -12,75 +11,42 @@ const BOM: char = '\u{feff}';
 
 /// The daily report as CSV.
 pub fn daily_csv(report: &DailyReport, policy: &Policy, offset: FixedOffset) -> String {
-    let figures = &report.figures;
-    let mut out = Csv::new();
-    out.record(&[
-        "Ежедневный отчёт руководителю Службы",
-        &date(report.date),
-        &format!("время местное, {}", offset_name(offset)),
-    ]);
-    let mut senders = vec!["Направляют".to_string()];
-    senders.extend(report.senders.iter().cloned());
-    out.record_owned(&senders);
-    out.record(&["Сформирован", &local_time(report.generated_at, offset)]);
-    out.blank();
-
-    out.record(&["Поступило за день", &figures.received.total.to_string()]);
-    out.record(&["Из них отменено", &figures.received.cancelled.to_string()]);
-    out.blank();
-    for table in tables::received(figures, policy) {
-        out.table(&table);
-    }
-    out.table(&tables::steps(figures, policy));
-    out.record(&["Открыто на конец дня", &figures.open_at_end.to_string()]);
-    out.record(&[
-        "Просрочено сейчас",
-        &report.overdue.len().to_string(),
-        &format!("на {}", local_time(report.generated_at, offset)),
-    ]);
-    out.blank();
-    if !report.overdue.is_empty() {
-        out.table(&tables::overdue(report, policy));
-    }
-    let e = &figures.extensions;
-    let v = &figures.vendor;
-    out.record(&["Просьб о продлении срока", &e.asked.to_string()]);
-    out.record(&["Продлений согласовано", &e.approved.to_string()]);
-    out.record(&["Продлений отказано", &e.denied.to_string()]);
-    out.record(&["Передано поставщику", &v.sent.to_string()]);
-    out.record(&["Получено ответов поставщика", &v.answered.to_string()]);
-    out.finish()
+    csv(&daily_document(report, policy, offset))
 }
 
 /// The weekly analysis as CSV: aggregates only, and the head's proposals in the last block.
 pub fn weekly_csv(report: &WeeklyReport, policy: &Policy, offset: FixedOffset) -> String {
-    let mut out = Csv::new();
-    out.record(&[
-        "Еженедельный анализ директору",
-        &iso_week(report.year, report.week),
-        &report
-            .days
-            .first()
-            .map(|d| date(d.date))
-            .unwrap_or_default(),
-        &report.days.last().map(|d| date(d.date)).unwrap_or_default(),
-        &format!("время местное, {}", offset_name(offset)),
-    ]);
-    out.record(&["Сформирован", &local_time(report.generated_at, offset)]);
+    csv(&weekly_document(report, policy, offset))
+}
+
+/// The title and the period first; a heading or a text is a record of one field, a figure
+/// `label;value` (and its note); a blank record after each block but a heading.
+pub fn csv(document: &Document) -> String {
+    let mut out = Csv {
+        text: BOM.to_string(),
+    };
+    out.record(&[field(&document.title), field(&document.period)]);
     out.blank();
-    out.table(&tables::comparison(report, policy));
-    out.table(&tables::series(report, policy, false));
-    out.table(&tables::top_categories(report, policy));
-    out.table(&tables::recurring_words(report));
-    out.record(&[
-        "Обратившихся с двумя и более обращениями за неделю",
-        &report.repeat_callers.to_string(),
-    ]);
-    out.blank();
-    out.table(&tables::longest_open(report, policy));
-    out.record(&["Предложения руководителя Службы"]);
-    out.record(&[report.proposals.as_deref().map(str::trim).unwrap_or("")]);
-    out.finish()
+    for block in &document.blocks {
+        match block {
+            Block::Heading(text) => out.record(&[field(text)]),
+            Block::Text(text) => {
+                out.record(&[field(text)]);
+                out.blank();
+            }
+            Block::Figures(figures) => {
+                for figure in figures {
+                    let mut fields = vec![field(&figure.label), cell(&figure.value)];
+                    fields.extend(figure.note.as_deref().map(field));
+                    out.record(&fields);
+                }
+                out.blank();
+            }
+            Block::Table(table) => out.table(table),
+            Block::Series(series) => out.table(&series.table()),
+        }
+    }
+    out.text
 }
 
 struct Csv {
@@ -88,21 +54,9 @@ struct Csv {
 }
 
 impl Csv {
-    fn new() -> Csv {
-        Csv {
-            text: BOM.to_string(),
-        }
-    }
-
-    fn record(&mut self, fields: &[&str]) {
-        let quoted: Vec<String> = fields.iter().map(|f| field(f)).collect();
-        self.text.push_str(&quoted.join(";"));
+    fn record(&mut self, fields: &[String]) {
+        self.text.push_str(&fields.join(";"));
         self.text.push_str("\r\n");
-    }
-
-    fn record_owned(&mut self, fields: &[String]) {
-        let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
-        self.record(&fields);
     }
 
     fn blank(&mut self) {
@@ -110,17 +64,13 @@ impl Csv {
     }
 
     fn table(&mut self, table: &Table) {
-        self.record_owned(&table.header);
+        let header: Vec<String> = table.columns.iter().map(|c| field(&c.title)).collect();
+        self.record(&header);
         for row in &table.rows {
             let cells: Vec<String> = row.iter().map(cell).collect();
-            self.text.push_str(&cells.join(";"));
-            self.text.push_str("\r\n");
+            self.record(&cells);
         }
         self.blank();
-    }
-
-    fn finish(self) -> String {
-        self.text
     }
 }
 
@@ -128,7 +78,7 @@ impl Csv {
 fn cell(cell: &Cell) -> String {
     match cell {
         Cell::Figure(figure) => quoted(figure),
-        Cell::Text(text) => field(text),
+        Cell::Text(text) | Cell::Name { full: text, .. } => field(text),
     }
 }
 

@@ -5,154 +5,76 @@ use std::fmt::Write;
 use chrono::FixedOffset;
 use unicode_width::UnicodeWidthStr;
 
-use super::format::{date, iso_week, local_time, offset_name, weekday};
-use super::tables::{self, Table};
-use super::{DailyReport, PeriodFigures, WeeklyReport};
+use super::document::{
+    daily_document, weekly_document, Align, Block, Cell, Column, Document, Figure, Series, Table,
+};
+use super::format::sparkline;
+use super::{DailyReport, WeeklyReport};
 use crate::domain::policy::Policy;
 
 /// Ежедневный отчёт руководителю Службы (§3.3.2).
 pub fn daily_markdown(report: &DailyReport, policy: &Policy, offset: FixedOffset) -> String {
-    let figures = &report.figures;
-    let mut out = String::new();
-    out.push_str("# Ежедневный отчёт руководителю Службы о работе с обращениями\n\n");
-    let _ = writeln!(
-        out,
-        "За {} ({}). Время местное, {}.  ",
-        date(report.date),
-        weekday(report.date),
-        offset_name(offset)
-    );
-    let senders = if report.senders.is_empty() {
-        "—".to_string()
-    } else {
-        report.senders.join(", ")
-    };
-    let _ = writeln!(out, "Направляют: {senders}.  ");
-    let _ = writeln!(
-        out,
-        "Сформирован {}.\n",
-        local_time(report.generated_at, offset)
-    );
-
-    let received = &figures.received;
-    let _ = writeln!(out, "## Поступило обращений за день: {}\n", received.total);
-    let _ = writeln!(
-        out,
-        "Из них отменено (дубликаты, спам): {}.\n",
-        received.cancelled
-    );
-    for table in tables::received(figures, policy) {
-        pipe_table(&mut out, &table, 1);
-    }
-
-    out.push_str("## Соблюдение сроков\n\n");
-    out.push_str(
-        "Доли — от обращений, поступивших за день, кроме отменённых; \
-         этап, ещё не выполненный, в срок не считается.\n\n",
-    );
-    pipe_table(&mut out, &tables::steps(figures, policy), 1);
-
-    let _ = writeln!(out, "## Открыто на конец дня: {}\n", figures.open_at_end);
-    let _ = writeln!(
-        out,
-        "## Просрочено сейчас: {}\n\nНа {}.\n",
-        report.overdue.len(),
-        local_time(report.generated_at, offset)
-    );
-    if !report.overdue.is_empty() {
-        pipe_table(&mut out, &tables::overdue(report, policy), 4);
-    }
-    extensions_and_vendor(&mut out, figures);
-    out
+    markdown(&daily_document(report, policy, offset))
 }
 
 /// Еженедельный анализ директору с предложениями (§3.3.3): aggregates only.
 pub fn weekly_markdown(report: &WeeklyReport, policy: &Policy, offset: FixedOffset) -> String {
-    let mut out = String::new();
-    out.push_str("# Еженедельный анализ обращений директору с предложениями\n\n");
-    let _ = writeln!(
-        out,
-        "Неделя {}: {} — {}. Время местное, {}.  ",
-        iso_week(report.year, report.week),
-        report
-            .days
-            .first()
-            .map(|d| date(d.date))
-            .unwrap_or_default(),
-        report.days.last().map(|d| date(d.date)).unwrap_or_default(),
-        offset_name(offset)
-    );
-    out.push_str(
-        "Анализ руководителя Службы: только сводные цифры, \
-         без имён, телефонов, адресов и текстов обращений.  \n",
-    );
-    let _ = writeln!(
-        out,
-        "Сформирован {}.\n",
-        local_time(report.generated_at, offset)
-    );
+    markdown(&weekly_document(report, policy, offset))
+}
 
-    out.push_str("## Неделя в сравнении с предыдущей\n\n");
-    pipe_table(&mut out, &tables::comparison(report, policy), 1);
-    out.push_str("## По дням\n\n");
-    pipe_table(&mut out, &tables::series(report, policy, true), 1);
-
-    out.push_str("## Частые проблемы\n\n");
-    if report.top_categories.is_empty() {
-        out.push_str("Обращений за неделю не было.\n\n");
-    } else {
-        pipe_table(&mut out, &tables::top_categories(report, policy), 1);
-    }
-    if report.recurring_words.is_empty() {
-        out.push_str("Слов, повторяющихся в описаниях трёх и более обращений, нет.\n\n");
-    } else {
-        pipe_table(&mut out, &tables::recurring_words(report), 1);
-    }
-
-    let _ = writeln!(
-        out,
-        "## Повторные обращения\n\nОбратившихся с двумя и более обращениями за неделю: {}.\n",
-        report.repeat_callers
-    );
-
-    out.push_str("## Дольше всего открыты\n\n");
-    if report.longest_open.is_empty() {
-        out.push_str("Открытых обращений нет.\n\n");
-    } else {
-        pipe_table(&mut out, &tables::longest_open(report, policy), 3);
-    }
-
-    out.push_str("## Предложения руководителя Службы\n\n");
-    match report.proposals.as_deref().map(str::trim) {
-        Some(text) if !text.is_empty() => {
-            out.push_str(text);
-            out.push('\n');
+pub fn markdown(document: &Document) -> String {
+    let mut out = format!("# {}\n\n", document.title);
+    for block in &document.blocks {
+        match block {
+            Block::Heading(text) => {
+                let _ = writeln!(out, "## {text}\n");
+            }
+            Block::Figures(figures) => {
+                for figure in figures {
+                    let _ = writeln!(out, "- {}", figure_line(figure));
+                }
+                out.push('\n');
+            }
+            Block::Table(table) => pipe_table(&mut out, table),
+            Block::Series(series) => pipe_table(&mut out, &series_table(series)),
+            Block::Text(text) => {
+                out.push_str(text);
+                out.push_str("\n\n");
+            }
         }
-        _ => out.push_str("Предложения ещё не написаны.\n"),
     }
+    let end = out.trim_end().len();
+    out.truncate(end);
+    out.push('\n');
     out
 }
 
-fn extensions_and_vendor(out: &mut String, figures: &PeriodFigures) {
-    let e = &figures.extensions;
-    let v = &figures.vendor;
-    out.push_str("## Продление сроков и обращения к поставщику платформы\n\n");
-    let _ = writeln!(
-        out,
-        "- Просьб о продлении срока: {}; согласовано: {}; отказано: {}.",
-        e.asked, e.approved, e.denied
-    );
-    let _ = writeln!(
-        out,
-        "- Передано поставщику: {}; получено ответов: {}.",
-        v.sent, v.answered
-    );
+/// `Просрочено сейчас: 9 (на 16.11.2026 10:00)`
+fn figure_line(figure: &Figure) -> String {
+    match &figure.note {
+        Some(note) => format!("{}: {} ({note})", figure.label, figure.value.as_str()),
+        None => format!("{}: {}", figure.label, figure.value.as_str()),
+    }
 }
 
-/// An aligned pipe table; columns from `right_from` on are right-aligned.
-fn pipe_table(out: &mut String, table: &Table, right_from: usize) {
+/// A series as its table, with a text sparkline of each line.
+fn series_table(series: &Series) -> Table {
+    let mut table = series.table();
+    table.columns.push(Column {
+        title: "Динамика".into(),
+        align: Align::Right,
+    });
+    for (row, line) in table.rows.iter_mut().zip(&series.lines) {
+        let values: Vec<u64> = line.values.iter().map(|v| v.unwrap_or(0)).collect();
+        row.push(Cell::Figure(sparkline(&values)));
+    }
+    table
+}
+
+/// An aligned pipe table.
+fn pipe_table(out: &mut String, table: &Table) {
     let cell = |text: &str| text.replace('|', "\\|").replace('\n', " ");
-    let header: Vec<String> = table.header.iter().map(|text| cell(text)).collect();
+    let header: Vec<String> = table.columns.iter().map(|c| cell(&c.title)).collect();
     let rows: Vec<Vec<String>> = table
         .rows
         .iter()
@@ -167,12 +89,18 @@ fn pipe_table(out: &mut String, table: &Table, right_from: usize) {
                 .fold(3, usize::max)
         })
         .collect();
+    let right = |column: usize| {
+        table
+            .columns
+            .get(column)
+            .is_some_and(|c| c.align == Align::Right)
+    };
     let line = |out: &mut String, row: &[String]| {
         out.push('|');
         for (column, width) in widths.iter().enumerate() {
             let text = row.get(column).map(String::as_str).unwrap_or("");
             let pad = " ".repeat(width.saturating_sub(text.width()));
-            if column >= right_from {
+            if right(column) {
                 let _ = write!(out, " {pad}{text} |");
             } else {
                 let _ = write!(out, " {text}{pad} |");
@@ -184,7 +112,7 @@ fn pipe_table(out: &mut String, table: &Table, right_from: usize) {
     out.push('|');
     for (column, width) in widths.iter().enumerate() {
         let dashes = "-".repeat(width.saturating_sub(1));
-        if column >= right_from {
+        if right(column) {
             let _ = write!(out, " {dashes}: |");
         } else {
             let _ = write!(out, " {dashes}- |");

@@ -9,11 +9,11 @@ mod daily;
 mod figures;
 pub mod format;
 mod period;
-mod tables;
 mod weekly;
 mod words;
 
 pub mod csv;
+pub mod document;
 pub mod markdown;
 
 use chrono::{FixedOffset, NaiveDate, Offset, Utc};
