@@ -209,6 +209,7 @@ impl Prompt {
 mod tests {
     use super::*;
     use crate::domain::change::Change;
+    use ratatui::crossterm::event::KeyModifiers;
     use crate::domain::deadline::DeadlinePolicy;
     use crate::domain::lifecycle::{receive, Intake};
     use crate::domain::request::{Caller, CallerRole, Category, Channel};
