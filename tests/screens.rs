@@ -570,7 +570,7 @@ fn help_scrolls_on_a_small_terminal() {
     let mut app = app(None);
     key(&mut app, KeyCode::Char('?'));
     let top = render(&app, 80, 24);
-    for _ in 0..30 {
+    for _ in 0..80 {
         key(&mut app, KeyCode::Char('j'));
     }
     let bottom = render(&app, 80, 24);

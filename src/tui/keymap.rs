@@ -20,14 +20,25 @@ pub enum Context {
     Board,
     Form,
     Route,
+    Prompt,
+    Detail,
+    Search,
+    Reports,
+    Help,
     Dialog,
 }
 
 impl Context {
-    pub const ALL: [Context; 4] = [
+    /// Every window's keys, in the order the help lists them.
+    pub const ALL: [Context; 9] = [
         Context::Board,
         Context::Form,
         Context::Route,
+        Context::Prompt,
+        Context::Detail,
+        Context::Search,
+        Context::Reports,
+        Context::Help,
         Context::Dialog,
     ];
 
@@ -36,7 +47,12 @@ impl Context {
             Context::Board => "Доска",
             Context::Form => "Форма обращения",
             Context::Route => "После сохранения",
-            Context::Dialog => "Окна и вопросы",
+            Context::Prompt => "Действие с обращением",
+            Context::Detail => "Карточка обращения (и клавиши действий доски)",
+            Context::Search => "Поиск",
+            Context::Reports => "Отчёты",
+            Context::Help => "Справка",
+            Context::Dialog => "Вопросы",
         }
     }
 }
@@ -63,12 +79,17 @@ pub enum Action {
     Search,
     FillCaller,
     Reports,
+    Send,
+    PreviousPeriod,
+    NextPeriod,
+    OtherReport,
+    Proposals,
     /// A change to the selected request (its key names are declared with the move).
     Change(Move),
 }
 
 /// The actions that are not changes, with their names in `keymap.toml` and their labels.
-const ACTIONS: [(Action, &str, &str); 19] = [
+const ACTIONS: [(Action, &str, &str); 24] = [
     (Action::NewCall, "new_call", "звонок"),
     (Action::Open, "open", "открыть"),
     (Action::RouteSuggested, "route_suggested", "направить"),
@@ -96,6 +117,15 @@ const ACTIONS: [(Action, &str, &str); 19] = [
         "подставить известного звонящего",
     ),
     (Action::Reports, "reports", "отчёты"),
+    (Action::Send, "send", "отправить"),
+    (
+        Action::PreviousPeriod,
+        "previous_period",
+        "день или неделя раньше",
+    ),
+    (Action::NextPeriod, "next_period", "день или неделя позже"),
+    (Action::OtherReport, "other_report", "другой отчёт"),
+    (Action::Proposals, "proposals", "предложения директору"),
 ];
 
 impl Action {

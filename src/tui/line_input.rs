@@ -155,7 +155,10 @@ mod tests {
         let mut input = LineInput::default();
         assert_eq!(input.edit(&key(KeyCode::Char('a')), 2), Edited::Changed);
         // a bidi override is cleaned away: nothing typed
-        assert_eq!(input.edit(&key(KeyCode::Char('\u{202e}')), 2), Edited::Unchanged);
+        assert_eq!(
+            input.edit(&key(KeyCode::Char('\u{202e}')), 2),
+            Edited::Unchanged
+        );
         assert_eq!(input.edit(&key(KeyCode::Left), 2), Edited::Unchanged);
         assert_eq!(input.edit(&key(KeyCode::Char('b')), 2), Edited::Changed);
         assert_eq!(input.text(), "ba");

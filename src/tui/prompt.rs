@@ -3,6 +3,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
+use super::keymap::Action;
 use super::line_input::LineInput;
 use crate::domain::change::{Answers, Choice, Form, Missing, Move};
 use crate::domain::policy::Policy;
@@ -94,17 +95,18 @@ impl Prompt {
         order
     }
 
-    pub fn key(&mut self, key: &KeyEvent) -> PromptOutcome {
+    /// A key, with the action the prompt's keymap gives it.
+    pub fn key(&mut self, action: Option<Action>, key: &KeyEvent) -> PromptOutcome {
         if self.sending {
             return PromptOutcome::Stay;
         }
-        match key.code {
-            KeyCode::Esc => return PromptOutcome::Cancel,
-            KeyCode::Enter => return self.submit(),
-            KeyCode::Tab | KeyCode::BackTab => {
+        match action {
+            Some(Action::Cancel) => return PromptOutcome::Cancel,
+            Some(Action::Send) => return self.submit(),
+            Some(step @ (Action::NextField | Action::PreviousField)) => {
                 let order = self.fields();
                 if let Some(at) = order.iter().position(|f| *f == self.focus) {
-                    let step = if key.code == KeyCode::Tab {
+                    let step = if step == Action::NextField {
                         1
                     } else {
                         order.len() - 1
@@ -209,13 +211,13 @@ impl Prompt {
 mod tests {
     use super::*;
     use crate::domain::change::Change;
-    use ratatui::crossterm::event::KeyModifiers;
     use crate::domain::deadline::DeadlinePolicy;
     use crate::domain::lifecycle::{receive, Intake};
     use crate::domain::request::{Caller, CallerRole, Category, Channel};
     use crate::domain::request::{NoteKind, ReturnChannel};
     use crate::domain::time::HOUR_MS;
     use crate::domain::validate::Phone;
+    use ratatui::crossterm::event::KeyModifiers;
 
     fn request() -> Request {
         receive(
@@ -243,7 +245,12 @@ mod tests {
     }
 
     fn press(prompt: &mut Prompt, code: KeyCode) -> PromptOutcome {
-        prompt.key(&KeyEvent::new(code, KeyModifiers::NONE))
+        let keymap = crate::tui::keymap::Keymap::parse_with_override(None).unwrap();
+        let key = KeyEvent::new(code, KeyModifiers::NONE);
+        prompt.key(
+            keymap.action(crate::tui::keymap::Context::Prompt, &key),
+            &key,
+        )
     }
 
     fn typed(prompt: &mut Prompt, text: &str) {

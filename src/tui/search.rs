@@ -1,9 +1,10 @@
 //! The search window: a line typed, the server's hits for it, one selected.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
-use super::line_input::LineInput;
+use super::keymap::Action;
 use super::line_input::Edited;
+use super::line_input::LineInput;
 use super::prompt::MAX_PROMPT_TEXT;
 use crate::domain::request::RequestId;
 use crate::service::Found;
@@ -29,19 +30,20 @@ pub enum SearchOutcome {
 }
 
 impl SearchState {
-    pub fn key(&mut self, key: &KeyEvent) -> SearchOutcome {
+    /// A key, with the action the search window's keymap gives it.
+    pub fn key(&mut self, action: Option<Action>, key: &KeyEvent) -> SearchOutcome {
         let hits = self.found.as_ref().map_or(0, |found| found.hits.len());
-        match key.code {
-            KeyCode::Esc => SearchOutcome::Leave,
-            KeyCode::Enter => match self.selected_hit() {
+        match action {
+            Some(Action::Close) => SearchOutcome::Leave,
+            Some(Action::Open) => match self.selected_hit() {
                 Some(id) => SearchOutcome::Open(id),
                 None => SearchOutcome::Stay,
             },
-            KeyCode::Down => {
+            Some(Action::Down) => {
                 self.selected = (self.selected + 1).min(hits.saturating_sub(1));
                 SearchOutcome::Stay
             }
-            KeyCode::Up => {
+            Some(Action::Up) => {
                 self.selected = self.selected.saturating_sub(1);
                 SearchOutcome::Stay
             }

@@ -30,17 +30,14 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         Screen::Report(_) => on_report_key(app, key),
         Screen::Help { scroll } => {
             let scroll = *scroll;
-            match app.keymap.action(Context::Board, &key) {
+            match app.keymap.action(Context::Help, &key) {
                 Some(Action::Down) => app.screen = Screen::Help { scroll: scroll + 1 },
                 Some(Action::Up) => {
                     app.screen = Screen::Help {
                         scroll: scroll.saturating_sub(1),
                     }
                 }
-                Some(Action::Help) => app.screen = Screen::Board,
-                _ if app.keymap.action(Context::Dialog, &key).is_some() => {
-                    app.screen = Screen::Board;
-                }
+                Some(Action::Close) => app.screen = Screen::Board,
                 _ => {}
             }
             Vec::new()
@@ -56,10 +53,11 @@ fn open_detail(app: &mut App, id: RequestId, back_to: Option<Box<SearchState>>) 
 }
 
 fn on_search_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let action = app.keymap.action(Context::Search, &key);
     let Screen::Search(search) = &mut app.screen else {
         return Vec::new();
     };
-    match search.key(&key) {
+    match search.key(action, &key) {
         SearchOutcome::Stay => Vec::new(),
         SearchOutcome::Leave => {
             app.screen = Screen::Board;
@@ -94,27 +92,26 @@ fn detail_request(app: &App) -> Option<Request> {
 }
 
 fn on_detail_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    let action = app.keymap.action(Context::Board, &key);
+    let action = app.keymap.action(Context::Detail, &key);
+    let board_action = app.keymap.action(Context::Board, &key);
     let Screen::Detail(state) = &mut app.screen else {
         return Vec::new();
     };
-    if app.keymap.action(Context::Dialog, &key) == Some(Action::Close) {
-        app.screen = match state.back_to.take() {
-            Some(search) => Screen::Search(search),
-            None => Screen::Board,
-        };
-        return Vec::new();
-    }
-    match action {
-        Some(Action::Down) => state.scroll = state.scroll.saturating_add(1),
-        Some(Action::Up) => state.scroll = state.scroll.saturating_sub(1),
-        Some(Action::Change(one)) => {
+    match (action, board_action) {
+        (Some(Action::Close), _) => {
+            app.screen = match state.back_to.take() {
+                Some(search) => Screen::Search(search),
+                None => Screen::Board,
+            };
+        }
+        (Some(Action::Down), _) => state.scroll = state.scroll.saturating_add(1),
+        (Some(Action::Up), _) => state.scroll = state.scroll.saturating_sub(1),
+        (_, Some(Action::Change(one))) => {
             if let Some(request) = detail_request(app) {
                 return start_change(app, one, &request);
             }
         }
-        Some(_) => {}
-        None => {}
+        _ => {}
     }
     Vec::new()
 }
@@ -232,7 +229,12 @@ fn on_board_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         | Action::LeaveIncoming
         | Action::Confirm
         | Action::Close
-        | Action::FillCaller => {}
+        | Action::FillCaller
+        | Action::Send
+        | Action::PreviousPeriod
+        | Action::NextPeriod
+        | Action::OtherReport
+        | Action::Proposals => {}
     }
     Vec::new()
 }
@@ -319,10 +321,11 @@ fn look_up_caller(app: &mut App) -> Option<Effect> {
 }
 
 fn on_prompt_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let action = app.keymap.action(Context::Prompt, &key);
     let Screen::Prompt(prompt) = &mut app.screen else {
         return Vec::new();
     };
-    match prompt.key(&key) {
+    match prompt.key(action, &key) {
         PromptOutcome::Stay => Vec::new(),
         PromptOutcome::Cancel => {
             app.screen = Screen::Board;
@@ -374,7 +377,7 @@ fn on_report_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let may = |operation| may_do(&app.me, operation, &app.policy).is_ok();
     let may_switch = may(Operation::ReadDaily) && may(Operation::ReadWeekly);
     let head = may(Operation::WriteProposals);
-    let board_action = app.keymap.action(Context::Board, &key);
+    let action = app.keymap.action(Context::Reports, &key);
     // the proposals are written like the form's description: its save and cancel keys
     let form_action = app.keymap.action(Context::Form, &key);
     let Screen::Report(state) = &mut app.screen else {
@@ -397,35 +400,35 @@ fn on_report_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
         return Vec::new();
     }
-    match key.code {
-        KeyCode::Left => state.step(-1),
-        KeyCode::Right => state.step(1),
-        KeyCode::Tab | KeyCode::BackTab if may_switch => {
+    match action {
+        Some(Action::PreviousPeriod) => state.step(-1),
+        Some(Action::NextPeriod) => state.step(1),
+        Some(Action::OtherReport) if may_switch => {
             state.kind = match state.kind {
                 ReportKind::Daily => ReportKind::Weekly,
                 ReportKind::Weekly => ReportKind::Daily,
             };
             state.scroll = 0;
         }
-        KeyCode::Char('p') | KeyCode::Char('з')
+        Some(Action::Proposals)
             if head && state.kind == ReportKind::Weekly && state.weekly.is_some() =>
         {
             state.edit_proposals();
             return Vec::new();
         }
-        KeyCode::Esc => {
+        Some(Action::Down) => {
+            state.scroll = state.scroll.saturating_add(1);
+            return Vec::new();
+        }
+        Some(Action::Up) => {
+            state.scroll = state.scroll.saturating_sub(1);
+            return Vec::new();
+        }
+        Some(Action::Close) => {
             app.screen = Screen::Board;
             return Vec::new();
         }
-        _ => {
-            match board_action {
-                Some(Action::Down) => state.scroll = state.scroll.saturating_add(1),
-                Some(Action::Up) => state.scroll = state.scroll.saturating_sub(1),
-                Some(Action::Quit) | Some(Action::Reports) => app.screen = Screen::Board,
-                _ => {}
-            }
-            return Vec::new();
-        }
+        _ => return Vec::new(),
     }
     ask_for_report(app).into_iter().collect()
 }

@@ -107,6 +107,28 @@ pub fn footer(frame: &mut Frame, app: &App, area: Rect, hints: &[(String, &str)]
 }
 
 /// `(key, label)` for each action, with the keymap's first key.
+/// One action's first key with words of the window's own for it ("Esc назад").
+pub fn hint_as(
+    app: &App,
+    context: Context,
+    action: Action,
+    words: &'static str,
+) -> Option<(String, &'static str)> {
+    app.keymap.hint(context, action).map(|key| (key, words))
+}
+
+/// Two actions' first keys together with one set of words ("↑↓ выбрать").
+pub fn pair_as(
+    app: &App,
+    context: Context,
+    (first, second): (Action, Action),
+    words: &'static str,
+) -> Option<(String, &'static str)> {
+    let first = app.keymap.hint(context, first)?;
+    let second = app.keymap.hint(context, second)?;
+    Some((format!("{first}{second}"), words))
+}
+
 pub fn hints(app: &App, context: Context, actions: &[Action]) -> Vec<(String, &'static str)> {
     actions
         .iter()

@@ -7,7 +7,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::board::{placement, status_text};
-use super::common::{centered, footer, hints, local_time};
+use super::common::{centered, footer, hint_as, hints, local_time};
 use super::dialogs::window;
 use crate::domain::access::{may, Operation};
 use crate::domain::change::Move;
@@ -49,7 +49,7 @@ pub fn draw(frame: &mut Frame, app: &App, state: &DetailState, body: Rect, foote
             .scroll((state.scroll, 0)),
         inner,
     );
-    let mut keys = hints(app, Context::Board, &[Action::Down, Action::Up]);
+    let mut keys = hints(app, Context::Detail, &[Action::Down, Action::Up]);
     if let Some(request) = request {
         // the moves the rules let this person make now, as the server will decide them
         let moves: Vec<Action> = Move::ALL
@@ -60,9 +60,7 @@ pub fn draw(frame: &mut Frame, app: &App, state: &DetailState, body: Rect, foote
             .collect();
         keys.extend(hints(app, Context::Board, &moves));
     }
-    if let Some(key) = app.keymap.hint(Context::Dialog, Action::Close) {
-        keys.push((key, "назад"));
-    }
+    keys.extend(hint_as(app, Context::Detail, Action::Close, "назад"));
     footer(frame, app, footer_area, &keys);
 }
 

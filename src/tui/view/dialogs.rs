@@ -116,13 +116,20 @@ pub fn draw_help(frame: &mut Frame, app: &App, body: Rect, footer_area: Rect, sc
     lines.push(Line::raw(
         "Буквенные клавиши работают и в русской раскладке (n = т, r = к, q = й).",
     ));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        inner,
+    // never past the end: the last lines stay in view however far it was scrolled
+    let columns = usize::from(inner.width.max(1));
+    let rows: usize = lines
+        .iter()
+        .map(|line| line.width().div_ceil(columns).max(1))
+        .sum();
+    let last = u16::try_from(rows).unwrap_or(u16::MAX);
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let scroll = scroll.min(last.saturating_sub(inner.height));
+    frame.render_widget(paragraph.scroll((scroll, 0)), inner);
+    let keys = hints(
+        app,
+        Context::Help,
+        &[Action::Down, Action::Up, Action::Close],
     );
-    let mut keys = hints(app, Context::Board, &[Action::Down, Action::Up]);
-    keys.extend(hints(app, Context::Dialog, &[Action::Close]));
     footer(frame, app, footer_area, &keys);
 }

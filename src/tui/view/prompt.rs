@@ -5,8 +5,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-use super::common::{centered, fit, footer, width_of};
+use super::common::{centered, fit, footer, hint_as, hints, width_of};
 use crate::tui::app::App;
+use crate::tui::keymap::{Action, Context};
 use crate::tui::prompt::{Prompt, PromptFocus};
 
 pub fn draw(frame: &mut Frame, app: &App, prompt: &Prompt, body: Rect, footer_area: Rect) {
@@ -99,10 +100,14 @@ pub fn draw(frame: &mut Frame, app: &App, prompt: &Prompt, body: Rect, footer_ar
     if !prompt.choices.is_empty() {
         keys.push((format!("1-{}", prompt.choices.len()), "выбор"));
         if prompt.fields().len() > 1 {
-            keys.push(("Tab".to_string(), "выбор/текст"));
+            keys.extend(hint_as(
+                app,
+                Context::Prompt,
+                Action::NextField,
+                "выбор/текст",
+            ));
         }
     }
-    keys.push(("Enter".to_string(), "отправить"));
-    keys.push(("Esc".to_string(), "отменить"));
+    keys.extend(hints(app, Context::Prompt, &[Action::Send, Action::Cancel]));
     footer(frame, app, footer_area, &keys);
 }

@@ -6,7 +6,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::common::{centered, footer, hints};
+use super::common::{centered, footer, hint_as, hints, pair_as};
 use super::report::{draw_daily, draw_weekly};
 use crate::domain::access::{may_do, Operation};
 use crate::tui::app::App;
@@ -45,30 +45,27 @@ pub fn draw(frame: &mut Frame, app: &App, state: &ReportState, body: Rect, foote
         footer(frame, app, footer_area, &keys);
         return;
     }
-    let mut keys = vec![
-        (
-            "←→".to_string(),
-            match state.kind {
-                ReportKind::Daily => "другой день",
-                ReportKind::Weekly => "другая неделя",
-            },
-        ),
-        ("↑↓".to_string(), "листать"),
-    ];
+    let periods = match state.kind {
+        ReportKind::Daily => "другой день",
+        ReportKind::Weekly => "другая неделя",
+    };
+    let mut keys: Vec<(String, &str)> = Vec::new();
+    let periods_keys = (Action::PreviousPeriod, Action::NextPeriod);
+    keys.extend(pair_as(app, Context::Reports, periods_keys, periods));
+    let scroll_keys = (Action::Up, Action::Down);
+    keys.extend(pair_as(app, Context::Reports, scroll_keys, "листать"));
     let may = |operation| may_do(&app.me, operation, &app.policy).is_ok();
     if may(Operation::ReadDaily) && may(Operation::ReadWeekly) {
-        keys.push((
-            "Tab".to_string(),
-            match state.kind {
-                ReportKind::Daily => "анализ недели",
-                ReportKind::Weekly => "отчёт за день",
-            },
-        ));
+        let other = match state.kind {
+            ReportKind::Daily => "анализ недели",
+            ReportKind::Weekly => "отчёт за день",
+        };
+        keys.extend(hint_as(app, Context::Reports, Action::OtherReport, other));
     }
     if state.kind == ReportKind::Weekly && may(Operation::WriteProposals) {
-        keys.push(("p".to_string(), "предложения директору"));
+        keys.extend(hints(app, Context::Reports, &[Action::Proposals]));
     }
-    keys.push(("Esc".to_string(), "назад"));
+    keys.extend(hint_as(app, Context::Reports, Action::Close, "назад"));
     footer(frame, app, footer_area, &keys);
 }
 

@@ -5,9 +5,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::common::{centered, fit, footer, local_time};
+use super::common::{centered, fit, footer, hint_as, local_time, pair_as};
 use super::dialogs::window;
 use crate::tui::app::App;
+use crate::tui::keymap::{Action, Context};
 use crate::tui::search::SearchState;
 
 pub fn draw(frame: &mut Frame, app: &App, search: &SearchState, body: Rect, footer_area: Rect) {
@@ -100,14 +101,13 @@ pub fn draw(frame: &mut Frame, app: &App, search: &SearchState, body: Rect, foot
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), list);
-    footer(
-        frame,
-        app,
-        footer_area,
-        &[
-            ("↑↓".to_string(), "выбрать"),
-            ("Enter".to_string(), "открыть"),
-            ("Esc".to_string(), "назад"),
-        ],
-    );
+    let keys: Vec<_> = [
+        pair_as(app, Context::Search, (Action::Up, Action::Down), "выбрать"),
+        hint_as(app, Context::Search, Action::Open, "открыть"),
+        hint_as(app, Context::Search, Action::Close, "назад"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    footer(frame, app, footer_area, &keys);
 }
