@@ -544,12 +544,14 @@ fn failure_kinds() -> Vec<FailureKind> {
 
 // ---- the machinery ----
 
+/// Decodes a frame and says how it differs from its sample, if it does.
+type DecodesBack = Box<dyn Fn(&[u8]) -> Option<String>>;
+
 /// One sample's frame, where it is kept, and whether frames decode back to it.
 struct Sample {
     file: String,
     frame: Vec<u8>,
-    /// Decodes a frame and says how it differs from the sample, if it does.
-    check: Box<dyn Fn(&[u8]) -> Option<String>>,
+    check: DecodesBack,
 }
 
 /// What the test found missing or wrong; collected so one run names every problem.
