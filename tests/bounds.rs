@@ -15,7 +15,7 @@ use pult::domain::validate::{
 };
 use pult::service::identity::OsUser;
 use pult::service::setup::open_service;
-use pult::service::{Command, Reply, Service};
+use pult::service::{Command, FailureKind, Reply, Service};
 
 const T0: Timestamp = Timestamp(1_795_000_000_000);
 
@@ -111,6 +111,7 @@ impl Desk {
         let Err(error) = self.service.execute(actor, command) else {
             panic!("a text over {max} characters was accepted for «{field}»");
         };
+        assert_eq!(error.kind(), FailureKind::TooLong, "{field}: {error}");
         let sentence = error.to_string();
         assert!(
             sentence.contains(field) && sentence.contains(&max.to_string()),

@@ -15,7 +15,7 @@ use pult::net::client::{Client, Launch};
 use pult::net::server::start;
 use pult::service::identity::{current_os_user, OsUser};
 use pult::service::setup::open_service;
-use pult::service::{Command, Reply, Service};
+use pult::service::{Command, Failure, FailureKind, Reply, Service};
 use pult::store::AuditAction;
 
 fn me() -> OsUser {
@@ -239,13 +239,13 @@ fn the_detail_lists_the_callers_other_requests_and_the_timeline() {
     );
 }
 
-fn merge(client: &mut Client, kept: &CallerCard, merged: &CallerCard) -> Result<Reply, String> {
+fn merge(client: &mut Client, kept: &CallerCard, merged: &CallerCard) -> Result<Reply, Failure> {
     client
         .call(Command::MergeCallers {
             kept: kept.id,
             merged: merged.id,
         })
-        .map_err(|error| error.to_string())
+        .map_err(|error| error.failure().cloned().expect("the server refused"))
 }
 
 /// The two Petrova cards, read by an operator account on the same store.
@@ -296,7 +296,8 @@ fn the_head_and_the_admin_may_merge_callers_and_no_one_else() {
             );
         } else {
             let error = outcome.expect_err("refused");
-            assert!(error.contains("объединять"), "{roles:?}: {error}");
+            assert_eq!(error.kind, FailureKind::Denied, "{roles:?}: {error}");
+            assert!(error.message.contains("объединять"), "{roles:?}: {error}");
         }
         drop(client);
         drop(server);
@@ -327,9 +328,11 @@ fn after_a_merge_the_requests_follow_and_the_timeline_says_who_merged() {
             }));
     // merging a card with itself, or one that is gone, is refused with a sentence
     let again = merge(&mut client, &kept, &merged).expect_err("gone");
-    assert!(again.contains("не найдена"), "{again}");
+    assert_eq!(again.kind, FailureKind::NoSuchCaller, "{again}");
+    assert!(again.message.contains("не найдена"), "{again}");
     let same = merge(&mut client, &kept, &kept).expect_err("same");
-    assert!(same.contains("одна и та же"), "{same}");
+    assert_eq!(same.kind, FailureKind::BadInput, "{same}");
+    assert!(same.message.contains("одна и та же"), "{same}");
 }
 
 #[test]
@@ -344,7 +347,12 @@ fn looking_callers_up_is_for_those_who_log_calls() {
             phone: Some("89123456789".into()),
             email: None,
         });
-        assert!(refused.is_err(), "{roles:?}");
+        let error = refused.expect_err("refused");
+        assert_eq!(
+            error.kind(),
+            Some(FailureKind::Denied),
+            "{roles:?}: {error}"
+        );
     }
 }
 

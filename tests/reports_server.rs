@@ -14,7 +14,7 @@ use pult::net::server::start;
 use pult::report::markdown::weekly_markdown;
 use pult::service::identity::{current_os_user, OsUser};
 use pult::service::setup::open_service;
-use pult::service::{Command, Reply};
+use pult::service::{Command, Failure, FailureKind, Reply};
 
 fn me() -> OsUser {
     current_os_user().expect("an OS user")
@@ -91,22 +91,22 @@ fn client_as(roles: &[Role]) -> (tempfile::TempDir, pult::net::server::ServerHan
     (dir, server, client)
 }
 
-fn daily(client: &mut Client) -> Result<Reply, String> {
+fn daily(client: &mut Client) -> Result<Reply, Failure> {
     client
         .call(Command::DailyReport {
             date: None,
             offset_seconds: MOSCOW,
         })
-        .map_err(|error| error.to_string())
+        .map_err(|error| error.failure().cloned().expect("the server refused"))
 }
 
-fn weekly(client: &mut Client, week: Option<(i32, u32)>) -> Result<Reply, String> {
+fn weekly(client: &mut Client, week: Option<(i32, u32)>) -> Result<Reply, Failure> {
     client
         .call(Command::WeeklyReport {
             week,
             offset_seconds: MOSCOW,
         })
-        .map_err(|error| error.to_string())
+        .map_err(|error| error.failure().cloned().expect("the server refused"))
 }
 
 /// This week, as the server will count it.
@@ -148,7 +148,8 @@ fn the_daily_report_is_for_the_dispatchers_who_send_it_and_the_head() {
             Ok(other) => panic!("{other:?}"),
             Err(error) => {
                 assert!(!allowed, "{roles:?}: {error}");
-                assert!(error.contains("ежедневный отчёт"), "{error}");
+                assert_eq!(error.kind, FailureKind::Denied, "{error}");
+                assert!(error.message.contains("ежедневный отчёт"), "{error}");
             }
         }
     }
@@ -166,7 +167,13 @@ fn the_weekly_analysis_is_for_the_head_and_the_director() {
     ] {
         let (_dir, _server, mut client) = client_as(&roles);
         let outcome = weekly(&mut client, Some(this_week()));
-        assert_eq!(outcome.is_ok(), allowed, "{roles:?}: {outcome:?}");
+        match outcome {
+            Ok(_) => assert!(allowed, "{roles:?}"),
+            Err(error) => {
+                assert!(!allowed, "{roles:?}: {error}");
+                assert_eq!(error.kind, FailureKind::Denied, "{roles:?}: {error}");
+            }
+        }
     }
 }
 
@@ -190,7 +197,8 @@ fn the_heads_proposals_are_kept_with_the_week_and_the_director_reads_no_personal
             week: 60,
             text: "x".into(),
         });
-        assert!(refused.is_err(), "week 60 does not exist");
+        let error = refused.expect_err("week 60 does not exist");
+        assert_eq!(error.kind(), Some(FailureKind::BadInput), "{error}");
     }
     // the director, on the same store after a restart
     {

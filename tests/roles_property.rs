@@ -40,7 +40,7 @@ use pult::domain::request::{
 };
 use pult::domain::staff::{Role, Staff};
 use pult::domain::time::{Clock, ManualClock, Timestamp, MINUTE_MS};
-use pult::service::{Command, Reply, Service};
+use pult::service::{Command, FailureKind, Reply, Service, ServiceError};
 use pult::store::{AuditAction, Store};
 
 const T0: Timestamp = Timestamp(1_795_000_000_000);
@@ -883,6 +883,24 @@ impl Run {
         }
         if !allowed {
             prop_assert!(outcome.is_err(), "the table forbids it: {}", what);
+            // refused for who the actor is, or for an argument checked before that
+            if exists {
+                let kind = outcome.as_ref().err().map(ServiceError::kind);
+                prop_assert!(
+                    matches!(
+                        kind,
+                        Some(
+                            FailureKind::Denied
+                                | FailureKind::NotVisible
+                                | FailureKind::UnknownQueue
+                                | FailureKind::TooLong
+                        )
+                    ),
+                    "refused as forbidden ({:?}): {}",
+                    kind,
+                    what
+                );
+            }
         }
         if expect_ok {
             prop_assert!(outcome.is_ok(), "an allowed move was refused: {}", what);
@@ -1385,8 +1403,9 @@ fn the_vendor_representative_escalates_only_requests_he_may_see() {
     let Err(error) = refused else {
         panic!("the vendor representative escalated a psych request: {refused:?}");
     };
-    assert!(
-        error.to_string().contains("не видно"),
+    assert_eq!(
+        error.kind(),
+        FailureKind::NotVisible,
         "the refusal says why: {error}"
     );
     assert_eq!(run.all(), before, "a refusal changed requests");

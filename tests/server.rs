@@ -22,7 +22,7 @@ use pult::net::protocol::{
 use pult::net::server::{start, ServerError, ServerHandle};
 use pult::service::identity::{current_os_user, OsUser};
 use pult::service::setup::open_service;
-use pult::service::{Command, Event, Reply};
+use pult::service::{Command, Event, Failure, FailureKind, Reply};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -69,7 +69,7 @@ fn next<T>(incoming: &Receiver<Incoming>, mut pick: impl FnMut(ServerMsg) -> Opt
     }
 }
 
-fn reply_to(id: u64) -> impl Fn(ServerMsg) -> Option<Result<Reply, String>> {
+fn reply_to(id: u64) -> impl Fn(ServerMsg) -> Option<Result<Reply, Failure>> {
     move |message| match message {
         ServerMsg::Reply { id: got, result } if got == id => Some(result),
         _ => None,
@@ -168,7 +168,8 @@ fn two_consoles_routing_the_same_request_one_wins_and_both_see_it() {
     let wins = results.iter().filter(|result| result.is_ok()).count();
     assert_eq!(wins, 1, "{results:?}");
     let loser = results.iter().find_map(|r| r.as_ref().err()).unwrap();
-    assert!(loser.contains("уже направлено"), "{loser}");
+    assert_eq!(loser.kind, FailureKind::Rule, "{loser}");
+    assert!(loser.message.contains("уже направлено"), "{loser}");
     assert_eq!(second_saw.map(|request| request.id), Some(id));
 }
 

@@ -13,7 +13,7 @@ use pult::domain::staff::{Role, Staff};
 use pult::domain::time::{ManualClock, Timestamp, HOUR_MS, MINUTE_MS};
 use pult::service::identity::OsUser;
 use pult::service::setup::open_service;
-use pult::service::{Command, Event, Reply, Service, ServiceError};
+use pult::service::{Command, Event, FailureKind, Reply, Service, ServiceError};
 use pult::store::{Store, StoreError};
 
 const T0: Timestamp = Timestamp(1_795_000_000_000);
@@ -180,6 +180,7 @@ fn routing_twice_is_refused_and_writes_nothing() {
             },
         )
         .unwrap_err();
+    assert_eq!(error.kind(), FailureKind::Rule);
     assert_eq!(
         error.to_string(),
         "нельзя направить: обращение №1 уже направлено"
@@ -205,6 +206,7 @@ fn an_unknown_queue_or_request_is_refused_with_a_sentence() {
             },
         )
         .unwrap_err();
+    assert_eq!(error.kind(), FailureKind::UnknownQueue);
     assert!(error.to_string().contains("nurse"), "{error}");
     let error = service
         .execute(
@@ -217,6 +219,7 @@ fn an_unknown_queue_or_request_is_refused_with_a_sentence() {
             },
         )
         .unwrap_err();
+    assert_eq!(error.kind(), FailureKind::NoSuchRequest);
     assert_eq!(error.to_string(), "обращения №99 нет");
 }
 
@@ -237,6 +240,7 @@ fn an_incomplete_form_is_refused_and_nothing_is_stored() {
         )
         .unwrap_err();
     assert!(matches!(error, ServiceError::Form(_)));
+    assert_eq!(error.kind(), FailureKind::Form);
     assert!(
         error.to_string().contains("Телефон для обратной связи"),
         "{error}"
@@ -269,6 +273,7 @@ fn only_dispatchers_log_and_route() {
         )
         .unwrap_err();
     assert!(matches!(error, ServiceError::Denied(Denied::NotDispatcher)));
+    assert_eq!(error.kind(), FailureKind::Denied);
     let request = log(&service, &me, draft);
     let error = service
         .execute(
@@ -290,6 +295,7 @@ fn an_os_user_without_an_account_is_told_what_to_ask_for() {
     let clock = ManualClock::new(T0);
     let (service, _) = open(dir.path(), &clock);
     let error = service.identify("petrov").unwrap_err();
+    assert_eq!(error.kind(), FailureKind::NoAccount);
     assert!(
         error.to_string().contains("pult staff add petrov"),
         "{error}"

@@ -11,11 +11,11 @@ use pult::domain::change::Change;
 use pult::domain::request::{CallerRole, Category, Channel, RequestId};
 use pult::domain::staff::{Role, Staff};
 use pult::domain::time::{Clock, SystemClock, Timestamp};
-use pult::net::client::{attach, Client, Launch};
+use pult::net::client::{attach, Client, ClientError, Launch};
 use pult::net::server::start;
 use pult::service::identity::{current_os_user, OsUser};
 use pult::service::setup::open_service;
-use pult::service::{Command, Reply};
+use pult::service::{Command, Failure, FailureKind, Reply};
 
 fn me() -> OsUser {
     current_os_user().expect("an OS user")
@@ -73,7 +73,7 @@ fn prepared(dir: &Path, roles: &[Role]) -> RequestId {
 }
 
 /// (what `show` gives, how many open requests the console's welcome holds)
-fn seen_by(roles: &[Role]) -> (Result<String, String>, usize) {
+fn seen_by(roles: &[Role]) -> (Result<String, Failure>, usize) {
     let dir = tempfile::tempdir().unwrap();
     let id = prepared(dir.path(), roles);
     let _server = start(dir.path(), Arc::new(SystemClock), &me()).unwrap();
@@ -81,7 +81,8 @@ fn seen_by(roles: &[Role]) -> (Result<String, String>, usize) {
     let shown = match client.call(Command::ShowRequest { id }) {
         Ok(Reply::Request { request }) => Ok(request.description),
         Ok(other) => panic!("{other:?}"),
-        Err(error) => Err(error.to_string()),
+        Err(ClientError::Rejected(failure)) => Err(failure),
+        Err(other) => panic!("{other}"),
     };
     let console = attach(dir.path(), &Launch::Never, None).unwrap();
     (shown, console.welcome.open.len())
@@ -115,7 +116,7 @@ fn another_queue_the_director_and_the_admin_do_not_see_it_at_all() {
     ] {
         let (shown, open) = seen_by(&roles);
         let error = shown.expect_err("must not be shown");
-        assert!(error.contains("не видно"), "{roles:?}: {error}");
+        assert_eq!(error.kind, FailureKind::NotVisible, "{roles:?}: {error}");
         assert_eq!(open, 0, "{roles:?}");
     }
 }
@@ -156,6 +157,7 @@ fn only_the_head_reads_the_account_of_reads() {
     let _server = start(dir.path(), Arc::new(SystemClock), &me()).unwrap();
     let mut client = Client::connect(dir.path(), &Launch::Never).unwrap();
     let error = client.call(Command::History { id }).unwrap_err();
+    assert_eq!(error.kind(), Some(FailureKind::Denied), "{error}");
     assert!(error.to_string().contains("руководитель"), "{error}");
 }
 
@@ -200,7 +202,7 @@ fn the_vendor_representative_may_not_escalate_a_psych_request_he_does_not_see() 
         },
     });
     let error = refused.expect_err("a technician escalated a psych request");
-    assert!(error.to_string().contains("не видно"), "{error}");
+    assert_eq!(error.kind(), Some(FailureKind::NotVisible), "{error}");
     server.stop();
 
     let service = open_service(dir.path(), Arc::new(SystemClock), &me()).unwrap();

@@ -16,7 +16,7 @@ use super::protocol::{
     program_version, read_server_msg, write_frame, ClientMsg, FrameError, Mode, ServerMsg,
     PROTOCOL_VERSION,
 };
-use crate::service::{Command, Reply, Welcome};
+use crate::service::{Command, Failure, FailureKind, Reply, Welcome};
 
 /// How long a started server may take before it answers.
 const START_TIMEOUT: Duration = Duration::from_secs(15);
@@ -29,7 +29,7 @@ pub enum Launch {
     Exe(PathBuf),
 }
 
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum ClientError {
     #[error("сервер pult для {dir} не запущен")]
     NotRunning { dir: PathBuf },
@@ -42,12 +42,36 @@ pub enum ClientError {
     NoAccess { socket: PathBuf },
     #[error("сервер отказал: {0}")]
     Refused(String),
+    /// The server refused the command: its kind and its sentence.
     #[error("{0}")]
-    Rejected(String),
+    Rejected(Failure),
+    /// The command never left this client (no connection).
+    #[error("не отправлено: {0}")]
+    NotSent(String),
     #[error("связь с сервером прервалась: {0}")]
     Lost(String),
     #[error("сервер ответил не то, что ожидалось")]
     Unexpected,
+}
+
+impl ClientError {
+    /// What the server said went wrong, when it was the server that refused.
+    pub fn failure(&self) -> Option<&Failure> {
+        match self {
+            ClientError::Rejected(failure) => Some(failure),
+            ClientError::NotRunning { .. }
+            | ClientError::StartFailed { .. }
+            | ClientError::NoAccess { .. }
+            | ClientError::Refused(_)
+            | ClientError::NotSent(_)
+            | ClientError::Lost(_)
+            | ClientError::Unexpected => None,
+        }
+    }
+
+    pub fn kind(&self) -> Option<FailureKind> {
+        self.failure().map(|failure| failure.kind)
+    }
 }
 
 impl From<FrameError> for ClientError {

@@ -13,12 +13,16 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::service::{Command, Event, Reply, Welcome};
+use crate::service::{Command, Event, Failure, Reply, Welcome};
 
 /// Bumped whenever a message's shape changes. 2: search, caller cards, the request detail,
 /// reports (a console of version 2 would be cut off by a server of version 1 at its first
-/// search; with the bump both say which versions they are).
-pub const PROTOCOL_VERSION: u32 = 3;
+/// search; with the bump both say which versions they are). 4: a refused command's reply
+/// carries a `Failure` (its kind and the sentence) instead of the sentence alone. 5: every
+/// change to a request is `Command::Change` (a `domain::change::Change`), a change's reply is
+/// `Reply::Changed`, and the audit log knows a type's change.
+/// tests/wire_golden.rs holds every message's encoding and fails when it changes without a bump.
+pub const PROTOCOL_VERSION: u32 = 5;
 
 /// Largest frame a client may send (a call form with a 4,000-character description is ~10 KiB).
 pub const MAX_CLIENT_FRAME: usize = 256 * 1024;
@@ -63,7 +67,7 @@ pub enum ServerMsg {
     },
     Reply {
         id: u64,
-        result: Result<Reply, String>,
+        result: Result<Reply, Failure>,
     },
     Event {
         event: Event,

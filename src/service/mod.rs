@@ -15,7 +15,7 @@ pub mod timeline;
 use std::sync::Arc;
 
 pub use command::{Command, Detail, Event, Reply, Welcome};
-pub use error::ServiceError;
+pub use error::{Failure, FailureKind, ServiceError};
 pub use search::{Found, Hit, Matches, SearchIndex};
 
 use crate::domain::access::{may_do, view_of, Denied, Operation, Viewer};

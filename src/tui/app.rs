@@ -24,6 +24,7 @@ use crate::domain::policy::{Policy, QueueDef};
 use crate::domain::request::{Request, RequestId};
 use crate::domain::staff::{Role, Staff};
 use crate::domain::time::Timestamp;
+use crate::net::client::ClientError;
 use crate::service::{Command, Event, Reply, Welcome};
 
 /// Everything that can happen to the console.
@@ -36,7 +37,7 @@ pub enum Msg {
     Resize,
     Reply {
         token: u64,
-        result: Result<Reply, String>,
+        result: Result<Reply, ClientError>,
     },
     Event(Event),
     /// The server went away (`permanent`: it will not take this console back).

@@ -107,11 +107,10 @@ impl LineInput {
         match key.code {
             KeyCode::Char('u') if ctrl => self.clear(),
             KeyCode::Char(_) if ctrl => {}
-            KeyCode::Char(c) => {
-                if !self.insert(&sanitize(&c.to_string(), false, 1), max) {
-                    return Edited::Cut;
-                }
+            KeyCode::Char(c) if !self.insert(&sanitize(&c.to_string(), false, 1), max) => {
+                return Edited::Cut;
             }
+            KeyCode::Char(_) => {}
             KeyCode::Backspace => self.backspace(),
             KeyCode::Delete => self.delete(),
             KeyCode::Left => self.left(),

@@ -98,7 +98,7 @@ impl Backend for NetBackend {
         if let Err(reason) = sent {
             self.inbox.push_back(Msg::Reply {
                 token,
-                result: Err(format!("не отправлено: {reason}")),
+                result: Err(ClientError::NotSent(reason.clone())),
             });
             self.lose(reason);
         }
@@ -121,9 +121,10 @@ impl Backend for NetBackend {
                 }
             };
             match message {
-                ServerMsg::Reply { id, result } => {
-                    self.inbox.push_back(Msg::Reply { token: id, result })
-                }
+                ServerMsg::Reply { id, result } => self.inbox.push_back(Msg::Reply {
+                    token: id,
+                    result: result.map_err(ClientError::Rejected),
+                }),
                 ServerMsg::Event { event } => self.inbox.push_back(Msg::Event(event)),
                 ServerMsg::Goodbye { reason, reconnect } => {
                     self.finished = !reconnect;

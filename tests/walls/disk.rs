@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use pult::net::client::{attach, Client, ClientError, Incoming, Launch};
 use pult::net::protocol::ServerMsg;
-use pult::service::{Command as PultCommand, Event, Reply};
+use pult::service::{Command as PultCommand, Event, FailureKind, Reply};
 
 use crate::walls::support::{call, now_ms, server};
 
@@ -117,20 +117,26 @@ fn a_full_disk_refuses_with_a_sentence_and_the_server_goes_on_once_space_is_free
             Ok(Reply::Logged { request }) => acknowledged.push(request.id.0),
             Ok(other) => panic!("{other:?}"),
             Err(error) => {
-                refusal = Some(error.to_string());
+                refusal = Some(error);
                 break;
             }
         }
     }
     let refusal = refusal.expect("a full disk refuses a call");
     println!("refused after {} calls: {refusal}", acknowledged.len());
+    assert_eq!(refusal.kind(), Some(FailureKind::DiskFull), "{refusal}");
+    let sentence = refusal.to_string();
     assert!(
-        refusal.contains("диск сервера заполнен") && !refusal.contains("Os {"),
-        "{refusal}"
+        sentence.contains("диск сервера заполнен") && !sentence.contains("Os {"),
+        "{sentence}"
     );
     // still full: still refused, in the same words
-    let again = log(&mut client, base + 3_000).unwrap_err().to_string();
-    assert!(again.contains("диск сервера заполнен"), "{again}");
+    let again = log(&mut client, base + 3_000).unwrap_err();
+    assert_eq!(again.kind(), Some(FailureKind::DiskFull), "{again}");
+    assert!(
+        again.to_string().contains("диск сервера заполнен"),
+        "{again}"
+    );
 
     let told = store_state(&head.incoming);
     assert!(

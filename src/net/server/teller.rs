@@ -14,8 +14,8 @@ use crate::domain::staff::Staff;
 use crate::net::link::Link;
 use crate::net::log::ServerLog;
 use crate::net::protocol::{encode_frame, program_version, Mode, ServerMsg};
-use crate::service::{Command, Event, Service};
-use crate::store::{Flusher, Pending, StoreError};
+use crate::service::{Command, Event, Failure, Service, ServiceError};
+use crate::store::{Flusher, Pending};
 
 pub(super) struct Connection {
     login: String,
@@ -290,11 +290,7 @@ pub(super) fn teller_loop(
             last |= batch.last;
             if let Err(error) = &durable {
                 // Not durable: nobody may be told it worked.
-                let sentence = match error {
-                    StoreError::DiskFull => error.to_string(),
-                    other => format!("не сохранено: {other}"),
-                };
-                fail_all(&mut batch, &sentence);
+                fail_all(&mut batch, &ServiceError::not_durable(error).failure());
             }
             for (conn, connection, welcome) in batch.attached {
                 let attached = connection.mode == Mode::Attach;
@@ -390,7 +386,7 @@ pub(super) fn run_commands(
                 conn,
                 ServerMsg::Reply {
                     id,
-                    result: Err(error.to_string()),
+                    result: Err(error.failure()),
                 },
             )),
         }
@@ -405,7 +401,7 @@ pub(super) fn run_commands(
                 if error.poisons_the_store() {
                     troubled(health, &error.to_string(), log);
                 }
-                Err(error.to_string())
+                Err(error.failure())
             }
         };
         applied
@@ -418,11 +414,11 @@ pub(super) fn commands_in(batches: &[Applied]) -> usize {
     batches.iter().map(|batch| batch.commands).sum()
 }
 
-pub(super) fn fail_all(batch: &mut Applied, sentence: &str) {
+pub(super) fn fail_all(batch: &mut Applied, failure: &Failure) {
     for (_, message) in &mut batch.replies {
         if let ServerMsg::Reply { result, .. } = message {
             if result.is_ok() {
-                *result = Err(sentence.to_string());
+                *result = Err(failure.clone());
             }
         }
     }

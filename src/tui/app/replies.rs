@@ -5,7 +5,8 @@ use super::{App, Awaiting, Effect, Pane, Screen};
 use crate::domain::access::{may, Operation};
 use crate::domain::change::Move;
 use crate::domain::request::Status;
-use crate::service::{Event, Reply, Welcome};
+use crate::net::client::ClientError;
+use crate::service::{Event, FailureKind, Reply, Welcome};
 use crate::tui::open_set::OpenSet;
 
 pub(super) fn on_disconnected(app: &mut App, reason: String, permanent: bool) -> Vec<Effect> {
@@ -108,7 +109,11 @@ pub(super) fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
     effects
 }
 
-pub(super) fn on_reply(app: &mut App, token: u64, result: Result<Reply, String>) -> Vec<Effect> {
+pub(super) fn on_reply(
+    app: &mut App,
+    token: u64,
+    result: Result<Reply, ClientError>,
+) -> Vec<Effect> {
     let Some(awaiting) = app.awaiting.remove(&token) else {
         return Vec::new();
     };
@@ -119,11 +124,11 @@ pub(super) fn on_reply(app: &mut App, token: u64, result: Result<Reply, String>)
             app.screen = Screen::RouteOffer { id };
             app.info(format!("Обращение {id} сохранено"));
         }
-        (Awaiting::SaveCall, Err(message)) => {
+        (Awaiting::SaveCall, Err(error)) => {
             if let Screen::Form(form) = &mut app.screen {
                 form.saving = false;
             }
-            app.error(format!("Не сохранено: {message}"));
+            app.error(not_saved(&error));
         }
         (Awaiting::Route, Ok(Reply::Changed { request })) => {
             let queue = request
@@ -136,7 +141,7 @@ pub(super) fn on_reply(app: &mut App, token: u64, result: Result<Reply, String>)
             app.clamp_selection();
             app.recount_overdue();
         }
-        (Awaiting::Route, Err(message)) => app.error(message),
+        (Awaiting::Route, Err(error)) => app.error(error.to_string()),
         (Awaiting::Work, Ok(Reply::Changed { request })) => {
             let id = request.id;
             let status = request.status.label();
@@ -175,12 +180,12 @@ pub(super) fn on_reply(app: &mut App, token: u64, result: Result<Reply, String>)
             }
             app.info("Сделано".into());
         }
-        (Awaiting::Work, Err(message)) => {
+        (Awaiting::Work, Err(error)) => {
             if let Screen::Prompt(prompt) = &mut app.screen {
                 prompt.sending = false;
-                prompt.error = Some(message);
+                prompt.error = Some(error.to_string());
             } else {
-                app.error(message);
+                app.error(error.to_string());
             }
         }
         (Awaiting::Draft, Ok(_)) => {
@@ -215,10 +220,10 @@ pub(super) fn on_reply(app: &mut App, token: u64, result: Result<Reply, String>)
                 state.answered_weekly(token, *report);
             }
         }
-        (Awaiting::Report, Err(message)) => {
+        (Awaiting::Report, Err(error)) => {
             if let Screen::Report(state) = &mut app.screen {
                 state.waiting_for = None;
-                state.error = Some(message);
+                state.error = Some(error.to_string());
             }
         }
         (Awaiting::Proposals, Ok(_)) => {
@@ -228,12 +233,30 @@ pub(super) fn on_reply(app: &mut App, token: u64, result: Result<Reply, String>)
             }
             return crate::tui::app::ask_for_report(app).into_iter().collect();
         }
-        (Awaiting::Proposals, Err(message)) => app.error(format!("Не сохранено: {message}")),
-        (Awaiting::Search | Awaiting::Detail, Err(message)) => app.error(message),
+        (Awaiting::Proposals, Err(error)) => app.error(not_saved(&error)),
+        (Awaiting::Search | Awaiting::Detail, Err(error)) => app.error(error.to_string()),
         // a lookup that failed leaves the form as it is
         (Awaiting::Caller(..), Err(_)) => {}
-        (Awaiting::Draft, Err(message)) => app.error(format!("Черновик не сохранён: {message}")),
+        (Awaiting::Draft, Err(error)) => app.error(format!("Черновик не сохранён: {error}")),
         (_, Ok(_)) => {}
     }
     Vec::new()
+}
+
+/// "Не сохранено: why", unless the server's own sentence already says so (a full disk, a
+/// failed write).
+fn not_saved(error: &ClientError) -> String {
+    let says_so = matches!(
+        error.kind(),
+        Some(FailureKind::DiskFull | FailureKind::StoreFailed | FailureKind::NotSaved)
+    );
+    if !says_so {
+        return format!("Не сохранено: {error}");
+    }
+    let sentence = error.to_string();
+    let mut letters = sentence.chars();
+    match letters.next() {
+        Some(first) => first.to_uppercase().chain(letters).collect(),
+        None => sentence,
+    }
 }
