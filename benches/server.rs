@@ -25,7 +25,7 @@ use pult::net::protocol::{read_server_msg, Mode, ServerMsg};
 use pult::net::server::{start, ServerHandle};
 use pult::service::identity::current_os_user;
 use pult::service::{Command, Event, Reply};
-use pult::tui::open_set::OpenSet;
+use pult::tui::open_requests::OpenRequests;
 
 const CONSOLES: usize = 20;
 
@@ -59,7 +59,7 @@ fn fan_out(c: &mut Criterion, recorder: &Recorder) {
         let policy = welcome.policy.deadlines;
         let applied_tx = applied_tx.clone();
         std::thread::spawn(move || {
-            let mut open = OpenSet::new(welcome.open, &policy);
+            let mut open = OpenRequests::new(welcome.open, &policy);
             while let Ok(message) = read_server_msg(&mut stream) {
                 if let ServerMsg::Event {
                     event: Event::RequestChanged { request },

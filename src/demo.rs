@@ -15,7 +15,7 @@ use crate::domain::request::{
 };
 use crate::domain::staff::{Role, Staff};
 use crate::domain::time::{Clock, ManualClock, SystemClock, Timestamp, MINUTE_MS};
-use crate::service::identity::OsUser;
+use crate::os::OsUser;
 use crate::service::setup::open_service;
 use crate::service::{Command, Reply, Service, ServiceError};
 use crate::store::AuditAction;

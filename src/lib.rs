@@ -7,6 +7,7 @@ pub mod cli;
 pub mod demo;
 pub mod domain;
 pub mod net;
+pub mod os;
 pub mod report;
 pub mod service;
 pub mod store;

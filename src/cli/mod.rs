@@ -23,7 +23,7 @@ use crate::domain::request::{Request, RequestId, Status};
 use crate::domain::staff::{Role, Staff};
 use crate::net::client::{Client, ClientError, Launch};
 use crate::net::server::ServerError;
-use crate::service::identity::current_os_user;
+use crate::os::current_os_user;
 use crate::service::setup::data_dir;
 use crate::service::{Command, Reply, ServiceError};
 use crate::store::StoreError;

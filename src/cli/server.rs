@@ -7,7 +7,7 @@ use super::out::say;
 use super::CliError;
 use crate::domain::time::SystemClock;
 use crate::net::server::start;
-use crate::service::identity::OsUser;
+use crate::os::OsUser;
 
 pub fn run(dir: &Path, user: &OsUser) -> Result<(), CliError> {
     let handle = start(dir, Arc::new(SystemClock), user)?;

@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
-use super::place::ServerPlace;
 use super::protocol::{
     program_version, read_server_msg, write_frame, ClientMsg, FrameError, Mode, ServerMsg,
     PROTOCOL_VERSION,
 };
+use super::server_files::ServerFiles;
 use crate::service::{Command, Failure, FailureKind, Reply, Welcome};
 
 /// How long a started server may take before it answers.
@@ -88,12 +88,12 @@ impl From<io::Error> for ClientError {
 
 /// Connects to the server of `dir`, starting it first when none answers and `launch` allows.
 pub fn connect(dir: &Path, launch: &Launch) -> Result<UnixStream, ClientError> {
-    let place = ServerPlace::new(dir);
-    match UnixStream::connect(&place.socket) {
+    let files = ServerFiles::new(dir);
+    match UnixStream::connect(&files.socket) {
         Ok(stream) => return Ok(stream),
         Err(error) if error.kind() == io::ErrorKind::PermissionDenied => {
             return Err(ClientError::NoAccess {
-                socket: place.socket,
+                socket: files.socket,
             })
         }
         Err(_) => {}
@@ -102,14 +102,14 @@ pub fn connect(dir: &Path, launch: &Launch) -> Result<UnixStream, ClientError> {
         Launch::Never => Err(ClientError::NotRunning {
             dir: dir.to_path_buf(),
         }),
-        Launch::Exe(exe) => start_server(&place, exe),
+        Launch::Exe(exe) => start_server(&files, exe),
     }
 }
 
 /// Starts `pult server` in its own session and waits until it answers or fails.
-fn start_server(place: &ServerPlace, exe: &Path) -> Result<UnixStream, ClientError> {
+fn start_server(files: &ServerFiles, exe: &Path) -> Result<UnixStream, ClientError> {
     let failed = |detail: String| ClientError::StartFailed {
-        dir: place.dir.clone(),
+        dir: files.dir.clone(),
         detail,
     };
     let mut child = {
@@ -117,7 +117,7 @@ fn start_server(place: &ServerPlace, exe: &Path) -> Result<UnixStream, ClientErr
         process
             .arg("server")
             .arg("--data")
-            .arg(&place.dir)
+            .arg(&files.dir)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -133,11 +133,11 @@ fn start_server(place: &ServerPlace, exe: &Path) -> Result<UnixStream, ClientErr
     };
     let started = Instant::now();
     loop {
-        match UnixStream::connect(&place.socket) {
+        match UnixStream::connect(&files.socket) {
             Ok(stream) => return Ok(stream),
             Err(error) if error.kind() == io::ErrorKind::PermissionDenied => {
                 return Err(ClientError::NoAccess {
-                    socket: place.socket.clone(),
+                    socket: files.socket.clone(),
                 })
             }
             Err(_) => {}
@@ -148,7 +148,7 @@ fn start_server(place: &ServerPlace, exe: &Path) -> Result<UnixStream, ClientErr
                 let _ = stderr.read_to_string(&mut text);
             }
             // Another client may have started it first: then it answers now.
-            if let Ok(stream) = UnixStream::connect(&place.socket) {
+            if let Ok(stream) = UnixStream::connect(&files.socket) {
                 return Ok(stream);
             }
             let text = text.trim().trim_start_matches("pult: ").to_string();
@@ -162,7 +162,7 @@ fn start_server(place: &ServerPlace, exe: &Path) -> Result<UnixStream, ClientErr
             return Err(failed(format!(
                 "не ответил за {} с; см. {}",
                 START_TIMEOUT.as_secs(),
-                place.log.display()
+                files.log.display()
             )));
         }
         std::thread::sleep(Duration::from_millis(20));

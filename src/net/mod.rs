@@ -4,6 +4,6 @@ pub mod client;
 mod link;
 mod log;
 pub mod peer;
-pub mod place;
 pub mod protocol;
 pub mod server;
+pub mod server_files;

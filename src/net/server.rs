@@ -18,17 +18,17 @@ use std::time::Duration;
 use thiserror::Error;
 
 mod accept;
-mod teller;
+mod command_loop;
 
 use accept::accept_loop;
-use teller::service_loop;
+use command_loop::service_loop;
 
 use super::link::Link;
 use super::log::ServerLog;
-use super::place::ServerPlace;
 use super::protocol::{program_version, Mode};
+use super::server_files::ServerFiles;
 use crate::domain::time::Clock;
-use crate::service::identity::OsUser;
+use crate::os::OsUser;
 use crate::service::setup::open_service;
 use crate::service::{Command, ServiceError};
 use crate::store::StoreError;
@@ -81,7 +81,7 @@ enum Job {
 
 /// A running server; stop it with `stop` (what SIGTERM does).
 pub struct ServerHandle {
-    place: ServerPlace,
+    files: ServerFiles,
     stop: Arc<AtomicBool>,
     accept: Option<JoinHandle<()>>,
     service: Option<JoinHandle<()>>,
@@ -89,7 +89,7 @@ pub struct ServerHandle {
 
 impl ServerHandle {
     pub fn socket(&self) -> &Path {
-        &self.place.socket
+        &self.files.socket
     }
 
     pub fn stop_flag(&self) -> Arc<AtomicBool> {
@@ -110,7 +110,7 @@ impl ServerHandle {
     fn join_threads(&mut self) {
         if self.stop.load(Ordering::SeqCst) {
             // wake the accept loop from its wait at once
-            let _ = UnixStream::connect(&self.place.socket);
+            let _ = UnixStream::connect(&self.files.socket);
         }
         if let Some(accept) = self.accept.take() {
             let _ = accept.join();
@@ -118,8 +118,8 @@ impl ServerHandle {
         if let Some(service) = self.service.take() {
             let _ = service.join();
         }
-        let _ = std::fs::remove_file(&self.place.socket);
-        let _ = std::fs::remove_file(&self.place.pid_file);
+        let _ = std::fs::remove_file(&self.files.socket);
+        let _ = std::fs::remove_file(&self.files.pid_file);
     }
 }
 
@@ -141,42 +141,42 @@ pub fn start(
     clock: Arc<dyn Clock>,
     owner: &OsUser,
 ) -> Result<ServerHandle, ServerError> {
-    let place = ServerPlace::new(dir);
+    let files = ServerFiles::new(dir);
     raise_descriptor_limit();
-    if place.socket.exists() && answers(&place.socket) {
+    if files.socket.exists() && answers(&files.socket) {
         return Err(ServerError::AlreadyRunning {
             dir: dir.to_path_buf(),
-            pid: place.running_pid(),
+            pid: files.running_pid(),
         });
     }
     let service = match open_service(dir, clock, owner) {
         Err(ServiceError::Store(StoreError::Locked { .. })) => {
             return Err(ServerError::AlreadyRunning {
                 dir: dir.to_path_buf(),
-                pid: place.running_pid(),
+                pid: files.running_pid(),
             })
         }
         other => other?,
     };
-    let log = ServerLog::open(&place.log).map_err(|source| ServerError::Log {
-        path: place.log.clone(),
+    let log = ServerLog::open(&files.log).map_err(|source| ServerError::Log {
+        path: files.log.clone(),
         source,
     })?;
     // Nothing answered: a socket file left here is stale.
-    let _ = std::fs::remove_file(&place.socket);
+    let _ = std::fs::remove_file(&files.socket);
     let socket_error = |source| ServerError::Socket {
-        path: place.socket.clone(),
+        path: files.socket.clone(),
         source,
     };
-    let listener = UnixListener::bind(&place.socket).map_err(socket_error)?;
-    place.restrict_socket().map_err(socket_error)?;
+    let listener = UnixListener::bind(&files.socket).map_err(socket_error)?;
+    files.restrict_socket().map_err(socket_error)?;
     listener.set_nonblocking(true).map_err(socket_error)?;
-    let _ = std::fs::write(&place.pid_file, format!("{}\n", std::process::id()));
+    let _ = std::fs::write(&files.pid_file, format!("{}\n", std::process::id()));
     log.line(&format!(
         "сервер pult {} запущен, процесс {}, сокет {}",
         program_version(),
         std::process::id(),
-        place.socket.display()
+        files.socket.display()
     ));
     if let Ok(open) = service.store().open_requests_readable() {
         if !open.unreadable.is_empty() {
@@ -214,7 +214,7 @@ pub fn start(
         .spawn(move || accept_loop(listener, jobs, in_flight, accept_stop, log))
         .map_err(socket_error)?;
     Ok(ServerHandle {
-        place,
+        files,
         stop,
         accept: Some(accept_thread),
         service: Some(service_thread),

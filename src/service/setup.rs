@@ -3,11 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::identity::OsUser;
 use super::{Service, ServiceError};
 use crate::domain::policy::{Policy, DEFAULT_POLICY_TOML};
 use crate::domain::staff::{Role, Staff};
 use crate::domain::time::Clock;
+use crate::os::OsUser;
 use crate::store::Store;
 
 /// The policy file inside a data directory; the copy there is the one in force.

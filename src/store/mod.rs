@@ -8,7 +8,9 @@ mod files;
 mod index;
 mod journal;
 mod old_requests;
+mod open;
 mod proposals;
+mod records;
 mod tx;
 
 use std::cell::RefCell;
@@ -27,12 +29,11 @@ pub use journal::Pending;
 pub use proposals::Proposals;
 pub use tx::{Abort, Refusal, Tx, TxResult};
 
-use crate::domain::call_form::CallDraft;
 use crate::domain::lifecycle::TransitionError;
-use crate::domain::request::{Request, RequestId, Status};
+use crate::domain::request::{Request, RequestId};
 use crate::domain::staff::Staff;
 use crate::domain::time::Timestamp;
-use codec::{event_key, id_key, key_id};
+use codec::{id_key, key_id};
 use journal::{Entry, Journal, Op, TREES};
 
 /// The layout version of the store as a whole (trees and meta keys). 3: the `index` tree
@@ -200,175 +201,7 @@ impl From<Refusal> for StoreError {
     }
 }
 
-/// How long to wait for a store that was just closed: sled releases its file lock only when
-/// its background threads let go of the database, a moment after the last handle is dropped.
-const LOCK_GRACE: std::time::Duration = std::time::Duration::from_millis(1_500);
-
-fn open_db(path: &Path, dir: &Path) -> Result<sled::Db, StoreError> {
-    let started = std::time::Instant::now();
-    loop {
-        match open_db_once(path, dir) {
-            Ok(db) => return Ok(db),
-            Err(StoreError::Locked { .. }) if started.elapsed() < LOCK_GRACE => {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            Err(other) => return Err(other),
-        }
-    }
-}
-
-/// One open of sled's files. sled 0.34 panics on some damaged files (a log cut short panics
-/// in its recovery, `pagecache/segment.rs`): that panic is caught here and said as a
-/// sentence, without the panic's own message on the screen.
-fn open_db_once(path: &Path, dir: &Path) -> Result<sled::Db, StoreError> {
-    let quiet = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let opened = std::panic::catch_unwind(|| {
-        sled::Config::new()
-            .path(path)
-            .cache_capacity(CACHE_BYTES)
-            .open()
-    });
-    std::panic::set_hook(quiet);
-    match opened {
-        Ok(Ok(db)) => Ok(db),
-        Ok(Err(error)) => Err(StoreError::from_open(error, dir)),
-        Err(_) => Err(StoreError::Corrupt {
-            dir: dir.to_path_buf(),
-            detail: "журнал хранилища db/db обрезан или испорчен".into(),
-        }),
-    }
-}
-
 impl Store {
-    /// Opens (creating if needed) the store in `dir`.
-    pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        files::own_files_only();
-        files::prepare_dir(dir)?;
-        let path = dir.join("db");
-        files::close_tree(&path)?;
-        let db = open_db(&path, dir)?;
-        let unopened = |source| StoreError::CreateDir {
-            dir: path.clone(),
-            source,
-        };
-        let log = files::open_log(&path).map_err(unopened)?;
-        let (mark, marked) = files::open_mark(&path).map_err(unopened)?;
-        let (journal, journaled) = Journal::open(&path).map_err(unopened)?;
-        let tree = |name: &str| {
-            db.open_tree(name)
-                .map_err(|error| StoreError::from_open(error, dir))
-        };
-        let store = Store {
-            path: dir.to_path_buf(),
-            requests: tree("requests")?,
-            open: tree("open")?,
-            events: tree("events")?,
-            staff: tree("staff")?,
-            drafts: tree("drafts")?,
-            intake: tree("intake")?,
-            callers: tree("callers")?,
-            index: tree("index")?,
-            reports: tree("reports")?,
-            event_base: 0,
-            meta: tree("meta")?,
-            db,
-            log: Arc::new(log),
-            mark: Arc::new(mark),
-            journal: Arc::new(Mutex::new(journal)),
-            next_journaled: AtomicU64::new(1),
-            pending: Mutex::new(Pending::default()),
-        };
-        let mut store = store;
-        store.replay(journaled)?;
-        let numbered = store
-            .meta
-            .get(META_NEXT_REQUEST)?
-            .and_then(|bytes| key_id(&bytes))
-            .unwrap_or(0);
-        if marked > numbered {
-            // sled reads a log cut short as an earlier state, without a word
-            return Err(StoreError::Corrupt {
-                dir: dir.to_path_buf(),
-                detail: format!(
-                    "журнал db/db обрезан или испорчен: в нём нет обращений с №{} по №{}, \
-                     которые были сохранены",
-                    numbered.max(1),
-                    marked.saturating_sub(1)
-                ),
-            });
-        }
-        if let Some(found) = store.schema_version()? {
-            if found > SCHEMA_VERSION {
-                return Err(StoreError::NewerSchema {
-                    dir: dir.to_path_buf(),
-                    found,
-                    supported: SCHEMA_VERSION,
-                });
-            }
-            if found < SCHEMA_VERSION {
-                store.build_index()?;
-            }
-        }
-        store.event_base = store
-            .meta
-            .get(META_EVENT_BASE)?
-            .and_then(|bytes| key_id(&bytes))
-            .unwrap_or(0);
-        Ok(store)
-    }
-
-    /// Schema 1 or 2 → 3: keys the events by request, and writes the index of what is
-    /// already stored, once, in bounded batches (writing a key twice is harmless).
-    fn build_index(&self) -> Result<(), StoreError> {
-        const BATCH: usize = 100_000;
-        let mut batch = sled::Batch::default();
-        let mut queued = 0;
-        let mut add = |key: &[u8], batch: &mut sled::Batch| -> Result<(), StoreError> {
-            batch.insert(key, &[]);
-            queued += 1;
-            if queued == BATCH {
-                self.index.apply_batch(std::mem::take(batch))?;
-                queued = 0;
-            }
-            Ok(())
-        };
-        // events were keyed by a number alone; now by request and number (a request's
-        // events are read together), numbered above every old one
-        let mut renumbered = sled::Batch::default();
-        let mut highest = 0;
-        for entry in self.events.iter() {
-            let (key, bytes) = entry?;
-            if let Some(seq) = key_id(&key) {
-                let event = AuditEvent::decode(&bytes)?;
-                renumbered.remove(&key);
-                renumbered.insert(&event_key(event.request, seq), bytes);
-                highest = highest.max(seq);
-            }
-        }
-        self.events.apply_batch(renumbered)?;
-        let next = self
-            .meta
-            .get(META_NEXT_EVENT)?
-            .and_then(|bytes| key_id(&bytes))
-            .unwrap_or(1)
-            .max(highest + 1);
-        self.meta.insert(META_EVENT_BASE, &id_key(next))?;
-        for request in self.all_requests(None) {
-            let request = request?;
-            add(
-                &index::received_key(request.received_at, request.id),
-                &mut batch,
-            )?;
-            if let (false, Some(at)) = (request.status.is_open(), request.closed_at) {
-                add(&index::closed_key(at, request.id), &mut batch)?;
-            }
-        }
-        self.index.apply_batch(batch)?;
-        self.meta.insert(META_SCHEMA, &id_key(SCHEMA_VERSION))?;
-        self.flush()
-    }
-
     pub fn dir(&self) -> &Path {
         &self.path
     }
@@ -497,119 +330,6 @@ impl Store {
         }
     }
 
-    pub fn staff_member(&self, login: &str) -> Result<Option<Staff>, StoreError> {
-        match self.staff.get(login.as_bytes())? {
-            Some(bytes) => Ok(Some(Staff::decode(&bytes)?)),
-            None => Ok(None),
-        }
-    }
-
-    pub fn all_staff(&self) -> Result<Vec<Staff>, StoreError> {
-        self.staff
-            .iter()
-            .values()
-            .map(|bytes| Ok(Staff::decode(&bytes?)?))
-            .collect()
-    }
-
-    /// Adds or replaces a staff account (durable after `flush`).
-    pub fn put_staff(&self, member: &Staff) -> Result<(), StoreError> {
-        self.unjournaled();
-        self.staff
-            .insert(member.login.as_bytes(), member.encode()?)?;
-        Ok(())
-    }
-
-    pub fn request(&self, id: RequestId) -> Result<Option<Request>, StoreError> {
-        match self.requests.get(id_key(id.0))? {
-            Some(bytes) => Ok(Some(Request::decode(&bytes)?)),
-            None => Ok(None),
-        }
-    }
-
-    /// Every open request, read through the open index (never the whole history).
-    pub fn open_requests(&self) -> Result<Vec<Request>, StoreError> {
-        Ok(self.open_requests_readable()?.requests)
-    }
-
-    /// The open requests that decode, and the ids of those that do not (a damaged record
-    /// must not keep every console from attaching).
-    pub fn open_requests_readable(&self) -> Result<Page, StoreError> {
-        let mut open = Page::default();
-        for key in self.open.iter().keys() {
-            let key = key?;
-            if let Some(bytes) = self.requests.get(&key)? {
-                match Request::decode(&bytes) {
-                    Ok(request) => open.requests.push(request),
-                    Err(_) => open.unreadable.extend(key_id(&key).map(RequestId)),
-                }
-            }
-        }
-        Ok(open)
-    }
-
-    /// Up to `limit` requests with ids above `after`, in id order, optionally of one status;
-    /// records that do not decode are named in `unreadable`, and the rest still listed.
-    pub fn requests_page(
-        &self,
-        status: Option<Status>,
-        after: Option<RequestId>,
-        limit: usize,
-    ) -> Result<Page, StoreError> {
-        let start = after.map_or(0, |id| id.0.saturating_add(1));
-        let mut page = Page::default();
-        for entry in self.requests.range(id_key(start)..) {
-            let (key, bytes) = entry?;
-            match Request::decode(&bytes) {
-                Ok(request) => {
-                    if status.is_none_or(|status| request.status == status) {
-                        page.requests.push(request);
-                        if page.requests.len() >= limit {
-                            break;
-                        }
-                    }
-                }
-                Err(_) => page.unreadable.extend(key_id(&key).map(RequestId)),
-            }
-        }
-        Ok(page)
-    }
-
-    /// Every stored request in id order, optionally of one status.
-    pub fn all_requests(
-        &self,
-        status: Option<Status>,
-    ) -> impl Iterator<Item = Result<Request, StoreError>> + '_ {
-        self.requests
-            .iter()
-            .values()
-            .map(|bytes| Ok(Request::decode(&bytes?)?))
-            .filter(move |request| match (request, status) {
-                (Ok(request), Some(status)) => request.status == status,
-                _ => true,
-            })
-    }
-
-    /// Numbers given so far (every request ever logged or imported has one at most this).
-    pub fn requests_numbered(&self) -> Result<u64, StoreError> {
-        Ok(self
-            .meta
-            .get(META_NEXT_REQUEST)?
-            .and_then(|bytes| key_id(&bytes))
-            .map_or(0, |next| next.saturating_sub(1)))
-    }
-
-    /// A reader of every stored request that another thread may own (building the search
-    /// index while the service goes on).
-    pub fn request_reader(&self) -> RequestReader {
-        RequestReader {
-            requests: self.requests.clone(),
-        }
-    }
-
-    /// Runs `work` in one transaction over the request trees (durable after `commit`, its
-    /// writes noted for the journal). `work` may run more than once (sled retries on
-    /// conflict): no side effects in it.
     pub fn write<T>(&self, work: impl Fn(&Tx) -> TxResult<T>) -> Result<T, StoreError> {
         // one number per transaction, stored by it: sled's state says which it holds
         let seq = self.next_journaled.load(Ordering::SeqCst);
@@ -693,101 +413,5 @@ impl Store {
             .max(highest + 1);
         self.meta.insert(META_NEXT_REQUEST, &id_key(next))?;
         self.flush()
-    }
-
-    /// The audit events of one request, oldest first (its own keys, not a scan).
-    pub fn events_of(&self, id: RequestId) -> Result<Vec<AuditEvent>, StoreError> {
-        self.events
-            .scan_prefix(id_key(id.0))
-            .values()
-            .map(|bytes| Ok(AuditEvent::decode(&bytes?)?))
-            .collect()
-    }
-
-    /// Requests received from `from` up to (not including) `to`, in that order.
-    pub fn received_between(
-        &self,
-        from: Timestamp,
-        to: Timestamp,
-    ) -> Result<Vec<Request>, StoreError> {
-        self.requests_of_keys(
-            self.index
-                .range(index::received_from(from)..index::received_from(to)),
-        )
-    }
-
-    /// Every request that was open at some moment from `from` up to `to`: received then, or
-    /// received before and closed at `from` or later, or open now. Reads the period and what
-    /// happened since, never the history before it.
-    pub fn touching(&self, from: Timestamp, to: Timestamp) -> Result<Vec<Request>, StoreError> {
-        let mut found = self.received_between(from, to)?;
-        let closed_since = self
-            .index
-            .range(index::closed_from(from).to_vec()..index::closed_end().to_vec());
-        found.extend(
-            self.requests_of_keys(closed_since)?
-                .into_iter()
-                .filter(|request| request.received_at < to),
-        );
-        found.extend(
-            self.open_requests()?
-                .into_iter()
-                .filter(|request| request.received_at < to),
-        );
-        found.sort_by_key(|request| request.id);
-        found.dedup_by_key(|request| request.id);
-        Ok(found)
-    }
-
-    fn requests_of_keys(
-        &self,
-        keys: impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>,
-    ) -> Result<Vec<Request>, StoreError> {
-        let mut found = Vec::new();
-        for entry in keys {
-            let (key, _) = entry?;
-            let Some(id) = index::timed_id(&key) else {
-                continue;
-            };
-            if let Some(request) = self.request(id)? {
-                found.push(request);
-            }
-        }
-        Ok(found)
-    }
-
-    /// How many audit events are stored (counts them: for tests and checks).
-    pub fn event_count(&self) -> Result<u64, StoreError> {
-        Ok(self.events.len() as u64)
-    }
-
-    pub fn draft(&self, login: &str) -> Result<Option<CallDraft>, StoreError> {
-        match self.drafts.get(login.as_bytes())? {
-            Some(bytes) => Ok(Some(CallDraft::decode(&bytes)?)),
-            None => Ok(None),
-        }
-    }
-
-    /// Keeps `login`'s unfinished form (durable after `flush`). A plain write, outside any
-    /// transaction: a draft stands alone, and this is the write every open form makes.
-    pub fn save_draft(&self, login: &str, draft: &CallDraft) -> Result<(), StoreError> {
-        self.unjournaled();
-        self.drafts.insert(login.as_bytes(), draft.encode()?)?;
-        Ok(())
-    }
-
-    pub fn discard_draft(&self, login: &str) -> Result<(), StoreError> {
-        self.unjournaled();
-        self.drafts.remove(login.as_bytes())?;
-        Ok(())
-    }
-
-    /// Ids in the open index (for checks of the invariant "open iff in the index").
-    pub fn open_ids(&self) -> Result<Vec<RequestId>, StoreError> {
-        self.open
-            .iter()
-            .keys()
-            .map(|key| Ok(RequestId(key_id(&key?).unwrap_or(0))))
-            .collect()
     }
 }

@@ -15,7 +15,7 @@ use replies::{on_disconnected, on_event, on_reconnected, on_reply};
 use super::detail::DetailState;
 use super::form::FormState;
 use super::keymap::Keymap;
-use super::open_set::OpenSet;
+use super::open_requests::OpenRequests;
 use super::prompt::Prompt;
 use super::reports::{ReportKind, ReportState};
 use super::search::SearchState;
@@ -136,7 +136,7 @@ pub struct App {
     pub me: Staff,
     pub policy: Policy,
     pub staff: Vec<Staff>,
-    pub open: OpenSet,
+    pub open: OpenRequests,
     pub now: Timestamp,
     pub offset: FixedOffset,
     pub keymap: Keymap,
@@ -173,7 +173,7 @@ impl App {
         now: Timestamp,
         offset: FixedOffset,
     ) -> App {
-        let open = OpenSet::new(welcome.open, &welcome.policy.deadlines);
+        let open = OpenRequests::new(welcome.open, &welcome.policy.deadlines);
         let mut app = App {
             me: welcome.me,
             policy: welcome.policy,

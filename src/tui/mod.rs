@@ -6,7 +6,7 @@ pub mod form;
 pub mod keymap;
 pub mod line_input;
 pub mod net_backend;
-pub mod open_set;
+pub mod open_requests;
 pub mod prompt;
 pub mod reports;
 pub mod run;

@@ -20,7 +20,7 @@ use crate::net::protocol::{
     encode_frame, program_version, read_client_msg, version_mismatch, write_frame, ClientMsg,
     FrameError, ServerMsg, PROTOCOL_VERSION,
 };
-use crate::service::identity::os_user_by_uid;
+use crate::os::os_user_by_uid;
 
 /// Connections one OS user may hold at once (consoles, scripts and handshakes).
 pub const PER_USER: usize = 64;

@@ -7,7 +7,7 @@ use crate::domain::change::Move;
 use crate::domain::request::Status;
 use crate::net::client::ClientError;
 use crate::service::{Event, FailureKind, Reply, Welcome};
-use crate::tui::open_set::OpenSet;
+use crate::tui::open_requests::OpenRequests;
 
 pub(super) fn on_disconnected(app: &mut App, reason: String, permanent: bool) -> Vec<Effect> {
     // What was sent and not answered may not have happened: say so, keep what is typed.
@@ -32,7 +32,7 @@ pub(super) fn on_reconnected(app: &mut App, welcome: Welcome) -> Vec<Effect> {
     app.me = welcome.me;
     app.policy = welcome.policy;
     app.staff = welcome.staff;
-    app.open = OpenSet::new(welcome.open, &app.policy.deadlines);
+    app.open = OpenRequests::new(welcome.open, &app.policy.deadlines);
     app.offline = None;
     // a server still unable to save says so again right after the welcome
     app.store_trouble = None;

@@ -7,16 +7,16 @@ use std::path::{Path, PathBuf};
 
 /// The files of the server of one data directory.
 #[derive(Debug, Clone)]
-pub struct ServerPlace {
+pub struct ServerFiles {
     pub dir: PathBuf,
     pub socket: PathBuf,
     pub pid_file: PathBuf,
     pub log: PathBuf,
 }
 
-impl ServerPlace {
-    pub fn new(dir: &Path) -> ServerPlace {
-        ServerPlace {
+impl ServerFiles {
+    pub fn new(dir: &Path) -> ServerFiles {
+        ServerFiles {
             dir: dir.to_path_buf(),
             socket: dir.join("pult.sock"),
             pid_file: dir.join("server.pid"),

@@ -8,7 +8,7 @@ use crate::domain::request::{Request, RequestId};
 use crate::domain::time::Timestamp;
 
 #[derive(Debug, Clone, Default)]
-pub struct OpenSet {
+pub struct OpenRequests {
     requests: HashMap<RequestId, Request>,
     /// Requests waiting to be routed, by route-by (most urgent first).
     incoming: BTreeSet<(Timestamp, RequestId)>,
@@ -20,9 +20,9 @@ pub struct OpenSet {
     pending: BTreeSet<(Timestamp, RequestId)>,
 }
 
-impl OpenSet {
-    pub fn new(requests: Vec<Request>, policy: &DeadlinePolicy) -> OpenSet {
-        let mut set = OpenSet::default();
+impl OpenRequests {
+    pub fn new(requests: Vec<Request>, policy: &DeadlinePolicy) -> OpenRequests {
+        let mut set = OpenRequests::default();
         for request in requests {
             set.upsert(request, policy);
         }
@@ -248,7 +248,7 @@ mod tests {
             Timestamp(10 * HOUR_MS),
         )
         .unwrap();
-        let set = OpenSet::new(vec![later, asking, urgent], &policy);
+        let set = OpenRequests::new(vec![later, asking, urgent], &policy);
         let order = |pending_first| -> Vec<u64> {
             set.timers(0, &policy, pending_first)
                 .map(|(request, _)| request.id.0)

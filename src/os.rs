@@ -1,4 +1,5 @@
-//! Who is at the keyboard: the OS account of the running process (later: of the socket peer).
+//! What pult asks of the operating system beyond files and sockets: who an OS account is,
+//! and a thread's priority. The layers above call these; none of them calls libc itself.
 
 use std::ffi::CStr;
 
@@ -67,6 +68,17 @@ pub fn os_user_by_uid(uid: u32) -> Option<OsUser> {
             login,
             full_name,
         });
+    }
+}
+
+/// Puts the calling thread at the lowest CPU priority (best effort: a refusal changes
+/// nothing), for work that must never slow down the consoles.
+pub fn lowest_priority() {
+    // SAFETY: gettid and setpriority only read their arguments; on Linux a thread id names
+    // just this thread for PRIO_PROCESS.
+    unsafe {
+        let thread = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, thread as libc::id_t, 19);
     }
 }
 

@@ -1,0 +1,184 @@
+//! The commands that write requests: logging a call and every change to a stored request.
+//! A run of them shares one transaction; each is checked against the rules table first.
+
+use super::{Command, Event, Outcome, Reply, Service, ServiceError};
+use crate::domain::access::{may, may_do, Operation};
+use crate::domain::call_form::CallDraft;
+use crate::domain::change::Change;
+use crate::domain::lifecycle;
+use crate::domain::request::{Channel, Request, RequestId};
+use crate::domain::staff::Staff;
+use crate::domain::time::Timestamp;
+use crate::store::{IntakeKey, StoreError, Tx, TxResult};
+
+impl Service {
+    /// One transaction for a run of commands on requests.
+    pub(super) fn apply_together(&self, segment: Vec<(Staff, RequestWrite)>) -> Vec<Outcome> {
+        if segment.is_empty() {
+            return Vec::new();
+        }
+        let now = self.clock.now();
+        let written = self.store.write(|tx| {
+            segment
+                .iter()
+                .map(|(actor, write)| self.apply_in(tx, actor, write, now))
+                .collect::<TxResult<Vec<Outcome>>>()
+        });
+        match written {
+            Ok(outcomes) => outcomes,
+            Err(StoreError::DiskFull) => segment
+                .iter()
+                .map(|_| Err(ServiceError::Store(StoreError::DiskFull)))
+                .collect(),
+            Err(error) => {
+                let poisoned = error.poisons_the_store();
+                let reason = error.to_string();
+                segment
+                    .iter()
+                    .map(|_| {
+                        Err(if poisoned {
+                            ServiceError::StoreFailed(reason.clone())
+                        } else {
+                            ServiceError::NotSaved(reason.clone())
+                        })
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// A command on requests, inside the transaction `tx`.
+    fn apply_in(
+        &self,
+        tx: &Tx,
+        actor: &Staff,
+        write: &RequestWrite,
+        now: Timestamp,
+    ) -> TxResult<Outcome> {
+        let written = match write {
+            RequestWrite::LogCall { draft, channel } => {
+                self.log_call(tx, actor, draft, *channel, now)?
+            }
+            RequestWrite::Change { id, change } => self.change(tx, actor, *id, change, now)?,
+        };
+        Ok(written.map(|request| {
+            let event = Event::RequestChanged {
+                request: request.clone(),
+            };
+            let reply = match write {
+                RequestWrite::LogCall { .. } => Reply::Logged { request },
+                RequestWrite::Change { .. } => Reply::Changed { request },
+            };
+            (reply, vec![event])
+        }))
+    }
+
+    pub(super) fn apply_write(&self, actor: &Staff, write: RequestWrite) -> Outcome {
+        self.apply_together(vec![(actor.clone(), write)])
+            .pop()
+            .unwrap_or_else(|| Err(ServiceError::NotSaved("пустой пакет".into())))
+    }
+
+    /// Logs a call from the form into Входящие, inside `tx`.
+    fn log_call(
+        &self,
+        tx: &Tx,
+        actor: &Staff,
+        draft: &CallDraft,
+        channel: Channel,
+        now: Timestamp,
+    ) -> TxResult<Result<Request, ServiceError>> {
+        if let Err(denied) = may_do(actor, Operation::LogCall, &self.policy) {
+            return Ok(Err(denied.into()));
+        }
+        let call = match draft.check() {
+            Ok(call) => call,
+            Err(errors) => return Ok(Err(ServiceError::Form(errors))),
+        };
+        // Received when the call was answered, never in the future.
+        let received_at = draft.answered_at.map_or(now, |answered| answered.min(now));
+        let intake = lifecycle::Intake {
+            channel,
+            received_at,
+            logged_by: actor.login.clone(),
+            caller: call.caller,
+            category: call.category,
+            description: call.description,
+        };
+        // A call answered at a known instant is one call, however often it is sent: the key
+        // is the instant as the console sent it, not as clamped to this clock.
+        let key = draft
+            .answered_at
+            .map(|answered| IntakeKey::new(&actor.login, answered));
+        let deadlines = &self.policy.deadlines;
+        let request = tx.insert_request(
+            |id| lifecycle::receive(id, intake, deadlines),
+            now,
+            key.as_ref(),
+        )?;
+        Ok(Ok(request))
+    }
+
+    /// A change to request `id` inside `tx`: who may (the rules table), what it does and
+    /// what the audit log records (`domain::change`).
+    fn change(
+        &self,
+        tx: &Tx,
+        actor: &Staff,
+        id: RequestId,
+        change: &Change,
+        now: Timestamp,
+    ) -> TxResult<Result<Request, ServiceError>> {
+        let Some(current) = tx.request(id)? else {
+            return Ok(Err(ServiceError::NoSuchRequest { id }));
+        };
+        let operation = Operation::Change(change.kind());
+        if let Err(denied) = may(actor, operation, Some(&current), &self.policy) {
+            return Ok(Err(denied.into()));
+        }
+        let next = match change.apply(&current, &actor.login, &self.policy, now) {
+            Ok(next) => next,
+            Err(refusal) => return Ok(Err(refusal.into())),
+        };
+        tx.record_change(&next, &actor.login, now, change.audit(&current))?;
+        Ok(Ok(next))
+    }
+}
+
+/// A command that writes requests: a run of them shares one transaction.
+pub(super) enum RequestWrite {
+    LogCall { draft: CallDraft, channel: Channel },
+    Change { id: RequestId, change: Change },
+}
+
+impl RequestWrite {
+    /// The write a command is, or the command back when it is not one.
+    // handed back by value once per command; boxing it would buy nothing
+    #[allow(clippy::result_large_err)]
+    pub(super) fn of(command: Command) -> Result<RequestWrite, Command> {
+        match command {
+            Command::LogCall { draft, channel } => Ok(RequestWrite::LogCall { draft, channel }),
+            Command::Change { id, change } => Ok(RequestWrite::Change { id, change }),
+            Command::SaveDraft { .. }
+            | Command::DiscardDraft
+            | Command::ListRequests { .. }
+            | Command::ShowRequest { .. }
+            | Command::GetPolicy
+            | Command::AddStaff { .. }
+            | Command::ListStaff
+            | Command::DisableStaff { .. }
+            | Command::VendorHistory
+            | Command::RecordView { .. }
+            | Command::Timeline { .. }
+            | Command::History { .. }
+            | Command::Search { .. }
+            | Command::FindCaller { .. }
+            | Command::OpenDetail { .. }
+            | Command::ListCallers { .. }
+            | Command::MergeCallers { .. }
+            | Command::DailyReport { .. }
+            | Command::WeeklyReport { .. }
+            | Command::SaveProposals { .. } => Err(command),
+        }
+    }
+}
