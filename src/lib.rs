@@ -6,9 +6,13 @@
 pub mod cli;
 pub mod demo;
 pub mod domain;
+pub mod lang;
 pub mod net;
 pub mod os;
 pub mod report;
 pub mod service;
 pub mod store;
 pub mod tui;
+
+// The catalogue (locales/*.yml), compiled in; `tr!` reads it in the current language.
+rust_i18n::i18n!("locales", fallback = "ru");

@@ -11,6 +11,7 @@ mod print;
 mod report;
 mod server;
 
+use crate::lang::{self, Lang};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -41,6 +42,10 @@ pub struct Cli {
     /// Каталог данных (иначе PULT_DATA, иначе каталог данных пользователя)
     #[arg(long, global = true, env = "PULT_DATA", value_name = "DIR")]
     pub data: Option<PathBuf>,
+
+    /// Язык: ru или en (иначе PULT_LANG, иначе LC_ALL / LC_MESSAGES / LANG; по умолчанию ru)
+    #[arg(long, global = true, value_name = "LANG", value_parser = parse_lang)]
+    pub lang: Option<Lang>,
 
     #[command(subcommand)]
     pub command: Option<CliCommand>,
@@ -217,6 +222,7 @@ fn end_quietly_on_closed_pipe() {
 /// The program: parses the command line, runs it, and says what went wrong (through `out`,
 /// like everything it prints: clap's messages echo what was typed).
 pub fn main() -> ExitCode {
+    lang::set(Lang::from_env(|name| std::env::var(name).ok()));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -238,7 +244,17 @@ pub fn main() -> ExitCode {
     }
 }
 
+fn parse_lang(text: &str) -> Result<Lang, String> {
+    match Lang::parse(text) {
+        Some(lang) if lang.code() == text => Ok(lang),
+        _ => Err("ru или en".to_string()),
+    }
+}
+
 pub fn run(cli: Cli) -> Result<(), CliError> {
+    if let Some(chosen) = cli.lang {
+        lang::set(chosen);
+    }
     let dir = data_dir(cli.data).ok_or(CliError::NoDataDir)?;
     if !matches!(
         cli.command,

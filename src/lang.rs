@@ -1,0 +1,143 @@
+//! Which language pult speaks: Russian unless told otherwise (`--lang`, `PULT_LANG`, or the
+//! locale's `LC_ALL` / `LC_MESSAGES` / `LANG`). The texts are in `locales/ru.yml` and
+//! `locales/en.yml`; code asks for them with `tr!("key")`.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Mutex;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Lang {
+    Ru,
+    En,
+}
+
+static CURRENT: AtomicU8 = AtomicU8::new(0);
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::Ru, Lang::En];
+
+    /// The language's code in the catalogue.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ru => "ru",
+            Lang::En => "en",
+        }
+    }
+
+    /// `ru`, `en`, `en_US.UTF-8`, `ru-RU`…; None for anything else (`C`, `POSIX`, `de_DE`).
+    pub fn parse(text: &str) -> Option<Lang> {
+        let language = text
+            .split(['_', '-', '.', '@'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        Lang::ALL.into_iter().find(|lang| lang.code() == language)
+    }
+
+    /// The language the environment asks for: `PULT_LANG`, then the locale as POSIX reads
+    /// it (the first of `LC_ALL`, `LC_MESSAGES`, `LANG` that is set); Russian by default.
+    pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Lang {
+        if let Some(lang) = var("PULT_LANG").as_deref().and_then(Lang::parse) {
+            return lang;
+        }
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .find_map(|name| var(name).filter(|value| !value.is_empty()))
+            .as_deref()
+            .and_then(Lang::parse)
+            .unwrap_or(Lang::Ru)
+    }
+}
+
+/// Makes `lang` the language of every text from now on (the whole process).
+pub fn set(lang: Lang) {
+    CURRENT.store(
+        match lang {
+            Lang::Ru => 0,
+            Lang::En => 1,
+        },
+        Ordering::Relaxed,
+    );
+}
+
+pub fn current() -> Lang {
+    match CURRENT.load(Ordering::Relaxed) {
+        1 => Lang::En,
+        _ => Lang::Ru,
+    }
+}
+
+/// The text of `key` in the current language: a `&'static str`, or with `name = value`s a
+/// `String` with each `%{name}` filled in.
+#[macro_export]
+macro_rules! tr {
+    ($key:expr) => {
+        $crate::lang::word($key)
+    };
+    ($key:expr, $($name:ident = $value:expr),+ $(,)?) => {
+        $crate::lang::text($key, &[$((stringify!($name), &$value as &dyn std::fmt::Display)),+])
+    };
+}
+
+/// The catalogue's text of `key` in the current language, looked up once per language and
+/// kept for the life of the process (the catalogue is a few hundred short texts). A key
+/// missing from the catalogue shows as itself (`tests/catalogue.rs` keeps that from happening).
+pub fn word(key: &'static str) -> &'static str {
+    static KEPT: Mutex<BTreeMap<(u8, &'static str), &'static str>> = Mutex::new(BTreeMap::new());
+    let lang = current();
+    let slot = (lang as u8, key);
+    let mut kept = KEPT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(text) = kept.get(&slot) {
+        return text;
+    }
+    // the lookup `rust_i18n::t!` makes, without its formatting (pult fills `%{name}` itself)
+    let text: &'static str = match crate::_rust_i18n_translate(lang.code(), key) {
+        std::borrow::Cow::Borrowed(text) if text == key => key,
+        found => Box::leak(found.into_owned().into_boxed_str()),
+    };
+    kept.insert(slot, text);
+    text
+}
+
+/// The catalogue's text of `key` in the current language, `%{name}`s filled from `values`.
+pub fn text(key: &'static str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
+    let mut text = word(key).to_string();
+    for (name, value) in values {
+        text = text.replace(&format!("%{{{name}}}"), &value.to_string());
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_chooses_english_only_when_it_asks_for_it() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == name)
+                    .map(|(_, value)| value.to_string())
+            }
+        };
+        assert_eq!(Lang::from_env(env(&[])), Lang::Ru);
+        assert_eq!(Lang::from_env(env(&[("LANG", "C.UTF-8")])), Lang::Ru);
+        assert_eq!(Lang::from_env(env(&[("LANG", "en_US.UTF-8")])), Lang::En);
+        assert_eq!(
+            Lang::from_env(env(&[
+                ("LANG", "en_US.UTF-8"),
+                ("LC_MESSAGES", "ru_RU.UTF-8")
+            ])),
+            Lang::Ru
+        );
+        assert_eq!(
+            Lang::from_env(env(&[("LC_ALL", "en_GB"), ("PULT_LANG", "ru")])),
+            Lang::Ru
+        );
+        assert_eq!(Lang::from_env(env(&[("LANG", "de_DE.UTF-8")])), Lang::Ru);
+    }
+}
