@@ -3,10 +3,13 @@
 //! Layers: `domain` (pure rules) → `store` (sled) → `service` (commands and events) →
 //! `tui` (screens) and `cli` (the command line).
 
+// first: its `tr!` is then in scope in every module below
+#[macro_use]
+pub mod lang;
+
 pub mod cli;
 pub mod demo;
 pub mod domain;
-pub mod lang;
 pub mod net;
 pub mod os;
 pub mod report;

@@ -120,16 +120,16 @@ impl Operation {
     pub fn label(self) -> &'static str {
         match self {
             Operation::Change(one) => one.label(),
-            Operation::LogCall => "записать звонок",
-            Operation::FindCallers => "искать звонящих, видеть их контакты",
-            Operation::ListCallers => "список карточек звонящих",
-            Operation::MergeCallers => "объединить карточки звонящих",
-            Operation::ReadDaily => "ежедневный отчёт",
-            Operation::ReadWeekly => "еженедельный анализ",
-            Operation::WriteProposals => "предложения директору",
-            Operation::ReadHistory => "вся история обращения (с чтениями)",
-            Operation::ReadVendorHistory => "история обращений к поставщику",
-            Operation::ManageStaff => "учётные записи сотрудников",
+            Operation::LogCall => tr!("operation.log_call"),
+            Operation::FindCallers => tr!("operation.find_callers"),
+            Operation::ListCallers => tr!("operation.list_callers"),
+            Operation::MergeCallers => tr!("operation.merge_callers"),
+            Operation::ReadDaily => tr!("operation.read_daily"),
+            Operation::ReadWeekly => tr!("operation.read_weekly"),
+            Operation::WriteProposals => tr!("operation.write_proposals"),
+            Operation::ReadHistory => tr!("operation.read_history"),
+            Operation::ReadVendorHistory => tr!("operation.vendor_history"),
+            Operation::ManageStaff => tr!("operation.manage_staff"),
         }
     }
 }

@@ -35,13 +35,13 @@ impl Field {
     /// The regulation's wording.
     pub fn label(self) -> &'static str {
         match self {
-            Field::Name => "ФИО обратившегося",
-            Field::Role => "Роль обратившегося",
-            Field::Class => "Класс",
-            Field::Category => "Тип обращения",
-            Field::Description => "Описание проблемы",
-            Field::Phone => "Телефон для обратной связи",
-            Field::Email => "Адрес электронной почты",
+            Field::Name => tr!("field.name"),
+            Field::Role => tr!("field.role"),
+            Field::Class => tr!("field.class"),
+            Field::Category => tr!("field.category"),
+            Field::Description => tr!("field.description"),
+            Field::Phone => tr!("field.phone"),
+            Field::Email => tr!("field.email"),
         }
     }
 

@@ -102,19 +102,19 @@ impl Move {
     /// The verb, as a refusal says it ("нельзя взять в работу: …").
     pub fn label(self) -> &'static str {
         match self {
-            Move::Route => "направить",
-            Move::Take => "взять в работу",
-            Move::Resolve => "закрыть",
-            Move::Return => "вернуть диспетчеру",
-            Move::Escalate => "передать поставщику",
-            Move::VendorAnswer => "записать ответ поставщика",
-            Move::Reopen => "переоткрыть",
-            Move::Cancel => "отменить",
-            Move::Note => "добавить заметку",
-            Move::AskExtension => "просить продления срока",
-            Move::DecideExtension => "решить о продлении срока",
-            Move::Reassign => "передать в другую очередь",
-            Move::ChangeType => "изменить тип",
+            Move::Route => tr!("move.route"),
+            Move::Take => tr!("move.take"),
+            Move::Resolve => tr!("move.resolve"),
+            Move::Return => tr!("move.return"),
+            Move::Escalate => tr!("move.escalate"),
+            Move::VendorAnswer => tr!("move.vendor_answer"),
+            Move::Reopen => tr!("move.reopen"),
+            Move::Cancel => tr!("move.cancel"),
+            Move::Note => tr!("move.note"),
+            Move::AskExtension => tr!("move.ask_extension"),
+            Move::DecideExtension => tr!("move.decide_extension"),
+            Move::Reassign => tr!("move.reassign"),
+            Move::ChangeType => tr!("move.change_type"),
         }
     }
 
@@ -191,19 +191,19 @@ impl Move {
     /// What the move's key does, for the help screen.
     pub fn hint(self) -> &'static str {
         match self {
-            Move::Route => "направить",
-            Move::Take => "взять",
-            Move::Note => "заметка",
-            Move::Resolve => "закрыть",
-            Move::Return => "вернуть",
-            Move::AskExtension => "продлить",
-            Move::DecideExtension => "согласовать",
-            Move::Reassign => "в другую очередь",
-            Move::Reopen => "переоткрыть закрытое",
-            Move::Cancel => "отменить обращение",
-            Move::Escalate => "к поставщику / его ответ",
-            Move::VendorAnswer => "ответ поставщика",
-            Move::ChangeType => "изменить тип",
+            Move::Route => tr!("move.route"),
+            Move::Take => tr!("move.hint.take"),
+            Move::Note => tr!("move.hint.note"),
+            Move::Resolve => tr!("move.resolve"),
+            Move::Return => tr!("move.hint.return"),
+            Move::AskExtension => tr!("move.hint.extension"),
+            Move::DecideExtension => tr!("move.hint.decide"),
+            Move::Reassign => tr!("move.hint.reassign"),
+            Move::Reopen => tr!("move.hint.reopen"),
+            Move::Cancel => tr!("move.hint.cancel"),
+            Move::Escalate => tr!("move.hint.escalate"),
+            Move::VendorAnswer => tr!("move.hint.vendor_answer"),
+            Move::ChangeType => tr!("move.change_type"),
         }
     }
 
@@ -217,43 +217,43 @@ impl Move {
             starts_from_description: false,
         };
         match self {
-            Move::Route => form("Направить в очередь", Some(Choices::Queues), None),
-            Move::Take => form("Взять в работу", None, None),
-            Move::Note => form("Заметка", Some(Choices::NoteKinds), Some("Текст")),
+            Move::Route => form(tr!("form.route.title"), Some(Choices::Queues), None),
+            Move::Take => form(tr!("form.take.title"), None, None),
+            Move::Note => form(tr!("form.note.title"), Some(Choices::NoteKinds), Some(tr!("form.note.text"))),
             Move::Resolve => form(
-                "Закрыть с результатом",
+                tr!("form.resolve.title"),
                 Some(Choices::ReturnChannels),
-                Some("Результат"),
+                Some(tr!("form.resolve.text")),
             ),
-            Move::Return => form("Вернуть диспетчеру", None, Some("Причина")),
+            Move::Return => form(tr!("form.return.title"), None, Some(tr!("form.reason"))),
             Move::AskExtension => form(
-                "Просить продления срока",
+                tr!("form.extension.title"),
                 Some(Choices::ExtensionSpans),
-                Some("Причина"),
+                Some(tr!("form.reason")),
             ),
             Move::DecideExtension => form(
-                "Согласование продления",
+                tr!("form.decide.title"),
                 Some(Choices::Decision),
-                Some("Комментарий"),
+                Some(tr!("form.comment")),
             ),
             Move::Reassign => form(
-                "Передать в другую очередь",
+                tr!("form.reassign.title"),
                 Some(Choices::Queues),
-                Some("Комментарий"),
+                Some(tr!("form.comment")),
             ),
-            Move::Reopen => form("Переоткрыть обращение", None, Some("Причина")),
-            Move::Cancel => form("Отменить обращение (дубликат, спам)", None, Some("Причина")),
+            Move::Reopen => form(tr!("form.reopen.title"), None, Some(tr!("form.reason"))),
+            Move::Cancel => form(tr!("form.cancel.title"), None, Some(tr!("form.reason"))),
             Move::Escalate => Form {
-                second: Some("Номер у поставщика"),
+                second: Some(tr!("form.escalate.ticket")),
                 starts_from_description: true,
                 ..form(
-                    "Обращение к поставщику платформы",
+                    tr!("form.escalate.title"),
                     None,
-                    Some("Для поставщика"),
+                    Some(tr!("form.escalate.text")),
                 )
             },
-            Move::VendorAnswer => form("Ответ поставщика", None, Some("Ответ")),
-            Move::ChangeType => form("Изменить тип обращения", Some(Choices::Categories), None),
+            Move::VendorAnswer => form(tr!("form.vendor_answer.title"), None, Some(tr!("form.vendor_answer.text"))),
+            Move::ChangeType => form(tr!("form.change_type.title"), Some(Choices::Categories), None),
         }
     }
 
@@ -277,21 +277,21 @@ impl Move {
                 kind: *kind,
                 // a contact attempt says itself; an internal note is nothing but its text
                 text: if *kind == NoteKind::Internal {
-                    required("Текст")?
+                    required(tr!("form.note.text"))?
                 } else {
                     text
                 },
             },
             (Move::Resolve, Some(Picked::Channel(channel))) => Change::Resolve {
-                text: required("Результат")?,
+                text: required(tr!("form.resolve.text"))?,
                 returned_by: *channel,
             },
             (Move::Resolve, None) if answers.choices == 0 => return Err(Missing::NoContact),
             (Move::Return, _) => Change::Return {
-                reason: required("Причина")?,
+                reason: required(tr!("form.reason"))?,
             },
             (Move::AskExtension, Some(Picked::Hours(hours))) => Change::AskExtension {
-                reason: required("Причина")?,
+                reason: required(tr!("form.reason"))?,
                 until: Timestamp(answers.resolve_by.0 + hours * HOUR_MS),
             },
             (Move::DecideExtension, Some(Picked::Approve(approve))) => Change::DecideExtension {
@@ -303,16 +303,16 @@ impl Move {
                 assignee: None,
             },
             (Move::Reopen, _) => Change::Reopen {
-                reason: required("Причина")?,
+                reason: required(tr!("form.reason"))?,
             },
             (Move::Cancel, _) => Change::Cancel {
-                reason: required("Причина")?,
+                reason: required(tr!("form.reason"))?,
             },
             (Move::Escalate, _) => {
-                let reformulated = required("Для поставщика")?;
+                let reformulated = required(tr!("form.escalate.text"))?;
                 let ticket = answers.second.trim();
                 if ticket.is_empty() {
-                    return Err(Missing::Second("Номер у поставщика"));
+                    return Err(Missing::Second(tr!("form.escalate.ticket")));
                 }
                 Change::Escalate {
                     reformulated,
@@ -320,7 +320,7 @@ impl Move {
                 }
             }
             (Move::VendorAnswer, _) => Change::VendorAnswer {
-                answer: required("Ответ")?,
+                answer: required(tr!("form.vendor_answer.text"))?,
             },
             (Move::ChangeType, Some(Picked::Category(category))) => Change::ChangeType {
                 category: *category,
@@ -403,13 +403,13 @@ impl Choices {
                 let caller = &request.caller;
                 let phone = caller.phone.as_ref().map(|phone| {
                     choice(
-                        format!("сообщили по телефону {}", phone.display()),
+                        tr!("choice.phoned", phone = phone.display()),
                         Picked::Channel(ReturnChannel::Phone),
                     )
                 });
                 let email = caller.email.as_ref().map(|email| {
                     choice(
-                        format!("написали на {email}"),
+                        tr!("choice.emailed", email = email),
                         Picked::Channel(ReturnChannel::Email),
                     )
                 });
@@ -419,15 +419,15 @@ impl Choices {
                 .iter()
                 .map(|hours| {
                     let label = match hours {
-                        168 => "ещё на 7 дней".to_string(),
-                        h => format!("ещё на {h} ч"),
+                        168 => tr!("choice.extension_week").to_string(),
+                        h => tr!("choice.extension_hours", hours = h),
                     };
                     choice(label, Picked::Hours(*hours))
                 })
                 .collect(),
             Choices::Decision => vec![
-                choice("одобрить".into(), Picked::Approve(true)),
-                choice("отказать".into(), Picked::Approve(false)),
+                choice(tr!("choice.approve").into(), Picked::Approve(true)),
+                choice(tr!("choice.deny").into(), Picked::Approve(false)),
             ],
             Choices::Queues => policy
                 .queues

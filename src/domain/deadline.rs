@@ -55,9 +55,9 @@ pub enum TimerKind {
 impl TimerKind {
     pub fn label(self) -> &'static str {
         match self {
-            TimerKind::Route => "распределить",
-            TimerKind::Take => "взять в работу",
-            TimerKind::Resolve => "закрыть",
+            TimerKind::Route => tr!("step.route"),
+            TimerKind::Take => tr!("step.take"),
+            TimerKind::Resolve => tr!("step.resolve"),
         }
     }
 }

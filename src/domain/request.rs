@@ -40,9 +40,9 @@ impl CallerRole {
 
     pub fn label(self) -> &'static str {
         match self {
-            CallerRole::Student => "ученик",
-            CallerRole::Teacher => "учитель",
-            CallerRole::Parent => "родитель",
+            CallerRole::Student => tr!("caller_role.student"),
+            CallerRole::Teacher => tr!("caller_role.teacher"),
+            CallerRole::Parent => tr!("caller_role.parent"),
         }
     }
 
@@ -77,12 +77,12 @@ impl Category {
     /// The type as Appendix 2 names it (the policy may word it for its own form).
     pub fn label(self) -> &'static str {
         match self {
-            Category::Technical => "проблемы технического характера",
-            Category::Ejournal => "проблема с ЭЖД",
-            Category::LessonQuality => "вопрос по качеству дистанционного урока",
-            Category::Psych => "необходима консультация психолога",
-            Category::Other => "иные вопросы",
-            Category::Equipment => "обеспечение техническими средствами обучения",
+            Category::Technical => tr!("category.technical"),
+            Category::Ejournal => tr!("category.ejournal"),
+            Category::LessonQuality => tr!("category.lesson_quality"),
+            Category::Psych => tr!("category.psych"),
+            Category::Other => tr!("category.other"),
+            Category::Equipment => tr!("category.equipment"),
         }
     }
 }
@@ -126,12 +126,12 @@ impl Status {
 
     pub fn label(self) -> &'static str {
         match self {
-            Status::New => "новое",
-            Status::Routed => "направлено",
-            Status::InWork => "в работе",
-            Status::WaitingVendor => "ждёт поставщика",
-            Status::Resolved => "закрыто",
-            Status::Cancelled => "отменено",
+            Status::New => tr!("status.new"),
+            Status::Routed => tr!("status.routed"),
+            Status::InWork => tr!("status.in_work"),
+            Status::WaitingVendor => tr!("status.waiting_vendor"),
+            Status::Resolved => tr!("status.resolved"),
+            Status::Cancelled => tr!("status.cancelled"),
         }
     }
 
@@ -183,10 +183,10 @@ pub enum NoteKind {
 impl NoteKind {
     pub fn label(self) -> &'static str {
         match self {
-            NoteKind::Phoned => "позвонили",
-            NoteKind::NoAnswer => "не дозвонились",
-            NoteKind::Emailed => "написали",
-            NoteKind::Internal => "заметка",
+            NoteKind::Phoned => tr!("note_kind.phoned"),
+            NoteKind::NoAnswer => tr!("note_kind.no_answer"),
+            NoteKind::Emailed => tr!("note_kind.emailed"),
+            NoteKind::Internal => tr!("note_kind.internal"),
         }
     }
 }

@@ -48,28 +48,28 @@ impl Role {
 
     pub fn label(self) -> &'static str {
         match self {
-            Role::Operator => "специалист горячей линии",
-            Role::SiteAdmin => "администратор сайта",
-            Role::Ejournal => "администратор электронного журнала",
-            Role::Tech => "технический специалист",
-            Role::Psych => "педагог-психолог",
-            Role::Head => "руководитель Службы",
-            Role::Director => "директор",
-            Role::Admin => "администратор системы",
+            Role::Operator => tr!("role.operator"),
+            Role::SiteAdmin => tr!("role.site_admin"),
+            Role::Ejournal => tr!("role.ejournal"),
+            Role::Tech => tr!("role.tech"),
+            Role::Psych => tr!("role.psych"),
+            Role::Head => tr!("role.head"),
+            Role::Director => tr!("role.director"),
+            Role::Admin => tr!("role.admin"),
         }
     }
 
     /// The short word in the title bar.
     pub fn short(self) -> &'static str {
         match self {
-            Role::Operator => "оператор",
-            Role::SiteAdmin => "адм. сайта",
-            Role::Ejournal => "адм. ЭЖД",
-            Role::Tech => "техн.",
-            Role::Psych => "психолог",
-            Role::Head => "руководитель",
-            Role::Director => "директор",
-            Role::Admin => "администратор",
+            Role::Operator => tr!("role.short.operator"),
+            Role::SiteAdmin => tr!("role.short.site_admin"),
+            Role::Ejournal => tr!("role.short.ejournal"),
+            Role::Tech => tr!("role.short.tech"),
+            Role::Psych => tr!("role.short.psych"),
+            Role::Head => tr!("role.short.head"),
+            Role::Director => tr!("role.director"),
+            Role::Admin => tr!("role.short.admin"),
         }
     }
 

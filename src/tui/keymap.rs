@@ -44,15 +44,15 @@ impl Context {
 
     pub fn label(self) -> &'static str {
         match self {
-            Context::Board => "Доска",
-            Context::Form => "Форма обращения",
-            Context::Route => "После сохранения",
-            Context::Prompt => "Действие с обращением",
-            Context::Detail => "Карточка обращения (и клавиши действий доски)",
-            Context::Search => "Поиск",
-            Context::Reports => "Отчёты",
-            Context::Help => "Справка",
-            Context::Dialog => "Вопросы",
+            Context::Board => tr!("context.board"),
+            Context::Form => tr!("context.form"),
+            Context::Route => tr!("context.route"),
+            Context::Prompt => tr!("context.prompt"),
+            Context::Detail => tr!("context.detail"),
+            Context::Search => tr!("context.search"),
+            Context::Reports => tr!("context.reports"),
+            Context::Help => tr!("context.help"),
+            Context::Dialog => tr!("context.dialog"),
         }
     }
 }
@@ -88,54 +88,62 @@ pub enum Action {
     Change(Move),
 }
 
-/// The actions that are not changes, with their names in `keymap.toml` and their labels.
-const ACTIONS: [(Action, &str, &str); 24] = [
-    (Action::NewCall, "new_call", "звонок"),
-    (Action::Open, "open", "открыть"),
-    (Action::RouteSuggested, "route_suggested", "направить"),
-    (Action::NextPane, "next_pane", "следующая панель"),
-    (Action::PreviousPane, "previous_pane", "предыдущая панель"),
-    (Action::Down, "down", "вниз"),
-    (Action::Up, "up", "вверх"),
-    (Action::Help, "help", "справка"),
-    (Action::Quit, "quit", "выход"),
-    (Action::Save, "save", "сохранить"),
-    (Action::Cancel, "cancel", "отменить"),
-    (Action::NextField, "next_field", "следующее поле"),
-    (Action::PreviousField, "previous_field", "предыдущее поле"),
-    (
-        Action::LeaveIncoming,
-        "leave_incoming",
-        "оставить во Входящих",
-    ),
-    (Action::Confirm, "confirm", "да"),
-    (Action::Close, "close", "закрыть"),
-    (Action::Search, "search", "поиск"),
-    (
-        Action::FillCaller,
-        "fill_caller",
-        "подставить известного звонящего",
-    ),
-    (Action::Reports, "reports", "отчёты"),
-    (Action::Send, "send", "отправить"),
-    (
-        Action::PreviousPeriod,
-        "previous_period",
-        "день или неделя раньше",
-    ),
-    (Action::NextPeriod, "next_period", "день или неделя позже"),
-    (Action::OtherReport, "other_report", "другой отчёт"),
-    (Action::Proposals, "proposals", "предложения директору"),
+/// The actions that are not changes, with their names in `keymap.toml`.
+const ACTIONS: [(Action, &str); 24] = [
+    (Action::LeaveIncoming, "leave_incoming"),
+    (Action::FillCaller, "fill_caller"),
+    (Action::PreviousPeriod, "previous_period"),
+    (Action::NewCall, "new_call"),
+    (Action::Open, "open"),
+    (Action::RouteSuggested, "route_suggested"),
+    (Action::NextPane, "next_pane"),
+    (Action::PreviousPane, "previous_pane"),
+    (Action::Down, "down"),
+    (Action::Up, "up"),
+    (Action::Help, "help"),
+    (Action::Quit, "quit"),
+    (Action::Save, "save"),
+    (Action::Cancel, "cancel"),
+    (Action::NextField, "next_field"),
+    (Action::PreviousField, "previous_field"),
+    (Action::Confirm, "confirm"),
+    (Action::Close, "close"),
+    (Action::Search, "search"),
+    (Action::Reports, "reports"),
+    (Action::Send, "send"),
+    (Action::NextPeriod, "next_period"),
+    (Action::OtherReport, "other_report"),
+    (Action::Proposals, "proposals"),
 ];
 
 impl Action {
     pub fn label(self) -> &'static str {
         match self {
             Action::Change(one) => one.hint(),
-            other => ACTIONS
-                .iter()
-                .find(|(action, _, _)| *action == other)
-                .map_or("", |(_, _, label)| label),
+            Action::LeaveIncoming => tr!("action.leave_incoming"),
+            Action::FillCaller => tr!("action.fill_caller"),
+            Action::PreviousPeriod => tr!("action.previous_period"),
+            Action::NewCall => tr!("action.new_call"),
+            Action::Open => tr!("action.open"),
+            Action::RouteSuggested => tr!("action.route_suggested"),
+            Action::NextPane => tr!("action.next_pane"),
+            Action::PreviousPane => tr!("action.previous_pane"),
+            Action::Down => tr!("action.down"),
+            Action::Up => tr!("action.up"),
+            Action::Help => tr!("action.help"),
+            Action::Quit => tr!("action.quit"),
+            Action::Save => tr!("action.save"),
+            Action::Cancel => tr!("action.cancel"),
+            Action::NextField => tr!("action.next_field"),
+            Action::PreviousField => tr!("action.previous_field"),
+            Action::Confirm => tr!("action.confirm"),
+            Action::Close => tr!("action.close"),
+            Action::Search => tr!("action.search"),
+            Action::Reports => tr!("action.reports"),
+            Action::Send => tr!("action.send"),
+            Action::NextPeriod => tr!("action.next_period"),
+            Action::OtherReport => tr!("action.other_report"),
+            Action::Proposals => tr!("action.proposals"),
         }
     }
 
@@ -143,8 +151,8 @@ impl Action {
     pub fn named(name: &str) -> Option<Action> {
         ACTIONS
             .iter()
-            .find(|(_, known, _)| *known == name)
-            .map(|(action, _, _)| *action)
+            .find(|(_, known)| *known == name)
+            .map(|(action, _)| *action)
             .or_else(|| {
                 Move::ALL
                     .into_iter()

@@ -93,7 +93,7 @@ impl Backend for NetBackend {
     fn send(&mut self, token: u64, command: Command) {
         let sent = match &mut self.link {
             Some(link) => link.send(token, command).map_err(|error| error.to_string()),
-            None => Err("нет связи с сервером".to_string()),
+            None => Err(tr!("status.no_server").to_string()),
         };
         if let Err(reason) = sent {
             self.inbox.push_back(Msg::Reply {
@@ -116,7 +116,7 @@ impl Backend for NetBackend {
                 }
                 Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => {
-                    self.lose("соединение закрыто".into());
+                    self.lose(tr!("status.connection_closed").into());
                     break;
                 }
             };

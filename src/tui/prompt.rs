@@ -195,7 +195,7 @@ impl Prompt {
                         PromptFocus::Second,
                     ),
                     Missing::NoContact => (
-                        "обратившийся не оставил ни телефона, ни почты".to_string(),
+                        tr!("prompt.no_contact").to_string(),
                         self.focus,
                     ),
                 };

@@ -185,7 +185,7 @@ fn on_board_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             if may_do(&app.me, Operation::LogCall, &app.policy).is_ok() {
                 app.screen = Screen::Form(Box::new(FormState::new(app.now)));
             } else {
-                app.error("Регистрировать звонки может специалист горячей линии".into());
+                app.error(tr!("status.only_operators_log").into());
             }
         }
         Action::RouteSuggested => {
@@ -250,7 +250,7 @@ fn on_form_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         match dialog {
             Some(Action::Confirm) => {
                 app.screen = Screen::Board;
-                app.info("Звонок не записан".into());
+                app.info(tr!("status.call_not_logged").into());
                 return vec![app.send(Command::DiscardDraft, Awaiting::Draft)];
             }
             Some(Action::Close) => form.confirm_cancel = false,
@@ -294,7 +294,7 @@ fn on_form_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
         Some(Action::FillCaller) => {
             if !form.fill_known_caller() {
-                app.error("Этот телефон или почта ещё не встречались".into());
+                app.error(tr!("status.caller_unknown").into());
             }
         }
         Some(Action::NextField) => form.next_field(true),
@@ -364,7 +364,7 @@ fn open_reports(app: &mut App) -> Vec<Effect> {
         ReportKind::Weekly
     } else {
         app.error(
-            "Отчёты — для специалистов горячей линии, руководителя Службы и директора".into(),
+            tr!("status.reports_for").into(),
         );
         return Vec::new();
     };

@@ -43,7 +43,7 @@ pub(super) fn on_reconnected(app: &mut App, welcome: Welcome) -> Vec<Effect> {
     }
     app.clamp_selection();
     app.recount_overdue();
-    app.info("Связь с сервером восстановлена".into());
+    app.info(tr!("status.reconnected").into());
     // the open form's draft goes to the server again at the next tick
     Vec::new()
 }
@@ -86,7 +86,7 @@ pub(super) fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
             match &trouble {
                 Some(why) => app.error(format!("Сервер не сохраняет изменения: {why}")),
                 None if app.store_trouble.is_some() => {
-                    app.info("Сервер снова сохраняет изменения".into())
+                    app.info(tr!("status.store_ok").into())
                 }
                 None => {}
             }
@@ -178,7 +178,7 @@ pub(super) fn on_reply(
             if matches!(app.screen, Screen::Prompt(_)) {
                 app.screen = Screen::Board;
             }
-            app.info("Сделано".into());
+            app.info(tr!("status.done").into());
         }
         (Awaiting::Work, Err(error)) => {
             if let Screen::Prompt(prompt) = &mut app.screen {
@@ -227,7 +227,7 @@ pub(super) fn on_reply(
             }
         }
         (Awaiting::Proposals, Ok(_)) => {
-            app.info("Предложения директору сохранены".into());
+            app.info(tr!("status.proposals_saved").into());
             if let Screen::Report(state) = &mut app.screen {
                 state.proposals = None;
             }

@@ -65,7 +65,7 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, footer_area: Rect) {
             Context::Board,
             &[Action::NewCall, Action::Open, Action::RouteSuggested],
         );
-        keys.push((format!("1-{}", app.policy.queues.len()), "в очередь"));
+        keys.push((format!("1-{}", app.policy.queues.len()), tr!("board.to_queue")));
         keys
     };
     if app.watches_queues() {
@@ -153,7 +153,7 @@ fn draw_mine(frame: &mut Frame, app: &App, area: Rect) {
                 short_name(&request.caller.name)
             );
             let state = if request.extension_pending() {
-                "ждёт согласования".to_string()
+                tr!("board.extension_pending").to_string()
             } else {
                 request.status.label().to_string()
             };
@@ -186,7 +186,7 @@ fn draw_two_line_rows(
         lines.push(Line::styled(pad(&format!("  {second}"), width), style));
     }
     if empty && inner.height > 0 {
-        lines.push(Line::styled(fit(" пусто", width), app.theme.dim));
+        lines.push(Line::styled(fit(tr!("board.empty"), width), app.theme.dim));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
@@ -232,7 +232,7 @@ fn draw_incoming(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 fn draw_queues(frame: &mut Frame, app: &App, area: Rect) {
-    let block = pane_block(app, Pane::Queues, " Очереди ".to_string());
+    let block = pane_block(app, Pane::Queues, tr!("board.queues").to_string());
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
@@ -271,7 +271,7 @@ fn draw_timers(frame: &mut Frame, app: &App, area: Rect) {
     let block = pane_block(
         app,
         Pane::Timers,
-        " Сроки  * скоро  ! просрочено ".to_string(),
+        tr!("board.timers").to_string(),
     );
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -304,7 +304,7 @@ fn draw_timers(frame: &mut Frame, app: &App, area: Rect) {
         ]));
     }
     if app.open.timers_len() == 0 && inner.height > 0 {
-        lines.push(Line::styled(fit(" сроков нет", width), app.theme.dim));
+        lines.push(Line::styled(fit(tr!("board.no_timers"), width), app.theme.dim));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
@@ -389,7 +389,7 @@ fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
         ]
     } else {
         vec![Line::styled(
-            fit("Нет выбранного обращения", width),
+            fit(tr!("board.nothing_selected"), width),
             app.theme.dim,
         )]
     };

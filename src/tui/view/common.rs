@@ -68,11 +68,11 @@ pub fn title_bar(frame: &mut Frame, app: &App, area: Rect) {
     let right = format!("{} ({role}) · {clock} ", app.me.short_name());
     let left_room = (area.width as usize).saturating_sub(width_of(&right) + 1);
     let left = if app.offline.is_some() {
-        " pult · НЕТ СВЯЗИ С СЕРВЕРОМ"
+        tr!("header.offline")
     } else if app.store_trouble.is_some() {
-        " pult · СЕРВЕР НЕ СОХРАНЯЕТ ИЗМЕНЕНИЯ"
+        tr!("header.store_trouble")
     } else {
-        " pult · Служба сопровождения"
+        tr!("header.title")
     };
     let left = fit(left, left_room);
     frame.render_widget(Paragraph::new(left).style(theme.title), area);

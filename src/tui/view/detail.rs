@@ -40,7 +40,7 @@ pub fn draw(frame: &mut Frame, app: &App, state: &DetailState, body: Rect, foote
         Some(detail) => lines.extend(detail_lines(app, detail)),
         None => {
             lines.push(Line::raw(""));
-            lines.push(Line::styled("Загружается история…", app.theme.dim));
+            lines.push(Line::styled(tr!("detail.loading"), app.theme.dim));
         }
     }
     frame.render_widget(
@@ -60,7 +60,7 @@ pub fn draw(frame: &mut Frame, app: &App, state: &DetailState, body: Rect, foote
             .collect();
         keys.extend(hints(app, Context::Board, &moves));
     }
-    keys.extend(hint_as(app, Context::Detail, Action::Close, "назад"));
+    keys.extend(hint_as(app, Context::Detail, Action::Close, tr!("key.back")));
     footer(frame, app, footer_area, &keys);
 }
 
@@ -133,17 +133,17 @@ fn request_lines(app: &App, request: &Request) -> Vec<Line<'static>> {
             "Продление до {}: {} ({})",
             local_time(app, extension.until, "%d.%m %H:%M"),
             match extension.state {
-                ExtensionState::Pending => "ждёт согласования",
-                ExtensionState::Approved => "одобрено",
-                ExtensionState::Denied => "отказано",
+                ExtensionState::Pending => tr!("board.extension_pending"),
+                ExtensionState::Approved => tr!("detail.approved"),
+                ExtensionState::Denied => tr!("detail.denied"),
             },
             extension.reason
         )));
     }
     if let Some(result) = &request.result {
         let channel = match result.returned_by {
-            ReturnChannel::Phone => "по телефону",
-            ReturnChannel::Email => "по почте",
+            ReturnChannel::Phone => tr!("detail.by_phone"),
+            ReturnChannel::Email => tr!("detail.by_email"),
         };
         lines.push(Line::raw(format!(
             "Результат ({channel}, {}): {}",
@@ -159,7 +159,7 @@ fn request_lines(app: &App, request: &Request) -> Vec<Line<'static>> {
             "Поставщику {} (заявка {}): {}",
             local_time(app, case.sent_at, "%d.%m %H:%M"),
             case.ticket,
-            case.answer.as_deref().unwrap_or("ответа ещё нет")
+            case.answer.as_deref().unwrap_or(tr!("detail.no_answer_yet"))
         )));
     }
     for note in &request.notes {
@@ -175,7 +175,7 @@ fn request_lines(app: &App, request: &Request) -> Vec<Line<'static>> {
         ));
     }
     lines.push(Line::raw(""));
-    lines.push(heading(app, "Описание проблемы:"));
+    lines.push(heading(app, tr!("detail.description")));
     lines.extend(
         request
             .description
@@ -189,7 +189,7 @@ fn request_lines(app: &App, request: &Request) -> Vec<Line<'static>> {
 fn detail_lines(app: &App, detail: &Detail) -> Vec<Line<'static>> {
     let mut lines = vec![Line::raw("")];
     if let Some(card) = &detail.caller {
-        lines.push(heading(app, "Обратившийся:"));
+        lines.push(heading(app, tr!("detail.caller")));
         lines.push(Line::raw(format!(
             "{} · обращений всего: {}",
             card.describe(),
@@ -209,7 +209,7 @@ fn detail_lines(app: &App, detail: &Detail) -> Vec<Line<'static>> {
         }
         lines.push(Line::raw(""));
     }
-    lines.push(heading(app, "История:"));
+    lines.push(heading(app, tr!("detail.history")));
     for event in &detail.timeline {
         let who = app
             .staff

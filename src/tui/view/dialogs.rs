@@ -63,7 +63,7 @@ pub fn draw_route_offer(
             index + 1,
             queue.name,
             if is_suggested {
-                "  ← предлагается"
+                tr!("route.suggested")
             } else {
                 ""
             }
@@ -78,17 +78,17 @@ pub fn draw_route_offer(
     frame.render_widget(Paragraph::new(lines), inner);
     let mut keys = Vec::new();
     if let Some(key) = app.keymap.hint(Context::Route, Action::RouteSuggested) {
-        keys.push((key, "в предложенную"));
+        keys.push((key, tr!("route.to_suggested")));
     }
-    keys.push((format!("1-{}", app.policy.queues.len()), "в другую"));
+    keys.push((format!("1-{}", app.policy.queues.len()), tr!("route.to_other")));
     if let Some(key) = app.keymap.hint(Context::Route, Action::LeaveIncoming) {
-        keys.push((key, "оставить во Входящих"));
+        keys.push((key, tr!("action.leave_incoming")));
     }
     footer(frame, app, footer_area, &keys);
 }
 
 pub fn draw_help(frame: &mut Frame, app: &App, body: Rect, footer_area: Rect, scroll: u16) {
-    let inner = window(app, frame, centered(body, 72, 40), " Клавиши ".to_string());
+    let inner = window(app, frame, centered(body, 72, 40), tr!("help.title").to_string());
     let mut lines = Vec::new();
     for context in Context::ALL {
         lines.push(Line::styled(context.label(), app.theme.field_focused));
@@ -105,16 +105,16 @@ pub fn draw_help(frame: &mut Frame, app: &App, body: Rect, footer_area: Rect, sc
                     format!("  {:<18}", format!("1-{}", app.policy.queues.len())),
                     app.theme.hint_key,
                 ),
-                Span::raw("направить в очередь с этим номером"),
+                Span::raw(tr!("help.digits")),
             ]));
         }
     }
     lines.push(Line::raw(""));
     lines.push(Line::raw(
-        "Сроки: * — осталось меньше 20 %, ! — просрочено (время со знаком минус).",
+        tr!("help.timers"),
     ));
     lines.push(Line::raw(
-        "Буквенные клавиши работают и в русской раскладке (n = т, r = к, q = й).",
+        tr!("help.layout"),
     ));
     // never past the end: the last lines stay in view however far it was scrolled
     let columns = usize::from(inner.width.max(1));

@@ -135,8 +135,8 @@ pub fn draw(frame: &mut Frame, app: &App, form: &FormState, body: Rect, footer_a
         Context::Form,
         &[Action::NextField, Action::Save, Action::Cancel],
     );
-    keys.push(("1-3".into(), "роль"));
-    keys.push((format!("1-{}", app.policy.categories.len()), "тип"));
+    keys.push(("1-3".into(), tr!("form.role")));
+    keys.push((format!("1-{}", app.policy.categories.len()), tr!("form.type")));
     footer(frame, app, footer_area, &keys);
 }
 
@@ -279,7 +279,7 @@ fn draw_confirm(frame: &mut Frame, app: &App, area: Rect) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.error)
-        .title(" Отменить ввод? ");
+        .title(tr!("form.cancel_title"));
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
     let yes = app
@@ -291,7 +291,7 @@ fn draw_confirm(frame: &mut Frame, app: &App, area: Rect) {
         .hint(Context::Dialog, Action::Close)
         .unwrap_or_default();
     let lines = vec![
-        Line::raw(fit("Введённое не сохранится.", inner.width as usize)),
+        Line::raw(fit(tr!("form.cancel_text"), inner.width as usize)),
         Line::raw(fit(
             &format!("{yes} — отменить звонок, {no} — вернуться к форме"),
             inner.width as usize,

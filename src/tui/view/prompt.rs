@@ -87,7 +87,7 @@ pub fn draw(frame: &mut Frame, app: &App, prompt: &Prompt, body: Rect, footer_ar
     if let Some(error) = &prompt.error {
         lines.push(Line::styled(fit(&format!("✗ {error}"), width), theme.error));
     } else if prompt.sending {
-        lines.push(Line::styled("отправка…", theme.dim));
+        lines.push(Line::styled(tr!("prompt.sending"), theme.dim));
     }
     frame.render_widget(Paragraph::new(lines), inner);
     if let Some((text_row, column)) = cursor {
@@ -98,13 +98,13 @@ pub fn draw(frame: &mut Frame, app: &App, prompt: &Prompt, body: Rect, footer_ar
     }
     let mut keys = Vec::new();
     if !prompt.choices.is_empty() {
-        keys.push((format!("1-{}", prompt.choices.len()), "выбор"));
+        keys.push((format!("1-{}", prompt.choices.len()), tr!("prompt.choose")));
         if prompt.fields().len() > 1 {
             keys.extend(hint_as(
                 app,
                 Context::Prompt,
                 Action::NextField,
-                "выбор/текст",
+                tr!("prompt.choice_or_text"),
             ));
         }
     }

@@ -26,7 +26,7 @@ pub fn draw(frame: &mut Frame, app: &App, state: &ReportState, body: Rect, foote
         (ReportKind::Weekly, _, Some(report)) if (report.year, report.week) == state.week => {
             draw_weekly(frame, body, report, &app.policy, &app.theme, state.scroll);
         }
-        _ => message(frame, app, body, "Отчёт составляется…"),
+        _ => message(frame, app, body, tr!("reports.computing")),
     }
     if let Some(editor) = &state.proposals {
         let area = centered(body, 76, 14);
@@ -46,26 +46,26 @@ pub fn draw(frame: &mut Frame, app: &App, state: &ReportState, body: Rect, foote
         return;
     }
     let periods = match state.kind {
-        ReportKind::Daily => "другой день",
-        ReportKind::Weekly => "другая неделя",
+        ReportKind::Daily => tr!("reports.other_day"),
+        ReportKind::Weekly => tr!("reports.other_week"),
     };
     let mut keys: Vec<(String, &str)> = Vec::new();
     let periods_keys = (Action::PreviousPeriod, Action::NextPeriod);
     keys.extend(pair_as(app, Context::Reports, periods_keys, periods));
     let scroll_keys = (Action::Up, Action::Down);
-    keys.extend(pair_as(app, Context::Reports, scroll_keys, "листать"));
+    keys.extend(pair_as(app, Context::Reports, scroll_keys, tr!("reports.scroll")));
     let may = |operation| may_do(&app.me, operation, &app.policy).is_ok();
     if may(Operation::ReadDaily) && may(Operation::ReadWeekly) {
         let other = match state.kind {
-            ReportKind::Daily => "анализ недели",
-            ReportKind::Weekly => "отчёт за день",
+            ReportKind::Daily => tr!("reports.weekly"),
+            ReportKind::Weekly => tr!("reports.daily"),
         };
         keys.extend(hint_as(app, Context::Reports, Action::OtherReport, other));
     }
     if state.kind == ReportKind::Weekly && may(Operation::WriteProposals) {
         keys.extend(hints(app, Context::Reports, &[Action::Proposals]));
     }
-    keys.extend(hint_as(app, Context::Reports, Action::Close, "назад"));
+    keys.extend(hint_as(app, Context::Reports, Action::Close, tr!("key.back")));
     footer(frame, app, footer_area, &keys);
 }
 
@@ -73,7 +73,7 @@ fn message(frame: &mut Frame, app: &App, area: Rect, text: &str) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.focused_border)
-        .title(" Отчёты ");
+        .title(tr!("reports.title"));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     frame.render_widget(

@@ -16,7 +16,7 @@ pub fn draw(frame: &mut Frame, app: &App, search: &SearchState, body: Rect, foot
         app,
         frame,
         centered(body, 100, body.height),
-        " Поиск: номер, ФИО, телефон, почта или слова описания ".to_string(),
+        tr!("search.title").to_string(),
     );
     let [input, summary, list] = Layout::vertical([
         Constraint::Length(1),
@@ -40,9 +40,9 @@ pub fn draw(frame: &mut Frame, app: &App, search: &SearchState, body: Rect, foot
     }
     let width = inner.width as usize;
     let summary_text = match &search.found {
-        _ if text.trim().is_empty() => "Начните печатать".to_string(),
-        None => "Ищу…".to_string(),
-        Some(found) if found.total == 0 => "Ничего не найдено".to_string(),
+        _ if text.trim().is_empty() => tr!("search.start_typing").to_string(),
+        None => tr!("search.searching").to_string(),
+        Some(found) if found.total == 0 => tr!("search.nothing").to_string(),
         Some(found) => {
             let mut line = if found.total > found.hits.len() {
                 format!(
@@ -54,7 +54,7 @@ pub fn draw(frame: &mut Frame, app: &App, search: &SearchState, body: Rect, foot
                 format!("Найдено: {}", found.total)
             };
             if found.partial {
-                line.push_str(" (архив ещё читается)");
+                line.push_str(tr!("search.partial"));
             }
             line
         }
@@ -78,7 +78,7 @@ pub fn draw(frame: &mut Frame, app: &App, search: &SearchState, body: Rect, foot
                 .map(|key| app.policy.queue_short(key).to_string())
                 .unwrap_or_else(|| {
                     if hit.status.is_open() {
-                        "Входящие".into()
+                        tr!("search.incoming").into()
                     } else {
                         "—".into()
                     }
@@ -102,9 +102,9 @@ pub fn draw(frame: &mut Frame, app: &App, search: &SearchState, body: Rect, foot
         .collect();
     frame.render_widget(Paragraph::new(lines), list);
     let keys: Vec<_> = [
-        pair_as(app, Context::Search, (Action::Up, Action::Down), "выбрать"),
-        hint_as(app, Context::Search, Action::Open, "открыть"),
-        hint_as(app, Context::Search, Action::Close, "назад"),
+        pair_as(app, Context::Search, (Action::Up, Action::Down), tr!("search.select")),
+        hint_as(app, Context::Search, Action::Open, tr!("action.open")),
+        hint_as(app, Context::Search, Action::Close, tr!("key.back")),
     ]
     .into_iter()
     .flatten()
