@@ -60,14 +60,15 @@ fn keys_in_code() -> BTreeSet<String> {
         }
         let code = std::fs::read_to_string(&file).unwrap();
         let mut rest = code.as_str();
-        while let Some(at) = rest.find("tr!(\"") {
+        while let Some(at) = rest.find("tr!(") {
             // `tr!(` itself, not the end of `include_str!(`
             let own = rest[..at]
                 .chars()
                 .next_back()
                 .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
-            rest = &rest[at + 5..];
-            if let (true, Some(key)) = (own, rest.split('"').next()) {
+            rest = &rest[at + 4..];
+            let quoted = rest.trim_start().strip_prefix('"');
+            if let (true, Some(key)) = (own, quoted.and_then(|text| text.split('"').next())) {
                 keys.insert(key.to_string());
             }
         }

@@ -219,7 +219,11 @@ impl Move {
         match self {
             Move::Route => form(tr!("form.route.title"), Some(Choices::Queues), None),
             Move::Take => form(tr!("form.take.title"), None, None),
-            Move::Note => form(tr!("form.note.title"), Some(Choices::NoteKinds), Some(tr!("form.note.text"))),
+            Move::Note => form(
+                tr!("form.note.title"),
+                Some(Choices::NoteKinds),
+                Some(tr!("form.note.text")),
+            ),
             Move::Resolve => form(
                 tr!("form.resolve.title"),
                 Some(Choices::ReturnChannels),
@@ -252,8 +256,16 @@ impl Move {
                     Some(tr!("form.escalate.text")),
                 )
             },
-            Move::VendorAnswer => form(tr!("form.vendor_answer.title"), None, Some(tr!("form.vendor_answer.text"))),
-            Move::ChangeType => form(tr!("form.change_type.title"), Some(Choices::Categories), None),
+            Move::VendorAnswer => form(
+                tr!("form.vendor_answer.title"),
+                None,
+                Some(tr!("form.vendor_answer.text")),
+            ),
+            Move::ChangeType => form(
+                tr!("form.change_type.title"),
+                Some(Choices::Categories),
+                None,
+            ),
         }
     }
 
@@ -432,15 +444,16 @@ impl Choices {
             Choices::Queues => policy
                 .queues
                 .iter()
-                .map(|queue| choice(queue.name.clone(), Picked::Queue(queue.key.clone())))
+                .map(|queue| {
+                    let name = policy.queue_name(&queue.key).to_string();
+                    choice(name, Picked::Queue(queue.key.clone()))
+                })
                 .collect(),
             Choices::Categories => Category::ALL
                 .iter()
                 .filter(|category| **category != request.category)
                 .map(|category| {
-                    let label = policy
-                        .category(*category)
-                        .map_or(category.label(), |def| def.label.as_str());
+                    let label = policy.category_label(*category);
                     choice(label.to_string(), Picked::Category(*category))
                 })
                 .collect(),

@@ -134,11 +134,63 @@ impl Policy {
     }
 
     pub fn queue_short<'a>(&'a self, key: &'a str) -> &'a str {
-        self.queue(key).map(|q| q.short.as_str()).unwrap_or(key)
+        match shipped_queue(key) {
+            Some((_, short)) if translated() => short,
+            _ => self.queue(key).map(|q| q.short.as_str()).unwrap_or(key),
+        }
+    }
+
+    /// A queue's full name, as the policy gives it (in another language than Russian, the
+    /// shipped queues' names from the catalogue).
+    pub fn queue_name<'a>(&'a self, key: &'a str) -> &'a str {
+        match shipped_queue(key) {
+            Some((name, _)) if translated() => name,
+            _ => self.queue(key).map(|q| q.name.as_str()).unwrap_or(key),
+        }
     }
 
     pub fn category_short(&self, key: Category) -> &str {
+        if translated() {
+            return category_short(key);
+        }
         self.category(key).map(|c| c.short.as_str()).unwrap_or("?")
+    }
+
+    /// A type's label as the policy gives it (in another language, the catalogue's).
+    pub fn category_label(&self, key: Category) -> &str {
+        if translated() {
+            return key.label();
+        }
+        self.category(key)
+            .map(|c| c.label.as_str())
+            .unwrap_or(key.label())
+    }
+}
+
+/// The policy is written in Russian: its own words show unless pult speaks another language.
+fn translated() -> bool {
+    crate::lang::current() != crate::lang::Lang::Ru
+}
+
+/// The name and short name of a queue pult ships (`assets/policy.toml`), in the catalogue.
+fn shipped_queue(key: &str) -> Option<(&'static str, &'static str)> {
+    match key {
+        "ejournal" => Some((tr!("queue.ejournal"), tr!("queue.short.ejournal"))),
+        "tech" => Some((tr!("queue.tech"), tr!("queue.short.tech"))),
+        "psych" => Some((tr!("queue.psych"), tr!("queue.short.psych"))),
+        "head" => Some((tr!("queue.head"), tr!("queue.short.head"))),
+        _ => None,
+    }
+}
+
+fn category_short(key: Category) -> &'static str {
+    match key {
+        Category::Technical => tr!("category.short.technical"),
+        Category::Ejournal => tr!("category.short.ejournal"),
+        Category::LessonQuality => tr!("category.short.lesson_quality"),
+        Category::Psych => tr!("category.short.psych"),
+        Category::Other => tr!("category.short.other"),
+        Category::Equipment => tr!("category.short.equipment"),
     }
 }
 

@@ -194,10 +194,7 @@ impl Prompt {
                         format!("«{label}» — обязательное поле"),
                         PromptFocus::Second,
                     ),
-                    Missing::NoContact => (
-                        tr!("prompt.no_contact").to_string(),
-                        self.focus,
-                    ),
+                    Missing::NoContact => (tr!("prompt.no_contact").to_string(), self.focus),
                 };
                 self.error = Some(error);
                 self.focus = focus;

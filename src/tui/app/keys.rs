@@ -363,9 +363,7 @@ fn open_reports(app: &mut App) -> Vec<Effect> {
     } else if may(Operation::ReadWeekly) {
         ReportKind::Weekly
     } else {
-        app.error(
-            tr!("status.reports_for").into(),
-        );
+        app.error(tr!("status.reports_for").into());
         return Vec::new();
     };
     let today = app.now.in_offset(app.offset).date_naive();

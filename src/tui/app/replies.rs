@@ -85,9 +85,7 @@ pub(super) fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
         Event::StoreState { trouble } => {
             match &trouble {
                 Some(why) => app.error(format!("Сервер не сохраняет изменения: {why}")),
-                None if app.store_trouble.is_some() => {
-                    app.info(tr!("status.store_ok").into())
-                }
+                None if app.store_trouble.is_some() => app.info(tr!("status.store_ok").into()),
                 None => {}
             }
             app.store_trouble = trouble;
@@ -158,7 +156,7 @@ pub(super) fn on_reply(
             let suggested = app
                 .policy
                 .suggested_queue(request.category)
-                .map(|queue| queue.short.clone())
+                .map(|queue| app.policy.queue_short(&queue.key).to_string())
                 .unwrap_or_default();
             app.open.upsert(request, &app.policy.deadlines);
             app.clamp_selection();

@@ -65,7 +65,10 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, footer_area: Rect) {
             Context::Board,
             &[Action::NewCall, Action::Open, Action::RouteSuggested],
         );
-        keys.push((format!("1-{}", app.policy.queues.len()), tr!("board.to_queue")));
+        keys.push((
+            format!("1-{}", app.policy.queues.len()),
+            tr!("board.to_queue"),
+        ));
         keys
     };
     if app.watches_queues() {
@@ -136,7 +139,7 @@ fn draw_mine(frame: &mut Frame, app: &App, area: Rect) {
     let block = pane_block(
         app,
         Pane::Incoming,
-        format!(" Моя очередь {} ", app.open.mine_len(&queues)),
+        tr!("board.my_queue", count = app.open.mine_len(&queues)),
     );
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -198,7 +201,7 @@ fn draw_incoming(frame: &mut Frame, app: &App, area: Rect) {
     let block = pane_block(
         app,
         Pane::Incoming,
-        format!(" Входящие {} ", app.open.incoming_len()),
+        tr!("board.incoming", count = app.open.incoming_len()),
     );
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -250,7 +253,7 @@ fn draw_queues(frame: &mut Frame, app: &App, area: Rect) {
             format!("{load}")
         };
         let left_width = width.saturating_sub(width_of(&right) + 1);
-        let short = pad(&queue.short, 8);
+        let short = pad(app.policy.queue_short(&queue.key), 8);
         let left = pad(&format!("{number} {short} {staff}"), left_width);
         let style = row_style(app, Pane::Queues, index);
         let right_style = if overdue > 0 {
@@ -268,11 +271,7 @@ fn draw_queues(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 fn draw_timers(frame: &mut Frame, app: &App, area: Rect) {
-    let block = pane_block(
-        app,
-        Pane::Timers,
-        tr!("board.timers").to_string(),
-    );
+    let block = pane_block(app, Pane::Timers, tr!("board.timers").to_string());
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
@@ -304,15 +303,21 @@ fn draw_timers(frame: &mut Frame, app: &App, area: Rect) {
         ]));
     }
     if app.open.timers_len() == 0 && inner.height > 0 {
-        lines.push(Line::styled(fit(tr!("board.no_timers"), width), app.theme.dim));
+        lines.push(Line::styled(
+            fit(tr!("board.no_timers"), width),
+            app.theme.dim,
+        ));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-/// The status, and "ждёт согласования" while the head has not decided on more time.
+/// The status, and "extension pending" while the head has not decided on more time.
 pub fn status_text(request: &Request) -> String {
     if request.extension_pending() {
-        format!("{}, ждёт согласования", request.status.label())
+        tr!(
+            "board.status_extension_pending",
+            status = request.status.label()
+        )
     } else {
         request.status.label().to_string()
     }
@@ -334,7 +339,12 @@ pub fn placement(app: &App, request: &Request) -> String {
         (None, _) => app
             .policy
             .suggested_queue(request.category)
-            .map(|queue| format!("предложено: {}", queue.short))
+            .map(|queue| {
+                tr!(
+                    "board.suggested",
+                    queue = app.policy.queue_short(&queue.key)
+                )
+            })
             .unwrap_or_default(),
     }
 }
@@ -360,7 +370,7 @@ fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
         let class = caller.class.map(|c| format!(" {c}")).unwrap_or_default();
         facts.push(format!("{}, {}{class}", caller.name, caller.role.label()));
         if let Some(phone) = &caller.phone {
-            facts.push(format!("тел. {phone}"));
+            facts.push(tr!("board.phone", phone = phone));
         }
         if let Some(email) = &caller.email {
             facts.push(email.to_string());
@@ -379,11 +389,15 @@ fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
             .collect();
         vec![
             Line::raw(fit(
-                &format!("{} · открыто {}", queue.name, app.open.load(&queue.key)),
+                &tr!(
+                    "board.queue_load",
+                    queue = app.policy.queue_name(&queue.key),
+                    open = app.open.load(&queue.key)
+                ),
                 width,
             )),
             Line::styled(
-                fit(&format!("Сотрудники: {}", staff.join(", ")), width),
+                fit(&tr!("board.staff", names = staff.join(", ")), width),
                 app.theme.dim,
             ),
         ]

@@ -60,7 +60,12 @@ pub fn draw(frame: &mut Frame, app: &App, state: &DetailState, body: Rect, foote
             .collect();
         keys.extend(hints(app, Context::Board, &moves));
     }
-    keys.extend(hint_as(app, Context::Detail, Action::Close, tr!("key.back")));
+    keys.extend(hint_as(
+        app,
+        Context::Detail,
+        Action::Close,
+        tr!("key.back"),
+    ));
     footer(frame, app, footer_area, &keys);
 }
 
@@ -159,7 +164,9 @@ fn request_lines(app: &App, request: &Request) -> Vec<Line<'static>> {
             "Поставщику {} (заявка {}): {}",
             local_time(app, case.sent_at, "%d.%m %H:%M"),
             case.ticket,
-            case.answer.as_deref().unwrap_or(tr!("detail.no_answer_yet"))
+            case.answer
+                .as_deref()
+                .unwrap_or(tr!("detail.no_answer_yet"))
         )));
     }
     for note in &request.notes {

@@ -36,21 +36,17 @@ pub fn draw_route_offer(
         app,
         frame,
         centered(body, 64, height),
-        format!(" {id} сохранено "),
+        tr!("route.title", id = id),
     );
     let width = inner.width as usize;
-    let category = app
-        .policy
-        .category(request.category)
-        .map(|c| c.label.as_str())
-        .unwrap_or("");
+    let category = app.policy.category_label(request.category);
     let suggested = app.policy.suggested_queue(request.category);
     let mut lines = vec![
-        Line::raw(fit(&format!("Тип: {category}"), width)),
+        Line::raw(fit(&tr!("route.type", category = category), width)),
         Line::raw(fit(
-            &format!(
-                "Распределить до {}",
-                local_time(app, request.deadlines.route_by, "%H:%M")
+            &tr!(
+                "route.route_by",
+                time = local_time(app, request.deadlines.route_by, "%H:%M")
             ),
             width,
         )),
@@ -61,7 +57,7 @@ pub fn draw_route_offer(
         let text = format!(
             "{} {}{}",
             index + 1,
-            queue.name,
+            app.policy.queue_name(&queue.key),
             if is_suggested {
                 tr!("route.suggested")
             } else {
@@ -80,7 +76,10 @@ pub fn draw_route_offer(
     if let Some(key) = app.keymap.hint(Context::Route, Action::RouteSuggested) {
         keys.push((key, tr!("route.to_suggested")));
     }
-    keys.push((format!("1-{}", app.policy.queues.len()), tr!("route.to_other")));
+    keys.push((
+        format!("1-{}", app.policy.queues.len()),
+        tr!("route.to_other"),
+    ));
     if let Some(key) = app.keymap.hint(Context::Route, Action::LeaveIncoming) {
         keys.push((key, tr!("action.leave_incoming")));
     }
@@ -88,7 +87,12 @@ pub fn draw_route_offer(
 }
 
 pub fn draw_help(frame: &mut Frame, app: &App, body: Rect, footer_area: Rect, scroll: u16) {
-    let inner = window(app, frame, centered(body, 72, 40), tr!("help.title").to_string());
+    let inner = window(
+        app,
+        frame,
+        centered(body, 72, 40),
+        tr!("help.title").to_string(),
+    );
     let mut lines = Vec::new();
     for context in Context::ALL {
         lines.push(Line::styled(context.label(), app.theme.field_focused));
@@ -110,12 +114,8 @@ pub fn draw_help(frame: &mut Frame, app: &App, body: Rect, footer_area: Rect, sc
         }
     }
     lines.push(Line::raw(""));
-    lines.push(Line::raw(
-        tr!("help.timers"),
-    ));
-    lines.push(Line::raw(
-        tr!("help.layout"),
-    ));
+    lines.push(Line::raw(tr!("help.timers")));
+    lines.push(Line::raw(tr!("help.layout")));
     // never past the end: the last lines stay in view however far it was scrolled
     let columns = usize::from(inner.width.max(1));
     let rows: usize = lines

@@ -20,11 +20,12 @@ pub fn draw(frame: &mut Frame, app: &App, form: &FormState, body: Rect, footer_a
     let theme = &app.theme;
     let kept = form
         .draft_kept_at
-        .map(|at| format!("· черновик сохранён {} ", local_time(app, at, "%H:%M:%S")))
+        .map(|at| tr!("form.draft_kept", time = local_time(app, at, "%H:%M:%S")))
         .unwrap_or_default();
-    let title = format!(
-        " Новое обращение · звонок принят {} {kept}",
-        local_time(app, form.answered_at, "%H:%M:%S")
+    let title = tr!(
+        "form.title",
+        time = local_time(app, form.answered_at, "%H:%M:%S"),
+        kept = kept
     );
     let block = Block::default()
         .borders(Borders::ALL)
@@ -112,14 +113,15 @@ pub fn draw(frame: &mut Frame, app: &App, form: &FormState, body: Rect, footer_a
             frame.render_widget(Paragraph::new(Span::styled(text, theme.error)), *area);
         }
         (None, Some(card), Some(area)) => {
-            let text = format!(
-                "  Уже звонил(а): {} · обращений: {}{}",
-                card.describe(),
-                card.requests.len(),
-                fill_key
-                    .as_ref()
-                    .map(|key| format!(" · {key} — подставить"))
-                    .unwrap_or_default()
+            let fill = fill_key
+                .as_ref()
+                .map(|key| tr!("form.fill_known", key = key))
+                .unwrap_or_default();
+            let text = tr!(
+                "form.known_caller",
+                card = card.describe(),
+                count = card.requests.len(),
+                fill = fill
             );
             let text = fit(&text, area.width as usize);
             frame.render_widget(Paragraph::new(Span::styled(text, theme.selected)), *area);
@@ -136,7 +138,10 @@ pub fn draw(frame: &mut Frame, app: &App, form: &FormState, body: Rect, footer_a
         &[Action::NextField, Action::Save, Action::Cancel],
     );
     keys.push(("1-3".into(), tr!("form.role")));
-    keys.push((format!("1-{}", app.policy.categories.len()), tr!("form.type")));
+    keys.push((
+        format!("1-{}", app.policy.categories.len()),
+        tr!("form.type"),
+    ));
     footer(frame, app, footer_area, &keys);
 }
 
@@ -180,7 +185,7 @@ fn draw_value(
                     .enumerate()
                     .map(|(index, def)| {
                         let text = chosen_mark(
-                            &format!("{} {}", index + 1, def.label),
+                            &format!("{} {}", index + 1, policy.category_label(def.key)),
                             form.category == Some(def.key),
                         );
                         Line::styled(fit(&text, area.width as usize), chosen_style(def.key))
@@ -191,7 +196,7 @@ fn draw_value(
                 for (index, def) in policy.categories.iter().enumerate() {
                     spans.push(Span::styled(
                         chosen_mark(
-                            &format!("{} {}", index + 1, def.short),
+                            &format!("{} {}", index + 1, policy.category_short(def.key)),
                             form.category == Some(def.key),
                         ),
                         chosen_style(def.key),
@@ -199,8 +204,7 @@ fn draw_value(
                 }
                 let chosen = form
                     .category
-                    .and_then(|key| policy.category(key))
-                    .map(|def| def.label.clone())
+                    .map(|key| policy.category_label(key).to_string())
                     .unwrap_or_default();
                 vec![
                     Line::from(spans),
@@ -293,7 +297,7 @@ fn draw_confirm(frame: &mut Frame, app: &App, area: Rect) {
     let lines = vec![
         Line::raw(fit(tr!("form.cancel_text"), inner.width as usize)),
         Line::raw(fit(
-            &format!("{yes} — отменить звонок, {no} — вернуться к форме"),
+            &tr!("form.cancel_keys", yes = yes, no = no),
             inner.width as usize,
         )),
     ];

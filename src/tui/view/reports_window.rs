@@ -18,7 +18,7 @@ pub fn draw(frame: &mut Frame, app: &App, state: &ReportState, body: Rect, foote
     match (state.kind, &state.daily, &state.weekly) {
         _ if state.error.is_some() => {
             let text = state.error.clone().unwrap_or_default();
-            message(frame, app, body, &format!("Отчёт не получен: {text}"));
+            message(frame, app, body, &tr!("reports.failed", text = text));
         }
         (ReportKind::Daily, Some(report), _) if report.date == state.date => {
             draw_daily(frame, body, report, &app.policy, &app.theme, state.scroll);
@@ -34,9 +34,9 @@ pub fn draw(frame: &mut Frame, app: &App, state: &ReportState, body: Rect, foote
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(app.theme.focused_border)
-            .title(format!(
-                " Предложения директору · {}-W{:02} ",
-                state.week.0, state.week.1
+            .title(tr!(
+                "reports.proposals_title",
+                week = format!("{}-W{:02}", state.week.0, state.week.1)
             ));
         let inner = block.inner(area);
         frame.render_widget(block, area);
@@ -53,7 +53,12 @@ pub fn draw(frame: &mut Frame, app: &App, state: &ReportState, body: Rect, foote
     let periods_keys = (Action::PreviousPeriod, Action::NextPeriod);
     keys.extend(pair_as(app, Context::Reports, periods_keys, periods));
     let scroll_keys = (Action::Up, Action::Down);
-    keys.extend(pair_as(app, Context::Reports, scroll_keys, tr!("reports.scroll")));
+    keys.extend(pair_as(
+        app,
+        Context::Reports,
+        scroll_keys,
+        tr!("reports.scroll"),
+    ));
     let may = |operation| may_do(&app.me, operation, &app.policy).is_ok();
     if may(Operation::ReadDaily) && may(Operation::ReadWeekly) {
         let other = match state.kind {
@@ -65,7 +70,12 @@ pub fn draw(frame: &mut Frame, app: &App, state: &ReportState, body: Rect, foote
     if state.kind == ReportKind::Weekly && may(Operation::WriteProposals) {
         keys.extend(hints(app, Context::Reports, &[Action::Proposals]));
     }
-    keys.extend(hint_as(app, Context::Reports, Action::Close, tr!("key.back")));
+    keys.extend(hint_as(
+        app,
+        Context::Reports,
+        Action::Close,
+        tr!("key.back"),
+    ));
     footer(frame, app, footer_area, &keys);
 }
 

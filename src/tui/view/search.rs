@@ -45,13 +45,13 @@ pub fn draw(frame: &mut Frame, app: &App, search: &SearchState, body: Rect, foot
         Some(found) if found.total == 0 => tr!("search.nothing").to_string(),
         Some(found) => {
             let mut line = if found.total > found.hits.len() {
-                format!(
-                    "Найдено: {}, показаны первые {}",
-                    found.total,
-                    found.hits.len()
+                tr!(
+                    "search.found_first",
+                    total = found.total,
+                    shown = found.hits.len()
                 )
             } else {
-                format!("Найдено: {}", found.total)
+                tr!("search.found", total = found.total)
             };
             if found.partial {
                 line.push_str(tr!("search.partial"));
@@ -102,7 +102,12 @@ pub fn draw(frame: &mut Frame, app: &App, search: &SearchState, body: Rect, foot
         .collect();
     frame.render_widget(Paragraph::new(lines), list);
     let keys: Vec<_> = [
-        pair_as(app, Context::Search, (Action::Up, Action::Down), tr!("search.select")),
+        pair_as(
+            app,
+            Context::Search,
+            (Action::Up, Action::Down),
+            tr!("search.select"),
+        ),
         hint_as(app, Context::Search, Action::Open, tr!("action.open")),
         hint_as(app, Context::Search, Action::Close, tr!("key.back")),
     ]
