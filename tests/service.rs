@@ -239,13 +239,7 @@ fn only_dispatchers_log_and_route() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(T0);
     let (service, me) = open_as_first_user(dir.path(), &clock);
-    let tech = Staff {
-        login: "kozlov".into(),
-        name: "Козлов Андрей".into(),
-        roles: vec![Role::Tech],
-        vendor_rep: false,
-        disabled: false,
-    };
+    let tech = staff("kozlov", "Козлов Андрей", &[Role::Tech]);
     service.store().put_staff(&tech).unwrap();
     let draft = call("Петрова", Category::Technical, T0);
     let error = service

@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use pult::net::client::{Client, Launch};
 
+use crate::common::calls::now_ms;
 use crate::common::{path_str, terminate};
-use crate::walls::support::{log_call, now_ms};
+use crate::walls::support::log_call;
 
 const COMMANDS: usize = 30;
 
