@@ -1,10 +1,13 @@
-//! A service opened in process on a test's temp directory, and a server started on one.
+//! A service opened in process on a test's temp directory, a server started on one (in this
+//! process, or the real `pult server` binary) and clients of it.
 
 // Every test binary compiles this module and each uses only some of it.
 #![allow(dead_code)]
 
 use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use pult::domain::staff::{Role, Staff};
 use pult::domain::time::{ManualClock, SystemClock};
@@ -14,6 +17,7 @@ use pult::service::setup::open_service;
 use pult::service::Service;
 
 use super::people::{first_os_user, me};
+use super::PULT_BUILT;
 
 /// The service on `dir` as the OS user running the test, on the system clock (on a fresh
 /// directory that user becomes its first admin, operator and head).
@@ -51,4 +55,29 @@ pub fn serve(dir: &Path) -> ServerHandle {
 /// A client of the server already running on `dir` (none is launched).
 pub fn connect(dir: &Path) -> Client {
     Client::connect(dir, &Launch::Never).expect("connect")
+}
+
+/// The real `pult server` binary on `dir`, its output discarded; the test stops or kills it.
+pub fn spawn_server(dir: &Path) -> Child {
+    Command::new(PULT_BUILT)
+        .arg("server")
+        .arg("--data")
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start pult server")
+}
+
+/// A client of the server starting on `dir`, retried until it answers; panics after `within`.
+pub fn connect_when_up(dir: &Path, within: Duration) -> Client {
+    let started = Instant::now();
+    loop {
+        match Client::connect(dir, &Launch::Never) {
+            Ok(client) => return client,
+            Err(error) if started.elapsed() > within => panic!("server never answered: {error}"),
+            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
 }
