@@ -1,21 +1,20 @@
 //! Every text staff type has a bound: a longer one is refused with a sentence that names the
 //! field and its limit, and nothing is written. One just at the limit goes through.
 
-use std::sync::Arc;
+mod common;
 
-use pult::domain::call_form::CallDraft;
 use pult::domain::change::Change;
-use pult::domain::request::{
-    CallerRole, Category, Channel, NoteKind, Request, RequestId, ReturnChannel, Status,
-};
+use pult::domain::request::{Category, NoteKind, Request, RequestId, ReturnChannel, Status};
 use pult::domain::staff::{Role, Staff};
 use pult::domain::time::{ManualClock, Timestamp};
 use pult::domain::validate::{
     MAX_LOGIN, MAX_NAME, MAX_PROPOSALS, MAX_REASON, MAX_TEXT, MAX_TICKET,
 };
-use pult::service::identity::OsUser;
-use pult::service::setup::open_service;
-use pult::service::{Command, FailureKind, Reply, Service};
+use pult::service::{Command, FailureKind, Service};
+
+use common::calls::{log_call, valid_call};
+use common::people::staff;
+use common::service::open_as_first_user;
 
 const T0: Timestamp = Timestamp(1_795_000_000_000);
 
@@ -31,19 +30,10 @@ struct Desk {
 fn desk() -> Desk {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(T0);
-    let first = OsUser {
-        uid: 1000,
-        login: "ivanova".into(),
-        full_name: "Иванова Анна Сергеевна".into(),
-    };
-    let service = open_service(dir.path(), Arc::new(clock), &first).unwrap();
-    let head = service.identify("ivanova").unwrap();
+    let (service, head) = open_as_first_user(dir.path(), &clock);
     let tech = Staff {
-        login: "kozlov".into(),
-        name: "Козлов Андрей Петрович".into(),
-        roles: vec![Role::Tech],
         vendor_rep: true,
-        disabled: false,
+        ..staff("kozlov", "Козлов Андрей Петрович", &[Role::Tech])
     };
     service.store().put_staff(&tech).unwrap();
     Desk {
@@ -57,24 +47,8 @@ fn desk() -> Desk {
 impl Desk {
     /// A technical request taken into work by the technician.
     fn in_work(&self) -> RequestId {
-        let draft = CallDraft {
-            answered_at: None,
-            name: "Петрова Анна".into(),
-            role: Some(CallerRole::Parent),
-            class: "5А".into(),
-            category: Some(Category::Technical),
-            description: "Не открывается дневник".into(),
-            phone: "8 912 345-67-89".into(),
-            email: String::new(),
-        };
-        let logged = Command::LogCall {
-            draft,
-            channel: Channel::Phone,
-        };
-        let Ok((Reply::Logged { request }, _)) = self.service.execute(&self.head, logged) else {
-            panic!("not logged");
-        };
-        let id = request.id;
+        let draft = valid_call("Петрова Анна", Category::Technical, None);
+        let id = log_call(&self.service, &self.head, draft).id;
         let route = Command::Change {
             id,
             change: Change::Route {
@@ -126,22 +100,12 @@ fn long(chars: usize) -> String {
     "ж".repeat(chars)
 }
 
-fn person(login: &str, name: &str) -> Staff {
-    Staff {
-        login: login.into(),
-        name: name.into(),
-        roles: vec![Role::Operator],
-        vendor_rep: false,
-        disabled: false,
-    }
-}
-
 #[test]
 fn a_login_is_at_most_32_characters_as_unix_allows() {
     let desk = desk();
     for login in ["a".repeat(120_000), "a".repeat(MAX_LOGIN + 1)] {
         let add = Command::AddStaff {
-            staff: person(&login, "Сидоров Пётр"),
+            staff: staff(&login, "Сидоров Пётр", &[Role::Operator]),
         };
         let error = desk.service.execute(&desk.head, add).unwrap_err();
         let sentence = error.to_string();
@@ -153,7 +117,7 @@ fn a_login_is_at_most_32_characters_as_unix_allows() {
     assert!(desk.service.store().staff_member("aaaa").unwrap().is_none());
     assert_eq!(desk.service.store().all_staff().unwrap().len(), 2);
     let add = Command::AddStaff {
-        staff: person(&"a".repeat(MAX_LOGIN), "Сидоров Пётр"),
+        staff: staff(&"a".repeat(MAX_LOGIN), "Сидоров Пётр", &[Role::Operator]),
     };
     desk.ok(&desk.head, add);
 }
@@ -162,7 +126,7 @@ fn a_login_is_at_most_32_characters_as_unix_allows() {
 fn a_staff_name_is_at_most_200_characters() {
     let desk = desk();
     let add = Command::AddStaff {
-        staff: person("sidorov", &long(60_000)),
+        staff: staff("sidorov", &long(60_000), &[Role::Operator]),
     };
     let sentence = desk
         .service
@@ -180,7 +144,7 @@ fn a_staff_name_is_at_most_200_characters() {
         .unwrap()
         .is_none());
     let add = Command::AddStaff {
-        staff: person("sidorov", &long(MAX_NAME)),
+        staff: staff("sidorov", &long(MAX_NAME), &[Role::Operator]),
     };
     desk.ok(&desk.head, add);
 }

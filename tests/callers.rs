@@ -2,8 +2,9 @@
 //! lookup, the detail's earlier requests and timeline, merging (head and admin only — the
 //! "merge callers" cells of issue 4's table), and search over open and closed requests.
 
+mod common;
+
 use std::path::Path;
-use std::sync::Arc;
 
 use pult::domain::call_form::CallDraft;
 use pult::domain::caller::CallerCard;
@@ -11,26 +12,13 @@ use pult::domain::change::Change;
 use pult::domain::request::{CallerRole, Category, Channel, RequestId, ReturnChannel, Status};
 use pult::domain::staff::{Role, Staff};
 use pult::domain::time::{Clock, SystemClock, Timestamp};
-use pult::net::client::{Client, Launch};
-use pult::net::server::start;
-use pult::service::identity::{current_os_user, OsUser};
-use pult::service::setup::open_service;
+use pult::net::client::Client;
 use pult::service::{Command, Failure, FailureKind, Reply, Service};
 use pult::store::AuditAction;
 
-fn me() -> OsUser {
-    current_os_user().expect("an OS user")
-}
-
-fn person(login: &str, roles: &[Role]) -> Staff {
-    Staff {
-        login: login.into(),
-        name: format!("Сотрудник {login}"),
-        roles: roles.to_vec(),
-        vendor_rep: false,
-        disabled: false,
-    }
-}
+use common::calls::log_call;
+use common::people::{me, staff_member};
+use common::service::{connect, open_as_me, serve, set_my_roles};
 
 fn draft(name: &str, phone: &str, email: &str, category: Category, text: &str) -> CallDraft {
     CallDraft {
@@ -46,24 +34,15 @@ fn draft(name: &str, phone: &str, email: &str, category: Category, text: &str) -
 }
 
 fn log(service: &Service, by: &Staff, call: CallDraft) -> RequestId {
-    match service.execute(
-        by,
-        Command::LogCall {
-            draft: call,
-            channel: Channel::Phone,
-        },
-    ) {
-        Ok((Reply::Logged { request }, _)) => request.id,
-        other => panic!("{other:?}"),
-    }
+    log_call(service, by, call).id
 }
 
 /// Four calls from three people: Petrova twice by phone (written two ways) and once by
 /// email only, Orlov once. The OS user running the test gets `roles`.
 fn prepared(dir: &Path, roles: &[Role]) -> Vec<RequestId> {
-    let service = open_service(dir, Arc::new(SystemClock), &me()).unwrap();
-    let operator = person("ivanova", &[Role::Operator]);
-    let ejournal = person("smirnova", &[Role::Ejournal]);
+    let service = open_as_me(dir);
+    let operator = staff_member("ivanova", &[Role::Operator]);
+    let ejournal = staff_member("smirnova", &[Role::Ejournal]);
     service.store().put_staff(&operator).unwrap();
     service.store().put_staff(&ejournal).unwrap();
     let ids = vec![
@@ -141,10 +120,7 @@ fn prepared(dir: &Path, roles: &[Role]) -> Vec<RequestId> {
             },
         )
         .unwrap();
-    let mut me_staff = service.identify(&me().login).unwrap();
-    me_staff.roles = roles.to_vec();
-    service.store().put_staff(&me_staff).unwrap();
-    service.store().flush().unwrap();
+    set_my_roles(&service, roles);
     ids
 }
 
@@ -158,8 +134,8 @@ struct Running {
 fn running(roles: &[Role]) -> Running {
     let dir = tempfile::tempdir().unwrap();
     let ids = prepared(dir.path(), roles);
-    let server = start(dir.path(), Arc::new(SystemClock), &me()).unwrap();
-    let client = Client::connect(dir.path(), &Launch::Never).unwrap();
+    let server = serve(dir.path());
+    let client = connect(dir.path());
     Running {
         _dir: dir,
         _server: server,
@@ -250,7 +226,7 @@ fn merge(client: &mut Client, kept: &CallerCard, merged: &CallerCard) -> Result<
 
 /// The two Petrova cards, read by an operator account on the same store.
 fn petrova_cards(dir: &Path) -> (CallerCard, CallerCard) {
-    let service = open_service(dir, Arc::new(SystemClock), &me()).unwrap();
+    let service = open_as_me(dir);
     let store = service.store();
     let phone = pult::domain::validate::Phone::parse("89123456789").unwrap();
     let email = pult::domain::validate::Email::parse("anna.petrova@yandex.ru").unwrap();
@@ -280,8 +256,8 @@ fn the_head_and_the_admin_may_merge_callers_and_no_one_else() {
         let dir = tempfile::tempdir().unwrap();
         prepared(dir.path(), &roles);
         let (kept, merged) = petrova_cards(dir.path());
-        let server = start(dir.path(), Arc::new(SystemClock), &me()).unwrap();
-        let mut client = Client::connect(dir.path(), &Launch::Never).unwrap();
+        let server = serve(dir.path());
+        let mut client = connect(dir.path());
         let outcome = merge(&mut client, &kept, &merged);
         if allowed {
             let Ok(Reply::Caller { card: Some(card) }) = outcome else {
@@ -309,8 +285,8 @@ fn after_a_merge_the_requests_follow_and_the_timeline_says_who_merged() {
     let dir = tempfile::tempdir().unwrap();
     let ids = prepared(dir.path(), &[Role::Head]);
     let (kept, merged) = petrova_cards(dir.path());
-    let _server = start(dir.path(), Arc::new(SystemClock), &me()).unwrap();
-    let mut client = Client::connect(dir.path(), &Launch::Never).unwrap();
+    let _server = serve(dir.path());
+    let mut client = connect(dir.path());
     merge(&mut client, &kept, &merged).unwrap();
     // the email of the merged card now finds the kept one, with all three requests
     let card = find(&mut client, None, Some("anna.petrova@yandex.ru")).expect("known");
@@ -387,8 +363,8 @@ fn search_keeps_up_with_changes_and_with_who_may_see_what() {
     assert_eq!(search(&mut run.client, "петрова"), vec![run.ids[0]]);
     let dir = tempfile::tempdir().unwrap();
     let ids = prepared(dir.path(), &[Role::Operator]);
-    let _server = start(dir.path(), Arc::new(SystemClock), &me()).unwrap();
-    let mut client = Client::connect(dir.path(), &Launch::Never).unwrap();
+    let _server = serve(dir.path());
+    let mut client = connect(dir.path());
     let before = SystemClock.now();
     let Ok(Reply::Logged { request }) = client.call(Command::LogCall {
         draft: CallDraft {

@@ -5,20 +5,18 @@ mod common;
 
 use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::Arc;
 
+use common::calls::{log_call_through, valid_call};
+use common::people::me;
+use common::service::{connect, open_as_me, serve};
 use common::{is_pult, terminate, PULT_BUILT};
 use pult::domain::call_form::CallDraft;
 use pult::domain::change::Change;
 use pult::domain::policy::DEFAULT_POLICY_TOML;
-use pult::domain::request::{CallerRole, Category, Channel, RequestId};
+use pult::domain::request::{Category, RequestId};
 use pult::domain::staff::Role;
-use pult::domain::time::SystemClock;
-use pult::net::client::{Client, Launch};
-use pult::net::server::start;
-use pult::service::identity::current_os_user;
-use pult::service::setup::open_service;
-use pult::service::{Command as Cmd, Reply};
+use pult::net::client::Client;
+use pult::service::Command as Cmd;
 
 fn pult(dir: &Path, args: &[&str]) -> Output {
     Command::new(PULT_BUILT)
@@ -205,22 +203,10 @@ fn succeeded(output: &Output) -> String {
 
 fn call(client: &mut Client, name: &str, category: Category) -> RequestId {
     let draft = CallDraft {
-        answered_at: None,
-        name: name.into(),
-        role: Some(CallerRole::Parent),
-        class: "5А".into(),
-        category: Some(category),
         description: format!("Не открывается дневник {HOSTILE}"),
-        phone: "8 912 345-67-89".into(),
-        email: String::new(),
+        ..valid_call(name, category, None)
     };
-    match client.call(Cmd::LogCall {
-        draft,
-        channel: Channel::Phone,
-    }) {
-        Ok(Reply::Logged { request }) => request.id,
-        other => panic!("not logged: {other:?}"),
-    }
+    log_call_through(client, draft).id
 }
 
 #[test]
@@ -234,19 +220,18 @@ fn nothing_staff_typed_reaches_the_terminal_raw() {
         .replace("\"Техн.\"", &format!("\"{HOSTILE_TOML}\""));
     assert_ne!(policy, DEFAULT_POLICY_TOML);
     std::fs::write(dir.join("policy.toml"), policy).unwrap();
-    let me = current_os_user().expect("an OS user");
     {
         // the test's user: the first admin, operator and head, and the technician who is
         // the vendor representative
-        let service = open_service(&dir, Arc::new(SystemClock), &me).unwrap();
-        let mut staff = service.identify(&me.login).unwrap();
+        let service = open_as_me(&dir);
+        let mut staff = service.identify(&me().login).unwrap();
         staff.roles.push(Role::Tech);
         staff.vendor_rep = true;
         service.store().put_staff(&staff).unwrap();
         service.store().flush().unwrap();
     }
-    let _server = start(&dir, Arc::new(SystemClock), &me).unwrap();
-    let mut client = Client::connect(&dir, &Launch::Never).unwrap();
+    let _server = serve(&dir);
+    let mut client = connect(&dir);
     let escalated = call(
         &mut client,
         &format!("Петрова {HOSTILE}"),

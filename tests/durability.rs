@@ -1,8 +1,8 @@
 //! The real `pult server` binary under signals: SIGTERM stops it cleanly, and kill -9 at any
 //! moment loses no command it acknowledged.
 
-use std::path::Path;
-use std::process::{Child, Command as Process, Stdio};
+mod common;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -14,32 +14,9 @@ use pult::net::client::{attach, Client, Incoming, Launch};
 use pult::net::protocol::ServerMsg;
 use pult::service::{Command, Reply};
 
-const PULT: &str = env!("CARGO_BIN_EXE_pult");
+use common::service::{connect_when_up, spawn_server};
+
 const WAIT: Duration = Duration::from_secs(20);
-
-fn spawn_server(dir: &Path) -> Child {
-    Process::new(PULT)
-        .arg("server")
-        .arg("--data")
-        .arg(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start pult server")
-}
-
-/// Connects, retrying until the server answers or `WAIT` passes.
-fn connect(dir: &Path) -> Client {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        match Client::connect(dir, &Launch::Never) {
-            Ok(client) => return client,
-            Err(error) if Instant::now() > deadline => panic!("server never answered: {error}"),
-            Err(_) => std::thread::yield_now(),
-        }
-    }
-}
 
 fn call(number: u64) -> CallDraft {
     CallDraft {
@@ -59,7 +36,7 @@ fn call(number: u64) -> CallDraft {
 fn sigterm_finishes_says_goodbye_and_removes_the_socket() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = spawn_server(dir.path());
-    let mut client = connect(dir.path());
+    let mut client = connect_when_up(dir.path(), WAIT);
     let Reply::Logged { request } = client
         .call(Command::LogCall {
             draft: call(1),
@@ -89,7 +66,7 @@ fn sigterm_finishes_says_goodbye_and_removes_the_socket() {
     assert!(!dir.path().join("server.pid").exists());
 
     let mut server = spawn_server(dir.path());
-    let mut client = connect(dir.path());
+    let mut client = connect_when_up(dir.path(), WAIT);
     let shown = client
         .call(Command::ShowRequest { id: request.id })
         .unwrap();
@@ -103,7 +80,7 @@ fn kill_9_at_any_moment_loses_no_acknowledged_command() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().to_path_buf();
     let mut server = spawn_server(&path);
-    connect(&path);
+    connect_when_up(&path, WAIT);
 
     let acknowledged: Arc<Mutex<Vec<(u64, RequestId)>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
@@ -166,7 +143,7 @@ fn kill_9_at_any_moment_loses_no_acknowledged_command() {
     stop.store(true, Ordering::SeqCst);
     writer.join().unwrap();
 
-    let mut client = connect(&path);
+    let mut client = connect_when_up(&path, WAIT);
     let acknowledged = acknowledged.lock().unwrap().clone();
     assert!(acknowledged.len() >= rounds as usize * 15);
     println!(

@@ -19,9 +19,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 use common::{children_of, is_pult, path_str, shell_quote, terminate, Session, Tmux};
-use common::{EXITED, POLL, TIMEOUT};
-
-const PULT: &str = env!("CARGO_BIN_EXE_pult");
+use common::{EXITED, POLL, PULT_BUILT, TIMEOUT};
 
 /// A temporary data directory and a config directory, so a user's own
 /// `~/.config/pult/keymap.toml` never changes the keys under test.
@@ -57,14 +55,14 @@ impl Fixture {
             "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color XDG_CONFIG_HOME={} {} --data {}; \
              echo \"{EXITED} $?\"; sleep 600",
             shell_quote(path_str(&self.config())),
-            shell_quote(PULT),
+            shell_quote(PULT_BUILT),
             shell_quote(path_str(&self.data())),
         )
     }
 
     /// Runs `pult ARGS --data DIR` directly, without a terminal.
     fn pult(&self, args: &[&str]) -> Output {
-        Command::new(PULT)
+        Command::new(PULT_BUILT)
             .args(args)
             .arg("--data")
             .arg(self.data())

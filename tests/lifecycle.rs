@@ -1,48 +1,26 @@
 //! A request's life after routing, through the server: take, note, close, return, extension,
 //! reassign, reopen, cancel — and who may do each (issue 4's table, one case per cell).
 
+mod common;
+
 use std::path::Path;
-use std::sync::Arc;
 
 use pult::domain::call_form::CallDraft;
 use pult::domain::change::Change;
 use pult::domain::request::{
-    CallerRole, Category, Channel, ExtensionState, NoteKind, Request, RequestId, ReturnChannel,
-    Status,
+    Category, Channel, ExtensionState, NoteKind, Request, RequestId, ReturnChannel, Status,
 };
 use pult::domain::staff::{Role, Staff};
 use pult::domain::time::{Clock, SystemClock, Timestamp, HOUR_MS};
-use pult::net::client::{Client, Launch};
-use pult::net::server::start;
-use pult::service::identity::{current_os_user, OsUser};
-use pult::service::setup::open_service;
 use pult::service::{Command, Failure, FailureKind, Reply, Service};
 
-fn me() -> OsUser {
-    current_os_user().expect("an OS user")
-}
-
-fn staff(login: &str, roles: &[Role]) -> Staff {
-    Staff {
-        login: login.into(),
-        name: format!("Сотрудник {login}"),
-        roles: roles.to_vec(),
-        vendor_rep: false,
-        disabled: false,
-    }
-}
+use common::calls::{log_call, valid_call};
+use common::people::{me, staff, staff_member};
+use common::service::{connect, open_as_me, serve};
 
 fn call(category: Category, offset_ms: i64) -> CallDraft {
-    CallDraft {
-        answered_at: Some(Timestamp(SystemClock.now().0 - 60_000 - offset_ms)),
-        name: "Петрова Анна Ивановна".into(),
-        role: Some(CallerRole::Parent),
-        class: "5А".into(),
-        category: Some(category),
-        description: "Не открывается дневник".into(),
-        phone: "8 912 345-67-89".into(),
-        email: String::new(),
-    }
+    let answered_at = Timestamp(SystemClock.now().0 - 60_000 - offset_ms);
+    valid_call("Петрова Анна Ивановна", category, Some(answered_at))
 }
 
 /// The state a request is put in before the command under test.
@@ -59,36 +37,28 @@ enum Start {
 /// `belova`, holding one e-journal request brought to `start`; then the OS user running the
 /// test gets `roles` (and is the one who logged the request when `own` is set).
 fn prepared(dir: &Path, start: Start, roles: &[Role], own: bool) -> RequestId {
-    let service: Service = open_service(dir, Arc::new(SystemClock), &me()).expect("open the store");
+    let service: Service = open_as_me(dir);
     let store = service.store();
     for member in [
-        staff("ivanova", &[Role::Operator]),
-        staff("smirnova", &[Role::Ejournal]),
-        staff("belova", &[Role::Head]),
+        staff_member("ivanova", &[Role::Operator]),
+        staff_member("smirnova", &[Role::Ejournal]),
+        staff_member("belova", &[Role::Head]),
     ] {
         store.put_staff(&member).unwrap();
     }
     let logger = if own {
-        staff(&me().login, &[Role::Operator])
+        staff_member(&me().login, &[Role::Operator])
     } else {
-        staff("ivanova", &[Role::Operator])
+        staff_member("ivanova", &[Role::Operator])
     };
     store.put_staff(&logger).unwrap();
     let run = |who: &Staff, command| match service.execute(who, command) {
         Ok((reply, _)) => reply,
         Err(error) => panic!("setup: {error}"),
     };
-    let Reply::Logged { request } = run(
-        &logger,
-        Command::LogCall {
-            draft: call(Category::Ejournal, 0),
-            channel: Channel::Phone,
-        },
-    ) else {
-        panic!("not logged")
-    };
+    let request = log_call(&service, &logger, call(Category::Ejournal, 0));
     let id = request.id;
-    let specialist = staff("smirnova", &[Role::Ejournal]);
+    let specialist = staff_member("smirnova", &[Role::Ejournal]);
     if !matches!(start, Start::New) {
         run(
             &logger,
@@ -136,7 +106,7 @@ fn prepared(dir: &Path, start: Start, roles: &[Role], own: bool) -> RequestId {
             },
         );
     }
-    store.put_staff(&staff(&me().login, roles)).unwrap();
+    store.put_staff(&staff_member(&me().login, roles)).unwrap();
     store.flush().unwrap();
     id
 }
@@ -145,8 +115,8 @@ fn prepared(dir: &Path, start: Start, roles: &[Role], own: bool) -> RequestId {
 /// A command that leaves the request out of the actor's sight (a return) answers `Done`: the
 /// request is then read from the store after the server stops.
 fn through_server(dir: &Path, command: Command) -> Result<Request, Failure> {
-    let server = start(dir, Arc::new(SystemClock), &me()).expect("server");
-    let mut client = Client::connect(dir, &Launch::Never).expect("connect");
+    let server = serve(dir);
+    let mut client = connect(dir);
     let id = match &command {
         Command::Change {
             id,
@@ -158,7 +128,7 @@ fn through_server(dir: &Path, command: Command) -> Result<Request, Failure> {
     if let (Ok(Reply::Done), Some(id)) = (&reply, id) {
         drop(client);
         server.stop();
-        let service = open_service(dir, Arc::new(SystemClock), &me()).expect("reopen");
+        let service = open_as_me(dir);
         return Ok(service.store().request(id).unwrap().expect("stored"));
     }
     match reply {
@@ -444,7 +414,7 @@ fn a_result_goes_back_only_by_a_channel_the_caller_gave() {
 fn returning_gives_a_fresh_route_by_and_keeps_resolve_by_and_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let id = prepared(dir.path(), Start::InWork, &[Role::Ejournal], false);
-    let service = open_service(dir.path(), Arc::new(SystemClock), &me()).unwrap();
+    let service = open_as_me(dir.path());
     let before = service.store().request(id).unwrap().unwrap();
     drop(service);
     let back = through_server(dir.path(), send_back(id)).unwrap();
@@ -472,10 +442,11 @@ fn only_the_vendor_representative_escalates_and_the_answer_comes_back_to_work() 
     let dir = tempfile::tempdir().unwrap();
     let id = prepared(dir.path(), Start::InWork, &[Role::Ejournal], false);
     {
-        let service = open_service(dir.path(), Arc::new(SystemClock), &me()).unwrap();
-        let mut rep = staff("kozlov", &[Role::Tech]);
-        rep.name = "Козлов Андрей Петрович".into();
-        rep.vendor_rep = true;
+        let service = open_as_me(dir.path());
+        let rep = Staff {
+            vendor_rep: true,
+            ..staff("kozlov", "Козлов Андрей Петрович", &[Role::Tech])
+        };
         service.store().put_staff(&rep).unwrap();
         service.store().flush().unwrap();
     }
@@ -487,7 +458,7 @@ fn only_the_vendor_representative_escalates_and_the_answer_comes_back_to_work() 
     let dir = tempfile::tempdir().unwrap();
     let id = prepared(dir.path(), Start::InWork, &[Role::Ejournal], false);
     {
-        let service = open_service(dir.path(), Arc::new(SystemClock), &me()).unwrap();
+        let service = open_as_me(dir.path());
         let mut rep = service.identify(&me().login).unwrap();
         rep.vendor_rep = true;
         service.store().put_staff(&rep).unwrap();
@@ -517,8 +488,8 @@ fn only_the_vendor_representative_escalates_and_the_answer_comes_back_to_work() 
         "the timer keeps running"
     );
     // a new representative reads every earlier escalation
-    let _server = start(dir.path(), Arc::new(SystemClock), &me()).unwrap();
-    let mut client = Client::connect(dir.path(), &Launch::Never).unwrap();
+    let _server = serve(dir.path());
+    let mut client = connect(dir.path());
     let Ok(Reply::Requests { requests, .. }) = client.call(Command::VendorHistory) else {
         panic!("no history")
     };

@@ -6,35 +6,15 @@
 #[path = "common/report_fixture.rs"]
 mod report_fixture;
 
-use chrono::NaiveDate;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
 use pult::report::csv::csv;
 use pult::report::document::{daily_document, weekly_document, Document};
 use pult::report::markdown::markdown;
-use pult::report::{daily, weekly, DailyReport, WeeklyReport};
 use pult::tui::theme::Theme;
 use pult::tui::view::report::{draw_daily, draw_document, draw_weekly};
-use report_fixture::{moscow, now, policy, proposals, requests, senders};
-
-fn wednesday() -> DailyReport {
-    let date = NaiveDate::from_ymd_opt(2026, 11, 11).expect("date");
-    daily(&requests(), date, moscow(), now(), &policy(), senders())
-}
-
-fn week_46() -> WeeklyReport {
-    weekly(
-        &requests(),
-        2026,
-        46,
-        moscow(),
-        now(),
-        &policy(),
-        Some(proposals()),
-    )
-    .expect("W46 exists")
-}
+use report_fixture::{moscow, policy, wednesday, week_46};
 
 fn daily_screen(width: u16, height: u16, scroll: u16) -> String {
     let report = wednesday();

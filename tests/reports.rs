@@ -8,35 +8,15 @@ mod report_fixture;
 #[path = "reports/exports.rs"]
 mod exports;
 
-use chrono::NaiveDate;
-
 use pult::domain::request::{CallerRole, Category, Channel, RequestId};
 use pult::report::{
-    daily, last_full_week, week_bounds, weekly, DailyReport, Extensions, LongOpen, OverdueRequest,
-    Step, StepFigures, Tally, Trend, VendorEscalations, WeeklyReport,
+    last_full_week, week_bounds, weekly, Extensions, LongOpen, OverdueRequest, Step, StepFigures,
+    Tally, Trend, VendorEscalations,
 };
-use report_fixture::{at, moscow, now, policy, proposals, requests, senders};
+use report_fixture::{at, moscow, now, policy, proposals, requests, senders, wednesday, week_46};
 
 const MIN: i64 = 60_000;
 const HOUR: i64 = 60 * MIN;
-
-fn wednesday() -> DailyReport {
-    let date = NaiveDate::from_ymd_opt(2026, 11, 11).expect("date");
-    daily(&requests(), date, moscow(), now(), &policy(), senders())
-}
-
-fn week_46() -> WeeklyReport {
-    weekly(
-        &requests(),
-        2026,
-        46,
-        moscow(),
-        now(),
-        &policy(),
-        Some(proposals()),
-    )
-    .expect("W46 exists")
-}
 
 fn tally<K>(pairs: &[(K, u32)]) -> Vec<Tally<K>>
 where

@@ -1,37 +1,29 @@
 //! Reports through the real server: who may read the daily report and the weekly analysis,
 //! the head's proposals kept with the week, and nothing personal in what the director reads.
 
+mod common;
+
 use std::path::Path;
-use std::sync::Arc;
 
 use pult::domain::call_form::CallDraft;
 use pult::domain::policy::{Policy, DEFAULT_POLICY_TOML};
-use pult::domain::request::{CallerRole, Category, Channel};
-use pult::domain::staff::{Role, Staff};
+use pult::domain::request::Category;
+use pult::domain::staff::Role;
 use pult::domain::time::{Clock, SystemClock, Timestamp};
-use pult::net::client::{Client, Launch};
-use pult::net::server::start;
+use pult::net::client::Client;
 use pult::report::markdown::weekly_markdown;
-use pult::service::identity::{current_os_user, OsUser};
-use pult::service::setup::open_service;
 use pult::service::{Command, Failure, FailureKind, Reply};
 
-fn me() -> OsUser {
-    current_os_user().expect("an OS user")
-}
+use common::calls::{log_call, valid_call};
+use common::people::{me, staff};
+use common::service::{connect, open_as_me, serve, set_my_roles};
 
 const MOSCOW: i32 = 3 * 3600;
 
 /// Two calls logged today; the OS user running the test gets `roles`.
 fn prepared(dir: &Path, roles: &[Role]) {
-    let service = open_service(dir, Arc::new(SystemClock), &me()).unwrap();
-    let operator = Staff {
-        login: "ivanova".into(),
-        name: "Иванова Анна Сергеевна".into(),
-        roles: vec![Role::Operator],
-        vendor_rep: false,
-        disabled: false,
-    };
+    let service = open_as_me(dir);
+    let operator = staff("ivanova", "Иванова Анна Сергеевна", &[Role::Operator]);
     service.store().put_staff(&operator).unwrap();
     // a minute apart: one operator's calls are told apart by when they were answered
     for (minutes_ago, name, phone, text) in [
@@ -49,29 +41,13 @@ fn prepared(dir: &Path, roles: &[Role]) {
         ),
     ] {
         let draft = CallDraft {
-            answered_at: Some(answered_today(minutes_ago)),
-            name: name.into(),
-            role: Some(CallerRole::Parent),
-            class: "5А".into(),
-            category: Some(Category::Ejournal),
             description: text.into(),
             phone: phone.into(),
-            email: String::new(),
+            ..valid_call(name, Category::Ejournal, Some(answered_today(minutes_ago)))
         };
-        service
-            .execute(
-                &operator,
-                Command::LogCall {
-                    draft,
-                    channel: Channel::Phone,
-                },
-            )
-            .unwrap();
+        log_call(&service, &operator, draft);
     }
-    let mut me_staff = service.identify(&me().login).unwrap();
-    me_staff.roles = roles.to_vec();
-    service.store().put_staff(&me_staff).unwrap();
-    service.store().flush().unwrap();
+    set_my_roles(&service, roles);
 }
 
 /// `minutes_ago` minutes ago, but never before today's Moscow midnight (a run just after
@@ -86,8 +62,8 @@ fn answered_today(minutes_ago: i64) -> Timestamp {
 fn client_as(roles: &[Role]) -> (tempfile::TempDir, pult::net::server::ServerHandle, Client) {
     let dir = tempfile::tempdir().unwrap();
     prepared(dir.path(), roles);
-    let server = start(dir.path(), Arc::new(SystemClock), &me()).unwrap();
-    let client = Client::connect(dir.path(), &Launch::Never).unwrap();
+    let server = serve(dir.path());
+    let client = connect(dir.path());
     (dir, server, client)
 }
 
@@ -183,8 +159,8 @@ fn the_heads_proposals_are_kept_with_the_week_and_the_director_reads_no_personal
     prepared(dir.path(), &[Role::Head]);
     let week = this_week();
     {
-        let _server = start(dir.path(), Arc::new(SystemClock), &me()).unwrap();
-        let mut client = Client::connect(dir.path(), &Launch::Never).unwrap();
+        let _server = serve(dir.path());
+        let mut client = connect(dir.path());
         client
             .call(Command::SaveProposals {
                 year: week.0,
@@ -202,14 +178,14 @@ fn the_heads_proposals_are_kept_with_the_week_and_the_director_reads_no_personal
     }
     // the director, on the same store after a restart
     {
-        let service = open_service(dir.path(), Arc::new(SystemClock), &me()).unwrap();
+        let service = open_as_me(dir.path());
         let mut director = service.identify(&me().login).unwrap();
         director.roles = vec![Role::Director];
         service.store().put_staff(&director).unwrap();
         service.store().flush().unwrap();
     }
-    let _server = start(dir.path(), Arc::new(SystemClock), &me()).unwrap();
-    let mut client = Client::connect(dir.path(), &Launch::Never).unwrap();
+    let _server = serve(dir.path());
+    let mut client = connect(dir.path());
     let Ok(Reply::Weekly { report }) = weekly(&mut client, Some(week)) else {
         panic!("the director reads the weekly analysis")
     };

@@ -23,6 +23,8 @@
 //! was both accepted and refused for lack of permission at least once, so the property
 //! never holds vacuously.
 
+mod common;
+
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -43,6 +45,8 @@ use pult::domain::time::{Clock, ManualClock, Timestamp, MINUTE_MS};
 use pult::service::{Command, FailureKind, Reply, Service, ServiceError};
 use pult::store::{AuditAction, Store};
 
+use common::people::{staff, staff_member};
+
 const T0: Timestamp = Timestamp(1_795_000_000_000);
 const CASES: u32 = 64;
 const MAX_STEPS: usize = 40;
@@ -57,24 +61,15 @@ const NOTE_KINDS: [NoteKind; 4] = [
 
 /// One account per role, plus the vendor representative (a technician, as in the demo).
 fn roster() -> Vec<Staff> {
-    let mut staff: Vec<Staff> = Role::ALL
+    let mut roster: Vec<Staff> = Role::ALL
         .iter()
-        .map(|role| Staff {
-            login: role.key().to_string(),
-            name: format!("Сотрудник {}", role.key()),
-            roles: vec![*role],
-            vendor_rep: false,
-            disabled: false,
-        })
+        .map(|role| staff_member(role.key(), &[*role]))
         .collect();
-    staff.push(Staff {
-        login: "vendor".into(),
-        name: "Козлов Андрей Петрович".into(),
-        roles: vec![Role::Tech],
+    roster.push(Staff {
         vendor_rep: true,
-        disabled: false,
+        ..staff("vendor", "Козлов Андрей Петрович", &[Role::Tech])
     });
-    staff
+    roster
 }
 
 // ---------------------------------------------------------------------------------------------

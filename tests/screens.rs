@@ -1,6 +1,8 @@
 //! Snapshots of the real screens (ratatui TestBackend + insta) at 80×24 and 160×48 with a
 //! fixed clock, and a sweep of small and odd sizes that must never panic.
 
+mod common;
+
 use chrono::FixedOffset;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -11,7 +13,7 @@ use pult::domain::deadline::DeadlinePolicy;
 use pult::domain::lifecycle::{self, Intake};
 use pult::domain::policy::{Policy, DEFAULT_POLICY_TOML};
 use pult::domain::request::{Caller, CallerRole, Category, Channel, Request, RequestId};
-use pult::domain::staff::{Role, Staff};
+use pult::domain::staff::Role;
 use pult::domain::time::Timestamp;
 use pult::domain::validate::{Email, Phone, SchoolClass};
 use pult::service::{Event, Welcome};
@@ -20,21 +22,13 @@ use pult::tui::keymap::Keymap;
 use pult::tui::theme::Theme;
 use pult::tui::view::view;
 
+use common::people::staff;
+
 /// 28.11.2026 14:32:00 Moscow time (a Saturday).
 const NOW: Timestamp = Timestamp(1_795_865_520_000);
 
 fn moscow() -> FixedOffset {
     FixedOffset::east_opt(3 * 3600).unwrap()
-}
-
-fn staff(login: &str, name: &str, roles: &[Role]) -> Staff {
-    Staff {
-        login: login.into(),
-        name: name.into(),
-        roles: roles.to_vec(),
-        vendor_rep: false,
-        disabled: false,
-    }
 }
 
 fn request(

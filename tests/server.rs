@@ -2,6 +2,8 @@
 //! winner per conflict, refusals in sentences, hostile bytes costing one connection only,
 //! clean stops, and no acknowledged command lost to kill -9.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
@@ -11,46 +13,23 @@ use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 
-use pult::domain::call_form::CallDraft;
 use pult::domain::change::Change;
-use pult::domain::request::{CallerRole, Category, Channel, RequestId, Status};
-use pult::domain::time::{SystemClock, Timestamp};
+use pult::domain::request::{Channel, RequestId, Status};
+use pult::domain::time::SystemClock;
 use pult::net::client::{attach, Attached, Client, ClientError, Incoming, Launch};
 use pult::net::protocol::{
     encode_frame, read_server_msg, ClientMsg, Mode, ServerMsg, PROTOCOL_VERSION,
 };
-use pult::net::server::{start, ServerError, ServerHandle};
-use pult::service::identity::{current_os_user, OsUser};
+use pult::net::server::{start, ServerError};
+use pult::service::identity::OsUser;
 use pult::service::setup::open_service;
 use pult::service::{Command, Event, Failure, FailureKind, Reply};
 
+use common::calls::{call_answered_at, now_ms};
+use common::people::me;
+use common::service::{connect, open_as_me, serve};
+
 const WAIT: Duration = Duration::from_secs(10);
-
-fn me() -> OsUser {
-    current_os_user().expect("the tests run as some OS user")
-}
-
-fn server(dir: &Path) -> ServerHandle {
-    start(dir, Arc::new(SystemClock), &me()).expect("server starts")
-}
-
-fn call(name: &str, answered_ms: i64) -> CallDraft {
-    CallDraft {
-        answered_at: Some(Timestamp(answered_ms)),
-        name: name.into(),
-        role: Some(CallerRole::Parent),
-        class: "5А".into(),
-        category: Some(Category::Ejournal),
-        description: "Не открывается дневник".into(),
-        phone: "8 912 345-67-89".into(),
-        email: String::new(),
-    }
-}
-
-fn now_ms() -> i64 {
-    use pult::domain::time::Clock;
-    SystemClock.now().0
-}
 
 /// The next message from the server that `pick` accepts, within `WAIT`.
 fn next<T>(incoming: &Receiver<Incoming>, mut pick: impl FnMut(ServerMsg) -> Option<T>) -> T {
@@ -83,14 +62,14 @@ fn console(dir: &Path) -> Attached {
 #[test]
 fn a_call_logged_at_one_console_appears_at_the_other_without_asking() {
     let dir = tempfile::tempdir().unwrap();
-    let _server = server(dir.path());
+    let _server = serve(dir.path());
     let mut operator = console(dir.path());
     let head = console(dir.path());
     operator
         .send(
             1,
             Command::LogCall {
-                draft: call("Петрова Анна", now_ms()),
+                draft: call_answered_at("Петрова Анна", now_ms()),
                 channel: Channel::Phone,
             },
         )
@@ -111,14 +90,14 @@ fn a_call_logged_at_one_console_appears_at_the_other_without_asking() {
 #[test]
 fn two_consoles_routing_the_same_request_one_wins_and_both_see_it() {
     let dir = tempfile::tempdir().unwrap();
-    let _server = server(dir.path());
+    let _server = serve(dir.path());
     let mut first = console(dir.path());
     let mut second = console(dir.path());
     first
         .send(
             1,
             Command::LogCall {
-                draft: call("Сидоров Пётр", now_ms()),
+                draft: call_answered_at("Сидоров Пётр", now_ms()),
                 channel: Channel::Phone,
             },
         )
@@ -176,9 +155,9 @@ fn two_consoles_routing_the_same_request_one_wins_and_both_see_it() {
 #[test]
 fn a_resent_call_is_not_a_second_request() {
     let dir = tempfile::tempdir().unwrap();
-    let _server = server(dir.path());
-    let mut client = Client::connect(dir.path(), &Launch::Never).unwrap();
-    let draft = call("Петрова Анна", now_ms());
+    let _server = serve(dir.path());
+    let mut client = connect(dir.path());
+    let draft = call_answered_at("Петрова Анна", now_ms());
     let send = |client: &mut Client| {
         client
             .call(Command::LogCall {
@@ -208,10 +187,10 @@ fn a_resent_call_is_not_a_second_request() {
 #[test]
 fn the_draft_is_kept_by_the_server_across_connections() {
     let dir = tempfile::tempdir().unwrap();
-    let _server = server(dir.path());
-    let draft = call("Орлов Игорь", now_ms());
+    let _server = serve(dir.path());
+    let draft = call_answered_at("Орлов Игорь", now_ms());
     {
-        let mut client = Client::connect(dir.path(), &Launch::Never).unwrap();
+        let mut client = connect(dir.path());
         client
             .call(Command::SaveDraft {
                 draft: draft.clone(),
@@ -224,7 +203,7 @@ fn the_draft_is_kept_by_the_server_across_connections() {
 #[test]
 fn a_client_of_another_version_is_told_which_versions_differ() {
     let dir = tempfile::tempdir().unwrap();
-    let server = server(dir.path());
+    let server = serve(dir.path());
     let mut stream = UnixStream::connect(server.socket()).unwrap();
     let hello = ClientMsg::Hello {
         protocol_version: 99,
@@ -272,7 +251,7 @@ fn a_stale_socket_is_replaced_and_a_second_server_is_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
     // a socket file left by a crash: nothing listens on it
     drop(UnixListener::bind(dir.path().join("pult.sock")).unwrap());
-    let first = server(dir.path());
+    let first = serve(dir.path());
     assert!(Client::connect(dir.path(), &Launch::Never).is_ok());
     let error = match start(dir.path(), Arc::new(SystemClock), &me()) {
         Err(error) => error,
@@ -289,14 +268,14 @@ fn a_stale_socket_is_replaced_and_a_second_server_is_refused_by_name() {
 #[test]
 fn stopping_finishes_flushes_says_goodbye_and_removes_the_socket() {
     let dir = tempfile::tempdir().unwrap();
-    let server = server(dir.path());
+    let server = serve(dir.path());
     let socket = server.socket().to_path_buf();
     let mut operator = console(dir.path());
     operator
         .send(
             1,
             Command::LogCall {
-                draft: call("Петрова Анна", now_ms()),
+                draft: call_answered_at("Петрова Анна", now_ms()),
                 channel: Channel::Phone,
             },
         )
@@ -312,12 +291,12 @@ fn stopping_finishes_flushes_says_goodbye_and_removes_the_socket() {
         "a stopped server asks consoles to come back later"
     );
     assert!(!socket.exists());
-    let service = open_service(dir.path(), Arc::new(SystemClock), &me()).unwrap();
+    let service = open_as_me(dir.path());
     assert!(service.store().request(RequestId(1)).unwrap().is_some());
 }
 
 fn still_serves(dir: &Path) {
-    let mut client = Client::connect(dir, &Launch::Never).expect("a good client connects");
+    let mut client = connect(dir);
     client.ping().expect("and is answered");
 }
 
@@ -334,7 +313,7 @@ fn throw_at(socket: &Path, bytes: &[u8]) {
 #[test]
 fn an_oversized_or_malformed_frame_closes_only_that_connection() {
     let dir = tempfile::tempdir().unwrap();
-    let server = server(dir.path());
+    let server = serve(dir.path());
     let mut watcher = console(dir.path());
     throw_at(server.socket(), &[0xff, 0xff, 0xff, 0xff, 0, 0]);
     throw_at(server.socket(), &[0, 0, 0, 3, 9, 9, 9]);
@@ -381,7 +360,7 @@ proptest! {
     #[test]
     fn hostile_bytes_never_stop_the_server(cases in proptest::collection::vec(hostile(), 1..6)) {
         let dir = tempfile::tempdir().unwrap();
-        let server = server(dir.path());
+        let server = serve(dir.path());
         for bytes in &cases {
             throw_at(server.socket(), bytes);
         }

@@ -1,6 +1,8 @@
 //! The service on a real sled store in a temp directory: commands are durable, refused
 //! commands change nothing, and random command sequences keep every invariant.
 
+mod common;
+
 use std::sync::Arc;
 
 use proptest::prelude::*;
@@ -8,42 +10,25 @@ use proptest::prelude::*;
 use pult::domain::access::Denied;
 use pult::domain::call_form::CallDraft;
 use pult::domain::change::Change;
-use pult::domain::request::{CallerRole, Category, Channel, RequestId, Status};
+use pult::domain::request::{Category, Channel, RequestId, Status};
 use pult::domain::staff::{Role, Staff};
 use pult::domain::time::{ManualClock, Timestamp, HOUR_MS, MINUTE_MS};
-use pult::service::identity::OsUser;
 use pult::service::setup::open_service;
 use pult::service::{Command, Event, FailureKind, Reply, Service, ServiceError};
 use pult::store::{Store, StoreError};
 
+use common::calls::valid_call;
+use common::people::{first_os_user, staff};
+use common::service::open_as_first_user;
+
 const T0: Timestamp = Timestamp(1_795_000_000_000);
 
-fn operator() -> OsUser {
-    OsUser {
-        uid: 1000,
-        login: "ivanova".into(),
-        full_name: "Иванова Анна Сергеевна".into(),
-    }
-}
-
-fn open(dir: &std::path::Path, clock: &ManualClock) -> (Service, Staff) {
-    let service = open_service(dir, Arc::new(clock.clone()), &operator()).expect("open");
-    let me = service
-        .identify("ivanova")
-        .expect("first user has an account");
-    (service, me)
-}
-
+/// Class and phone written the way people type them, for the service to normalise.
 fn call(name: &str, category: Category, answered_at: Timestamp) -> CallDraft {
     CallDraft {
-        answered_at: Some(answered_at),
-        name: name.into(),
-        role: Some(CallerRole::Parent),
         class: "7 в".into(),
-        category: Some(category),
-        description: "Не открывается дневник".into(),
         phone: "+7 (912) 345 67 89".into(),
-        email: String::new(),
+        ..valid_call(name, category, Some(answered_at))
     }
 }
 
@@ -72,7 +57,7 @@ fn log(service: &Service, me: &Staff, draft: CallDraft) -> pult::domain::request
 fn the_first_user_becomes_admin_operator_and_head() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(T0);
-    let (_, me) = open(dir.path(), &clock);
+    let (_, me) = open_as_first_user(dir.path(), &clock);
     assert_eq!(me.roles, vec![Role::Admin, Role::Operator, Role::Head]);
     assert_eq!(me.name, "Иванова Анна Сергеевна");
     assert!(dir.path().join("policy.toml").is_file());
@@ -85,7 +70,7 @@ fn a_logged_call_counts_from_when_it_was_answered_and_survives_reopening() {
     let answered = T0;
     clock.advance_minutes(4); // the operator took four minutes to fill the form
     let request = {
-        let (service, me) = open(dir.path(), &clock);
+        let (service, me) = open_as_first_user(dir.path(), &clock);
         log(
             &service,
             &me,
@@ -100,7 +85,7 @@ fn a_logged_call_counts_from_when_it_was_answered_and_survives_reopening() {
         Some("7В".into())
     );
 
-    let (service, _) = open(dir.path(), &clock);
+    let (service, _) = open_as_first_user(dir.path(), &clock);
     assert_eq!(
         service.store().request(RequestId(1)).unwrap(),
         Some(request.clone())
@@ -113,7 +98,7 @@ fn a_logged_call_counts_from_when_it_was_answered_and_survives_reopening() {
 fn an_answered_time_in_the_future_is_clamped_to_now() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(T0);
-    let (service, me) = open(dir.path(), &clock);
+    let (service, me) = open_as_first_user(dir.path(), &clock);
     let request = log(
         &service,
         &me,
@@ -126,7 +111,7 @@ fn an_answered_time_in_the_future_is_clamped_to_now() {
 fn routing_moves_it_to_a_queue_starts_take_by_and_is_audited() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(T0);
-    let (service, me) = open(dir.path(), &clock);
+    let (service, me) = open_as_first_user(dir.path(), &clock);
     let request = log(&service, &me, call("Петрова", Category::Technical, T0));
     clock.advance_minutes(7);
     let (reply, _) = service
@@ -155,7 +140,7 @@ fn routing_moves_it_to_a_queue_starts_take_by_and_is_audited() {
 fn routing_twice_is_refused_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(T0);
-    let (service, me) = open(dir.path(), &clock);
+    let (service, me) = open_as_first_user(dir.path(), &clock);
     let request = log(&service, &me, call("Петрова", Category::Technical, T0));
     service
         .execute(
@@ -193,7 +178,7 @@ fn routing_twice_is_refused_and_writes_nothing() {
 fn an_unknown_queue_or_request_is_refused_with_a_sentence() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(T0);
-    let (service, me) = open(dir.path(), &clock);
+    let (service, me) = open_as_first_user(dir.path(), &clock);
     let request = log(&service, &me, call("Петрова", Category::Technical, T0));
     let error = service
         .execute(
@@ -227,7 +212,7 @@ fn an_unknown_queue_or_request_is_refused_with_a_sentence() {
 fn an_incomplete_form_is_refused_and_nothing_is_stored() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(T0);
-    let (service, me) = open(dir.path(), &clock);
+    let (service, me) = open_as_first_user(dir.path(), &clock);
     let mut draft = call("Петрова", Category::Technical, T0);
     draft.phone = "12-34".into();
     let error = service
@@ -253,14 +238,8 @@ fn an_incomplete_form_is_refused_and_nothing_is_stored() {
 fn only_dispatchers_log_and_route() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(T0);
-    let (service, me) = open(dir.path(), &clock);
-    let tech = Staff {
-        login: "kozlov".into(),
-        name: "Козлов Андрей".into(),
-        roles: vec![Role::Tech],
-        vendor_rep: false,
-        disabled: false,
-    };
+    let (service, me) = open_as_first_user(dir.path(), &clock);
+    let tech = staff("kozlov", "Козлов Андрей", &[Role::Tech]);
     service.store().put_staff(&tech).unwrap();
     let draft = call("Петрова", Category::Technical, T0);
     let error = service
@@ -293,7 +272,7 @@ fn only_dispatchers_log_and_route() {
 fn an_os_user_without_an_account_is_told_what_to_ask_for() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(T0);
-    let (service, _) = open(dir.path(), &clock);
+    let (service, _) = open_as_first_user(dir.path(), &clock);
     let error = service.identify("petrov").unwrap_err();
     assert_eq!(error.kind(), FailureKind::NoAccount);
     assert!(
@@ -308,7 +287,7 @@ fn the_draft_is_kept_and_ends_when_the_call_is_logged() {
     let clock = ManualClock::new(T0);
     let draft = call("Сидоров Пётр", Category::Psych, T0);
     {
-        let (service, me) = open(dir.path(), &clock);
+        let (service, me) = open_as_first_user(dir.path(), &clock);
         service
             .execute(
                 &me,
@@ -318,7 +297,7 @@ fn the_draft_is_kept_and_ends_when_the_call_is_logged() {
             )
             .unwrap();
     }
-    let (service, me) = open(dir.path(), &clock);
+    let (service, me) = open_as_first_user(dir.path(), &clock);
     let welcome = service.welcome(&me).unwrap();
     assert_eq!(welcome.draft, Some(draft.clone()));
     log(&service, &me, draft);
@@ -362,7 +341,7 @@ fn a_broken_policy_file_is_named_in_the_error() {
     )
     .unwrap();
     let clock = ManualClock::new(T0);
-    let error = match open_service(dir.path(), Arc::new(clock), &operator()) {
+    let error = match open_service(dir.path(), Arc::new(clock), &first_os_user()) {
         Err(error) => error,
         Ok(_) => panic!("opened with a broken policy"),
     };
@@ -399,7 +378,7 @@ proptest! {
     fn random_commands_keep_every_invariant(steps in proptest::collection::vec(step(), 1..24)) {
         let dir = tempfile::tempdir().unwrap();
         let clock = ManualClock::new(T0);
-        let (service, me) = open(dir.path(), &clock);
+        let (service, me) = open_as_first_user(dir.path(), &clock);
                 let queues = ["ejournal", "tech", "psych", "head"];
         let mut accepted = 0u64;
         let mut logged: Vec<RequestId> = Vec::new();
@@ -469,7 +448,7 @@ impl ClockExt for ManualClock {
 fn imported_history_keeps_the_open_index_and_the_numbering() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(T0);
-    let (service, me) = open(dir.path(), &clock);
+    let (service, me) = open_as_first_user(dir.path(), &clock);
     let open = log(&service, &me, call("Петрова", Category::Technical, T0));
     let mut closed = open.clone();
     closed.id = RequestId(50);
@@ -501,7 +480,7 @@ fn imported_history_keeps_the_open_index_and_the_numbering() {
 fn a_refused_command_in_a_batch_writes_nothing_and_the_others_go_on() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(T0);
-    let (service, me) = open(dir.path(), &clock);
+    let (service, me) = open_as_first_user(dir.path(), &clock);
     let first = log(&service, &me, call("Петрова", Category::Technical, T0));
     let outcomes = service.apply_batch(vec![
         (
@@ -549,16 +528,6 @@ fn a_refused_command_in_a_batch_writes_nothing_and_the_others_go_on() {
     assert_eq!(routed.queue.as_deref(), Some("tech"));
 }
 
-fn staff(login: &str, name: &str, roles: &[Role]) -> Staff {
-    Staff {
-        login: login.into(),
-        name: name.into(),
-        roles: roles.to_vec(),
-        vendor_rep: false,
-        disabled: false,
-    }
-}
-
 fn change(
     service: &Service,
     actor: &Staff,
@@ -574,7 +543,7 @@ fn change(
 fn a_call_logged_under_the_wrong_type_is_retyped_audited_and_counted_by_its_new_type() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(T0);
-    let (service, head) = open(dir.path(), &clock);
+    let (service, head) = open_as_first_user(dir.path(), &clock);
     let operator = staff("petrova", "Петрова Ольга Ивановна", &[Role::Operator]);
     let tech = staff("sidorov", "Сидоров Пётр Ильич", &[Role::Tech]);
     for member in [&operator, &tech] {

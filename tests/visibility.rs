@@ -2,38 +2,30 @@
 //! and the head, a queue's requests only for its specialists, nothing for the director and
 //! the system admin (issue 4's table, "see open requests" and "contact data").
 
+mod common;
+
 use std::path::Path;
-use std::sync::Arc;
 
 use pult::domain::access::CONFIDENTIAL;
 use pult::domain::call_form::CallDraft;
 use pult::domain::change::Change;
-use pult::domain::request::{CallerRole, Category, Channel, RequestId};
-use pult::domain::staff::{Role, Staff};
+use pult::domain::request::{CallerRole, Category, RequestId};
+use pult::domain::staff::Role;
 use pult::domain::time::{Clock, SystemClock, Timestamp};
-use pult::net::client::{attach, Client, ClientError, Launch};
-use pult::net::server::start;
-use pult::service::identity::{current_os_user, OsUser};
-use pult::service::setup::open_service;
+use pult::net::client::{attach, ClientError, Launch};
 use pult::service::{Command, Failure, FailureKind, Reply};
 
-fn me() -> OsUser {
-    current_os_user().expect("an OS user")
-}
+use common::calls::log_call;
+use common::people::{me, staff};
+use common::service::{connect, open_as_me, serve, set_my_roles};
 
 const SECRET: &str = "Ребёнок отказывается выходить на уроки, плачет";
 
 /// A psych request logged by `ivanova` and routed to the psychologist; then the OS user
 /// running the test gets `roles`.
 fn prepared(dir: &Path, roles: &[Role]) -> RequestId {
-    let service = open_service(dir, Arc::new(SystemClock), &me()).unwrap();
-    let operator = Staff {
-        login: "ivanova".into(),
-        name: "Иванова Анна".into(),
-        roles: vec![Role::Operator],
-        vendor_rep: false,
-        disabled: false,
-    };
+    let service = open_as_me(dir);
+    let operator = staff("ivanova", "Иванова Анна", &[Role::Operator]);
     service.store().put_staff(&operator).unwrap();
     let draft = CallDraft {
         answered_at: Some(Timestamp(SystemClock.now().0 - 60_000)),
@@ -45,15 +37,7 @@ fn prepared(dir: &Path, roles: &[Role]) -> RequestId {
         phone: "89035557788".into(),
         email: String::new(),
     };
-    let Ok((Reply::Logged { request }, _)) = service.execute(
-        &operator,
-        Command::LogCall {
-            draft,
-            channel: Channel::Phone,
-        },
-    ) else {
-        panic!("not logged")
-    };
+    let request = log_call(&service, &operator, draft);
     service
         .execute(
             &operator,
@@ -65,10 +49,7 @@ fn prepared(dir: &Path, roles: &[Role]) -> RequestId {
             },
         )
         .unwrap();
-    let mut me_staff = service.identify(&me().login).unwrap();
-    me_staff.roles = roles.to_vec();
-    service.store().put_staff(&me_staff).unwrap();
-    service.store().flush().unwrap();
+    set_my_roles(&service, roles);
     request.id
 }
 
@@ -76,8 +57,8 @@ fn prepared(dir: &Path, roles: &[Role]) -> RequestId {
 fn seen_by(roles: &[Role]) -> (Result<String, Failure>, usize) {
     let dir = tempfile::tempdir().unwrap();
     let id = prepared(dir.path(), roles);
-    let _server = start(dir.path(), Arc::new(SystemClock), &me()).unwrap();
-    let mut client = Client::connect(dir.path(), &Launch::Never).unwrap();
+    let _server = serve(dir.path());
+    let mut client = connect(dir.path());
     let shown = match client.call(Command::ShowRequest { id }) {
         Ok(Reply::Request { request }) => Ok(request.description),
         Ok(other) => panic!("{other:?}"),
@@ -126,8 +107,8 @@ fn every_read_of_contact_data_is_recorded_and_the_head_can_list_them() {
     use pult::store::AuditAction;
     let dir = tempfile::tempdir().unwrap();
     let id = prepared(dir.path(), &[Role::Head]);
-    let _server = start(dir.path(), Arc::new(SystemClock), &me()).unwrap();
-    let mut client = Client::connect(dir.path(), &Launch::Never).unwrap();
+    let _server = serve(dir.path());
+    let mut client = connect(dir.path());
     client.call(Command::ShowRequest { id }).unwrap();
     client.call(Command::RecordView { id }).unwrap();
     let Reply::History { events } = client.call(Command::History { id }).unwrap() else {
@@ -154,8 +135,8 @@ fn every_read_of_contact_data_is_recorded_and_the_head_can_list_them() {
 fn only_the_head_reads_the_account_of_reads() {
     let dir = tempfile::tempdir().unwrap();
     let id = prepared(dir.path(), &[Role::Operator]);
-    let _server = start(dir.path(), Arc::new(SystemClock), &me()).unwrap();
-    let mut client = Client::connect(dir.path(), &Launch::Never).unwrap();
+    let _server = serve(dir.path());
+    let mut client = connect(dir.path());
     let error = client.call(Command::History { id }).unwrap_err();
     assert_eq!(error.kind(), Some(FailureKind::Denied), "{error}");
     assert!(error.to_string().contains("руководитель"), "{error}");
@@ -166,14 +147,8 @@ fn the_vendor_representative_may_not_escalate_a_psych_request_he_does_not_see() 
     let dir = tempfile::tempdir().unwrap();
     let id = prepared(dir.path(), &[Role::Tech]);
     let before = {
-        let service = open_service(dir.path(), Arc::new(SystemClock), &me()).unwrap();
-        let psychologist = Staff {
-            login: "orlova".into(),
-            name: "Орлова Елена".into(),
-            roles: vec![Role::Psych],
-            vendor_rep: false,
-            disabled: false,
-        };
+        let service = open_as_me(dir.path());
+        let psychologist = staff("orlova", "Орлова Елена", &[Role::Psych]);
         service.store().put_staff(&psychologist).unwrap();
         service
             .execute(
@@ -192,8 +167,8 @@ fn the_vendor_representative_may_not_escalate_a_psych_request_he_does_not_see() 
         (stored, service.store().event_count().unwrap())
     };
 
-    let server = start(dir.path(), Arc::new(SystemClock), &me()).unwrap();
-    let mut client = Client::connect(dir.path(), &Launch::Never).unwrap();
+    let server = serve(dir.path());
+    let mut client = connect(dir.path());
     let refused = client.call(Command::Change {
         id,
         change: Change::Escalate {
@@ -205,7 +180,7 @@ fn the_vendor_representative_may_not_escalate_a_psych_request_he_does_not_see() 
     assert_eq!(error.kind(), Some(FailureKind::NotVisible), "{error}");
     server.stop();
 
-    let service = open_service(dir.path(), Arc::new(SystemClock), &me()).unwrap();
+    let service = open_as_me(dir.path());
     let after = service.store().request(id).unwrap().expect("stored");
     assert_eq!((after, service.store().event_count().unwrap()), before);
 }

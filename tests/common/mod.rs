@@ -1,12 +1,22 @@
-//! Helpers shared by the end-to-end tests (e2e_tmux.rs, e2e_two_users.rs, e2e_specialist.rs):
-//! a private tmux server to run pult in a real terminal, its sessions, a look at processes in
-//! /proc, and — for the tests that run as root — real OS users and a data directory they share.
+//! Helpers shared by the integration tests. Each test binary compiles this module on its own
+//! with `mod common;`, and not every binary uses every helper.
+//!
+//! - `people`: the OS user running the test, a made-up first user, staff accounts;
+//! - `calls`: valid call forms and logging them;
+//! - `service`: a service on a temp directory, a server on one and a client of it;
+//! - this file, for the end-to-end tests (e2e_tmux.rs, e2e_two_users.rs, e2e_specialist.rs,
+//!   the walls): a private tmux server to run pult in a real terminal, its sessions, a look at
+//!   processes in /proc, and — for the tests that run as root — real OS users and a data
+//!   directory they share.
 //!
 //! State is awaited by polling (the screen or the condition itself) with a timeout, never by
-//! fixed sleeps. Every test file compiles this module on its own, and not every file uses
-//! every helper.
+//! fixed sleeps.
 
 #![allow(dead_code)]
+
+pub mod calls;
+pub mod people;
+pub mod service;
 
 use std::ffi::CString;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};

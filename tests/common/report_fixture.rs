@@ -12,7 +12,7 @@
 
 #![allow(dead_code)]
 
-use chrono::{FixedOffset, TimeZone, Utc};
+use chrono::{FixedOffset, NaiveDate, TimeZone, Utc};
 
 use pult::domain::deadline::DeadlinePolicy;
 use pult::domain::lifecycle::{self, Intake};
@@ -22,6 +22,7 @@ use pult::domain::request::{
 };
 use pult::domain::time::Timestamp;
 use pult::domain::validate::{Email, Phone, SchoolClass};
+use pult::report::{daily, weekly, DailyReport, WeeklyReport};
 
 use CallerRole::{Parent, Student, Teacher};
 use Category::{Ejournal, Equipment, LessonQuality, Other, Psych, Technical};
@@ -400,4 +401,24 @@ pub fn requests() -> Vec<Request> {
         call(230, at(16, 9, 45), ByPhone, Other, &who("Титова Вера Олеговна", Teacher, None, Some("8 903 999-00-11"), None),
             "Пароль от почты не подходит."),
     ]
+}
+
+/// The daily report of Wednesday 11 November 2026, made at `now()`.
+pub fn wednesday() -> DailyReport {
+    let date = NaiveDate::from_ymd_opt(2026, 11, 11).expect("date");
+    daily(&requests(), date, moscow(), now(), &policy(), senders())
+}
+
+/// The weekly analysis of 2026-W46 with the head's proposals, made at `now()`.
+pub fn week_46() -> WeeklyReport {
+    weekly(
+        &requests(),
+        2026,
+        46,
+        moscow(),
+        now(),
+        &policy(),
+        Some(proposals()),
+    )
+    .expect("W46 exists")
 }

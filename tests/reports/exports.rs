@@ -6,8 +6,7 @@ use pult::report::csv::{daily_csv, weekly_csv};
 use pult::report::markdown::{daily_markdown, weekly_markdown};
 use pult::report::{DailyReport, WeeklyReport};
 
-use super::report_fixture::{moscow, policy, proposals, requests};
-use super::{wednesday, week_46};
+use super::report_fixture::{moscow, policy, proposals, requests, wednesday, week_46};
 
 #[test]
 fn the_directors_report_holds_no_personal_data() {

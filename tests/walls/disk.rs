@@ -12,7 +12,8 @@ use pult::net::client::{attach, Client, ClientError, Incoming, Launch};
 use pult::net::protocol::ServerMsg;
 use pult::service::{Command as PultCommand, Event, FailureKind, Reply};
 
-use crate::walls::support::{call, now_ms, server};
+use crate::common::calls::{call_answered_at, now_ms};
+use crate::common::service::{connect, serve};
 
 struct Mounted(PathBuf);
 
@@ -51,7 +52,7 @@ fn fill(path: &Path) {
 
 fn log(client: &mut Client, answered_ms: i64) -> Result<Reply, ClientError> {
     client.call(PultCommand::LogCall {
-        draft: call("Петрова Анна", answered_ms),
+        draft: call_answered_at("Петрова Анна", answered_ms),
         channel: pult::domain::request::Channel::Phone,
     })
 }
@@ -96,8 +97,8 @@ fn a_full_disk_refuses_with_a_sentence_and_the_server_goes_on_once_space_is_free
         return;
     };
     let dir = disk.0.join("data");
-    let _server = server(&dir);
-    let mut client = Client::connect(&dir, &Launch::Never).unwrap();
+    let _server = serve(&dir);
+    let mut client = connect(&dir);
     // the head's console, watching
     let head = attach(&dir, &Launch::Never, None).unwrap();
     let base = now_ms() - 60 * 60 * 1000;

@@ -187,7 +187,7 @@ fn a_flood_of_slow_hellos_at_the_descriptor_limit_leaves_the_server_serving() {
 fn a_hello_trickled_byte_by_byte_is_cut_off_at_one_deadline() {
     use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
-    let _server = crate::walls::support::server(dir.path());
+    let _server = crate::common::service::serve(dir.path());
     let mut slow = std::os::unix::net::UnixStream::connect(dir.path().join("pult.sock")).unwrap();
     slow.set_read_timeout(Some(Duration::from_millis(400)))
         .unwrap();
@@ -219,7 +219,7 @@ fn a_hello_trickled_byte_by_byte_is_cut_off_at_one_deadline() {
 fn a_hostile_hello_writes_one_short_clean_line_to_the_log() {
     use pult::net::protocol::{read_server_msg, write_frame, ClientMsg, Mode, ServerMsg};
     let dir = tempfile::tempdir().unwrap();
-    let _server = crate::walls::support::server(dir.path());
+    let _server = crate::common::service::serve(dir.path());
     let log = dir.path().join("server.log");
     let before = std::fs::metadata(&log).unwrap().len();
     let name = format!(

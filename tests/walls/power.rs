@@ -5,12 +5,12 @@
 
 use std::collections::HashMap;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use pult::net::client::{Client, Launch};
-
+use crate::common::calls::now_ms;
+use crate::common::service::{connect_when_up, spawn_server};
 use crate::common::{path_str, terminate};
-use crate::walls::support::{log_call, now_ms};
+use crate::walls::support::log_call;
 
 const COMMANDS: usize = 30;
 
@@ -101,17 +101,7 @@ fn no_acknowledgement_leaves_before_the_store_is_synced() {
         .stderr(Stdio::null())
         .spawn()
         .expect("start pult server under strace");
-    let started = Instant::now();
-    let mut client = loop {
-        if let Ok(client) = Client::connect(&data, &Launch::Never) {
-            break client;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the server starts"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let mut client = connect_when_up(&data, Duration::from_secs(30));
     let base = now_ms() - 60_000;
     for n in 0..COMMANDS {
         log_call(&mut client, base + n as i64);
@@ -178,27 +168,8 @@ fn calls_acknowledged_through_the_journal_survive_kill_9() {
     let _alone = crate::walls::support::one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let spawn = || {
-        Command::new(crate::common::PULT_BUILT)
-            .args(["server", "--data", path_str(&data)])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start pult server")
-    };
-    let connect = || {
-        let started = Instant::now();
-        loop {
-            if let Ok(client) = Client::connect(&data, &Launch::Never) {
-                return client;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "the server starts"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    };
+    let spawn = || spawn_server(&data);
+    let connect = || connect_when_up(&data, Duration::from_secs(30));
     let mut server = spawn();
     let mut client = connect();
     let base = now_ms() - 60_000;

@@ -7,7 +7,8 @@ use std::time::Duration;
 use pult::net::client::{connect, handshake, Launch};
 use pult::net::protocol::Mode;
 
-use super::support::{log_calls, percentile, server};
+use super::support::{log_calls, percentile};
+use crate::common::service::serve;
 
 const CALLS: usize = 20_000;
 
@@ -16,12 +17,12 @@ fn a_console_that_never_reads_is_dropped_and_every_call_is_acknowledged_in_time(
     let _alone = crate::walls::support::one_at_a_time();
     let alone = tempfile::tempdir().unwrap();
     let baseline = {
-        let _server = server(alone.path());
+        let _server = serve(alone.path());
         log_calls(alone.path(), CALLS)
     };
 
     let dir = tempfile::tempdir().unwrap();
-    let _server = server(dir.path());
+    let _server = serve(dir.path());
     let mut stuck = connect(dir.path(), &Launch::Never).expect("connect");
     handshake(&mut stuck, Mode::Attach).expect("the stuck console attaches");
     // from here on it reads nothing while another console logs call after call

@@ -1,47 +1,19 @@
-//! What the walls' tests share: a server on a temp directory and calls to log.
+//! What the walls' tests share beyond `common`: calls logged one after another and timed.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pult::domain::call_form::CallDraft;
-use pult::domain::request::{CallerRole, Category, Channel};
-use pult::domain::time::{Clock, SystemClock, Timestamp};
-use pult::net::client::{Client, Launch};
-use pult::net::server::{start, ServerHandle};
-use pult::service::identity::{current_os_user, OsUser};
+use pult::domain::request::Channel;
+use pult::net::client::Client;
 use pult::service::{Command, Reply};
 
-pub fn me() -> OsUser {
-    current_os_user().expect("the tests run as some OS user")
-}
-
-pub fn server(dir: &Path) -> ServerHandle {
-    start(dir, Arc::new(SystemClock), &me()).expect("server starts")
-}
-
-pub fn now_ms() -> i64 {
-    SystemClock.now().0
-}
-
-/// A call answered at `answered_ms` (distinct times make distinct calls).
-pub fn call(name: &str, answered_ms: i64) -> CallDraft {
-    CallDraft {
-        answered_at: Some(Timestamp(answered_ms)),
-        name: name.into(),
-        role: Some(CallerRole::Parent),
-        class: "5А".into(),
-        category: Some(Category::Ejournal),
-        description: "Не открывается дневник".into(),
-        phone: "8 912 345-67-89".into(),
-        email: String::new(),
-    }
-}
+use crate::common::calls::{call_answered_at, now_ms};
+use crate::common::service::connect;
 
 pub fn log_call(client: &mut Client, answered_ms: i64) -> Reply {
     client
         .call(Command::LogCall {
-            draft: call("Петрова Анна", answered_ms),
+            draft: call_answered_at("Петрова Анна", answered_ms),
             channel: Channel::Phone,
         })
         .expect("the call is logged")
@@ -49,7 +21,7 @@ pub fn log_call(client: &mut Client, answered_ms: i64) -> Reply {
 
 /// Logs `count` calls one after another; the time each took to be acknowledged.
 pub fn log_calls(dir: &Path, count: usize) -> Vec<Duration> {
-    let mut client = Client::connect(dir, &Launch::Never).expect("connect");
+    let mut client = connect(dir);
     let base = now_ms() - 10 * 60 * 1000;
     (0..count)
         .map(|n| {
