@@ -203,7 +203,7 @@ impl App {
                 .map(|at| at.in_offset(offset).format("%H:%M").to_string())
                 .unwrap_or_default();
             app.screen = Screen::Form(Box::new(FormState::from_draft(&draft, now)));
-            app.info(format!("Восстановлен несохранённый звонок от {answered}"));
+            app.info(tr!("status.draft_restored", answered = answered));
         }
         app.recount_overdue();
         app.overdue_seen = app.open.overdue_ids(now).into_iter().collect();
@@ -377,7 +377,7 @@ fn on_tick(app: &mut App) -> Vec<Effect> {
         .collect();
     app.overdue_seen = overdue.into_iter().collect();
     if !newly.is_empty() {
-        app.error(format!("Просрочено: {}", newly.join(", ")));
+        app.error(tr!("status.overdue", v1 = newly.join(", ")));
         effects.push(Effect::Bell);
     }
     effects

@@ -184,16 +184,15 @@ impl Prompt {
             Err(missing) => {
                 let (error, focus) = match missing {
                     Missing::Choice => (
-                        format!("выберите 1–{}", self.choices.len()),
+                        tr!("prompt.choose_one", v1 = self.choices.len()),
                         PromptFocus::Choice,
                     ),
                     Missing::Text(label) => {
-                        (format!("«{label}» — обязательное поле"), PromptFocus::Text)
+                        (tr!("prompt.required", label = label), PromptFocus::Text)
                     }
-                    Missing::Second(label) => (
-                        format!("«{label}» — обязательное поле"),
-                        PromptFocus::Second,
-                    ),
+                    Missing::Second(label) => {
+                        (tr!("prompt.required", label = label), PromptFocus::Second)
+                    }
                     Missing::NoContact => (tr!("prompt.no_contact").to_string(), self.focus),
                 };
                 self.error = Some(error);

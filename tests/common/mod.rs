@@ -4,6 +4,7 @@
 //! - `people`: the OS user running the test, a made-up first user, staff accounts;
 //! - `calls`: valid call forms and logging them;
 //! - `service`: a service on a temp directory, a server on one and a client of it;
+//! - `screens`: the console drawn from a fixed welcome, for the snapshot tests;
 //! - this file, for the end-to-end tests (e2e_tmux.rs, e2e_two_users.rs, e2e_specialist.rs,
 //!   the walls): a private tmux server to run pult in a real terminal, its sessions, a look at
 //!   processes in /proc, and — for the tests that run as root — real OS users and a data
@@ -16,6 +17,7 @@
 
 pub mod calls;
 pub mod people;
+pub mod screens;
 pub mod service;
 
 use std::ffi::CString;

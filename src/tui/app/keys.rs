@@ -156,10 +156,10 @@ fn route(app: &mut App, id: RequestId, queue_number: Option<usize>) -> Vec<Effec
         None => app.policy.suggested_queue(request.category),
     };
     let Some(queue) = queue.map(|q| q.key.clone()) else {
-        app.error(format!(
-            "Очереди {} нет: очереди пронумерованы 1–{}",
-            queue_number.unwrap_or(0),
-            app.policy.queues.len()
+        app.error(tr!(
+            "status.no_such_queue",
+            v1 = queue_number.unwrap_or(0),
+            v2 = app.policy.queues.len()
         ));
         return Vec::new();
     };
@@ -283,7 +283,7 @@ fn on_form_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 )];
             }
             let count = form.errors.errors.len();
-            app.error(format!("Не сохранено: исправьте поля ({count})"));
+            app.error(tr!("status.fix_fields", count = count));
         }
         Some(Action::Cancel) => {
             if form.is_blank() {
@@ -348,7 +348,7 @@ fn on_route_offer_key(app: &mut App, key: KeyEvent, id: RequestId) -> Vec<Effect
         }
         Some(Action::LeaveIncoming) => {
             app.screen = Screen::Board;
-            app.info(format!("{id} оставлено во Входящих"));
+            app.info(tr!("status.left_incoming", id = id));
             Vec::new()
         }
         _ => Vec::new(),

@@ -20,9 +20,7 @@ pub(super) fn on_disconnected(app: &mut App, reason: String, permanent: bool) ->
         app.farewell = Some(reason);
         app.quit = true;
     } else {
-        app.error(format!(
-            "Нет связи с сервером ({reason}). Переподключение…; введённое сохраняется"
-        ));
+        app.error(tr!("status.offline", reason = reason));
         app.offline = Some(reason);
     }
     Vec::new()
@@ -65,7 +63,7 @@ pub(super) fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
             let id = request.id;
             app.open.upsert(request, &app.policy.deadlines);
             if arrived && !app.me.can_dispatch() {
-                app.info(format!("{id} направлено в вашу очередь"));
+                app.info(tr!("status.arrived", id = id));
                 effects.push(Effect::Bell);
             }
             // keep the selection on the same request where it is still incoming
@@ -84,7 +82,7 @@ pub(super) fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
         }
         Event::StoreState { trouble } => {
             match &trouble {
-                Some(why) => app.error(format!("Сервер не сохраняет изменения: {why}")),
+                Some(why) => app.error(tr!("status.store_trouble", why = why)),
                 None if app.store_trouble.is_some() => app.info(tr!("status.store_ok").into()),
                 None => {}
             }
@@ -120,7 +118,7 @@ pub(super) fn on_reply(
             let id = request.id;
             app.open.upsert(request, &app.policy.deadlines);
             app.screen = Screen::RouteOffer { id };
-            app.info(format!("Обращение {id} сохранено"));
+            app.info(tr!("status.saved", id = id));
         }
         (Awaiting::SaveCall, Err(error)) => {
             if let Screen::Form(form) = &mut app.screen {
@@ -134,7 +132,7 @@ pub(super) fn on_reply(
                 .as_deref()
                 .map(|key| app.policy.queue_short(key).to_string())
                 .unwrap_or_default();
-            app.info(format!("{} направлено: {queue}", request.id));
+            app.info(tr!("status.routed_to", v1 = request.id, queue = queue));
             app.open.upsert(request, &app.policy.deadlines);
             app.clamp_selection();
             app.recount_overdue();
@@ -166,9 +164,9 @@ pub(super) fn on_reply(
             }
             if offers_route {
                 app.screen = Screen::RouteOffer { id };
-                app.info(format!("{id}: сделано; предлагаемая очередь: {suggested}"));
+                app.info(tr!("status.done_suggested", id = id, suggested = suggested));
             } else {
-                app.info(format!("{id}: сделано, статус «{status}»"));
+                app.info(tr!("status.done_status", id = id, status = status));
             }
         }
         (Awaiting::Work, Ok(_)) => {
@@ -235,7 +233,7 @@ pub(super) fn on_reply(
         (Awaiting::Search | Awaiting::Detail, Err(error)) => app.error(error.to_string()),
         // a lookup that failed leaves the form as it is
         (Awaiting::Caller(..), Err(_)) => {}
-        (Awaiting::Draft, Err(error)) => app.error(format!("Черновик не сохранён: {error}")),
+        (Awaiting::Draft, Err(error)) => app.error(tr!("status.draft_not_kept", error = error)),
         (_, Ok(_)) => {}
     }
     Vec::new()
@@ -249,7 +247,7 @@ fn not_saved(error: &ClientError) -> String {
         Some(FailureKind::DiskFull | FailureKind::StoreFailed | FailureKind::NotSaved)
     );
     if !says_so {
-        return format!("Не сохранено: {error}");
+        return tr!("status.not_saved", error = error);
     }
     let sentence = error.to_string();
     let mut letters = sentence.chars();

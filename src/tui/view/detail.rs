@@ -30,7 +30,7 @@ pub fn draw(frame: &mut Frame, app: &App, state: &DetailState, body: Rect, foote
         app,
         frame,
         centered(body, 90, body.height.saturating_sub(2).max(20)),
-        format!(" Обращение {} ", state.id),
+        tr!("detail.title", v1 = state.id),
     );
     let mut lines = match request {
         Some(request) => request_lines(app, request),
@@ -78,37 +78,38 @@ fn request_lines(app: &App, request: &Request) -> Vec<Line<'static>> {
     let caller = &request.caller;
     let dash = || "—".to_string();
     let mut lines = vec![
-        Line::raw(format!(
-            "Статус: {} · {}",
-            status_text(request),
-            placement(app, request)
+        Line::raw(tr!(
+            "detail.status",
+            v1 = status_text(request),
+            v2 = placement(app, request)
         )),
-        Line::raw(format!(
-            "Принято: {} · записал(а) {}",
-            local_time(app, request.received_at, "%d.%m.%Y %H:%M"),
-            request.logged_by
+        Line::raw(tr!(
+            "detail.received",
+            v1 = local_time(app, request.received_at, "%d.%m.%Y %H:%M"),
+            v2 = request.logged_by
         )),
-        Line::raw(format!("ФИО обратившегося: {}", caller.name)),
-        Line::raw(format!(
-            "Роль: {} · Класс: {}",
-            caller.role.label(),
-            caller.class.map(|c| c.to_string()).unwrap_or_else(dash)
+        Line::raw(tr!("detail.name", v1 = caller.name)),
+        Line::raw(tr!(
+            "detail.role_class",
+            v1 = caller.role.label(),
+            v2 = caller.class.map(|c| c.to_string()).unwrap_or_else(dash)
         )),
-        Line::raw(format!(
-            "Тип обращения: {}",
-            app.policy
+        Line::raw(tr!(
+            "detail.type",
+            v1 = app
+                .policy
                 .category(request.category)
                 .map(|c| c.label.as_str())
                 .unwrap_or("")
         )),
-        Line::raw(format!(
-            "Телефон: {} · Почта: {}",
-            caller
+        Line::raw(tr!(
+            "detail.contacts",
+            v1 = caller
                 .phone
                 .as_ref()
                 .map(|p| p.display())
                 .unwrap_or_else(dash),
-            caller
+            v2 = caller
                 .email
                 .as_ref()
                 .map(|e| e.to_string())
@@ -118,10 +119,10 @@ fn request_lines(app: &App, request: &Request) -> Vec<Line<'static>> {
     for timer in running_timers(request, &app.policy.deadlines) {
         let urgency = timer.urgency(app.now, &app.policy.deadlines);
         lines.push(Line::from(vec![
-            Span::raw(format!(
-                "{} до {}: ",
-                timer.kind.label(),
-                local_time(app, timer.due, "%d.%m %H:%M")
+            Span::raw(tr!(
+                "detail.timer",
+                v1 = timer.kind.label(),
+                v2 = local_time(app, timer.due, "%d.%m %H:%M")
             )),
             Span::styled(
                 format!(
@@ -134,15 +135,15 @@ fn request_lines(app: &App, request: &Request) -> Vec<Line<'static>> {
         ]));
     }
     if let Some(extension) = &request.extension {
-        lines.push(Line::raw(format!(
-            "Продление до {}: {} ({})",
-            local_time(app, extension.until, "%d.%m %H:%M"),
-            match extension.state {
+        lines.push(Line::raw(tr!(
+            "detail.extension",
+            v1 = local_time(app, extension.until, "%d.%m %H:%M"),
+            v2 = match extension.state {
                 ExtensionState::Pending => tr!("board.extension_pending"),
                 ExtensionState::Approved => tr!("detail.approved"),
                 ExtensionState::Denied => tr!("detail.denied"),
             },
-            extension.reason
+            v3 = extension.reason
         )));
     }
     if let Some(result) = &request.result {
@@ -150,21 +151,23 @@ fn request_lines(app: &App, request: &Request) -> Vec<Line<'static>> {
             ReturnChannel::Phone => tr!("detail.by_phone"),
             ReturnChannel::Email => tr!("detail.by_email"),
         };
-        lines.push(Line::raw(format!(
-            "Результат ({channel}, {}): {}",
-            local_time(app, result.at, "%d.%m %H:%M"),
-            result.text
+        lines.push(Line::raw(tr!(
+            "detail.result",
+            channel = channel,
+            v1 = local_time(app, result.at, "%d.%m %H:%M"),
+            v2 = result.text
         )));
     }
     if let Some(reason) = &request.cancel_reason {
-        lines.push(Line::raw(format!("Отменено: {reason}")));
+        lines.push(Line::raw(tr!("detail.cancelled", reason = reason)));
     }
     for case in &request.vendor {
-        lines.push(Line::raw(format!(
-            "Поставщику {} (заявка {}): {}",
-            local_time(app, case.sent_at, "%d.%m %H:%M"),
-            case.ticket,
-            case.answer
+        lines.push(Line::raw(tr!(
+            "detail.vendor",
+            v1 = local_time(app, case.sent_at, "%d.%m %H:%M"),
+            v2 = case.ticket,
+            v3 = case
+                .answer
                 .as_deref()
                 .unwrap_or(tr!("detail.no_answer_yet"))
         )));
@@ -197,10 +200,10 @@ fn detail_lines(app: &App, detail: &Detail) -> Vec<Line<'static>> {
     let mut lines = vec![Line::raw("")];
     if let Some(card) = &detail.caller {
         lines.push(heading(app, tr!("detail.caller")));
-        lines.push(Line::raw(format!(
-            "{} · обращений всего: {}",
-            card.describe(),
-            card.requests.len()
+        lines.push(Line::raw(tr!(
+            "detail.caller_requests",
+            v1 = card.describe(),
+            v2 = card.requests.len()
         )));
         for hit in &detail.earlier {
             lines.push(Line::styled(

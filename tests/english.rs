@@ -1,0 +1,84 @@
+//! The console in English (`--lang en`): the board, the call form and the help read in
+//! English. A binary of its own: the language is the whole process's.
+
+mod common;
+
+use ratatui::crossterm::event::KeyCode;
+
+use pult::lang::{self, Lang};
+
+use common::screens::{app, filled_form, key, render};
+
+/// Russian words of the interface that must not show in English (the requests' own data —
+/// callers' names, descriptions — stays as it was typed).
+const RUSSIAN_CHROME: [&str; 12] = [
+    "Входящие",
+    "Очереди",
+    "Сроки",
+    "звонок",
+    "направить",
+    "справка",
+    "выход",
+    "Новое обращение",
+    "ФИО обратившегося",
+    "Тип обращения",
+    "Клавиши",
+    "предложено",
+];
+
+fn english() {
+    lang::set(Lang::En);
+}
+
+fn assert_no_russian_chrome(screen: &str) {
+    for word in RUSSIAN_CHROME {
+        assert!(!screen.contains(word), "«{word}» in English:\n{screen}");
+    }
+}
+
+#[test]
+fn the_board_speaks_english() {
+    english();
+    let screen = render(&app(None), 160, 48);
+    insta::assert_snapshot!(screen);
+    for word in [
+        "Incoming",
+        "Queues",
+        "Deadlines",
+        "call",
+        "route",
+        "help",
+        "quit",
+    ] {
+        assert!(screen.contains(word), "{word}:\n{screen}");
+    }
+    assert_no_russian_chrome(&screen);
+}
+
+#[test]
+fn the_call_form_speaks_english() {
+    english();
+    let screen = render(&filled_form(), 160, 48);
+    insta::assert_snapshot!(screen);
+    for word in [
+        "New request",
+        "Caller's full name",
+        "Type of request",
+        "Phone to call back",
+    ] {
+        assert!(screen.contains(word), "{word}:\n{screen}");
+    }
+    assert_no_russian_chrome(&screen);
+}
+
+#[test]
+fn the_help_lists_every_key_in_english() {
+    english();
+    let mut app = app(None);
+    key(&mut app, KeyCode::Char('?'));
+    let screen = render(&app, 80, 40);
+    insta::assert_snapshot!(screen);
+    assert!(screen.contains("Keys"), "{screen}");
+    assert!(screen.contains("Board"), "{screen}");
+    assert_no_russian_chrome(&screen);
+}
