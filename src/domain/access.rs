@@ -148,49 +148,38 @@ const CARD_KEEPERS: &[Who] = &[
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum Denied {
-    #[error("обращение {id} вам не видно (оно не из вашей очереди), поэтому и менять его нельзя")]
+    #[error("{}", tr!("denied.hidden", id = .id))]
     Hidden { id: RequestId },
-    #[error(
-        "это обращение очереди «{queue}»: работать с ним может её специалист или руководитель"
-    )]
+    #[error("{}", tr!("denied.not_your_queue", queue = .queue))]
     NotYourQueue { queue: String },
-    #[error("обращение ещё не направлено в очередь")]
+    #[error("{}", tr!("denied.not_in_a_queue"))]
     NotInAQueue,
-    #[error("это решает руководитель Службы")]
+    #[error("{}", tr!("denied.head_only"))]
     HeadOnly,
-    #[error("отменить обращение может руководитель Службы или тот, кто его записал ({logged_by})")]
+    #[error("{}", tr!("denied.not_yours", logged_by = .logged_by))]
     NotYours { logged_by: String },
-    #[error("учётная запись отключена")]
+    #[error("{}", tr!("denied.disabled"))]
     Disabled,
-    #[error(
-        "обращаться к поставщику платформы может только назначенный представитель{}",
-        .representative.as_ref().map(|name| format!(": {name}")).unwrap_or_else(|| " (он ещё не назначен)".into())
-    )]
+    #[error("{}", match .representative {
+        Some(name) => tr!("denied.not_vendor_rep", name = name),
+        None => tr!("denied.no_vendor_rep").to_string(),
+    })]
     NotVendorRep { representative: Option<String> },
-    #[error(
-        "карточки звонящих ведут специалист горячей линии, администратор сайта и руководитель"
-    )]
+    #[error("{}", tr!("denied.not_caller_desk"))]
     NotCallerDesk,
-    #[error("объединять карточки звонящих может руководитель Службы или администратор системы")]
+    #[error("{}", tr!("denied.not_merger"))]
     NotMerger,
-    #[error(
-        "ежедневный отчёт составляют специалист горячей линии и администратор сайта для руководителя Службы"
-    )]
+    #[error("{}", tr!("denied.not_daily_reader"))]
     NotDailyReader,
-    #[error("еженедельный анализ — для руководителя Службы и директора")]
+    #[error("{}", tr!("denied.not_weekly_reader"))]
     NotWeeklyReader,
-    #[error("предложения директору пишет руководитель Службы")]
+    #[error("{}", tr!("denied.not_proposer"))]
     NotProposer,
-    #[error(
-        "регистрировать и направлять обращения может специалист горячей линии, \
-         администратор сайта или руководитель Службы"
-    )]
+    #[error("{}", tr!("denied.not_dispatcher"))]
     NotDispatcher,
-    #[error("это может только администратор системы")]
+    #[error("{}", tr!("denied.not_admin"))]
     NotAdmin,
-    #[error(
-        "обращение {id} конфиденциально: это решает тот, кто видит его целиком (руководитель Службы)"
-    )]
+    #[error("{}", tr!("denied.confidential", id = .id))]
     Confidential { id: RequestId },
 }
 

@@ -15,29 +15,32 @@ pub use super::change::Move;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum TransitionError {
-    #[error("нельзя {action}: обращение {id} уже {status}", action = .action.label(), status = .status.label())]
+    #[error("{}", tr!("transition.not_allowed", action = .action.label(), id = .id, status = .status.label()))]
     NotAllowed {
         id: RequestId,
         action: Move,
         status: Status,
     },
-    #[error("укажите причину")]
+    #[error("{}", tr!("transition.reason_required"))]
     ReasonRequired,
-    #[error("напишите текст")]
+    #[error("{}", tr!("transition.text_required"))]
     TextRequired,
-    #[error("продление срока обращения {0} уже ждёт согласования")]
+    #[error("{}", tr!("transition.extension_pending", id = .0))]
     ExtensionPending(RequestId),
-    #[error("по обращению {0} нет просьбы о продлении, ждущей решения")]
+    #[error("{}", tr!("transition.no_pending_extension", id = .0))]
     NoPendingExtension(RequestId),
-    #[error("новый срок должен быть позже нынешнего")]
+    #[error("{}", tr!("transition.extension_not_later"))]
     ExtensionNotLater,
     #[error("{0}")]
     TooLong(#[from] TooLong),
-    #[error("очереди «{queue}» нет в политике")]
+    #[error("{}", tr!("transition.unknown_queue", queue = .queue))]
     UnknownQueue { queue: String },
-    #[error("у обращения уже этот тип")]
+    #[error("{}", tr!("transition.same_type"))]
     SameType,
-    #[error("обратившийся не оставил {}", match .0 { ReturnChannel::Phone => "телефона", ReturnChannel::Email => "адреса почты" })]
+    #[error("{}", match .0 {
+        ReturnChannel::Phone => tr!("transition.no_phone"),
+        ReturnChannel::Email => tr!("transition.no_email"),
+    })]
     NoSuchContact(ReturnChannel),
 }
 

@@ -26,23 +26,23 @@ pub const MAX_PROPOSALS: usize = 20_000;
 /// Why a field's text is not accepted, in words shown next to the field.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum FieldError {
-    #[error("обязательное поле")]
+    #[error("{}", tr!("field_error.required"))]
     Required,
-    #[error("выберите 1, 2 или 3")]
+    #[error("{}", tr!("field_error.role"))]
     RoleRequired,
-    #[error("выберите 1–6")]
+    #[error("{}", tr!("field_error.category"))]
     CategoryRequired,
-    #[error("класс нужен для ученика и родителя")]
+    #[error("{}", tr!("field_error.class_required"))]
     ClassRequired,
-    #[error("класс — число 1–11 и буква: 5А, 11Б")]
+    #[error("{}", tr!("field_error.class"))]
     ClassMalformed,
-    #[error("не номер телефона: нужно 10 цифр после +7 или 8")]
+    #[error("{}", tr!("field_error.phone"))]
     PhoneMalformed,
-    #[error("адрес вида имя@школа.рф")]
+    #[error("{}", tr!("field_error.email"))]
     EmailMalformed,
-    #[error("укажите телефон или почту: по ним вернётся ответ")]
+    #[error("{}", tr!("field_error.contact"))]
     ContactRequired,
-    #[error("не длиннее {0} знаков")]
+    #[error("{}", tr!("field_error.too_long", max = .0))]
     TooLong(usize),
 }
 
@@ -182,7 +182,7 @@ fn is_cyrillic_letter(c: char) -> bool {
 
 /// A text staff typed that is longer than its field allows.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("слишком длинный текст в поле «{field}»: {given} знаков, можно не больше {max}")]
+#[error("{}", tr!("field_error.text_too_long", field = .field, given = .given, max = .max))]
 pub struct TooLong {
     pub field: &'static str,
     pub max: usize,

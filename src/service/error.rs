@@ -12,46 +12,43 @@ use crate::store::StoreError;
 
 #[derive(Debug, Error)]
 pub enum ServiceError {
-    #[error(
-        "у пользователя {login} нет учётной записи в pult. Попросите администратора \
-         системы добавить её: pult staff add {login} --name \"Фамилия Имя Отчество\" --roles operator"
-    )]
+    #[error("{}", tr!("service.no_account", login = .login))]
     NoAccount { login: String },
-    #[error("учётная запись {login} отключена. Обратитесь к администратору системы.")]
+    #[error("{}", tr!("service.disabled", login = .login))]
     Disabled { login: String },
-    #[error("такой сотрудник уже есть: {existing}")]
+    #[error("{}", tr!("service.staff_exists", existing = .existing))]
     StaffExists { existing: String },
     #[error("{reason}")]
     BadStaff { reason: String },
-    #[error("обращения {id} нет")]
+    #[error("{}", tr!("service.no_such_request", id = .id))]
     NoSuchRequest {
         id: crate::domain::request::RequestId,
     },
-    #[error("обращение {id} вам не видно: оно не из вашей очереди")]
+    #[error("{}", tr!("service.not_visible", id = .id))]
     NotVisible {
         id: crate::domain::request::RequestId,
     },
-    #[error("форма заполнена не полностью: {}", describe(.0))]
+    #[error("{}", tr!("service.form", fields = describe(.0)))]
     Form(FormErrors),
-    #[error("политика {path}: {source}")]
+    #[error("{}", tr!("service.policy", path = .path.display(), error = .source))]
     Policy {
         path: std::path::PathBuf,
         source: PolicyError,
     },
-    #[error("файл {path} не читается и не пишется: {source}")]
+    #[error("{}", tr!("service.policy_file", path = .path.display(), error = .source))]
     PolicyFile {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
-    #[error("{id} не найдена")]
+    #[error("{}", tr!("service.no_such_caller", id = .id))]
     NoSuchCaller { id: crate::domain::caller::CallerId },
-    #[error("это одна и та же карточка")]
+    #[error("{}", tr!("service.same_caller"))]
     SameCaller,
     #[error("{0}")]
     Report(#[from] crate::report::ReportError),
-    #[error("смещение часового пояса {seconds} с невозможно")]
+    #[error("{}", tr!("service.bad_offset", seconds = .seconds))]
     BadOffset { seconds: i32 },
-    #[error("не сохранено: {0}")]
+    #[error("{}", tr!("service.not_saved", why = .0))]
     NotSaved(String),
     #[error("{0}")]
     TooLong(#[from] crate::domain::validate::TooLong),
@@ -62,7 +59,7 @@ pub enum ServiceError {
     #[error("{0}")]
     Store(StoreError),
     /// A write the store could not make and will refuse until it is opened again.
-    #[error("не сохранено: {0}")]
+    #[error("{}", tr!("service.not_saved", why = .0))]
     StoreFailed(String),
 }
 
