@@ -59,33 +59,33 @@ pub enum AuditAction {
 /// "направил(а) в очередь tech" — what the actor did (the author and time are shown apart).
 pub fn describe(action: &AuditAction, offset: FixedOffset) -> String {
     match action {
-        AuditAction::Logged => "записал(а) обращение".to_string(),
-        AuditAction::Routed { queue } => format!("направил(а) в очередь {queue}"),
-        AuditAction::Taken => "взял(а) в работу".to_string(),
-        AuditAction::Resolved => "закрыл(а) с результатом".to_string(),
-        AuditAction::Returned => "вернул(а) диспетчеру".to_string(),
-        AuditAction::Escalated => "передал(а) поставщику".to_string(),
-        AuditAction::VendorAnswered => "записал(а) ответ поставщика".to_string(),
-        AuditAction::Reopened => "переоткрыл(а)".to_string(),
-        AuditAction::Cancelled { reason } => format!("отменил(а): {reason}"),
-        AuditAction::Noted { kind } => format!("заметка: {}", kind.label()),
-        AuditAction::ExtensionAsked { until } => format!(
-            "просит продления до {}",
-            until.in_offset(offset).format("%d.%m %H:%M")
+        AuditAction::Logged => tr!("audit.logged").to_string(),
+        AuditAction::Routed { queue } => tr!("audit.routed", queue = queue),
+        AuditAction::Taken => tr!("audit.taken").to_string(),
+        AuditAction::Resolved => tr!("audit.resolved").to_string(),
+        AuditAction::Returned => tr!("audit.returned").to_string(),
+        AuditAction::Escalated => tr!("audit.escalated").to_string(),
+        AuditAction::VendorAnswered => tr!("audit.vendor_answered").to_string(),
+        AuditAction::Reopened => tr!("audit.reopened").to_string(),
+        AuditAction::Cancelled { reason } => tr!("audit.cancelled", reason = reason),
+        AuditAction::Noted { kind } => tr!("audit.noted", kind = kind.label()),
+        AuditAction::ExtensionAsked { until } => tr!(
+            "audit.extension_asked",
+            until = until.in_offset(offset).format("%d.%m %H:%M")
         ),
-        AuditAction::ExtensionDecided { approved: true } => "одобрил(а) продление".to_string(),
-        AuditAction::ExtensionDecided { approved: false } => "отказал(а) в продлении".to_string(),
+        AuditAction::ExtensionDecided { approved: true } => tr!("audit.extension_approved").to_string(),
+        AuditAction::ExtensionDecided { approved: false } => tr!("audit.extension_denied").to_string(),
         AuditAction::Reassigned { queue, assignee } => match assignee {
-            Some(person) => format!("передал(а) в очередь {queue}, исполнитель {person}"),
-            None => format!("передал(а) в очередь {queue}"),
+            Some(person) => tr!("audit.reassigned_to", queue = queue, person = person),
+            None => tr!("audit.reassigned", queue = queue),
         },
-        AuditAction::Viewed { export: false } => "открыл(а) карточку с контактами".to_string(),
-        AuditAction::Viewed { export: true } => "выгрузил(а) данные".to_string(),
+        AuditAction::Viewed { export: false } => tr!("audit.viewed").to_string(),
+        AuditAction::Viewed { export: true } => tr!("audit.exported").to_string(),
         AuditAction::CallersMerged { kept, merged } => {
-            format!("объединил(а) карточки звонящего: {merged} → {kept}")
+            tr!("audit.callers_merged", merged = merged, kept = kept)
         }
         AuditAction::TypeChanged { from, to } => {
-            format!("изменил(а) тип: {} → {}", from.label(), to.label())
+            tr!("audit.type_changed", from = from.label(), to = to.label())
         }
     }
 }

@@ -108,7 +108,7 @@ pub fn format_span(millis: i64) -> String {
     let hours = (total_minutes / 60) % 24;
     let minutes = total_minutes % 60;
     if days > 0 {
-        format!("{sign}{days}д {hours:02}:{minutes:02}")
+        format!("{sign}{days}{} {hours:02}:{minutes:02}", tr!("time.days"))
     } else {
         format!("{sign}{hours:02}:{minutes:02}")
     }
@@ -126,7 +126,13 @@ pub fn format_countdown(millis: i64) -> String {
     let minutes = (total_seconds / 60) % 60;
     let seconds = total_seconds % 60;
     if hours >= 24 {
-        format!("{sign}{}д{:02}ч", hours / 24, hours % 24)
+        format!(
+            "{sign}{}{}{:02}{}",
+            hours / 24,
+            tr!("time.days"),
+            hours % 24,
+            tr!("time.hours")
+        )
     } else if hours > 0 {
         format!("{sign}{hours}:{minutes:02}:{seconds:02}")
     } else {
