@@ -24,12 +24,9 @@ pub const DEMO_TOML: &str = include_str!("../assets/demo.toml");
 
 #[derive(Debug, Error)]
 pub enum DemoError {
-    #[error("демонстрационные данные не читаются: {0}")]
+    #[error("{}", tr!("demo.asset", v0 = .0))]
     Asset(#[from] toml::de::Error),
-    #[error(
-        "в хранилище уже есть обращения: демонстрация заполняет только новое хранилище. \
-         Укажите пустой каталог, например: pult demo --data /tmp/pult-demo"
-    )]
+    #[error("{}", tr!("demo.not_empty"))]
     NotEmpty,
     #[error("{0}")]
     Service(#[from] ServiceError),

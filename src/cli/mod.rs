@@ -129,15 +129,11 @@ pub enum StaffAction {
 
 #[derive(Debug, Error)]
 pub enum CliError {
-    #[error("не удалось определить пользователя операционной системы")]
+    #[error("{}", tr!("cli.no_os_user"))]
     NoOsUser,
-    #[error("не найден каталог данных: укажите его через --data DIR или PULT_DATA")]
+    #[error("{}", tr!("cli.no_data_dir"))]
     NoDataDir,
-    #[error(
-        "в каталоге {} нет хранилища pult, и сервер там не отвечает. Проверьте --data или \
-         PULT_DATA; новое хранилище создают пульт (pult без команды) и pult server",
-        .dir.display()
-    )]
+    #[error("{}", tr!("cli.no_store", v1 = .dir.display()))]
     NoStore { dir: PathBuf },
     #[error("{0}")]
     Service(#[from] ServiceError),
@@ -149,36 +145,30 @@ pub enum CliError {
     Keymap(#[from] KeymapError),
     #[error("{0}")]
     Demo(#[from] DemoError),
-    #[error("неизвестный статус «{0}»: new, routed, in_work, waiting_vendor, resolved, cancelled")]
+    #[error("{}", tr!("cli.unknown_status", v0 = .0))]
     UnknownStatus(String),
-    #[error(
-        "неизвестная роль «{0}»: operator, site_admin, ejournal, tech, psych, head, director, admin"
-    )]
+    #[error("{}", tr!("cli.unknown_role", v0 = .0))]
     UnknownRole(String),
-    #[error("«{0}» — не номер обращения (пример: 124)")]
+    #[error("{}", tr!("cli.bad_id", v0 = .0))]
     BadId(String),
-    #[error(
-        "не читаются записи обращений {}: хранилище повреждено. Остальные обращения \
-         выведены; восстановите хранилище из резервной копии.",
-        .0.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", ")
-    )]
+    #[error("{}", tr!("cli.unreadable", v1 = .0.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", ")))]
     Unreadable(Vec<RequestId>),
-    #[error("пульту нужен терминал; для скриптов есть pult list и pult show")]
+    #[error("{}", tr!("cli.not_a_terminal"))]
     NotATerminal,
-    #[error("терминал: {0}")]
+    #[error("{}", tr!("cli.terminal", v0 = .0))]
     Terminal(#[from] std::io::Error),
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
-    #[error("«{0}» — не неделя: пишите как 2026-W47")]
+    #[error("{}", tr!("cli.bad_week", v0 = .0))]
     BadWeek(String),
-    #[error("«{0}» — не дата: пишите как 2026-11-22")]
+    #[error("{}", tr!("cli.bad_date", v0 = .0))]
     BadDate(String),
-    #[error("файл {path} не записывается: {source}")]
+    #[error("{}", tr!("cli.write", path = .path.display(), source = .source))]
     Write {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("сервер ответил не то, что ожидалось")]
+    #[error("{}", tr!("cli.unexpected"))]
     Unexpected,
 }
 

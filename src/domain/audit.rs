@@ -73,8 +73,12 @@ pub fn describe(action: &AuditAction, offset: FixedOffset) -> String {
             "audit.extension_asked",
             until = until.in_offset(offset).format("%d.%m %H:%M")
         ),
-        AuditAction::ExtensionDecided { approved: true } => tr!("audit.extension_approved").to_string(),
-        AuditAction::ExtensionDecided { approved: false } => tr!("audit.extension_denied").to_string(),
+        AuditAction::ExtensionDecided { approved: true } => {
+            tr!("audit.extension_approved").to_string()
+        }
+        AuditAction::ExtensionDecided { approved: false } => {
+            tr!("audit.extension_denied").to_string()
+        }
         AuditAction::Reassigned { queue, assignee } => match assignee {
             Some(person) => tr!("audit.reassigned_to", queue = queue, person = person),
             None => tr!("audit.reassigned", queue = queue),

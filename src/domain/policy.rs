@@ -37,21 +37,21 @@ pub struct Policy {
 
 #[derive(Debug, Error)]
 pub enum PolicyError {
-    #[error("файл политики не читается: {0}")]
+    #[error("{}", tr!("policy.syntax", v0 = .0))]
     Syntax(#[from] toml::de::Error),
-    #[error("в политике нет очередей")]
+    #[error("{}", tr!("policy.no_queues"))]
     NoQueues,
-    #[error("в политике больше 9 очередей: на доске они выбираются клавишами 1–9")]
+    #[error("{}", tr!("policy.too_many_queues"))]
     TooManyQueues,
-    #[error("очередь «{0}» описана дважды")]
+    #[error("{}", tr!("policy.duplicate_queue", v0 = .0))]
     DuplicateQueue(String),
-    #[error("тип обращения «{category}» направлен в неизвестную очередь «{queue}»")]
+    #[error("{}", tr!("policy.unknown_queue", category = .category, queue = .queue))]
     UnknownQueue { category: String, queue: String },
-    #[error("тип обращения «{0}» описан дважды")]
+    #[error("{}", tr!("policy.duplicate_category", v0 = .0))]
     DuplicateCategory(String),
-    #[error("в политике нет типа обращения «{0}»")]
+    #[error("{}", tr!("policy.missing_category", v0 = .0))]
     MissingCategory(String),
-    #[error("сроки в политике должны быть больше нуля, а доля «скоро срок» — от 1 до 99 %")]
+    #[error("{}", tr!("policy.bad_deadlines"))]
     BadDeadlines,
 }
 

@@ -31,26 +31,23 @@ pub enum Launch {
 
 #[derive(Debug, Clone, Error)]
 pub enum ClientError {
-    #[error("сервер pult для {dir} не запущен")]
+    #[error("{}", tr!("client.not_running", dir = .dir.display()))]
     NotRunning { dir: PathBuf },
-    #[error("сервер pult для {dir} не запустился: {detail}")]
+    #[error("{}", tr!("client.start_failed", dir = .dir.display(), detail = .detail))]
     StartFailed { dir: PathBuf, detail: String },
-    #[error(
-        "нет доступа к серверу pult ({socket}). Попросите администратора системы добавить \
-         вашего пользователя в группу каталога данных."
-    )]
+    #[error("{}", tr!("client.no_access", socket = .socket.display()))]
     NoAccess { socket: PathBuf },
-    #[error("сервер отказал: {0}")]
+    #[error("{}", tr!("client.refused", v0 = .0))]
     Refused(String),
     /// The server refused the command: its kind and its sentence.
     #[error("{0}")]
     Rejected(Failure),
     /// The command never left this client (no connection).
-    #[error("не отправлено: {0}")]
+    #[error("{}", tr!("client.not_sent", v0 = .0))]
     NotSent(String),
-    #[error("связь с сервером прервалась: {0}")]
+    #[error("{}", tr!("client.lost", v0 = .0))]
     Lost(String),
-    #[error("сервер ответил не то, что ожидалось")]
+    #[error("{}", tr!("client.unexpected"))]
     Unexpected,
 }
 

@@ -85,11 +85,11 @@ pub enum ServerMsg {
 
 #[derive(Debug, Error)]
 pub enum FrameError {
-    #[error("соединение закрыто")]
+    #[error("{}", tr!("frame.closed"))]
     Closed,
-    #[error("кадр в {announced} байт больше предела {limit}")]
+    #[error("{}", tr!("frame.too_large", announced = .announced, limit = .limit))]
     TooLarge { announced: usize, limit: usize },
-    #[error("сообщение не разобрано: {0}")]
+    #[error("{}", tr!("frame.malformed", v0 = .0))]
     Malformed(String),
     #[error("{0}")]
     Io(#[from] io::Error),

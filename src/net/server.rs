@@ -44,17 +44,17 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Error)]
 pub enum ServerError {
-    #[error(
-        "сервер pult для {dir} уже работает{pid}. Остановите его (kill -TERM) или \
-         подключайтесь к нему: pult --data {dir}",
-        pid = .pid.map(|pid| format!(" (процесс {pid})")).unwrap_or_default()
-    )]
+    #[error("{}", tr!(
+        "server.already_running",
+        dir = .dir.display(),
+        pid = .pid.map(|pid| tr!("server.pid", pid = pid)).unwrap_or_default()
+    ))]
     AlreadyRunning { dir: PathBuf, pid: Option<u32> },
-    #[error("сокет {path} не создаётся: {source}")]
+    #[error("{}", tr!("server.socket", path = .path.display(), source = .source))]
     Socket { path: PathBuf, source: io::Error },
     #[error("{0}")]
     Service(#[from] ServiceError),
-    #[error("журнал сервера {path} не открывается: {source}")]
+    #[error("{}", tr!("server.log", path = .path.display(), source = .source))]
     Log { path: PathBuf, source: io::Error },
 }
 

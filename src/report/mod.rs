@@ -30,7 +30,7 @@ pub use weekly::weekly;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ReportError {
-    #[error("в {year} году нет недели {week}: номер недели — от 1 до 52 (или 53)")]
+    #[error("{}", tr!("report_error.no_such_week", year = .year, week = .week))]
     NoSuchWeek { year: i32, week: u32 },
 }
 

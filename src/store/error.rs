@@ -11,56 +11,37 @@ use crate::domain::request::RequestId;
 
 #[derive(Debug, Error)]
 pub enum StoreError {
-    #[error(
-        "хранилище {dir} занято: его держит запущенный сервер pult. Обычные команды \
-         работают через сервер; для этой остановите его (kill -TERM `cat {dir}/server.pid`)."
-    )]
+    #[error("{}", tr!("store.locked", dir = .dir.display()))]
     Locked { dir: PathBuf },
-    #[error(
-        "нет доступа к хранилищу {dir}: у пользователя нет прав на чтение и запись. \
-         Запустите pult от владельца каталога или укажите другой каталог (--data)."
-    )]
+    #[error("{}", tr!("store.no_permission", dir = .dir.display()))]
     NoPermission { dir: PathBuf },
-    #[error(
-        "хранилище {dir} повреждено ({detail}). Восстановите его из резервной копии \
-         или укажите другой каталог (--data)."
-    )]
+    #[error("{}", tr!("store.corrupt", dir = .dir.display(), detail = .detail))]
     Corrupt { dir: PathBuf, detail: String },
-    #[error(
-        "хранилище {dir} создано более новой версией pult (формат {found}, эта версия \
-         понимает до {supported}). Обновите pult."
-    )]
+    #[error("{}", tr!("store.newer_schema", dir = .dir.display(), found = .found, supported = .supported))]
     NewerSchema {
         dir: PathBuf,
         found: u64,
         supported: u64,
     },
-    #[error("каталог данных {dir} не создаётся: {source}")]
+    #[error("{}", tr!("store.create_dir", dir = .dir.display(), source = .source))]
     CreateDir { dir: PathBuf, source: io::Error },
-    #[error(
-        "{path} открыт другим пользователям (права {mode:o}), а закрыть его не удалось: \
-         {source}. В нём персональные данные: выполните chmod -R go-rwx {path} от имени \
-         владельца или root и запустите pult снова."
-    )]
+    #[error("{}", tr!("store.open_to_others", path = .path.display(), mode = format!("{:o}", .mode), source = .source))]
     OpenToOthers {
         path: PathBuf,
         mode: u32,
         source: io::Error,
     },
-    #[error("запись в хранилище не читается: {0}. Восстановите хранилище из резервной копии.")]
+    #[error("{}", tr!("store.codec", v0 = .0))]
     Codec(#[from] CodecError),
-    #[error("обращения {0} нет")]
+    #[error("{}", tr!("store.no_such_request", v0 = .0))]
     NoSuchRequest(RequestId),
     #[error("{0}")]
     Rule(TransitionError),
-    #[error(
-        "диск сервера заполнен: не сохранено. Введённое осталось на экране; повторите, когда \
-         администратор освободит место на диске (сервер продолжит сам, без перезапуска)"
-    )]
+    #[error("{}", tr!("store.disk_full"))]
     DiskFull,
-    #[error("журнал хранилища недоступен после сбоя сервера; перезапустите сервер pult")]
+    #[error("{}", tr!("store.journal_lost"))]
     JournalLost,
-    #[error("ошибка хранилища: {0}")]
+    #[error("{}", tr!("store.sled", v0 = .0))]
     Sled(sled::Error),
 }
 

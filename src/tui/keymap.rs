@@ -200,16 +200,16 @@ pub enum KeyCodeName {
 
 #[derive(Debug, Error)]
 pub enum KeymapError {
-    #[error("клавиша «{0}» не распознана")]
+    #[error("{}", tr!("keymap.unknown_key", v0 = .0))]
     UnknownKey(String),
-    #[error("файл клавиш не читается: {0}")]
+    #[error("{}", tr!("keymap.syntax", v0 = .0))]
     Syntax(#[from] toml::de::Error),
-    #[error("файл клавиш {path} не читается: {source}")]
+    #[error("{}", tr!("keymap.read", path = .path.display(), source = .source))]
     Read {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
-    #[error("файл клавиш {path}: {source}")]
+    #[error("{}", tr!("keymap.file", path = .path.display(), source = .source))]
     File {
         path: std::path::PathBuf,
         source: Box<KeymapError>,
