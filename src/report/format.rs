@@ -247,6 +247,14 @@ mod tests {
     }
 
     #[test]
+    fn the_reports_texts_come_from_their_own_files_under_locales() {
+        let text = |lang: &str| crate::_rust_i18n_translate(lang, "report.trend.same");
+        assert_eq!(text("ru"), "без изменений");
+        assert_eq!(text("en"), "no change");
+        assert_eq!(crate::tr!("report.trend.same"), "без изменений");
+    }
+
+    #[test]
     fn sparkline_scales_to_the_largest() {
         assert_eq!(sparkline(&[0, 1, 7, 14]), " ▁▄█");
         assert_eq!(sparkline(&[]), "");
