@@ -1,11 +1,13 @@
-//! The reports as CSV for Excel in a Russian locale: UTF-8 with a BOM, `;` between fields,
-//! CRLF between records, a blank record after each block of the report.
+//! The reports as CSV for Excel in the current language's locale: UTF-8 with a BOM, `;`
+//! between fields in Russian (where `,` is the decimal mark) and `,` in English, CRLF between
+//! records, a blank record after each block of the report.
 
 use chrono::FixedOffset;
 
 use super::document::{daily_document, weekly_document, Block, Cell, Document, Table};
 use super::{DailyReport, WeeklyReport};
 use crate::domain::policy::Policy;
+use crate::tr;
 
 const BOM: char = '\u{feff}';
 
@@ -55,7 +57,7 @@ struct Csv {
 
 impl Csv {
     fn record(&mut self, fields: &[String]) {
-        self.text.push_str(&fields.join(";"));
+        self.text.push_str(&fields.join(separator()));
         self.text.push_str("\r\n");
     }
 
@@ -93,9 +95,14 @@ fn field(text: &str) -> String {
     }
 }
 
-/// Quoted when it holds `;`, `"` or a line break.
+/// Between the fields of a record: the list separator Excel expects in the language's locale.
+fn separator() -> &'static str {
+    tr!("report.csv.separator")
+}
+
+/// Quoted when it holds the separator, `"` or a line break.
 fn quoted(text: &str) -> String {
-    if text.contains([';', '"', '\n', '\r']) {
+    if text.contains(separator()) || text.contains(['"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
         text.to_string()

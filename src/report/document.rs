@@ -8,6 +8,7 @@ use super::format::{category_label, queue_name, queue_short, share_number, trend
 use super::Trend;
 use crate::domain::policy::Policy;
 use crate::domain::request::Category;
+use crate::tr;
 
 pub use daily::daily_document;
 pub use weekly::weekly_document;
@@ -136,16 +137,15 @@ pub struct SeriesLine {
     pub trend: Option<Trend>,
 }
 
-/// The column titles a series is drawn with as a table.
-pub const SERIES_WEEK: &str = "Неделя";
-pub const SERIES_TREND: &str = "К прошлой неделе";
-
 impl Series {
     /// The series as a table: a row per line with the days, the week's figure and its trend.
     pub fn table(&self) -> Table {
         let mut titles = vec![self.label.clone()];
         titles.extend(self.days.iter().cloned());
-        titles.extend([SERIES_WEEK.to_string(), SERIES_TREND.to_string()]);
+        titles.extend([
+            tr!("report.series.week").to_string(),
+            tr!("report.series.trend").to_string(),
+        ]);
         let mut table = Table::titled(titles, 1);
         let number =
             |value: Option<u64>| figure(value.map(|v| self.unit.figure(v)).unwrap_or_default());

@@ -1,4 +1,5 @@
-//! The reports as Markdown that also reads as plain text: aligned tables, Russian labels.
+//! The reports as Markdown that also reads as plain text: aligned tables, labels in the
+//! current language.
 
 use std::fmt::Write;
 
@@ -11,6 +12,7 @@ use super::document::{
 use super::format::sparkline;
 use super::{DailyReport, WeeklyReport};
 use crate::domain::policy::Policy;
+use crate::tr;
 
 /// Ежедневный отчёт руководителю Службы (§3.3.2).
 pub fn daily_markdown(report: &DailyReport, policy: &Policy, offset: FixedOffset) -> String {
@@ -61,7 +63,7 @@ fn figure_line(figure: &Figure) -> String {
 fn series_table(series: &Series) -> Table {
     let mut table = series.table();
     table.columns.push(Column {
-        title: "Динамика".into(),
+        title: tr!("report.series.sparkline").into(),
         align: Align::Right,
     });
     for (row, line) in table.rows.iter_mut().zip(&series.lines) {

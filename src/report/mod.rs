@@ -18,21 +18,32 @@ pub mod markdown;
 
 use chrono::{FixedOffset, NaiveDate, Offset, Utc};
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 
 use crate::domain::deadline::TimerKind;
 use crate::domain::request::{CallerRole, Category, Channel, RequestId};
 use crate::domain::time::Timestamp;
+use crate::tr;
 
 pub use daily::daily;
 pub use period::{day_bounds, last_full_week, week_bounds};
 pub use weekly::weekly;
 
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReportError {
-    #[error("в {year} году нет недели {week}: номер недели — от 1 до 52 (или 53)")]
     NoSuchWeek { year: i32, week: u32 },
 }
+
+impl std::fmt::Display for ReportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReportError::NoSuchWeek { year, week } => {
+                f.write_str(&tr!("report.error.no_such_week", year = year, week = week))
+            }
+        }
+    }
+}
+
+impl std::error::Error for ReportError {}
 
 /// How many of something carry one key.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]

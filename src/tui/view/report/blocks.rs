@@ -9,6 +9,7 @@ use super::super::sheet::{flow, wrap, Sheet};
 use super::charts;
 use crate::domain::validate::sanitize;
 use crate::report::document::{Align, Block, Cell, Document, Figure, Table};
+use crate::tr;
 use crate::tui::theme::Theme;
 
 /// From this inner width on, the page has two columns.
@@ -89,7 +90,7 @@ fn full_width<'a>(
         match block {
             Block::Series(series) => {
                 lines.push(heading(
-                    format!("{} (↑↓ — к прошлой неделе)", series.label),
+                    tr!("report.screen.series_heading", series = series.label),
                     theme,
                 ));
                 sheet.text(std::mem::take(&mut lines));
