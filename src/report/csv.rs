@@ -7,7 +7,6 @@ use chrono::FixedOffset;
 use super::document::{daily_document, weekly_document, Block, Cell, Document, Table};
 use super::{DailyReport, WeeklyReport};
 use crate::domain::policy::Policy;
-use crate::tr;
 
 const BOM: char = '\u{feff}';
 

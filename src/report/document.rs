@@ -8,7 +8,6 @@ use super::format::{category_label, queue_name, queue_short, share_number, trend
 use super::Trend;
 use crate::domain::policy::Policy;
 use crate::domain::request::Category;
-use crate::tr;
 
 pub use daily::daily_document;
 pub use weekly::weekly_document;

@@ -9,7 +9,6 @@ use super::{Step, Trend};
 use crate::domain::policy::Policy;
 use crate::domain::request::{Category, Channel};
 use crate::domain::time::{Timestamp, MINUTE_MS};
-use crate::tr;
 
 pub fn channel_label(channel: Channel) -> &'static str {
     match channel {
@@ -22,10 +21,7 @@ pub fn channel_label(channel: Channel) -> &'static str {
 /// The queue's full name from the policy; "не распределено" for none.
 pub fn queue_name(policy: &Policy, queue: Option<&str>) -> String {
     match queue {
-        Some(key) => policy
-            .queue(key)
-            .map(|q| q.name.clone())
-            .unwrap_or_else(|| key.to_string()),
+        Some(key) => policy.queue_name(key).to_string(),
         None => tr!("report.queue.none").to_string(),
     }
 }
@@ -39,10 +35,7 @@ pub fn queue_short(policy: &Policy, queue: Option<&str>) -> String {
 }
 
 pub fn category_label(policy: &Policy, category: Category) -> String {
-    policy
-        .category(category)
-        .map(|c| c.label.clone())
-        .unwrap_or_else(|| policy.category_short(category).to_string())
+    policy.category_label(category).to_string()
 }
 
 /// A span from the policy: `30 мин`, `2 ч`, `1 ч 30 мин`.

@@ -12,7 +12,6 @@ use super::document::{
 use super::format::sparkline;
 use super::{DailyReport, WeeklyReport};
 use crate::domain::policy::Policy;
-use crate::tr;
 
 /// Ежедневный отчёт руководителю Службы (§3.3.2).
 pub fn daily_markdown(report: &DailyReport, policy: &Policy, offset: FixedOffset) -> String {

@@ -22,7 +22,6 @@ use serde::{Deserialize, Serialize};
 use crate::domain::deadline::TimerKind;
 use crate::domain::request::{CallerRole, Category, Channel, RequestId};
 use crate::domain::time::Timestamp;
-use crate::tr;
 
 pub use daily::daily;
 pub use period::{day_bounds, last_full_week, week_bounds};

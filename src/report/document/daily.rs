@@ -9,7 +9,6 @@ use crate::report::format::{
     step_label, step_verb, weekday,
 };
 use crate::report::{DailyReport, PeriodFigures, Step, Tally};
-use crate::tr;
 
 pub fn daily_document(report: &DailyReport, policy: &Policy, offset: FixedOffset) -> Document {
     let figures = &report.figures;

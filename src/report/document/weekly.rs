@@ -12,7 +12,6 @@ use crate::report::format::{
     offset_name, share_change, share_number, step_label, step_median, step_short, trend,
 };
 use crate::report::{PeriodFigures, Step, Trend, WeeklyReport};
-use crate::tr;
 
 pub fn weekly_document(report: &WeeklyReport, policy: &Policy, offset: FixedOffset) -> Document {
     let first = report

@@ -13,7 +13,6 @@ use super::common::fit;
 use crate::domain::policy::Policy;
 use crate::report::document::{daily_document, weekly_document, Document};
 use crate::report::{DailyReport, WeeklyReport};
-use crate::tr;
 use crate::tui::theme::Theme;
 
 /// Ежедневный отчёт руководителю Службы.

@@ -9,7 +9,6 @@ use super::super::sheet::{flow, wrap, Sheet};
 use super::charts;
 use crate::domain::validate::sanitize;
 use crate::report::document::{Align, Block, Cell, Document, Figure, Table};
-use crate::tr;
 use crate::tui::theme::Theme;
 
 /// From this inner width on, the page has two columns.
