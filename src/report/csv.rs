@@ -1,5 +1,6 @@
-//! The reports as CSV for Excel in a Russian locale: UTF-8 with a BOM, `;` between fields,
-//! CRLF between records, a blank record after each block of the report.
+//! The reports as CSV for Excel in the current language's locale: UTF-8 with a BOM, `;`
+//! between fields in Russian (where `,` is the decimal mark) and `,` in English, CRLF between
+//! records, a blank record after each block of the report.
 
 use chrono::FixedOffset;
 
@@ -55,7 +56,7 @@ struct Csv {
 
 impl Csv {
     fn record(&mut self, fields: &[String]) {
-        self.text.push_str(&fields.join(";"));
+        self.text.push_str(&fields.join(separator()));
         self.text.push_str("\r\n");
     }
 
@@ -93,9 +94,14 @@ fn field(text: &str) -> String {
     }
 }
 
-/// Quoted when it holds `;`, `"` or a line break.
+/// Between the fields of a record: the list separator Excel expects in the language's locale.
+fn separator() -> &'static str {
+    tr!("report.csv.separator")
+}
+
+/// Quoted when it holds the separator, `"` or a line break.
 fn quoted(text: &str) -> String {
-    if text.contains([';', '"', '\n', '\r']) {
+    if text.contains(separator()) || text.contains(['"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
         text.to_string()

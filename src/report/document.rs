@@ -136,16 +136,15 @@ pub struct SeriesLine {
     pub trend: Option<Trend>,
 }
 
-/// The column titles a series is drawn with as a table.
-pub const SERIES_WEEK: &str = "Неделя";
-pub const SERIES_TREND: &str = "К прошлой неделе";
-
 impl Series {
     /// The series as a table: a row per line with the days, the week's figure and its trend.
     pub fn table(&self) -> Table {
         let mut titles = vec![self.label.clone()];
         titles.extend(self.days.iter().cloned());
-        titles.extend([SERIES_WEEK.to_string(), SERIES_TREND.to_string()]);
+        titles.extend([
+            tr!("report.series.week").to_string(),
+            tr!("report.series.trend").to_string(),
+        ]);
         let mut table = Table::titled(titles, 1);
         let number =
             |value: Option<u64>| figure(value.map(|v| self.unit.figure(v)).unwrap_or_default());

@@ -1,5 +1,7 @@
-//! How report figures read in Russian: labels, shares, durations and local times, shared by
-//! the Markdown and CSV files and the console screens.
+//! How report figures read in the current language: labels, shares, durations and local
+//! times, shared by the Markdown and CSV files and the console screens.
+
+use std::fmt::{Display, Write};
 
 use chrono::{Datelike, FixedOffset, NaiveDate};
 
@@ -10,20 +12,17 @@ use crate::domain::time::{Timestamp, MINUTE_MS};
 
 pub fn channel_label(channel: Channel) -> &'static str {
     match channel {
-        Channel::Phone => "телефон",
-        Channel::Web => "сайт",
-        Channel::Other => "другое",
+        Channel::Phone => tr!("report.channel.phone"),
+        Channel::Web => tr!("report.channel.web"),
+        Channel::Other => tr!("report.channel.other"),
     }
 }
 
 /// The queue's full name from the policy; "не распределено" for none.
 pub fn queue_name(policy: &Policy, queue: Option<&str>) -> String {
     match queue {
-        Some(key) => policy
-            .queue(key)
-            .map(|q| q.name.clone())
-            .unwrap_or_else(|| key.to_string()),
-        None => "не распределено".to_string(),
+        Some(key) => policy.queue_name(key).to_string(),
+        None => tr!("report.queue.none").to_string(),
     }
 }
 
@@ -31,78 +30,92 @@ pub fn queue_name(policy: &Policy, queue: Option<&str>) -> String {
 pub fn queue_short(policy: &Policy, queue: Option<&str>) -> String {
     match queue {
         Some(key) => policy.queue_short(key).to_string(),
-        None => "не распр.".to_string(),
+        None => tr!("report.queue.none_short").to_string(),
     }
 }
 
 pub fn category_label(policy: &Policy, category: Category) -> String {
-    policy
-        .category(category)
-        .map(|c| c.label.clone())
-        .unwrap_or_else(|| policy.category_short(category).to_string())
+    policy.category_label(category).to_string()
 }
 
 /// A span from the policy: `30 мин`, `2 ч`, `1 ч 30 мин`.
 fn span_label(minutes: i64) -> String {
     match (minutes / 60, minutes % 60) {
-        (0, m) => format!("{m} мин"),
-        (h, 0) => format!("{h} ч"),
-        (h, m) => format!("{h} ч {m} мин"),
+        (0, m) => tr!("report.span.minutes", m = m),
+        (h, 0) => tr!("report.span.hours", h = h),
+        (h, m) => tr!("report.span.hours_minutes", h = h, m = m),
     }
+}
+
+/// The step's limit in the policy: `30 мин`.
+fn step_span(step: Step, policy: &Policy) -> String {
+    let d = &policy.deadlines;
+    span_label(match step {
+        Step::Route => d.route_minutes,
+        Step::Take => d.take_minutes,
+        Step::Resolve => d.resolve_hours * 60,
+    })
 }
 
 /// The step and its limit, as the regulation words it.
 pub fn step_label(step: Step, policy: &Policy) -> String {
-    let d = &policy.deadlines;
+    let span = step_span(step, policy);
     match step {
-        Step::Route => format!("распределено в течение {}", span_label(d.route_minutes)),
-        Step::Take => format!(
-            "взято в работу в течение {} после распределения",
-            span_label(d.take_minutes)
-        ),
-        Step::Resolve => format!("закрыто в течение {}", span_label(d.resolve_hours * 60)),
+        Step::Route => tr!("report.step.route", span = span),
+        Step::Take => tr!("report.step.take", span = span),
+        Step::Resolve => tr!("report.step.resolve", span = span),
     }
 }
 
 /// The step in a few columns: `распределено ≤30 мин`.
 pub fn step_short(step: Step, policy: &Policy) -> String {
-    let d = &policy.deadlines;
+    let span = step_span(step, policy);
     match step {
-        Step::Route => format!("распределено ≤{}", span_label(d.route_minutes)),
-        Step::Take => format!("взято ≤{}", span_label(d.take_minutes)),
-        Step::Resolve => format!("закрыто ≤{}", span_label(d.resolve_hours * 60)),
+        Step::Route => tr!("report.step.route_short", span = span),
+        Step::Take => tr!("report.step.take_short", span = span),
+        Step::Resolve => tr!("report.step.resolve_short", span = span),
     }
 }
 
-/// The step as a noun: `распределение`.
-pub fn step_noun(step: Step) -> &'static str {
+/// The median's row of a step in the weekly comparison: `Медиана, ч:мм: распределение`.
+pub fn step_median(step: Step) -> &'static str {
     match step {
-        Step::Route => "распределение",
-        Step::Take => "взятие в работу",
-        Step::Resolve => "закрытие",
+        Step::Route => tr!("report.step.route_median"),
+        Step::Take => tr!("report.step.take_median"),
+        Step::Resolve => tr!("report.step.resolve_median"),
     }
 }
 
 /// The running timer's name for an overdue step: `распределить`.
 pub fn step_verb(step: Step) -> &'static str {
     match step {
-        Step::Route => "распределить",
-        Step::Take => "взять в работу",
-        Step::Resolve => "закрыть",
+        Step::Route => tr!("report.step.route_verb"),
+        Step::Take => tr!("report.step.take_verb"),
+        Step::Resolve => tr!("report.step.resolve_verb"),
     }
+}
+
+/// A number of tenths with one decimal: `83,3` in Russian, `83.3` in English.
+fn tenths_number(tenths: u64) -> String {
+    format!(
+        "{}{}{}",
+        tenths / 10,
+        tr!("report.number.decimal"),
+        tenths % 10
+    )
 }
 
 /// `83,3` from tenths of a percent; empty when there is no share.
 pub fn share_number(tenths: Option<u32>) -> String {
     tenths
-        .map(|t| format!("{},{}", t / 10, t % 10))
+        .map(|t| tenths_number(u64::from(t)))
         .unwrap_or_default()
 }
 
 /// `83,3 %`, or `—` when nothing was counted.
 pub fn share(tenths: Option<u32>) -> String {
     match tenths {
-        Some(_) => format!("{} %", share_number(tenths)),
+        Some(_) => tr!("report.number.share", share = share_number(tenths)),
         None => "—".to_string(),
     }
 }
@@ -128,31 +141,56 @@ pub fn offset_name(offset: FixedOffset) -> String {
     format!("UTC{sign}{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
+/// A date or time in the catalogue's `strftime` pattern; a pattern chrono cannot read gives
+/// what was written before the fault rather than a panic.
+fn formatted(value: impl Display) -> String {
+    let mut text = String::new();
+    let _ = write!(text, "{value}");
+    text
+}
+
 /// `18.11.2026 14:32`
 pub fn local_time(at: Timestamp, offset: FixedOffset) -> String {
-    at.in_offset(offset).format("%d.%m.%Y %H:%M").to_string()
+    formatted(at.in_offset(offset).format(tr!("report.format.date_time")))
 }
 
 /// `18.11.2026`
 pub fn date(date: NaiveDate) -> String {
-    date.format("%d.%m.%Y").to_string()
+    formatted(date.format(tr!("report.format.date")))
+}
+
+/// `Пн 09.11`: a day of the week in the weekly series.
+pub fn day_short(date: NaiveDate) -> String {
+    format!(
+        "{} {}",
+        weekday_short(date),
+        formatted(date.format(tr!("report.format.day_month")))
+    )
 }
 
 /// `Пн`…`Вс`
 pub fn weekday_short(date: NaiveDate) -> &'static str {
-    ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"][date.weekday().num_days_from_monday() as usize]
+    [
+        tr!("report.weekday.mon_short"),
+        tr!("report.weekday.tue_short"),
+        tr!("report.weekday.wed_short"),
+        tr!("report.weekday.thu_short"),
+        tr!("report.weekday.fri_short"),
+        tr!("report.weekday.sat_short"),
+        tr!("report.weekday.sun_short"),
+    ][date.weekday().num_days_from_monday() as usize]
 }
 
 /// `понедельник`…`воскресенье`
 pub fn weekday(date: NaiveDate) -> &'static str {
     [
-        "понедельник",
-        "вторник",
-        "среда",
-        "четверг",
-        "пятница",
-        "суббота",
-        "воскресенье",
+        tr!("report.weekday.mon"),
+        tr!("report.weekday.tue"),
+        tr!("report.weekday.wed"),
+        tr!("report.weekday.thu"),
+        tr!("report.weekday.fri"),
+        tr!("report.weekday.sat"),
+        tr!("report.weekday.sun"),
     ][date.weekday().num_days_from_monday() as usize]
 }
 
@@ -162,12 +200,14 @@ pub fn iso_week(year: i32, week: u32) -> String {
 }
 
 /// Unchanged, in words: a cell starting with `=` would be a formula to Excel.
-const UNCHANGED: &str = "без изменений";
+fn unchanged() -> String {
+    tr!("report.trend.same").to_string()
+}
 
 /// Which way a figure moved: `↑`, `↓`, `без изменений`, or `—` without both sides.
 pub fn trend(trend: Option<Trend>) -> String {
     match trend {
-        Some(Trend::Same) => UNCHANGED.to_string(),
+        Some(Trend::Same) => unchanged(),
         Some(moved) => moved.symbol().to_string(),
         None => "—".to_string(),
     }
@@ -179,7 +219,7 @@ pub fn change(before: i64, now: i64) -> String {
     match delta.signum() {
         1 => format!("↑ +{delta}"),
         -1 => format!("↓ −{}", delta.unsigned_abs()),
-        _ => UNCHANGED.to_string(),
+        _ => unchanged(),
     }
 }
 
@@ -189,12 +229,12 @@ pub fn share_change(before: Option<u32>, now: Option<u32>) -> String {
         return "—".to_string();
     };
     let delta = i64::from(now) - i64::from(before);
-    let points = delta.unsigned_abs();
-    let points = format!("{},{} п.п.", points / 10, points % 10);
+    let points = tenths_number(delta.unsigned_abs());
+    let points = tr!("report.number.points", points = points);
     match delta.signum() {
         1 => format!("↑ +{points}"),
         -1 => format!("↓ −{points}"),
-        _ => UNCHANGED.to_string(),
+        _ => unchanged(),
     }
 }
 
@@ -244,6 +284,14 @@ mod tests {
         assert_eq!(change(5, 3), "↓ −2");
         assert_eq!(change(4, 4), "без изменений");
         assert_eq!(trend(Some(Trend::Same)), "без изменений");
+    }
+
+    #[test]
+    fn the_reports_texts_come_from_their_own_files_under_locales() {
+        let text = |lang: &str| crate::_rust_i18n_translate(lang, "report.trend.same");
+        assert_eq!(text("ru"), "без изменений");
+        assert_eq!(text("en"), "no change");
+        assert_eq!(crate::tr!("report.trend.same"), "без изменений");
     }
 
     #[test]

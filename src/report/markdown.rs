@@ -1,4 +1,5 @@
-//! The reports as Markdown that also reads as plain text: aligned tables, Russian labels.
+//! The reports as Markdown that also reads as plain text: aligned tables, labels in the
+//! current language.
 
 use std::fmt::Write;
 
@@ -61,7 +62,7 @@ fn figure_line(figure: &Figure) -> String {
 fn series_table(series: &Series) -> Table {
     let mut table = series.table();
     table.columns.push(Column {
-        title: "Динамика".into(),
+        title: tr!("report.series.sparkline").into(),
         align: Align::Right,
     });
     for (row, line) in table.rows.iter_mut().zip(&series.lines) {

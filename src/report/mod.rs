@@ -30,7 +30,7 @@ pub use weekly::weekly;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ReportError {
-    #[error("{}", tr!("report_error.no_such_week", year = .year, week = .week))]
+    #[error("{}", tr!("report.error.no_such_week", year = .year, week = .week))]
     NoSuchWeek { year: i32, week: u32 },
 }
 

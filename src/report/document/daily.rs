@@ -18,41 +18,36 @@ pub fn daily_document(report: &DailyReport, policy: &Policy, offset: FixedOffset
     } else {
         report.senders.join(", ")
     };
+    let (day, weekday) = (date(report.date), weekday(report.date));
+    let day = tr!("report.daily.day_value", date = day, weekday = weekday);
     let mut blocks = vec![
         Block::Figures(vec![
+            Figure::new(tr!("report.daily.day"), figure(day)),
             Figure::new(
-                "День",
-                figure(format!("{} ({})", date(report.date), weekday(report.date))),
+                tr!("report.time_zone"),
+                figure(tr!("report.time_zone_value", offset = offset_name(offset))),
             ),
-            Figure::new("Время", figure(format!("местное, {}", offset_name(offset)))),
-            Figure::new("Направляют", text(senders)),
-            Figure::new("Сформирован", figure(generated.clone())),
+            Figure::new(tr!("report.daily.senders"), text(senders)),
+            Figure::new(tr!("report.generated"), figure(generated.clone())),
         ]),
-        Block::Heading("Поступившие обращения".into()),
+        Block::Heading(tr!("report.daily.received_heading").into()),
         Block::Figures(vec![
-            Figure::count("Поступило обращений за день", figures.received.total),
-            Figure::count(
-                "Из них отменено (дубликаты, спам)",
-                figures.received.cancelled,
-            ),
+            Figure::count(tr!("report.daily.received"), figures.received.total),
+            Figure::count(tr!("report.daily.cancelled"), figures.received.cancelled),
         ]),
     ];
     blocks.extend(received(figures, policy).map(Block::Table));
     blocks.extend([
-        Block::Heading("Соблюдение сроков".into()),
-        Block::Text(
-            "Доли — от обращений, поступивших за день, кроме отменённых; \
-             этап, ещё не выполненный, в срок не считается."
-                .into(),
-        ),
+        Block::Heading(tr!("report.daily.deadlines_heading").into()),
+        Block::Text(tr!("report.daily.deadlines_note").into()),
         Block::Table(steps(figures, policy)),
-        Block::Heading("Открытые и просроченные обращения".into()),
+        Block::Heading(tr!("report.daily.open_heading").into()),
     ]);
-    let mut overdue = Figure::count("Просрочено сейчас", report.overdue.len());
-    overdue.note = Some(format!("на {generated}"));
+    let mut overdue = Figure::count(tr!("report.daily.overdue"), report.overdue.len());
+    overdue.note = Some(tr!("report.daily.overdue_at", time = generated));
     overdue.alert = !report.overdue.is_empty();
     blocks.push(Block::Figures(vec![
-        Figure::count("Открыто на конец дня", figures.open_at_end),
+        Figure::count(tr!("report.daily.open_at_end"), figures.open_at_end),
         overdue,
     ]));
     if !report.overdue.is_empty() {
@@ -60,17 +55,17 @@ pub fn daily_document(report: &DailyReport, policy: &Policy, offset: FixedOffset
     }
     let (e, v) = (&figures.extensions, &figures.vendor);
     blocks.extend([
-        Block::Heading("Продление сроков и обращения к поставщику платформы".into()),
+        Block::Heading(tr!("report.daily.extensions_heading").into()),
         Block::Figures(vec![
-            Figure::count("Просьб о продлении срока", e.asked),
-            Figure::count("Продление согласовано", e.approved),
-            Figure::count("В продлении отказано", e.denied),
-            Figure::count("Передано поставщику платформы", v.sent),
-            Figure::count("Получено ответов поставщика", v.answered),
+            Figure::count(tr!("report.extensions.asked"), e.asked),
+            Figure::count(tr!("report.extensions.approved"), e.approved),
+            Figure::count(tr!("report.extensions.denied"), e.denied),
+            Figure::count(tr!("report.vendor.sent"), v.sent),
+            Figure::count(tr!("report.vendor.answered"), v.answered),
         ]),
     ]);
     Document {
-        title: "Ежедневный отчёт руководителю Службы о работе с обращениями".into(),
+        title: tr!("report.daily.title").into(),
         period: date(report.date),
         blocks,
     }
@@ -78,7 +73,7 @@ pub fn daily_document(report: &DailyReport, policy: &Policy, offset: FixedOffset
 
 /// `title | Число`, one row per key.
 pub(super) fn tally<K>(title: &str, tallies: &[Tally<K>], label: impl Fn(&K) -> Cell) -> Table {
-    let mut table = Table::new(&[title, "Число"], 1);
+    let mut table = Table::new(&[title, tr!("report.column.count")], 1);
     table.rows = tallies
         .iter()
         .map(|tally| vec![label(&tally.key), figure(tally.count.to_string())])
@@ -90,28 +85,30 @@ pub(super) fn tally<K>(title: &str, tallies: &[Tally<K>], label: impl Fn(&K) -> 
 fn received(figures: &PeriodFigures, policy: &Policy) -> [Table; 4] {
     let received = &figures.received;
     [
-        tally("Канал", &received.by_channel, |c| {
+        tally(tr!("report.column.channel"), &received.by_channel, |c| {
             text(channel_label(*c))
         }),
-        tally("Тип обращения", &received.by_category, |c| {
+        tally(tr!("report.column.category"), &received.by_category, |c| {
             category(policy, *c)
         }),
-        tally("Очередь", &received.by_queue, |q| {
+        tally(tr!("report.column.queue"), &received.by_queue, |q| {
             queue(policy, q.as_deref())
         }),
-        tally("Роль обратившегося", &received.by_role, |r| text(r.label())),
+        tally(tr!("report.column.caller_role"), &received.by_role, |r| {
+            text(r.label())
+        }),
     ]
 }
 
 fn steps(figures: &PeriodFigures, policy: &Policy) -> Table {
     let mut table = Table::new(
         &[
-            "Этап",
-            "В срок",
-            "Из",
-            "Доля, %",
-            "Медиана, ч:мм",
-            "90-й процентиль, ч:мм",
+            tr!("report.column.step"),
+            tr!("report.column.within"),
+            tr!("report.column.of"),
+            tr!("report.column.share"),
+            tr!("report.column.median"),
+            tr!("report.column.p90"),
         ],
         1,
     );
@@ -134,7 +131,13 @@ fn steps(figures: &PeriodFigures, policy: &Policy) -> Table {
 
 fn overdue_table(report: &DailyReport, policy: &Policy) -> Table {
     let mut table = Table::new(
-        &["№", "Очередь", "Исполнитель", "Срок", "Просрочка, ч:мм"],
+        &[
+            tr!("report.column.number"),
+            tr!("report.column.queue"),
+            tr!("report.column.assignee"),
+            tr!("report.column.deadline"),
+            tr!("report.column.late"),
+        ],
         4,
     );
     table.alert = true;

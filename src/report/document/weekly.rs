@@ -8,8 +8,8 @@ use super::{
 };
 use crate::domain::policy::Policy;
 use crate::report::format::{
-    category_label, change, date, iso_week, local_time, maybe_hours_minutes, offset_name,
-    share_change, share_number, step_label, step_noun, step_short, trend, weekday_short,
+    category_label, change, date, day_short, iso_week, local_time, maybe_hours_minutes,
+    offset_name, share_change, share_number, step_label, step_median, step_short, trend,
 };
 use crate::report::{PeriodFigures, Step, Trend, WeeklyReport};
 
@@ -21,73 +21,71 @@ pub fn weekly_document(report: &WeeklyReport, policy: &Policy, offset: FixedOffs
         .unwrap_or_default();
     let last = report.days.last().map(|d| date(d.date)).unwrap_or_default();
     let week = iso_week(report.year, report.week);
+    let dates = tr!("report.weekly.dates", week = week, from = first, to = last);
     let mut blocks = vec![
         Block::Figures(vec![
-            Figure::new("Неделя", figure(format!("{week}, {first} — {last}"))),
-            Figure::new("Время", figure(format!("местное, {}", offset_name(offset)))),
+            Figure::new(tr!("report.weekly.week"), figure(dates)),
             Figure::new(
-                "Сформирован",
+                tr!("report.time_zone"),
+                figure(tr!("report.time_zone_value", offset = offset_name(offset))),
+            ),
+            Figure::new(
+                tr!("report.generated"),
                 figure(local_time(report.generated_at, offset)),
             ),
         ]),
-        Block::Text(
-            "Анализ руководителя Службы: только сводные цифры, \
-             без имён, телефонов, адресов и текстов обращений."
-                .into(),
-        ),
-        Block::Heading("Неделя в сравнении с предыдущей".into()),
+        Block::Text(tr!("report.weekly.about").into()),
+        Block::Heading(tr!("report.weekly.comparison_heading").into()),
         Block::Table(comparison(report, policy)),
-        Block::Heading("По дням".into()),
+        Block::Heading(tr!("report.weekly.days_heading").into()),
         Block::Series(received_series(report)),
         Block::Series(category_series(report, policy)),
         Block::Series(share_series(report, policy)),
-        Block::Heading("Частые проблемы".into()),
+        Block::Heading(tr!("report.weekly.problems_heading").into()),
     ];
     blocks.push(if report.top_categories.is_empty() {
-        Block::Text("Обращений за неделю не было.".into())
+        Block::Text(tr!("report.weekly.no_requests").into())
     } else {
         Block::Table(tally(
-            "Тип обращения",
+            tr!("report.column.category"),
             &report.top_categories,
             |c| category(policy, *c),
         ))
     });
     blocks.push(if report.recurring_words.is_empty() {
-        Block::Text("Слов, повторяющихся в описаниях трёх и более обращений, нет.".into())
+        Block::Text(tr!("report.weekly.no_words").into())
     } else {
-        let mut words = tally(
-            "Слово в описаниях",
-            &report.recurring_words,
-            |word| text(word.clone()),
-        );
-        words.columns[1].title = "Обращений".into();
+        let mut words = tally(tr!("report.column.word"), &report.recurring_words, |word| {
+            text(word.clone())
+        });
+        words.columns[1].title = tr!("report.column.requests").into();
         Block::Table(words)
     });
     blocks.extend([
-        Block::Heading("Повторные обращения".into()),
+        Block::Heading(tr!("report.weekly.repeat_heading").into()),
         Block::Figures(vec![Figure::count(
-            "Обратившихся с двумя и более обращениями за неделю",
+            tr!("report.weekly.repeat_callers"),
             report.repeat_callers,
         )]),
-        Block::Heading("Дольше всего открыты".into()),
+        Block::Heading(tr!("report.weekly.longest_heading").into()),
         if report.longest_open.is_empty() {
-            Block::Text("Открытых обращений нет.".into())
+            Block::Text(tr!("report.weekly.none_open").into())
         } else {
             Block::Table(longest_open(report, policy))
         },
-        Block::Heading("Предложения руководителя Службы".into()),
+        Block::Heading(tr!("report.weekly.proposals_heading").into()),
         Block::Text(
             report
                 .proposals
                 .as_deref()
                 .map(str::trim)
                 .filter(|text| !text.is_empty())
-                .unwrap_or("Предложения ещё не написаны.")
+                .unwrap_or(tr!("report.weekly.no_proposals"))
                 .to_string(),
         ),
     ]);
     Document {
-        title: "Еженедельный анализ обращений директору с предложениями".into(),
+        title: tr!("report.weekly.title").into(),
         period: week,
         blocks,
     }
@@ -105,14 +103,15 @@ fn comparison(report: &WeeklyReport, policy: &Policy) -> Table {
         ]
     };
     let mut rows = vec![count_row(
-        "Поступило обращений",
+        tr!("report.weekly.received"),
         now.received.total,
         before.received.total,
     )];
     for step in Step::ALL {
         let (n, b) = (now.steps.get(step), before.steps.get(step));
+        let label = step_label(step, policy);
         rows.push(vec![
-            text(format!("Доля, %: {}", step_label(step, policy))),
+            text(tr!("report.weekly.share_row", step = label)),
             figure(share_number(n.share_tenths())),
             figure(share_number(b.share_tenths())),
             figure(share_change(b.share_tenths(), n.share_tenths())),
@@ -121,34 +120,34 @@ fn comparison(report: &WeeklyReport, policy: &Policy) -> Table {
     for step in Step::ALL {
         let (n, b) = (now.steps.get(step), before.steps.get(step));
         rows.push(vec![
-            text(format!("Медиана, ч:мм: {}", step_noun(step))),
+            text(step_median(step)),
             figure(maybe_hours_minutes(n.median_ms)),
             figure(maybe_hours_minutes(b.median_ms)),
             figure(trend(Trend::between_some(b.median_ms, n.median_ms))),
         ]);
     }
     rows.push(count_row(
-        "Открыто на конец недели",
+        tr!("report.weekly.open_at_end"),
         now.open_at_end,
         before.open_at_end,
     ));
     rows.push(count_row(
-        "Просьб о продлении срока",
+        tr!("report.extensions.asked"),
         now.extensions.asked,
         before.extensions.asked,
     ));
     rows.push(count_row(
-        "Передано поставщику платформы",
+        tr!("report.vendor.sent"),
         now.vendor.sent,
         before.vendor.sent,
     ));
     let (year, week) = report.previous_week();
     let mut table = Table::titled(
         vec![
-            "Показатель".into(),
+            tr!("report.column.measure").into(),
             iso_week(report.year, report.week),
             iso_week(year, week),
-            "Изменение".into(),
+            tr!("report.column.change").into(),
         ],
         1,
     );
@@ -157,11 +156,7 @@ fn comparison(report: &WeeklyReport, policy: &Policy) -> Table {
 }
 
 fn days(report: &WeeklyReport) -> Vec<String> {
-    report
-        .days
-        .iter()
-        .map(|d| format!("{} {}", weekday_short(d.date), d.date.format("%d.%m")))
-        .collect()
+    report.days.iter().map(|d| day_short(d.date)).collect()
 }
 
 fn counts(report: &WeeklyReport, pick: impl Fn(&PeriodFigures) -> u32) -> Vec<Option<u64>> {
@@ -190,12 +185,12 @@ fn count_line(
 
 fn received_series(report: &WeeklyReport) -> Series {
     Series {
-        label: "Поступило обращений".into(),
+        label: tr!("report.weekly.received").into(),
         unit: Unit::Count,
         days: days(report),
         lines: vec![count_line(
-            "всего".into(),
-            "всего".into(),
+            tr!("report.weekly.total").into(),
+            tr!("report.weekly.total").into(),
             counts(report, |f| f.received.total),
             report.totals.received.total,
             report.previous.received.total,
@@ -222,7 +217,7 @@ fn category_series(report: &WeeklyReport, policy: &Policy) -> Series {
         })
         .collect();
     Series {
-        label: "Поступило по типам обращений".into(),
+        label: tr!("report.weekly.received_by_category").into(),
         unit: Unit::Count,
         days: days(report),
         lines,
@@ -249,7 +244,7 @@ fn share_series(report: &WeeklyReport, policy: &Policy) -> Series {
         })
         .collect();
     Series {
-        label: "Доля в срок, %".into(),
+        label: tr!("report.weekly.share_series").into(),
         unit: Unit::ShareTenths,
         days: days(report),
         lines,
@@ -257,7 +252,15 @@ fn share_series(report: &WeeklyReport, policy: &Policy) -> Series {
 }
 
 fn longest_open(report: &WeeklyReport, policy: &Policy) -> Table {
-    let mut table = Table::new(&["№", "Очередь", "Тип обращения", "Открыто, ч"], 3);
+    let mut table = Table::new(
+        &[
+            tr!("report.column.number"),
+            tr!("report.column.queue"),
+            tr!("report.column.category"),
+            tr!("report.column.hours_open"),
+        ],
+        3,
+    );
     table.rows = report
         .longest_open
         .iter()

@@ -65,10 +65,10 @@ pub fn draw_document(
     let scroll = scroll.min(sheet.height().saturating_sub(inner.height));
     let mut marks = Vec::new();
     if scroll > 0 {
-        marks.push("↑ выше");
+        marks.push(tr!("report.screen.more_above"));
     }
     if scroll.saturating_add(inner.height) < sheet.height() {
-        marks.push("↓ ниже");
+        marks.push(tr!("report.screen.more_below"));
     }
     if !marks.is_empty() {
         let text = fit(

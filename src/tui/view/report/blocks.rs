@@ -89,7 +89,7 @@ fn full_width<'a>(
         match block {
             Block::Series(series) => {
                 lines.push(heading(
-                    format!("{} (↑↓ — к прошлой неделе)", series.label),
+                    tr!("report.screen.series_heading", series = series.label),
                     theme,
                 ));
                 sheet.text(std::mem::take(&mut lines));
