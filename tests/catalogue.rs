@@ -5,6 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use clap::CommandFactory;
+
 type Catalogue = BTreeMap<String, BTreeMap<String, String>>;
 
 fn files_under(dir: &Path, ext: &str, found: &mut Vec<PathBuf>) {
@@ -76,6 +78,24 @@ fn keys_in_code() -> BTreeSet<String> {
     keys
 }
 
+/// The keys of the command line's help: `cli.help.` and each command's and argument's path.
+fn cli_help_keys() -> BTreeSet<String> {
+    fn walk(command: &clap::Command, path: &str, keys: &mut BTreeSet<String>) {
+        keys.insert(format!("cli.help.{path}"));
+        for arg in command.get_arguments() {
+            if !arg.is_global_set() || path == "pult" {
+                keys.insert(format!("cli.help.{path}.{}", arg.get_id()));
+            }
+        }
+        for sub in command.get_subcommands() {
+            walk(sub, &format!("{path}.{}", sub.get_name()), keys);
+        }
+    }
+    let mut keys = BTreeSet::new();
+    walk(&pult::cli::Cli::command(), "pult", &mut keys);
+    keys
+}
+
 fn placeholders(text: &str) -> BTreeSet<String> {
     text.split("%{")
         .skip(1)
@@ -93,6 +113,7 @@ fn russian_and_english_hold_every_text_the_code_asks_for() {
     let missing = |texts: &BTreeMap<String, String>, lang: &str| {
         keys_in_code()
             .into_iter()
+            .chain(cli_help_keys())
             .filter(|key| !texts.contains_key(key))
             .map(|key| format!("{lang}: {key}"))
             .collect::<Vec<_>>()
@@ -117,7 +138,8 @@ fn russian_and_english_hold_every_text_the_code_asks_for() {
 
 #[test]
 fn every_text_in_the_catalogue_is_used() {
-    let used = keys_in_code();
+    let mut used = keys_in_code();
+    used.extend(cli_help_keys());
     let catalogue = catalogue();
     let unused: Vec<&String> = catalogue["ru"]
         .keys()

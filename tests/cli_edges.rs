@@ -20,6 +20,7 @@ use pult::service::Command as Cmd;
 
 fn pult(dir: &Path, args: &[&str]) -> Output {
     Command::new(PULT_BUILT)
+        .env("PULT_LANG", "ru")
         .arg("--data")
         .arg(dir)
         .args(args)

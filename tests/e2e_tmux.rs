@@ -63,6 +63,7 @@ impl Fixture {
     /// Runs `pult ARGS --data DIR` directly, without a terminal.
     fn pult(&self, args: &[&str]) -> Output {
         Command::new(PULT_BUILT)
+            .env("PULT_LANG", "ru")
             .args(args)
             .arg("--data")
             .arg(self.data())

@@ -82,3 +82,36 @@ fn the_help_lists_every_key_in_english() {
     assert!(screen.contains("Board"), "{screen}");
     assert_no_russian_chrome(&screen);
 }
+
+#[test]
+fn the_command_lines_help_follows_the_language_asked_for() {
+    let help = |args: &[&str], env: &[(&str, &str)]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_pult"));
+        command
+            .args(args)
+            .env_remove("PULT_LANG")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env("LANG", "C.UTF-8");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let output = command.output().expect("pult runs");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).expect("UTF-8")
+    };
+    let russian = help(&["report", "daily", "--help"], &[]);
+    assert!(russian.contains("Использование:"), "{russian}");
+    assert!(russian.contains("Ежедневный отчёт"), "{russian}");
+    for english in [
+        help(&["report", "daily", "--help", "--lang", "en"], &[]),
+        help(&["--lang=en", "report", "daily", "--help"], &[]),
+        help(&["report", "daily", "--help"], &[("LANG", "en_GB.UTF-8")]),
+        help(&["report", "daily", "--help"], &[("PULT_LANG", "en")]),
+    ] {
+        assert!(english.contains("Usage:"), "{english}");
+        assert!(english.contains("The daily report"), "{english}");
+        assert!(english.contains("Write to a file"), "{english}");
+        assert!(!english.contains("Ежедневный"), "{english}");
+    }
+}

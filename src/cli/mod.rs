@@ -5,6 +5,7 @@
 
 mod callers;
 mod console;
+pub mod help;
 pub mod json;
 mod out;
 mod print;
@@ -15,7 +16,7 @@ use crate::lang::{self, Lang};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use thiserror::Error;
 
 use crate::demo::{self, DemoError};
@@ -212,8 +213,16 @@ fn end_quietly_on_closed_pipe() {
 /// The program: parses the command line, runs it, and says what went wrong (through `out`,
 /// like everything it prints: clap's messages echo what was typed).
 pub fn main() -> ExitCode {
-    lang::set(Lang::from_env(|name| std::env::var(name).ok()));
-    let cli = match Cli::try_parse() {
+    let args: Vec<String> = std::env::args_os()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
+    lang::set(
+        help::lang_asked(&args).unwrap_or_else(|| Lang::from_env(|name| std::env::var(name).ok())),
+    );
+    let parsed = help::localized(Cli::command())
+        .try_get_matches_from(&args)
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(error) => {
             let text = error.render().to_string();

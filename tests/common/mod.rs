@@ -95,7 +95,9 @@ impl Tmux {
     /// A tmux command on this server, run in `/` (every user may stand there).
     fn command(&self) -> Command {
         let mut command = Command::new("tmux");
+        // the tests read the console in Russian, whatever the machine's locale
         command
+            .env("PULT_LANG", "ru")
             .arg("-u")
             .arg("-L")
             .arg(&self.socket)

@@ -60,6 +60,7 @@ pub fn connect(dir: &Path) -> Client {
 /// The real `pult server` binary on `dir`, its output discarded; the test stops or kills it.
 pub fn spawn_server(dir: &Path) -> Child {
     Command::new(PULT_BUILT)
+        .env("PULT_LANG", "ru")
         .arg("server")
         .arg("--data")
         .arg(dir)

@@ -10,6 +10,7 @@ use crate::common::{path_str, terminate, PULT_BUILT};
 
 fn pult(dir: &Path, args: &[&str]) -> Output {
     Command::new(PULT_BUILT)
+        .env("PULT_LANG", "ru")
         .args(args)
         .args(["--data", path_str(dir)])
         .env("LANG", "C.UTF-8")
@@ -22,6 +23,7 @@ fn pult(dir: &Path, args: &[&str]) -> Output {
 /// would run on).
 fn pult_within(dir: &Path, args: &[&str], limit: Duration) -> Output {
     let mut child = Command::new(PULT_BUILT)
+        .env("PULT_LANG", "ru")
         .args(args)
         .args(["--data", path_str(dir)])
         .env("LANG", "C.UTF-8")

@@ -89,6 +89,7 @@ fn no_acknowledgement_leaves_before_the_store_is_synced() {
     let trace_file = dir.path().join("trace");
     let data = dir.path().join("data");
     let mut traced = Command::new(strace)
+        .env("PULT_LANG", "ru")
         .args(["-f", "-y", "-qq", "-s", "0", "-o"])
         .arg(&trace_file)
         .args([

@@ -1,0 +1,86 @@
+//! The command line's help in the current language: each command's and argument's text is
+//! the catalogue's `cli.help.<path>` (`cli.help.pult.report.daily.date`), and the headings
+//! clap writes itself come from the catalogue too.
+
+use clap::{Arg, ArgAction, Command};
+
+use crate::lang;
+
+/// The language `--lang` asks for, read before clap parses (its help is written while
+/// parsing, so it must already be in that language).
+pub fn lang_asked(args: &[String]) -> Option<lang::Lang> {
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        let value = match word.strip_prefix("--lang") {
+            Some("") => words.next().map(String::as_str),
+            Some(rest) => rest.strip_prefix('='),
+            None => None,
+        };
+        if let Some(asked) = value.and_then(lang::Lang::parse) {
+            return Some(asked);
+        }
+    }
+    None
+}
+
+/// `command` with its help, and its subcommands', from the catalogue.
+pub fn localized(command: Command) -> Command {
+    let path = command.get_name().to_string();
+    localize(command, &path, true)
+}
+
+fn localize(mut command: Command, path: &str, top: bool) -> Command {
+    if let Some(about) = lang::lookup(&format!("cli.help.{path}")) {
+        command = command.about(about);
+    }
+    let layout = template(&command);
+    // clap's own -h and -V, with their help in the current language
+    command = command.help_template(layout).disable_help_flag(true).arg(
+        Arg::new("help")
+            .short('h')
+            .long("help")
+            .action(ArgAction::Help)
+            .help(tr!("cli.flag.help")),
+    );
+    if top {
+        command = command.disable_version_flag(true).arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help(tr!("cli.flag.version")),
+        );
+    }
+    let ids: Vec<String> = command
+        .get_arguments()
+        .filter(|arg| top || !arg.is_global_set())
+        .map(|arg| arg.get_id().to_string())
+        .filter(|id| id != "help" && id != "version")
+        .collect();
+    for id in ids {
+        if let Some(help) = lang::lookup(&format!("cli.help.{path}.{id}")) {
+            command = command.mut_arg(id, |arg| arg.help(help));
+        }
+    }
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|sub| sub.get_name().to_string())
+        .filter(|name| name != "help")
+        .collect();
+    for name in names {
+        let sub_path = format!("{path}.{name}");
+        command = command.mut_subcommand(name, |sub| localize(sub, &sub_path, false));
+    }
+    command
+}
+
+/// clap's help layout with the headings in the current language.
+fn template(command: &Command) -> &'static str {
+    if command.has_subcommands() {
+        tr!("cli.template.with_commands")
+    } else if command.get_positionals().next().is_some() {
+        tr!("cli.template.with_arguments")
+    } else {
+        tr!("cli.template.plain")
+    }
+}
