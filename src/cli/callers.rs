@@ -39,7 +39,7 @@ pub fn search(dir: &Path, words: &[String], json: bool) -> Result<(), CliError> 
         return out::json(&serde_json::json!({ "total": found.total, "hits": hits }));
     }
     if found.hits.is_empty() {
-        say!("Ничего не найдено.")?;
+        say!("{}", tr!("print.nothing_found"))?;
     }
     for hit in &found.hits {
         say!(
@@ -51,7 +51,7 @@ pub fn search(dir: &Path, words: &[String], json: bool) -> Result<(), CliError> 
         )?;
     }
     if found.total > found.hits.len() {
-        say!("… всего найдено {}", found.total)?;
+        say!("{}", tr!("print.found_total", total = found.total))?;
     }
     Ok(())
 }
@@ -76,16 +76,16 @@ fn card_line(card: &CallerCard) -> String {
         .chain(card.emails.iter().map(|email| email.to_string()))
         .collect();
     let requests: Vec<String> = card.requests.iter().map(|id| id.to_string()).collect();
+    let contacts = if contacts.is_empty() {
+        tr!("print.contacts_hidden").to_string()
+    } else {
+        contacts.join(", ")
+    };
     format!(
-        "{:>6}  {}  {}  обращения: {}",
+        "{:>6}  {}  {contacts}  {}",
         card.id.0,
         card.describe(),
-        if contacts.is_empty() {
-            "(контакты скрыты)".to_string()
-        } else {
-            contacts.join(", ")
-        },
-        requests.join(" ")
+        tr!("print.card_requests", ids = requests.join(" "))
     )
 }
 
@@ -123,7 +123,7 @@ pub fn callers(dir: &Path, action: CallersAction) -> Result<(), CliError> {
                 let values: Vec<_> = cards.iter().map(card_json).collect();
                 out::json(&serde_json::Value::Array(values))?;
             } else if cards.is_empty() {
-                say!("Карточек пока нет.")?;
+                say!("{}", tr!("print.no_cards"))?;
             } else {
                 for card in &cards {
                     say!("{}", card_line(card))?;
@@ -138,7 +138,7 @@ pub fn callers(dir: &Path, action: CallersAction) -> Result<(), CliError> {
             else {
                 return Err(CliError::Unexpected);
             };
-            say!("Объединено: {}", card_line(&card))?;
+            say!("{}", tr!("print.merged", card = card_line(&card)))?;
         }
     }
     Ok(())

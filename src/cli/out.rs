@@ -54,7 +54,7 @@ pub fn report(text: &str, output: Option<&Path>) -> Result<(), CliError> {
                 path: path.to_path_buf(),
                 source,
             })?;
-            tell!("Записано: {}", path.display())?;
+            tell!("{}", tr!("print.written", path = path.display()))?;
         }
         None => io::stdout().lock().write_all(clean.as_bytes())?,
     }

@@ -23,7 +23,7 @@ fn local(at: crate::domain::time::Timestamp, format: &str) -> String {
 
 pub fn list(policy: &Policy, requests: &[Request]) -> io::Result<()> {
     if requests.is_empty() {
-        say!("Обращений нет.")?;
+        say!("{}", tr!("print.no_requests"))?;
         return Ok(());
     }
     let now = SystemClock.now();
@@ -58,60 +58,82 @@ pub fn list(policy: &Policy, requests: &[Request]) -> io::Result<()> {
 pub fn show(policy: &Policy, request: &Request) -> io::Result<()> {
     let caller = &request.caller;
     let dash = || "—".to_string();
-    say!("Обращение {} · {}", request.id, request.status.label())?;
     say!(
-        "Принято:          {}",
-        local(request.received_at, "%d.%m.%Y %H:%M:%S %:z")
+        "{}",
+        tr!(
+            "print.request",
+            id = request.id,
+            status = request.status.label()
+        )
     )?;
-    say!("ФИО:              {}", caller.name)?;
-    say!("Роль:             {}", caller.role.label())?;
-    say!(
-        "Класс:            {}",
-        caller.class.map(|c| c.to_string()).unwrap_or_else(dash)
-    )?;
-    say!(
-        "Тип обращения:    {}",
-        policy
-            .category(request.category)
-            .map(|c| c.label.as_str())
-            .unwrap_or("")
-    )?;
-    say!(
-        "Телефон:          {}",
-        caller
-            .phone
-            .as_ref()
-            .map(|p| p.display())
-            .unwrap_or_else(dash)
-    )?;
-    say!(
-        "Почта:            {}",
-        caller
-            .email
-            .as_ref()
-            .map(|e| e.to_string())
-            .unwrap_or_else(dash)
-    )?;
-    say!(
-        "Очередь:          {}",
-        request
-            .queue
-            .as_deref()
-            .map(|q| policy.queue_short(q).to_string())
-            .unwrap_or_else(dash)
-    )?;
-    say!(
-        "Распределить до:  {}",
-        local(request.deadlines.route_by, "%d.%m %H:%M")
-    )?;
-    if let Some(take_by) = request.deadlines.take_by {
-        say!("Взять до:         {}", local(take_by, "%d.%m %H:%M"))?;
+    let fields = [
+        (
+            tr!("print.received"),
+            local(request.received_at, "%d.%m.%Y %H:%M:%S %:z"),
+        ),
+        (tr!("print.name"), caller.name.clone()),
+        (tr!("print.role"), caller.role.label().to_string()),
+        (
+            tr!("print.class"),
+            caller.class.map(|c| c.to_string()).unwrap_or_else(dash),
+        ),
+        (
+            tr!("print.type"),
+            policy.category_label(request.category).to_string(),
+        ),
+        (
+            tr!("print.phone"),
+            caller
+                .phone
+                .as_ref()
+                .map(|p| p.display())
+                .unwrap_or_else(dash),
+        ),
+        (
+            tr!("print.email"),
+            caller
+                .email
+                .as_ref()
+                .map(|e| e.to_string())
+                .unwrap_or_else(dash),
+        ),
+        (
+            tr!("print.queue"),
+            request
+                .queue
+                .as_deref()
+                .map(|q| policy.queue_short(q).to_string())
+                .unwrap_or_else(dash),
+        ),
+        (
+            tr!("print.route_by"),
+            local(request.deadlines.route_by, "%d.%m %H:%M"),
+        ),
+    ];
+    let take_by = request
+        .deadlines
+        .take_by
+        .map(|take_by| (tr!("print.take_by"), local(take_by, "%d.%m %H:%M")));
+    let resolve_by = (
+        tr!("print.resolve_by"),
+        local(request.deadlines.resolve_by, "%d.%m %H:%M"),
+    );
+    let all: Vec<(&str, String)> = fields
+        .into_iter()
+        .chain(take_by)
+        .chain([resolve_by])
+        .collect();
+    // the values in one column, whatever the language's labels
+    let width = all
+        .iter()
+        .map(|(label, _)| label.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 2;
+    for (label, value) in &all {
+        say!("{label:<width$}{value}")?;
     }
-    say!(
-        "Закрыть до:       {}",
-        local(request.deadlines.resolve_by, "%d.%m %H:%M")
-    )?;
-    say!("Описание проблемы:")?;
+    say!("{}", tr!("print.description"))?;
     for line in request.description.lines() {
         say!("  {line}")?;
     }
@@ -123,10 +145,10 @@ pub fn staff_line(staff: &Staff) -> String {
     let roles: Vec<&str> = staff.roles.iter().map(|role| role.key()).collect();
     let mut line = format!("{:<12} {:<36} {}", staff.login, staff.name, roles.join(","));
     if staff.vendor_rep {
-        line.push_str("  [представитель перед поставщиком]");
+        line.push_str(tr!("print.vendor_rep"));
     }
     if staff.disabled {
-        line.push_str("  [отключена]");
+        line.push_str(tr!("print.disabled"));
     }
     line
 }
@@ -134,7 +156,7 @@ pub fn staff_line(staff: &Staff) -> String {
 /// One line per audit event: local time, who, what.
 pub fn history(events: &[AuditEvent]) -> io::Result<()> {
     if events.is_empty() {
-        say!("Записей нет.")?;
+        say!("{}", tr!("print.no_events"))?;
     }
     for event in events {
         let what = crate::service::timeline::describe(&event.action, local_offset());
@@ -150,23 +172,31 @@ pub fn history(events: &[AuditEvent]) -> io::Result<()> {
 /// Every escalation to the vendor, oldest request first, with its outcome.
 pub fn vendor_history(requests: &[Request]) -> io::Result<()> {
     if requests.is_empty() {
-        say!("Обращений к поставщику не было.")?;
+        say!("{}", tr!("print.no_vendor_cases"))?;
     }
     for request in requests {
         for case in &request.vendor {
             say!(
-                "{} · заявка {} · отправил(а) {} {}",
-                request.id,
-                case.ticket,
-                case.sent_by,
-                local(case.sent_at, "%d.%m.%Y %H:%M")
+                "{}",
+                tr!(
+                    "print.vendor_case",
+                    id = request.id,
+                    ticket = case.ticket,
+                    by = case.sent_by,
+                    at = local(case.sent_at, "%d.%m.%Y %H:%M")
+                )
             )?;
-            say!("  для поставщика: {}", case.reformulated)?;
+            say!("{}", tr!("print.for_vendor", text = case.reformulated))?;
             match (&case.answer, case.answered_at) {
-                (Some(answer), Some(at)) => {
-                    say!("  ответ {}: {answer}", local(at, "%d.%m.%Y %H:%M"))?
-                }
-                _ => say!("  ответа ещё нет")?,
+                (Some(answer), Some(at)) => say!(
+                    "{}",
+                    tr!(
+                        "print.vendor_answer",
+                        at = local(at, "%d.%m.%Y %H:%M"),
+                        answer = answer
+                    )
+                )?,
+                _ => say!("{}", tr!("print.no_answer_yet"))?,
             }
         }
     }

@@ -115,7 +115,10 @@ pub fn run(dir: &Path, action: ReportAction) -> Result<(), CliError> {
         ReportAction::Proposals { week, text } => {
             let (year, week) = parse_week(&week)?;
             client.call(Command::SaveProposals { year, week, text })?;
-            say!("Предложения к неделе {year}-W{week:02} сохранены.")?;
+            say!(
+                "{}",
+                tr!("print.proposals_saved", week = format!("{year}-W{week:02}"))
+            )?;
             Ok(())
         }
     }

@@ -20,9 +20,12 @@ pub fn run(dir: &Path, user: &OsUser) -> Result<(), CliError> {
         Arc::new(std::sync::atomic::AtomicBool::new(false)),
     )?;
     say!(
-        "pult server: {} (журнал: {})",
-        handle.socket().display(),
-        dir.join("server.log").display()
+        "{}",
+        tr!(
+            "print.server",
+            socket = handle.socket().display(),
+            log = dir.join("server.log").display()
+        )
     )?;
     handle.wait();
     Ok(())

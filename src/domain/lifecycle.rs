@@ -125,7 +125,7 @@ pub fn resolve(request: &Request, result: Resolution) -> Result<Request, Transit
     if result.text.trim().is_empty() {
         return Err(TransitionError::TextRequired);
     }
-    bounded("Результат", &result.text, MAX_TEXT)?;
+    bounded(tr!("form.resolve.text"), &result.text, MAX_TEXT)?;
     // the result goes back by a channel the caller gave (§3.2.3)
     let given = match result.returned_by {
         ReturnChannel::Phone => request.caller.phone.is_some(),
@@ -171,8 +171,8 @@ pub fn escalate(
     if reformulated.trim().is_empty() || ticket.trim().is_empty() {
         return Err(TransitionError::TextRequired);
     }
-    bounded("Текст для поставщика", reformulated, MAX_TEXT)?;
-    bounded("Номер заявки у поставщика", ticket, MAX_TICKET)?;
+    bounded(tr!("field.vendor_text"), reformulated, MAX_TEXT)?;
+    bounded(tr!("field.vendor_ticket"), ticket, MAX_TICKET)?;
     let mut next = request.clone();
     next.status = Status::WaitingVendor;
     next.vendor.push(VendorCase {
@@ -196,7 +196,7 @@ pub fn vendor_answered(
     if answer.trim().is_empty() {
         return Err(TransitionError::TextRequired);
     }
-    bounded("Ответ поставщика", answer, MAX_TEXT)?;
+    bounded(tr!("form.vendor_answer.title"), answer, MAX_TEXT)?;
     let mut next = request.clone();
     next.status = Status::InWork;
     if let Some(case) = next.vendor.last_mut() {
@@ -222,7 +222,7 @@ pub fn cancel(request: &Request, reason: &str, now: Timestamp) -> Result<Request
     if reason.trim().is_empty() {
         return Err(TransitionError::ReasonRequired);
     }
-    bounded("Причина отмены", reason, MAX_REASON)?;
+    bounded(tr!("field.cancel_reason"), reason, MAX_REASON)?;
     let mut next = request.clone();
     next.status = Status::Cancelled;
     next.closed_at = Some(now);
@@ -243,7 +243,7 @@ pub fn add_note(
     if text.is_empty() && kind == NoteKind::Internal {
         return Err(TransitionError::TextRequired);
     }
-    bounded("Заметка", text, MAX_TEXT)?;
+    bounded(tr!("form.note.title"), text, MAX_TEXT)?;
     let mut next = request.clone();
     next.notes.push(Note {
         at: now,
@@ -269,7 +269,7 @@ pub fn ask_extension(
     if reason.trim().is_empty() {
         return Err(TransitionError::ReasonRequired);
     }
-    bounded("Причина просьбы о продлении", reason, MAX_REASON)?;
+    bounded(tr!("field.extension_reason"), reason, MAX_REASON)?;
     if until <= request.deadlines.resolve_by {
         return Err(TransitionError::ExtensionNotLater);
     }
@@ -303,7 +303,7 @@ pub fn decide_extension(
     else {
         return Err(TransitionError::NoPendingExtension(request.id));
     };
-    bounded("Комментарий к решению о продлении", note, MAX_REASON)?;
+    bounded(tr!("field.decision_note"), note, MAX_REASON)?;
     let mut decided = asked.clone();
     decided.state = if approve {
         ExtensionState::Approved

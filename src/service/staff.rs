@@ -17,7 +17,7 @@ fn folded(name: &str) -> String {
 pub fn describe(staff: &Staff) -> String {
     let roles: Vec<&str> = staff.roles.iter().map(|role| role.short()).collect();
     let state = if staff.disabled {
-        ", отключена"
+        tr!("staff.disabled_mark")
     } else {
         ""
     };
@@ -43,19 +43,19 @@ pub fn add(service: &Service, actor: &Staff, mut staff: Staff) -> Result<Staff, 
             .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
     if !login_ok {
         return Err(ServiceError::BadStaff {
-            reason: "логин — имя пользователя ОС: латинские буквы, цифры, . _ -".into(),
+            reason: tr!("staff.bad_login").into(),
         });
     }
-    bounded("Логин", &staff.login, MAX_LOGIN)?;
-    bounded("ФИО сотрудника", &staff.name, MAX_NAME)?;
+    bounded(tr!("staff.field.login"), &staff.login, MAX_LOGIN)?;
+    bounded(tr!("staff.field.name"), &staff.name, MAX_NAME)?;
     if staff.name.is_empty() {
         return Err(ServiceError::BadStaff {
-            reason: "укажите ФИО сотрудника (--name)".into(),
+            reason: tr!("staff.no_name").into(),
         });
     }
     if staff.roles.is_empty() {
         return Err(ServiceError::BadStaff {
-            reason: "укажите хотя бы одну роль (--roles)".into(),
+            reason: tr!("staff.no_roles").into(),
         });
     }
     let existing = service.store().all_staff()?;
@@ -90,7 +90,7 @@ pub fn disable(service: &Service, actor: &Staff, login: &str) -> Result<Staff, S
     may_do(actor, Operation::ManageStaff, service.policy())?;
     if actor.login == login {
         return Err(ServiceError::BadStaff {
-            reason: "нельзя отключить собственную учётную запись".into(),
+            reason: tr!("staff.not_yourself").into(),
         });
     }
     let mut staff =

@@ -47,7 +47,7 @@ fn open_db_once(path: &Path, dir: &Path) -> Result<sled::Db, StoreError> {
         Ok(Err(error)) => Err(StoreError::from_open(error, dir)),
         Err(_) => Err(StoreError::Corrupt {
             dir: dir.to_path_buf(),
-            detail: "журнал хранилища db/db обрезан или испорчен".into(),
+            detail: tr!("store.log_cut").into(),
         }),
     }
 }

@@ -63,7 +63,7 @@ impl Slots {
     /// A slot for a connection of `uid`, or the sentence its client prints.
     fn take(&self, uid: u32) -> Result<Slot, String> {
         let Ok(mut held) = self.held.lock() else {
-            return Err("сервер pult не принимает подключения".into());
+            return Err(tr!("server_log.not_accepting").into());
         };
         if held.all >= self.total {
             return Err(format!(

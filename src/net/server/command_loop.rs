@@ -78,7 +78,7 @@ pub(super) fn service_loop(
         .name("pult-teller".into())
         .spawn(move || teller_loop(teller_queue, in_flight, policy, teller_health, teller_log));
     let Ok(teller) = teller else {
-        log.line("поток подтверждений не создан");
+        log.line(tr!("server_log.no_teller"));
         return;
     };
     // who is behind each connection, for identifying its commands
@@ -180,7 +180,7 @@ pub(super) fn service_loop(
     if let Some(service) = current {
         let _ = service.store().flush();
     }
-    log.line("сервер pult остановлен");
+    log.line(tr!("server_log.stopped"));
 }
 
 /// After a write failed for lack of space: once the disk has room again and the teller has
@@ -201,7 +201,7 @@ fn recover(service: Service, health: &Health, sent: u64, log: &ServerLog) -> Opt
     match service.reopen_store() {
         Ok(service) => {
             health.troubled.store(false, Ordering::SeqCst);
-            log.line("место на диске есть: хранилище открыто снова, запись идёт");
+            log.line(tr!("server_log.recovered"));
             Some(service)
         }
         Err(error) => {
