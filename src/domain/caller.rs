@@ -10,7 +10,7 @@ pub struct CallerId(pub u64);
 
 impl std::fmt::Display for CallerId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "карточка {}", self.0)
+        f.write_str(&tr!("caller.card", id = self.0))
     }
 }
 

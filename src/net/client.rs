@@ -150,16 +150,16 @@ fn start_server(files: &ServerFiles, exe: &Path) -> Result<UnixStream, ClientErr
             }
             let text = text.trim().trim_start_matches("pult: ").to_string();
             return Err(failed(if text.is_empty() {
-                format!("код завершения {status}")
+                tr!("client.exit_code", status = status)
             } else {
                 text
             }));
         }
         if started.elapsed() > START_TIMEOUT {
-            return Err(failed(format!(
-                "не ответил за {} с; см. {}",
-                START_TIMEOUT.as_secs(),
-                files.log.display()
+            return Err(failed(tr!(
+                "client.no_answer",
+                seconds = START_TIMEOUT.as_secs(),
+                log = files.log.display()
             )));
         }
         std::thread::sleep(Duration::from_millis(20));

@@ -76,9 +76,10 @@ impl ServerLog {
         let mut summary = None;
         if now.duration_since(window.started) >= WINDOW {
             if window.dropped > 0 {
-                summary = Some(format!(
-                    "за последнюю минуту пропущено ещё {} записей вида «{kind}»",
-                    window.dropped
+                summary = Some(tr!(
+                    "server_log.dropped",
+                    count = window.dropped,
+                    kind = kind
                 ));
             }
             *window = Window {

@@ -148,9 +148,9 @@ pub fn decode_body<T: DeserializeOwned, const LIMIT: usize>(body: &[u8]) -> Resu
     let (message, used) = bincode::serde::decode_from_slice(body, config::<LIMIT>())
         .map_err(|error| FrameError::Malformed(error.to_string()))?;
     if used != body.len() {
-        return Err(FrameError::Malformed(format!(
-            "{} лишних байт",
-            body.len() - used
+        return Err(FrameError::Malformed(tr!(
+            "frame.extra_bytes",
+            count = body.len() - used
         )));
     }
     Ok(message)
@@ -175,10 +175,12 @@ pub fn read_server_msg(reader: &mut impl Read) -> Result<ServerMsg, FrameError> 
 
 /// The sentence for a client and a server of different protocol versions.
 pub fn version_mismatch(client: u32, client_program: &str, server_program: &str) -> String {
-    format!(
-        "версии не совпадают: клиент pult {client_program} (протокол {client}), \
-         сервер pult {server_program} (протокол {PROTOCOL_VERSION}). \
-         Обновите pult и перезапустите сервер (pult server)."
+    tr!(
+        "frame.version_mismatch",
+        client_program = client_program,
+        client = client,
+        server_program = server_program,
+        server = PROTOCOL_VERSION
     )
 }
 

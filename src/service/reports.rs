@@ -98,7 +98,7 @@ pub(super) fn save_proposals(
     text: &str,
 ) -> Result<(), ServiceError> {
     may_do(actor, Operation::WriteProposals, service.policy())?;
-    bounded(tr!("operation.write_proposals"), text, MAX_PROPOSALS)?;
+    bounded(tr!("field.proposals"), text, MAX_PROPOSALS)?;
     // a week that does not exist is refused with its sentence
     report::week_bounds(year, week, offset(0)?)?;
     let proposals = Proposals {

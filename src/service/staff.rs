@@ -73,10 +73,7 @@ pub fn add(service: &Service, actor: &Staff, mut staff: Staff) -> Result<Staff, 
             .find(|other| other.vendor_rep && !other.disabled)
         {
             return Err(ServiceError::BadStaff {
-                reason: format!(
-                    "представитель для обращений к поставщику уже назначен: {}",
-                    describe(rep)
-                ),
+                reason: tr!("staff.vendor_rep_taken", who = describe(rep)),
             });
         }
     }

@@ -166,7 +166,7 @@ impl<'de> Deserialize<'de> for Action {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Action, D::Error> {
         let name = String::deserialize(deserializer)?;
         Action::named(&name)
-            .ok_or_else(|| serde::de::Error::custom(format!("действия «{name}» нет")))
+            .ok_or_else(|| serde::de::Error::custom(tr!("keymap.no_such_action", name = name)))
     }
 }
 

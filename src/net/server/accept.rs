@@ -66,18 +66,11 @@ impl Slots {
             return Err(tr!("server_log.not_accepting").into());
         };
         if held.all >= self.total {
-            return Err(format!(
-                "сервер pult занят: открыто {} подключений, больше он не принимает. \
-                 Повторите позже или сообщите администратору системы.",
-                held.all
-            ));
+            return Err(tr!("server.busy", count = held.all));
         }
         let mine = held.by_user.entry(uid).or_insert(0);
         if *mine >= PER_USER {
-            return Err(format!(
-                "у вашего пользователя уже {PER_USER} подключений к серверу pult: \
-                 закройте лишние пульты и команды"
-            ));
+            return Err(tr!("server.too_many_of_yours", count = PER_USER));
         }
         *mine += 1;
         held.all += 1;
@@ -259,7 +252,7 @@ pub(super) fn serve_connection(
                 "handshake",
                 &format!("соединение {conn}: без приветствия: {error}"),
             );
-            return refuse(&mut reader, format!("ожидалось приветствие: {error}"));
+            return refuse(&mut reader, tr!("server.no_hello", error = error));
         }
     };
     if version != PROTOCOL_VERSION {

@@ -352,7 +352,7 @@ pub(super) fn teller_loop(
     ));
     for (_, connection) in connections.drain() {
         connection.link.send_message(&ServerMsg::Goodbye {
-            reason: "сервер pult остановлен".into(),
+            reason: tr!("server_log.stopped").into(),
             reconnect: true,
         });
     }
@@ -530,7 +530,7 @@ pub(super) fn disconnect_login(
     for conn in theirs {
         if let Some(connection) = connections.remove(&conn) {
             connection.link.send_message(&ServerMsg::Goodbye {
-                reason: "учётная запись отключена администратором".into(),
+                reason: tr!("server.account_disabled").into(),
                 reconnect: false,
             });
             connection.link.close();
