@@ -68,7 +68,7 @@ pub enum Pane {
 impl Pane {
     pub const ALL: [Pane; 3] = [Pane::Incoming, Pane::Queues, Pane::Timers];
 
-    fn index(self) -> usize {
+    pub fn index(self) -> usize {
         match self {
             Pane::Incoming => 0,
             Pane::Queues => 1,
@@ -143,6 +143,8 @@ pub struct App {
     pub theme: Theme,
     pub screen: Screen,
     pub focus: Pane,
+    /// The selected row of each pane (`Pane::index`); the left pane's is Входящие's, or the
+    /// specialist's own queue's.
     pub selection: [usize; 3],
     pub status: Option<StatusLine>,
     /// Overdue requests per queue, recounted when time passes or something changes.
@@ -266,12 +268,18 @@ impl App {
         match self.focus {
             Pane::Incoming if self.shows_my_queue() => {
                 let queues = self.my_queues();
-                let id = self.open.mine(&queues, self.selection[0]).next()?.id;
+                let id = self
+                    .open
+                    .mine(&queues, self.selection[Pane::Incoming.index()])
+                    .next()?
+                    .id;
                 self.open.get(id)
             }
-            Pane::Incoming => self.open.incoming_at(self.selection[0]),
+            Pane::Incoming => self
+                .open
+                .incoming_at(self.selection[Pane::Incoming.index()]),
             Pane::Timers => self.open.timer_at(
-                self.selection[2],
+                self.selection[Pane::Timers.index()],
                 &self.policy.deadlines,
                 self.watches_queues(),
             ),
@@ -281,7 +289,7 @@ impl App {
 
     pub fn selected_queue(&self) -> Option<&QueueDef> {
         self.queue_rows()
-            .get(self.selection[1])
+            .get(self.selection[Pane::Queues.index()])
             .map(|(_, queue)| *queue)
     }
 

@@ -69,7 +69,7 @@ pub(super) fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
             // keep the selection on the same request where it is still incoming
             if let (Pane::Incoming, Some(id)) = (app.focus, selected) {
                 if let Some(position) = app.open.incoming_position(id) {
-                    app.selection[0] = position;
+                    app.selection[Pane::Incoming.index()] = position;
                 }
             }
             app.clamp_selection();

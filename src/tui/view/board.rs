@@ -143,7 +143,10 @@ fn draw_mine(frame: &mut Frame, app: &App, area: Rect) {
     );
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let start = scroll_start(app.selection[0], (inner.height / 2) as usize);
+    let start = scroll_start(
+        app.selection[Pane::Incoming.index()],
+        (inner.height / 2) as usize,
+    );
     let rows = app
         .open
         .mine(&queues, start)
@@ -180,11 +183,12 @@ fn draw_two_line_rows(
     for (offset, (first, second)) in rows.into_iter().enumerate() {
         let index = start + offset;
         let style = row_style(app, Pane::Incoming, index);
-        let marker = if app.focus == Pane::Incoming && app.selection[0] == index {
-            "▶"
-        } else {
-            " "
-        };
+        let marker =
+            if app.focus == Pane::Incoming && app.selection[Pane::Incoming.index()] == index {
+                "▶"
+            } else {
+                " "
+            };
         lines.push(Line::styled(pad(&format!("{marker}{first}"), width), style));
         lines.push(Line::styled(pad(&format!("  {second}"), width), style));
     }
@@ -206,7 +210,7 @@ fn draw_incoming(frame: &mut Frame, app: &App, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let visible = (inner.height / 2) as usize;
-    let start = scroll_start(app.selection[0], visible);
+    let start = scroll_start(app.selection[Pane::Incoming.index()], visible);
     let rows = app
         .open
         .incoming(start)
@@ -276,7 +280,7 @@ fn draw_timers(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(block, area);
     let width = inner.width as usize;
     let visible = inner.height as usize;
-    let start = scroll_start(app.selection[2], visible);
+    let start = scroll_start(app.selection[Pane::Timers.index()], visible);
     let deadlines = &app.policy.deadlines;
     let mut lines = Vec::with_capacity(visible);
     for (offset, (request, timer)) in app
