@@ -9,16 +9,15 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use crate::domain::call_form::CallDraft;
-use crate::domain::lifecycle;
+use crate::domain::change::Change;
 use crate::domain::request::{
-    CallerRole, Category, Channel, NoteKind, Request, RequestId, Resolution, ReturnChannel, Status,
+    CallerRole, Category, Channel, NoteKind, RequestId, ReturnChannel, Status,
 };
 use crate::domain::staff::{Role, Staff};
 use crate::domain::time::{Clock, ManualClock, SystemClock, Timestamp, MINUTE_MS};
 use crate::os::OsUser;
 use crate::service::setup::open_service;
 use crate::service::{Command, Reply, Service, ServiceError};
-use crate::store::AuditAction;
 
 pub const DEMO_TOML: &str = include_str!("../assets/demo.toml");
 
@@ -118,22 +117,34 @@ pub fn fill(dir: &Path, user: &OsUser) -> Result<String, DemoError> {
     let now = SystemClock.now();
     let clock = ManualClock::new(now);
     let service = open_service(dir, Arc::new(clock.clone()), user)?;
-    if service.store().all_requests(None).next().is_some() {
+    let me = service.identify(&user.login)?;
+    let stored = service.execute(
+        &me,
+        Command::ListRequests {
+            status: None,
+            after: None,
+        },
+    )?;
+    if matches!(stored, (Reply::Requests { ref requests, .. }, _) if !requests.is_empty()) {
         return Err(DemoError::NotEmpty);
     }
+    // the demo's people are added as the system administrator adds them (the first user is one)
     for member in &data.staff {
         if member.login == user.login {
             continue;
         }
-        service.store().put_staff(&Staff {
+        let staff = Staff {
             login: member.login.clone(),
             name: member.name.clone(),
             roles: member.roles.clone(),
             vendor_rep: member.vendor_rep,
             disabled: false,
-        })?;
+        };
+        service.execute(&me, Command::AddStaff { staff })?;
     }
-    let staff = service.store().all_staff()?;
+    let (Reply::Staff { staff }, _) = service.execute(&me, Command::ListStaff)? else {
+        return Ok(String::new());
+    };
     let mut plans = plans();
     // oldest first, so numbers grow with time as they would in real life
     plans.sort_by_key(|plan| -plan.minutes_ago);
@@ -143,7 +154,8 @@ pub fn fill(dir: &Path, user: &OsUser) -> Result<String, DemoError> {
         let received = Timestamp(now.0 - plan.minutes_ago * MINUTE_MS - index as i64 * 1_000);
         seed_one(&service, &clock, &data, &staff, index, plan, received)?;
     }
-    service.store().flush()?;
+    // all of sled's files written, the journal emptied: a finished demo is a settled store
+    service.flush()?;
     Ok(format!(
         "Демонстрация готова: {} сотрудников, {count} обращений.",
         staff.len()
@@ -163,7 +175,13 @@ fn seed_one(
     plan: &Plan,
     received: Timestamp,
 ) -> Result<(), DemoError> {
-    let category = CATEGORIES[index % CATEGORIES.len()];
+    // what waits for the platform's vendor is a technical problem: its representative works
+    // in the technical queue and sees only that queue's requests
+    let category = if plan.status == Status::WaitingVendor {
+        Category::Technical
+    } else {
+        CATEGORIES[index % CATEGORIES.len()]
+    };
     let caller = &data.callers[(index * 5) % data.callers.len()];
     let problems = data
         .problems
@@ -219,11 +237,24 @@ fn seed_one(
         } else {
             "ошибочный звонок"
         };
-        cancel(service, logger, id, reason, routed_at)?;
-        return Ok(());
+        let reason = reason.to_string();
+        return act(
+            service,
+            clock,
+            logger,
+            id,
+            routed_at,
+            Change::Cancel { reason },
+        );
     }
-    let change = crate::domain::change::Change::Route { queue };
-    service.execute(logger, Command::Change { id, change })?;
+    act(
+        service,
+        clock,
+        logger,
+        id,
+        routed_at,
+        Change::Route { queue },
+    )?;
     if plan.status == Status::Routed {
         return Ok(());
     }
@@ -231,10 +262,7 @@ fn seed_one(
         return Ok(());
     };
     let taken_at = Timestamp(routed_at.0 + (5 + index as i64 % 20) * MINUTE_MS);
-    let login = specialist.login.clone();
-    apply(service, &login, id, taken_at, AuditAction::Taken, |r| {
-        lifecycle::take(r, &login, taken_at)
-    })?;
+    act(service, clock, specialist, id, taken_at, Change::Take)?;
     // a contact attempt on most requests in work, as specialists do
     let noted_at = taken_at.plus_minutes(10);
     if index % 3 != 0 && noted_at.0 < SystemClock.now().0 {
@@ -248,13 +276,14 @@ fn seed_one(
         } else {
             "уточнили детали, договорились перезвонить"
         };
-        apply(
+        let text = text.to_string();
+        act(
             service,
-            &login,
+            clock,
+            specialist,
             id,
             noted_at,
-            AuditAction::Noted { kind },
-            |r| lifecycle::add_note(r, &login, kind, text, noted_at),
+            Change::Note { kind, text },
         )?;
     }
     match plan.status {
@@ -262,47 +291,30 @@ fn seed_one(
         Status::InWork if index % 4 == 1 => {
             let asked_at = taken_at.plus_minutes(20);
             let until = request.deadlines.resolve_by.plus_hours(24);
-            apply(
+            let reason = "ждём ответа поставщика платформы".to_string();
+            act(
                 service,
-                &login,
+                clock,
+                specialist,
                 id,
                 asked_at,
-                AuditAction::ExtensionAsked { until },
-                |r| {
-                    lifecycle::ask_extension(
-                        r,
-                        &login,
-                        "ждём ответа поставщика платформы",
-                        until,
-                        asked_at,
-                    )
-                },
+                Change::AskExtension { reason, until },
             )?;
             let decision = index % 3;
             if decision != 0 {
                 let approve = decision == 1;
                 if let Some(head) = find_login(staff, Role::Head) {
                     let decided_at = asked_at.plus_minutes(15);
-                    apply(
-                        service,
-                        &head.login,
-                        id,
-                        decided_at,
-                        AuditAction::ExtensionDecided { approved: approve },
-                        |r| {
-                            lifecycle::decide_extension(
-                                r,
-                                &head.login,
-                                approve,
-                                if approve {
-                                    "согласовано"
-                                } else {
-                                    "закройте в срок"
-                                },
-                                decided_at,
-                            )
-                        },
-                    )?;
+                    let note = if approve {
+                        "согласовано"
+                    } else {
+                        "закройте в срок"
+                    };
+                    let decision = Change::DecideExtension {
+                        approve,
+                        note: note.to_string(),
+                    };
+                    act(service, clock, head, id, decided_at, decision)?;
                 }
             }
         }
@@ -312,23 +324,14 @@ fn seed_one(
             let representative = staff
                 .iter()
                 .find(|member| member.vendor_rep)
-                .map_or(login.clone(), |member| member.login.clone());
-            apply(
-                service,
-                &representative,
-                id,
-                at,
-                AuditAction::Escalated,
-                |r| {
-                    lifecycle::escalate(
-                        r,
-                        &representative,
-                        "Пользователь не может войти: после ввода пароля возврат на страницу входа",
-                        &format!("VND-{}", 4000 + index),
-                        at,
-                    )
-                },
-            )?;
+                .unwrap_or(specialist);
+            let escalation = Change::Escalate {
+                reformulated:
+                    "Пользователь не может войти: после ввода пароля возврат на страницу входа"
+                        .to_string(),
+                ticket: format!("VND-{}", 4000 + index),
+            };
+            act(service, clock, representative, id, at, escalation)?;
         }
         Status::Resolved => {
             let at = taken_at.plus_minutes(90 + index as i64 * 13 % 600);
@@ -337,52 +340,33 @@ fn seed_one(
             } else {
                 ReturnChannel::Email
             };
-            let result = Resolution {
+            let result = Change::Resolve {
                 text: "Проблема решена, автору сообщили результат.".to_string(),
                 returned_by,
-                at,
             };
-            apply(service, &login, id, at, AuditAction::Resolved, |r| {
-                lifecycle::resolve(r, result.clone())
-            })?;
+            act(service, clock, specialist, id, at, result)?;
         }
         _ => {}
     }
     Ok(())
 }
 
-fn cancel(
+/// A change of the later lifecycle made by `actor` at `at`, through the service's rules as
+/// its author would have made it. A step the rules refuse (the vendor's representative does
+/// not see another queue's request) is left out, as it would have been.
+fn act(
     service: &Service,
+    clock: &ManualClock,
     actor: &Staff,
     id: RequestId,
-    reason: &str,
     at: Timestamp,
+    change: Change,
 ) -> Result<(), DemoError> {
-    apply(
-        service,
-        &actor.login,
-        id,
-        at,
-        AuditAction::Cancelled {
-            reason: reason.to_string(),
-        },
-        |r| lifecycle::cancel(r, reason, at),
-    )
-}
-
-/// Records a move of the later lifecycle (take, close, escalate, cancel) as its author did it.
-fn apply(
-    service: &Service,
-    actor: &str,
-    id: RequestId,
-    at: Timestamp,
-    action: AuditAction,
-    change: impl Fn(&Request) -> Result<Request, lifecycle::TransitionError>,
-) -> Result<(), DemoError> {
-    service
-        .store()
-        .update_request(id, actor, at, action, change)?;
-    Ok(())
+    clock.set(at.min(SystemClock.now()));
+    match service.execute(actor, Command::Change { id, change }) {
+        Ok(_) | Err(ServiceError::Denied(_) | ServiceError::Rule(_)) => Ok(()),
+        Err(other) => Err(other.into()),
+    }
 }
 
 #[cfg(test)]

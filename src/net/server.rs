@@ -178,9 +178,9 @@ pub fn start(
         std::process::id(),
         files.socket.display()
     ));
-    if let Ok(open) = service.store().open_requests_readable() {
-        if !open.unreadable.is_empty() {
-            let ids: Vec<String> = open.unreadable.iter().map(|id| id.to_string()).collect();
+    if let Ok(unreadable) = service.unreadable_open_requests() {
+        if !unreadable.is_empty() {
+            let ids: Vec<String> = unreadable.iter().map(|id| id.to_string()).collect();
             log.line(&format!(
                 "не читаются записи открытых обращений {}: хранилище повреждено, пульты их \
                  не показывают; восстановите хранилище из резервной копии",

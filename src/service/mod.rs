@@ -24,10 +24,10 @@ pub use search::{Found, Hit, Matches, SearchIndex};
 
 use crate::domain::access::{view_of, Denied, Viewer};
 use crate::domain::policy::Policy;
-use crate::domain::request::Request;
+use crate::domain::request::{Request, RequestId};
 use crate::domain::staff::Staff;
 use crate::domain::time::{Clock, Timestamp};
-use crate::store::Store;
+use crate::store::{Flusher, Pending, Store};
 
 /// What one command came to: its reply and the events for every console, or why not.
 pub type Outcome = Result<(Reply, Vec<Event>), ServiceError>;
@@ -111,8 +111,36 @@ impl Service {
         &self.search
     }
 
+    /// The store, for reading what the service wrote (the CLI's imports, benchmarks, tests).
+    /// The program's own writes go through commands; the demo too.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// What the commands applied since the last commit wrote (for the server's one sync per
+    /// batch: see `net::server::command_loop`).
+    pub fn take_pending(&self) -> Pending {
+        self.store.take_pending()
+    }
+
+    /// A handle that makes written batches durable from the server's answering thread.
+    pub fn flusher(&self) -> Flusher {
+        self.store.flusher()
+    }
+
+    /// Makes everything written durable (the server does it once more when it stops).
+    pub fn flush(&self) -> Result<(), ServiceError> {
+        Ok(self.store.flush()?)
+    }
+
+    /// Free space on the store's filesystem, if it can be told.
+    pub fn free_bytes(&self) -> Option<u64> {
+        self.store.free_bytes()
+    }
+
+    /// Open requests whose stored records cannot be read (a damaged store).
+    pub fn unreadable_open_requests(&self) -> Result<Vec<RequestId>, ServiceError> {
+        Ok(self.store.open_requests_readable()?.unreadable)
     }
 
     /// Opens the store again after a write that sled does not forget (a full disk fails

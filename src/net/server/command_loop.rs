@@ -165,9 +165,9 @@ pub(super) fn service_loop(
             }
         }
         run_commands(service, &logins, pending, &mut applied, &health, &log);
-        let pending = service.store().take_pending();
+        let pending = service.take_pending();
         if !pending.is_empty() {
-            applied.flusher = Some((service.store().flusher(), pending));
+            applied.flusher = Some((service.flusher(), pending));
         }
         applied.last = !running;
         if batches.send(applied).is_err() {
@@ -178,7 +178,7 @@ pub(super) fn service_loop(
     drop(batches);
     let _ = teller.join();
     if let Some(service) = current {
-        let _ = service.store().flush();
+        let _ = service.flush();
     }
     log.line(tr!("server_log.stopped"));
 }
@@ -188,7 +188,6 @@ pub(super) fn service_loop(
 /// once failed one). None when it cannot be opened: the server then stops.
 fn recover(service: Service, health: &Health, sent: u64, log: &ServerLog) -> Option<Service> {
     if service
-        .store()
         .free_bytes()
         .is_some_and(|free| free < ROOM_TO_RECOVER)
     {
