@@ -2,6 +2,7 @@
 //! locale's `LC_ALL` / `LC_MESSAGES` / `LANG`). The texts are in `locales/ru.yml` and
 //! `locales/en.yml`; code asks for them with `tr!("key")`.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Mutex;
@@ -63,10 +64,27 @@ pub fn set(lang: Lang) {
 }
 
 pub fn current() -> Lang {
+    if let Some(lang) = SPEAKING.with(Cell::get) {
+        return lang;
+    }
     match CURRENT.load(Ordering::Relaxed) {
         1 => Lang::En,
         _ => Lang::Ru,
     }
+}
+
+thread_local! {
+    /// The language this thread speaks for a while (see `speaking`), over the process's.
+    static SPEAKING: Cell<Option<Lang>> = const { Cell::new(None) };
+}
+
+/// `work` done in `lang` on this thread only: the server words each console's answers in
+/// the language that console speaks, while other threads go on in theirs.
+pub fn speaking<T>(lang: Lang, work: impl FnOnce() -> T) -> T {
+    let before = SPEAKING.with(|speaking| speaking.replace(Some(lang)));
+    let done = work();
+    SPEAKING.with(|speaking| speaking.set(before));
+    done
 }
 
 /// The text of `key` in the current language: a `&'static str`, or with `name = value`s a

@@ -373,3 +373,24 @@ proptest! {
         let _ = pult::net::protocol::decode_server(&bytes);
     }
 }
+
+#[test]
+fn each_client_reads_the_servers_refusals_in_its_own_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path());
+    let missing = Command::ShowRequest { id: RequestId(999) };
+    // the server speaks Russian; a client that reads English says so after its hello
+    let mut english = pult::lang::speaking(pult::lang::Lang::En, || connect(dir.path()));
+    let mut russian = connect(dir.path());
+    let refusal = |client: &mut Client| match client.call(missing.clone()) {
+        Err(ClientError::Rejected(failure)) => failure,
+        other => panic!("not refused: {other:?}"),
+    };
+    let in_english = refusal(&mut english);
+    let in_russian = refusal(&mut russian);
+    assert_eq!(in_english.kind, FailureKind::NoSuchRequest);
+    assert_eq!(in_english.message, "there is no request №999");
+    assert_eq!(in_russian.kind, FailureKind::NoSuchRequest);
+    assert_eq!(in_russian.message, "обращения №999 нет");
+    server.stop();
+}

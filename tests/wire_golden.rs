@@ -504,6 +504,7 @@ fn client_messages() -> Vec<ClientMsg> {
             },
         },
         ClientMsg::Ping { id: 6 },
+        ClientMsg::Language { code: "en".into() },
     ]
 }
 

@@ -177,7 +177,11 @@ pub fn handshake(stream: &mut UnixStream, mode: Mode) -> Result<Option<Welcome>,
         },
     )?;
     match read_server_msg(stream) {
-        Ok(ServerMsg::Welcome { welcome, .. }) => Ok(welcome.map(|welcome| *welcome)),
+        Ok(ServerMsg::Welcome { welcome, .. }) => {
+            let code = crate::lang::current().code().to_string();
+            write_frame(stream, &ClientMsg::Language { code })?;
+            Ok(welcome.map(|welcome| *welcome))
+        }
         Ok(ServerMsg::Refused { reason }) => Err(ClientError::Refused(reason)),
         Ok(_) => Err(ClientError::Unexpected),
         Err(FrameError::Malformed(_)) => Err(ClientError::Refused(

@@ -20,9 +20,10 @@ use crate::service::{Command, Event, Failure, Reply, Welcome};
 /// search; with the bump both say which versions they are). 4: a refused command's reply
 /// carries a `Failure` (its kind and the sentence) instead of the sentence alone. 5: every
 /// change to a request is `Command::Change` (a `domain::change::Change`), a change's reply is
-/// `Reply::Changed`, and the audit log knows a type's change.
+/// `Reply::Changed`, and the audit log knows a type's change. 6: the client says its
+/// language (`ClientMsg::Language`).
 /// tests/wire_golden.rs holds every message's encoding and fails when it changes without a bump.
-pub const PROTOCOL_VERSION: u32 = 5;
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// Largest frame a client may send (a call form with a 4,000-character description is ~10 KiB).
 pub const MAX_CLIENT_FRAME: usize = 256 * 1024;
@@ -52,6 +53,11 @@ pub enum ClientMsg {
     },
     Ping {
         id: u64,
+    },
+    /// The language this client reads (`ru`, `en`): the server words its answers in it.
+    /// Sent right after the welcome; until then, and for an unknown code, the server's own.
+    Language {
+        code: String,
     },
 }
 

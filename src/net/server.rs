@@ -28,6 +28,7 @@ use super::log::ServerLog;
 use super::protocol::{program_version, Mode};
 use super::server_files::ServerFiles;
 use crate::domain::time::Clock;
+use crate::lang::Lang;
 use crate::os::OsUser;
 use crate::service::setup::open_service;
 use crate::service::{Command, ServiceError};
@@ -72,6 +73,8 @@ enum Job {
         conn: ConnId,
         id: u64,
         command: Command,
+        /// The language the connection reads its answers in.
+        lang: Lang,
     },
     Detach {
         conn: ConnId,

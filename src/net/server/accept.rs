@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::{ConnId, Job, HELLO_TIMEOUT, OUTBOX};
+use crate::lang::Lang;
 use crate::net::link::{Link, DRAIN_TIMEOUT};
 use crate::net::log::ServerLog;
 use crate::net::peer::peer_uid;
@@ -246,7 +247,7 @@ pub(super) fn serve_connection(
             program_version,
             mode,
         }) => (protocol_version, program_version, mode),
-        Ok(_) => return refuse(&mut reader, "ожидалось приветствие (Hello)".into()),
+        Ok(_) => return refuse(&mut reader, tr!("server.hello_first").into()),
         Err(error) => {
             log.event(
                 "handshake",
@@ -262,12 +263,7 @@ pub(super) fn serve_connection(
     }
     let login = match peer_uid(&reader).ok().and_then(os_user_by_uid) {
         Some(user) => user.login,
-        None => {
-            return refuse(
-                &mut reader,
-                "пользователь ОС по ту сторону сокета не определён".into(),
-            )
-        }
+        None => return refuse(&mut reader, tr!("server.unknown_peer").into()),
     };
     let _ = reader.set_read_timeout(None);
     let link = match reader
@@ -292,12 +288,24 @@ pub(super) fn serve_connection(
     {
         return;
     }
+    let mut lang = crate::lang::current();
     loop {
         match read_client_msg(&mut reader) {
             Ok(ClientMsg::Command { id, command }) => {
                 in_flight.fetch_add(1, Ordering::SeqCst);
-                if jobs.send(Job::Command { conn, id, command }).is_err() {
+                let job = Job::Command {
+                    conn,
+                    id,
+                    command,
+                    lang,
+                };
+                if jobs.send(job).is_err() {
                     break;
+                }
+            }
+            Ok(ClientMsg::Language { code }) => {
+                if let Some(asked) = Lang::parse(&code) {
+                    lang = asked;
                 }
             }
             Ok(ClientMsg::Ping { id }) => {

@@ -11,10 +11,11 @@ use super::{ConnId, Job, BATCH, COMMIT_WINDOW};
 use crate::domain::access::{redacted, sight, Sight};
 use crate::domain::policy::Policy;
 use crate::domain::staff::Staff;
+use crate::lang::{self, Lang};
 use crate::net::link::Link;
 use crate::net::log::ServerLog;
 use crate::net::protocol::{encode_frame, program_version, Mode, ServerMsg};
-use crate::service::{Command, Event, Failure, Service, ServiceError};
+use crate::service::{Command, Event, Service, ServiceError};
 use crate::store::{Flusher, Pending};
 
 pub(super) struct Connection {
@@ -55,7 +56,8 @@ pub(super) struct Applied {
     commands: usize,
     attached: Vec<(ConnId, Connection, ServerMsg)>,
     detached: Vec<ConnId>,
-    replies: Vec<(ConnId, ServerMsg)>,
+    /// Each reply with the language its connection reads.
+    replies: Vec<(ConnId, Lang, ServerMsg)>,
     events: Vec<Event>,
     last: bool,
 }
@@ -114,11 +116,17 @@ pub(super) fn service_loop(
         };
         // Commands run together (one transaction) up to the next attach, detach or stop,
         // so a welcome's snapshot includes every command received before it.
-        let mut pending: Vec<(ConnId, u64, Command)> = Vec::new();
+        let mut pending: Vec<(ConnId, u64, Command, Lang)> = Vec::new();
         for job in batch {
-            if let Job::Command { conn, id, command } = job {
+            if let Job::Command {
+                conn,
+                id,
+                command,
+                lang,
+            } = job
+            {
                 applied.commands += 1;
-                pending.push((conn, id, command));
+                pending.push((conn, id, command, lang));
                 continue;
             }
             run_commands(
@@ -289,7 +297,7 @@ pub(super) fn teller_loop(
             last |= batch.last;
             if let Err(error) = &durable {
                 // Not durable: nobody may be told it worked.
-                fail_all(&mut batch, &ServiceError::not_durable(error).failure());
+                fail_all(&mut batch, &ServiceError::not_durable(error));
             }
             for (conn, connection, welcome) in batch.attached {
                 let attached = connection.mode == Mode::Attach;
@@ -320,7 +328,7 @@ pub(super) fn teller_loop(
                     }
                 }
             }
-            for (conn, message) in batch.replies {
+            for (conn, _, message) in batch.replies {
                 deliver(&mut connections, conn, &message, &log);
             }
             for conn in std::mem::take(&mut batch.detached) {
@@ -361,7 +369,7 @@ pub(super) fn teller_loop(
 pub(super) fn run_commands(
     service: &Service,
     logins: &HashMap<ConnId, String>,
-    pending: Vec<(ConnId, u64, Command)>,
+    pending: Vec<(ConnId, u64, Command, Lang)>,
     applied: &mut Applied,
     health: &Health,
     log: &ServerLog,
@@ -371,7 +379,7 @@ pub(super) fn run_commands(
     }
     let mut work = Vec::with_capacity(pending.len());
     let mut addressed = Vec::with_capacity(pending.len());
-    for (conn, id, command) in pending {
+    for (conn, id, command, lang) in pending {
         // a command whose connection is already gone is dropped with it
         let Some(login) = logins.get(&conn) else {
             continue;
@@ -379,18 +387,19 @@ pub(super) fn run_commands(
         match service.identify(login) {
             Ok(actor) => {
                 work.push((actor, command));
-                addressed.push((conn, id));
+                addressed.push((conn, id, lang));
             }
             Err(error) => applied.replies.push((
                 conn,
+                lang,
                 ServerMsg::Reply {
                     id,
-                    result: Err(error.failure()),
+                    result: Err(lang::speaking(lang, || error.failure())),
                 },
             )),
         }
     }
-    for ((conn, id), outcome) in addressed.into_iter().zip(service.apply_batch(work)) {
+    for ((conn, id, lang), outcome) in addressed.into_iter().zip(service.apply_batch(work)) {
         let result = match outcome {
             Ok((reply, events)) => {
                 applied.events.extend(events);
@@ -400,12 +409,12 @@ pub(super) fn run_commands(
                 if error.poisons_the_store() {
                     troubled(health, &error.to_string(), log);
                 }
-                Err(error.failure())
+                Err(lang::speaking(lang, || error.failure()))
             }
         };
         applied
             .replies
-            .push((conn, ServerMsg::Reply { id, result }));
+            .push((conn, lang, ServerMsg::Reply { id, result }));
     }
 }
 
@@ -413,11 +422,12 @@ pub(super) fn commands_in(batches: &[Applied]) -> usize {
     batches.iter().map(|batch| batch.commands).sum()
 }
 
-pub(super) fn fail_all(batch: &mut Applied, failure: &Failure) {
-    for (_, message) in &mut batch.replies {
+/// Every reply of a batch that did not reach the disk says so, in its reader's language.
+pub(super) fn fail_all(batch: &mut Applied, error: &ServiceError) {
+    for (_, lang, message) in &mut batch.replies {
         if let ServerMsg::Reply { result, .. } = message {
             if result.is_ok() {
-                *result = Err(failure.clone());
+                *result = Err(lang::speaking(*lang, || error.failure()));
             }
         }
     }
