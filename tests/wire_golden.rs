@@ -890,3 +890,17 @@ fn every_message_is_encoded_as_recorded() {
         }
     }
 }
+
+/// Every change has its move in `Move::ALL` (the list the rules table, the help and the
+/// console's hints walk): the samples hold one of each change, as the test above makes sure.
+#[test]
+fn every_change_is_a_move_the_rules_table_lists() {
+    let samples = changes();
+    for change in &samples {
+        assert!(
+            pult::domain::change::Move::ALL.contains(&change.kind()),
+            "{change:?}"
+        );
+    }
+    assert_eq!(pult::domain::change::Move::ALL.len(), samples.len());
+}

@@ -99,6 +99,24 @@ impl Operation {
             .collect()
     }
 
+    /// Where the operation's rows stand in `all` (a new operation must be given a place here,
+    /// and a test then finds it missing from `all` if it was forgotten there).
+    fn place(self) -> usize {
+        match self {
+            Operation::Change(_) => 0,
+            Operation::LogCall => 1,
+            Operation::FindCallers => 2,
+            Operation::ListCallers => 3,
+            Operation::MergeCallers => 4,
+            Operation::ReadDaily => 5,
+            Operation::ReadWeekly => 6,
+            Operation::WriteProposals => 7,
+            Operation::ReadHistory => 8,
+            Operation::ReadVendorHistory => 9,
+            Operation::ManageStaff => 10,
+        }
+    }
+
     pub fn rule(self) -> Rule {
         let rule = Rule::new;
         match self {
@@ -529,6 +547,27 @@ mod tests {
         let psych = someone(&[Role::Psych]);
         let take = Operation::Change(Move::Take);
         assert_eq!(may(&psych, take, Some(&request), &policy), Ok(()));
+    }
+
+    #[test]
+    fn the_table_lists_every_operation_and_every_move() {
+        let all = Operation::all();
+        let places: std::collections::BTreeSet<usize> =
+            all.iter().map(|operation| operation.place()).collect();
+        assert_eq!(
+            places,
+            (0..=10).collect(),
+            "an operation is missing from all()"
+        );
+        for one in Move::ALL {
+            assert!(all.contains(&Operation::Change(one)), "{one:?}");
+        }
+        assert_eq!(
+            all.iter()
+                .filter(|operation| matches!(operation, Operation::Change(_)))
+                .count(),
+            Move::ALL.len()
+        );
     }
 
     #[test]
