@@ -101,6 +101,7 @@ impl Operation {
 
     /// Where the operation's rows stand in `all` (a new operation must be given a place here,
     /// and a test then finds it missing from `all` if it was forgotten there).
+    #[cfg(test)]
     fn place(self) -> usize {
         match self {
             Operation::Change(_) => 0,
