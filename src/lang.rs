@@ -81,10 +81,15 @@ thread_local! {
 /// `work` done in `lang` on this thread only: the server words each console's answers in
 /// the language that console speaks, while other threads go on in theirs.
 pub fn speaking<T>(lang: Lang, work: impl FnOnce() -> T) -> T {
-    let before = SPEAKING.with(|speaking| speaking.replace(Some(lang)));
-    let done = work();
-    SPEAKING.with(|speaking| speaking.set(before));
-    done
+    /// Gives the thread its language back, even if `work` panics.
+    struct Restore(Option<Lang>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SPEAKING.with(|speaking| speaking.set(self.0));
+        }
+    }
+    let _restore = Restore(SPEAKING.with(|speaking| speaking.replace(Some(lang))));
+    work()
 }
 
 /// The text of `key` in the current language: a `&'static str`, or with `name = value`s a
@@ -133,17 +138,45 @@ pub fn lookup(key: &str) -> Option<&'static str> {
 }
 
 /// The catalogue's text of `key` in the current language, `%{name}`s filled from `values`.
+/// One pass over the text: a value that itself holds `%{…}` (a reason someone typed) is
+/// never filled in again.
 pub fn text(key: &'static str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
-    let mut text = word(key).to_string();
-    for (name, value) in values {
-        text = text.replace(&format!("%{{{name}}}"), &value.to_string());
+    let mut rest = word(key);
+    let mut text = String::with_capacity(rest.len() + 16);
+    while let Some(at) = rest.find("%{") {
+        text.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        let Some(end) = after.find('}') else {
+            text.push_str(&rest[at..]);
+            return text;
+        };
+        let name = &after[..end];
+        match values.iter().find(|(known, _)| *known == name) {
+            Some((_, value)) => text.push_str(&value.to_string()),
+            None => text.push_str(&rest[at..at + 2 + end + 1]),
+        }
+        rest = &after[end + 1..];
     }
+    text.push_str(rest);
     text
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_are_filled_in_once_and_a_thread_speaks_its_own_language() {
+        let typed = "%{id}";
+        let said = speaking(Lang::Ru, || tr!("detail.cancelled", reason = typed));
+        assert_eq!(said, "Отменено: %{id}");
+        let english = speaking(Lang::En, || tr!("status.saved", id = 7));
+        assert_eq!(english, "Request 7 saved");
+        assert_eq!(
+            speaking(Lang::Ru, || tr!("status.saved", id = 7)),
+            "Обращение 7 сохранено"
+        );
+    }
 
     #[test]
     fn the_environment_chooses_english_only_when_it_asks_for_it() {
