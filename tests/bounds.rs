@@ -35,7 +35,7 @@ fn desk() -> Desk {
         vendor_rep: true,
         ..staff("kozlov", "Козлов Андрей Петрович", &[Role::Tech])
     };
-    service.store().put_staff(&tech).unwrap();
+    service.seed().put_staff(&tech).unwrap();
     Desk {
         service,
         head,
@@ -69,7 +69,7 @@ impl Desk {
     }
 
     fn request(&self, id: RequestId) -> Request {
-        self.service.store().request(id).unwrap().unwrap()
+        self.service.records().request(id).unwrap().unwrap()
     }
 
     fn ok(&self, actor: &Staff, command: Command) {
@@ -81,7 +81,7 @@ impl Desk {
     /// `command` is refused with a sentence naming `field` and `max`, and nothing changed.
     fn refused(&self, actor: &Staff, id: RequestId, command: Command, field: &str, max: usize) {
         let before = self.request(id);
-        let events = self.service.store().event_count().unwrap();
+        let events = self.service.records().event_count().unwrap();
         let Err(error) = self.service.execute(actor, command) else {
             panic!("a text over {max} characters was accepted for «{field}»");
         };
@@ -92,7 +92,7 @@ impl Desk {
             "the refusal names neither the field «{field}» nor its limit {max}: {sentence}"
         );
         assert_eq!(self.request(id), before, "{field}: the request changed");
-        assert_eq!(self.service.store().event_count().unwrap(), events);
+        assert_eq!(self.service.records().event_count().unwrap(), events);
     }
 }
 
@@ -114,8 +114,13 @@ fn a_login_is_at_most_32_characters_as_unix_allows() {
             "{sentence}"
         );
     }
-    assert!(desk.service.store().staff_member("aaaa").unwrap().is_none());
-    assert_eq!(desk.service.store().all_staff().unwrap().len(), 2);
+    assert!(desk
+        .service
+        .records()
+        .staff_member("aaaa")
+        .unwrap()
+        .is_none());
+    assert_eq!(desk.service.records().all_staff().unwrap().len(), 2);
     let add = Command::AddStaff {
         staff: staff(&"a".repeat(MAX_LOGIN), "Сидоров Пётр", &[Role::Operator]),
     };
@@ -139,7 +144,7 @@ fn a_staff_name_is_at_most_200_characters() {
     );
     assert!(desk
         .service
-        .store()
+        .records()
         .staff_member("sidorov")
         .unwrap()
         .is_none());
@@ -332,8 +337,13 @@ fn the_heads_proposals_are_at_most_20000_characters() {
         sentence.contains("Предложения") && sentence.contains(&MAX_PROPOSALS.to_string()),
         "{sentence}"
     );
-    assert!(desk.service.store().proposals(2026, 46).unwrap().is_none());
+    assert!(desk
+        .service
+        .records()
+        .proposals(2026, 46)
+        .unwrap()
+        .is_none());
     desk.ok(&desk.head, save(long(MAX_PROPOSALS)));
-    let kept = desk.service.store().proposals(2026, 46).unwrap().unwrap();
+    let kept = desk.service.records().proposals(2026, 46).unwrap().unwrap();
     assert_eq!(kept.text.chars().count(), MAX_PROPOSALS);
 }

@@ -43,8 +43,8 @@ fn prepared(dir: &Path, roles: &[Role]) -> Vec<RequestId> {
     let service = open_as_me(dir);
     let operator = staff_member("ivanova", &[Role::Operator]);
     let ejournal = staff_member("smirnova", &[Role::Ejournal]);
-    service.store().put_staff(&operator).unwrap();
-    service.store().put_staff(&ejournal).unwrap();
+    service.seed().put_staff(&operator).unwrap();
+    service.seed().put_staff(&ejournal).unwrap();
     let ids = vec![
         log(
             &service,
@@ -227,14 +227,14 @@ fn merge(client: &mut Client, kept: &CallerCard, merged: &CallerCard) -> Result<
 /// The two Petrova cards, read by an operator account on the same store.
 fn petrova_cards(dir: &Path) -> (CallerCard, CallerCard) {
     let service = open_as_me(dir);
-    let store = service.store();
+    let records = service.records();
     let phone = pult::domain::validate::Phone::parse("89123456789").unwrap();
     let email = pult::domain::validate::Email::parse("anna.petrova@yandex.ru").unwrap();
-    let first = store
+    let first = records
         .caller_by_key(&pult::domain::caller::ContactKey::phone(&phone))
         .unwrap()
         .unwrap();
-    let second = store
+    let second = records
         .caller_by_key(&pult::domain::caller::ContactKey::email(&email))
         .unwrap()
         .unwrap();

@@ -228,8 +228,8 @@ fn nothing_staff_typed_reaches_the_terminal_raw() {
         let mut staff = service.identify(&me().login).unwrap();
         staff.roles.push(Role::Tech);
         staff.vendor_rep = true;
-        service.store().put_staff(&staff).unwrap();
-        service.store().flush().unwrap();
+        service.seed().put_staff(&staff).unwrap();
+        service.seed().flush().unwrap();
     }
     let _server = serve(&dir);
     let mut client = connect(&dir);

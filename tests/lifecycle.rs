@@ -38,20 +38,20 @@ enum Start {
 /// test gets `roles` (and is the one who logged the request when `own` is set).
 fn prepared(dir: &Path, start: Start, roles: &[Role], own: bool) -> RequestId {
     let service: Service = open_as_me(dir);
-    let store = service.store();
+    let seed = service.seed();
     for member in [
         staff_member("ivanova", &[Role::Operator]),
         staff_member("smirnova", &[Role::Ejournal]),
         staff_member("belova", &[Role::Head]),
     ] {
-        store.put_staff(&member).unwrap();
+        seed.put_staff(&member).unwrap();
     }
     let logger = if own {
         staff_member(&me().login, &[Role::Operator])
     } else {
         staff_member("ivanova", &[Role::Operator])
     };
-    store.put_staff(&logger).unwrap();
+    seed.put_staff(&logger).unwrap();
     let run = |who: &Staff, command| match service.execute(who, command) {
         Ok((reply, _)) => reply,
         Err(error) => panic!("setup: {error}"),
@@ -106,8 +106,8 @@ fn prepared(dir: &Path, start: Start, roles: &[Role], own: bool) -> RequestId {
             },
         );
     }
-    store.put_staff(&staff_member(&me().login, roles)).unwrap();
-    store.flush().unwrap();
+    seed.put_staff(&staff_member(&me().login, roles)).unwrap();
+    seed.flush().unwrap();
     id
 }
 
@@ -129,7 +129,7 @@ fn through_server(dir: &Path, command: Command) -> Result<Request, Failure> {
         drop(client);
         server.stop();
         let service = open_as_me(dir);
-        return Ok(service.store().request(id).unwrap().expect("stored"));
+        return Ok(service.records().request(id).unwrap().expect("stored"));
     }
     match reply {
         Ok(Reply::Changed { request }) | Ok(Reply::Logged { request }) => Ok(request),
@@ -415,7 +415,7 @@ fn returning_gives_a_fresh_route_by_and_keeps_resolve_by_and_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let id = prepared(dir.path(), Start::InWork, &[Role::Ejournal], false);
     let service = open_as_me(dir.path());
-    let before = service.store().request(id).unwrap().unwrap();
+    let before = service.records().request(id).unwrap().unwrap();
     drop(service);
     let back = through_server(dir.path(), send_back(id)).unwrap();
     assert_eq!(back.status, Status::New);
@@ -447,8 +447,8 @@ fn only_the_vendor_representative_escalates_and_the_answer_comes_back_to_work() 
             vendor_rep: true,
             ..staff("kozlov", "Козлов Андрей Петрович", &[Role::Tech])
         };
-        service.store().put_staff(&rep).unwrap();
-        service.store().flush().unwrap();
+        service.seed().put_staff(&rep).unwrap();
+        service.seed().flush().unwrap();
     }
     let error = through_server(dir.path(), escalate(id)).unwrap_err();
     assert_eq!(error.kind, FailureKind::Denied, "{error}");
@@ -461,8 +461,8 @@ fn only_the_vendor_representative_escalates_and_the_answer_comes_back_to_work() 
         let service = open_as_me(dir.path());
         let mut rep = service.identify(&me().login).unwrap();
         rep.vendor_rep = true;
-        service.store().put_staff(&rep).unwrap();
-        service.store().flush().unwrap();
+        service.seed().put_staff(&rep).unwrap();
+        service.seed().flush().unwrap();
     }
     let sent = through_server(dir.path(), escalate(id)).unwrap();
     assert_eq!(sent.status, Status::WaitingVendor);

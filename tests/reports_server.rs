@@ -24,7 +24,7 @@ const MOSCOW: i32 = 3 * 3600;
 fn prepared(dir: &Path, roles: &[Role]) {
     let service = open_as_me(dir);
     let operator = staff("ivanova", "Иванова Анна Сергеевна", &[Role::Operator]);
-    service.store().put_staff(&operator).unwrap();
+    service.seed().put_staff(&operator).unwrap();
     // a minute apart: one operator's calls are told apart by when they were answered
     for (minutes_ago, name, phone, text) in [
         (
@@ -181,8 +181,8 @@ fn the_heads_proposals_are_kept_with_the_week_and_the_director_reads_no_personal
         let service = open_as_me(dir.path());
         let mut director = service.identify(&me().login).unwrap();
         director.roles = vec![Role::Director];
-        service.store().put_staff(&director).unwrap();
-        service.store().flush().unwrap();
+        service.seed().put_staff(&director).unwrap();
+        service.seed().flush().unwrap();
     }
     let _server = serve(dir.path());
     let mut client = connect(dir.path());

@@ -42,6 +42,7 @@ use pult::domain::request::{
 };
 use pult::domain::staff::{Role, Staff};
 use pult::domain::time::{Clock, ManualClock, Timestamp, MINUTE_MS};
+use pult::service::Records;
 use pult::service::{Command, FailureKind, Reply, Service, ServiceError};
 use pult::store::{AuditAction, Store};
 
@@ -698,12 +699,12 @@ impl Run {
         }
     }
 
-    fn store(&self) -> &Store {
-        self.service.store()
+    fn records(&self) -> Records<'_> {
+        self.service.records()
     }
 
     fn all(&self) -> Vec<Request> {
-        self.store()
+        self.records()
             .all_requests(None)
             .collect::<Result<_, _>>()
             .expect("read the requests")
@@ -714,7 +715,7 @@ impl Run {
         let now = self.clock.now();
         let policy = self.service.policy().clone();
         let before = self.all();
-        let events_before = self.store().event_count().unwrap();
+        let events_before = self.records().event_count().unwrap();
         prop_assert_eq!(events_before, self.accepted);
         let params = &step.params;
 
@@ -835,11 +836,11 @@ impl Run {
                 channel: Channel::Phone,
             };
         }
-        let events_of_request = self.store().events_of(id).unwrap().len();
+        let events_of_request = self.records().events_of(id).unwrap().len();
         let outcome = self.service.execute(&actor, command.clone());
 
         let after = self.all();
-        let events_after = self.store().event_count().unwrap();
+        let events_after = self.records().event_count().unwrap();
         let on = match &request {
             _ if resent.is_some() => "a call sent again".to_string(),
             _ if kind == Kind::LogCall => "a new call".to_string(),
@@ -934,8 +935,8 @@ impl Run {
                 }
             }
         }
-        prop_assert_eq!(self.store().event_count().unwrap(), self.accepted);
-        check_invariants(self.store(), &after, &policy)
+        prop_assert_eq!(self.records().event_count().unwrap(), self.accepted);
+        check_invariants(self.records(), &after, &policy)
     }
 
     /// An accepted call: one new request in Входящие, or — the same call sent again — the
@@ -1146,12 +1147,12 @@ impl Run {
     /// request, its time and its action.
     fn audited(&self, act: &Act, id: RequestId) -> Result<(), TestCaseError> {
         prop_assert_eq!(
-            self.store().event_count().unwrap(),
+            self.records().event_count().unwrap(),
             self.accepted,
             "not exactly one audit event: {}",
             act.what
         );
-        let events = self.store().events_of(id).unwrap();
+        let events = self.records().events_of(id).unwrap();
         let last = events.last().expect("an audit event");
         prop_assert_eq!(&last.actor, &act.actor.login, "{}", act.what);
         prop_assert_eq!(last.request, id);
@@ -1169,7 +1170,11 @@ impl Run {
 }
 
 /// Invariants 1 and 2, over every stored request.
-fn check_invariants(store: &Store, all: &[Request], policy: &Policy) -> Result<(), TestCaseError> {
+fn check_invariants(
+    store: Records<'_>,
+    all: &[Request],
+    policy: &Policy,
+) -> Result<(), TestCaseError> {
     let open: Vec<RequestId> = all
         .iter()
         .filter(|r| r.status.is_open())
@@ -1320,7 +1325,7 @@ fn a_call_answered_ahead_of_the_servers_clock_is_one_request_however_often_it_is
         "the same call sent again became a second request"
     );
     assert_eq!(run.all().len(), 1);
-    assert_eq!(run.store().event_count().unwrap(), 1);
+    assert_eq!(run.records().event_count().unwrap(), 1);
 }
 
 /// The model, and the service, refuse every command on a request its sender may not see:
@@ -1391,7 +1396,7 @@ fn the_vendor_representative_escalates_only_requests_he_may_see() {
 
     let psych = in_work(Category::Psych, "psych", &member("psych"));
     let before = run.all();
-    let events = run.store().event_count().unwrap();
+    let events = run.records().event_count().unwrap();
     let stored = before.iter().find(|r| r.id == psych).expect("stored");
     assert!(!permitted(&vendor, Kind::Escalate, Some(stored), &policy));
     let refused = run.service.execute(&vendor, escalate(psych));
@@ -1404,7 +1409,7 @@ fn the_vendor_representative_escalates_only_requests_he_may_see() {
         "the refusal says why: {error}"
     );
     assert_eq!(run.all(), before, "a refusal changed requests");
-    assert_eq!(run.store().event_count().unwrap(), events);
+    assert_eq!(run.records().event_count().unwrap(), events);
 
     let technical = in_work(Category::Technical, "tech", &member("tech"));
     let stored = run.all().into_iter().find(|r| r.id == technical).unwrap();

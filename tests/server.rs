@@ -292,7 +292,7 @@ fn stopping_finishes_flushes_says_goodbye_and_removes_the_socket() {
     );
     assert!(!socket.exists());
     let service = open_as_me(dir.path());
-    assert!(service.store().request(RequestId(1)).unwrap().is_some());
+    assert!(service.records().request(RequestId(1)).unwrap().is_some());
 }
 
 fn still_serves(dir: &Path) {

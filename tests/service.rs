@@ -87,11 +87,11 @@ fn a_logged_call_counts_from_when_it_was_answered_and_survives_reopening() {
 
     let (service, _) = open_as_first_user(dir.path(), &clock);
     assert_eq!(
-        service.store().request(RequestId(1)).unwrap(),
+        service.records().request(RequestId(1)).unwrap(),
         Some(request.clone())
     );
-    assert_eq!(service.store().open_requests().unwrap(), vec![request]);
-    assert_eq!(service.store().event_count().unwrap(), 1);
+    assert_eq!(service.records().open_requests().unwrap(), vec![request]);
+    assert_eq!(service.records().event_count().unwrap(), 1);
 }
 
 #[test]
@@ -131,7 +131,7 @@ fn routing_moves_it_to_a_queue_starts_take_by_and_is_audited() {
     assert_eq!(routed.status, Status::Routed);
     assert_eq!(routed.deadlines.take_by, Some(T0.plus_minutes(37)));
     assert_eq!(routed.deadlines.resolve_by, T0.plus_hours(24));
-    let events = service.store().events_of(request.id).unwrap();
+    let events = service.records().events_of(request.id).unwrap();
     assert_eq!(events.len(), 2);
     assert_eq!(events[1].actor, "ivanova");
 }
@@ -153,7 +153,7 @@ fn routing_twice_is_refused_and_writes_nothing() {
             },
         )
         .unwrap();
-    let before = service.store().request(request.id).unwrap();
+    let before = service.records().request(request.id).unwrap();
     let error = service
         .execute(
             &me,
@@ -170,8 +170,8 @@ fn routing_twice_is_refused_and_writes_nothing() {
         error.to_string(),
         "нельзя направить: обращение №1 уже направлено"
     );
-    assert_eq!(service.store().request(request.id).unwrap(), before);
-    assert_eq!(service.store().event_count().unwrap(), 2);
+    assert_eq!(service.records().request(request.id).unwrap(), before);
+    assert_eq!(service.records().event_count().unwrap(), 2);
 }
 
 #[test]
@@ -230,8 +230,8 @@ fn an_incomplete_form_is_refused_and_nothing_is_stored() {
         error.to_string().contains("Телефон для обратной связи"),
         "{error}"
     );
-    assert_eq!(service.store().event_count().unwrap(), 0);
-    assert!(service.store().open_requests().unwrap().is_empty());
+    assert_eq!(service.records().event_count().unwrap(), 0);
+    assert!(service.records().open_requests().unwrap().is_empty());
 }
 
 #[test]
@@ -240,7 +240,7 @@ fn only_dispatchers_log_and_route() {
     let clock = ManualClock::new(T0);
     let (service, me) = open_as_first_user(dir.path(), &clock);
     let tech = staff("kozlov", "Козлов Андрей", &[Role::Tech]);
-    service.store().put_staff(&tech).unwrap();
+    service.seed().put_staff(&tech).unwrap();
     let draft = call("Петрова", Category::Technical, T0);
     let error = service
         .execute(
@@ -406,10 +406,10 @@ proptest! {
                 _ => continue,
             };
             if result.is_ok() { accepted += 1; }
-            prop_assert_eq!(service.store().event_count().unwrap(), accepted);
+            prop_assert_eq!(service.records().event_count().unwrap(), accepted);
 
-            let all: Vec<_> = service.store().all_requests(None).collect::<Result<_, _>>().unwrap();
-            let open_ids = service.store().open_ids().unwrap();
+            let all: Vec<_> = service.records().all_requests(None).collect::<Result<_, _>>().unwrap();
+            let open_ids = service.records().open_ids().unwrap();
             let open_records: Vec<RequestId> = all.iter().filter(|r| r.status.is_open()).map(|r| r.id).collect();
             prop_assert_eq!(open_ids, open_records);
             for request in &all {
@@ -457,11 +457,11 @@ fn imported_history_keeps_the_open_index_and_the_numbering() {
     let mut still_open = open.clone();
     still_open.id = RequestId(51);
     service
-        .store()
+        .seed()
         .import_requests(&[closed, still_open])
         .unwrap();
     let ids: Vec<RequestId> = service
-        .store()
+        .records()
         .open_requests()
         .unwrap()
         .iter()
@@ -521,10 +521,10 @@ fn a_refused_command_in_a_batch_writes_nothing_and_the_others_go_on() {
     ]);
     let ok: Vec<bool> = outcomes.iter().map(Result::is_ok).collect();
     assert_eq!(ok, [true, false, true, true, true]);
-    service.store().flush().unwrap();
+    service.seed().flush().unwrap();
     // logged twice, routed twice: four audit events, the refused route none
-    assert_eq!(service.store().event_count().unwrap(), 4);
-    let routed = service.store().request(first.id).unwrap().unwrap();
+    assert_eq!(service.records().event_count().unwrap(), 4);
+    let routed = service.records().request(first.id).unwrap().unwrap();
     assert_eq!(routed.queue.as_deref(), Some("tech"));
 }
 

@@ -26,7 +26,7 @@ const SECRET: &str = "Ребёнок отказывается выходить �
 fn prepared(dir: &Path, roles: &[Role]) -> RequestId {
     let service = open_as_me(dir);
     let operator = staff("ivanova", "Иванова Анна", &[Role::Operator]);
-    service.store().put_staff(&operator).unwrap();
+    service.seed().put_staff(&operator).unwrap();
     let draft = CallDraft {
         answered_at: Some(Timestamp(SystemClock.now().0 - 60_000)),
         name: "Лебедева Наталья".into(),
@@ -149,7 +149,7 @@ fn the_vendor_representative_may_not_escalate_a_psych_request_he_does_not_see() 
     let before = {
         let service = open_as_me(dir.path());
         let psychologist = staff("orlova", "Орлова Елена", &[Role::Psych]);
-        service.store().put_staff(&psychologist).unwrap();
+        service.seed().put_staff(&psychologist).unwrap();
         service
             .execute(
                 &psychologist,
@@ -161,10 +161,10 @@ fn the_vendor_representative_may_not_escalate_a_psych_request_he_does_not_see() 
             .expect("the psychologist takes it");
         let mut representative = service.identify(&me().login).unwrap();
         representative.vendor_rep = true;
-        service.store().put_staff(&representative).unwrap();
-        service.store().flush().unwrap();
-        let stored = service.store().request(id).unwrap().expect("stored");
-        (stored, service.store().event_count().unwrap())
+        service.seed().put_staff(&representative).unwrap();
+        service.seed().flush().unwrap();
+        let stored = service.records().request(id).unwrap().expect("stored");
+        (stored, service.records().event_count().unwrap())
     };
 
     let server = serve(dir.path());
@@ -181,6 +181,6 @@ fn the_vendor_representative_may_not_escalate_a_psych_request_he_does_not_see() 
     server.stop();
 
     let service = open_as_me(dir.path());
-    let after = service.store().request(id).unwrap().expect("stored");
-    assert_eq!((after, service.store().event_count().unwrap()), before);
+    let after = service.records().request(id).unwrap().expect("stored");
+    assert_eq!((after, service.records().event_count().unwrap()), before);
 }

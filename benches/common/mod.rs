@@ -159,7 +159,7 @@ pub fn store_of(name: &str, count: u64, make: impl Fn(u64) -> Request) -> PathBu
     let service = open_service(&dir, Arc::new(SystemClock), &bench_user()).expect("open");
     if let Some(me) = pult::service::identity::current_os_user() {
         service
-            .store()
+            .seed()
             .put_staff(&Staff {
                 login: me.login,
                 name: "Запускающий Бенчмарки".into(),
@@ -173,10 +173,10 @@ pub fn store_of(name: &str, count: u64, make: impl Fn(u64) -> Request) -> PathBu
     let mut first = 0;
     while first < count {
         let records: Vec<Request> = (first..(first + chunk).min(count)).map(&make).collect();
-        service.store().import_requests(&records).expect("import");
+        service.seed().import_requests(&records).expect("import");
         first += chunk;
     }
-    service.store().flush().expect("flush");
+    service.seed().flush().expect("flush");
     drop(service);
     std::fs::write(&ready, b"ok").expect("marker");
     eprintln!("built in {:.0} s", started.elapsed().as_secs_f64());

@@ -27,7 +27,7 @@ pub(super) fn find(
                 .map(|email| ContactKey::email(&email)),
         );
     for key in keys {
-        if let Some(card) = service.store().caller_by_key(&key)? {
+        if let Some(card) = service.store.caller_by_key(&key)? {
             return Ok(Some(card));
         }
     }
@@ -42,7 +42,7 @@ pub(super) fn list(
 ) -> Result<(Vec<CallerCard>, bool), ServiceError> {
     may_do(actor, Operation::ListCallers, service.policy())?;
     let mut cards = Vec::new();
-    for card in service.store().all_callers() {
+    for card in service.store.all_callers() {
         let card = card?;
         if after.is_some_and(|after| card.id <= after) {
             continue;
@@ -71,7 +71,7 @@ pub(super) fn merge(
     may_do(actor, Operation::MergeCallers, service.policy())?;
     let now = service.now();
     let card = service
-        .store()
+        .store
         .merge_callers(kept, merged, &actor.login, now)?;
     match card {
         Ok(card) if sees_contacts(actor, service.policy()) => Ok(card),
@@ -92,7 +92,7 @@ pub(super) fn detail(
     id: crate::domain::request::RequestId,
 ) -> Result<Detail, ServiceError> {
     let request = service.readable(actor, id)?;
-    let store = service.store();
+    let store = &service.store;
     let timeline = store
         .events_of(id)?
         .into_iter()

@@ -5,6 +5,7 @@ mod callers;
 mod commands;
 mod error;
 mod messages;
+mod records;
 /// The OS accounts (moved to `crate::os`; named here for the service's callers).
 pub mod identity {
     pub use crate::os::{current_os_user, os_user_by_uid, OsUser};
@@ -20,6 +21,7 @@ use std::sync::Arc;
 
 pub use error::{Failure, FailureKind, ServiceError};
 pub use messages::{Command, Detail, Event, Reply, Welcome};
+pub use records::{Records, Seed};
 pub use search::{Found, Hit, Matches, SearchIndex};
 
 use crate::domain::access::{view_of, Denied, Viewer};
@@ -109,12 +111,6 @@ impl Service {
     /// The search index (for benchmarks and tests that wait for it to be complete).
     pub fn search_index(&self) -> &SearchIndex {
         &self.search
-    }
-
-    /// The store, for reading what the service wrote (the CLI's imports, benchmarks, tests).
-    /// The program's own writes go through commands; the demo too.
-    pub fn store(&self) -> &Store {
-        &self.store
     }
 
     /// What the commands applied since the last commit wrote (for the server's one sync per

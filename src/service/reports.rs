@@ -41,8 +41,8 @@ pub(super) fn daily(
     let now = service.now();
     let date = date.unwrap_or_else(|| now.in_offset(offset).date_naive());
     let (start, end) = report::day_bounds(date, offset);
-    let requests = service.store().touching(start, end)?;
-    let staff = service.store().all_staff()?;
+    let requests = service.store.touching(start, end)?;
+    let staff = service.store.all_staff()?;
     let mut daily = report::daily(
         &requests,
         date,
@@ -74,9 +74,9 @@ pub(super) fn weekly(
     let (year, week) = week.unwrap_or_else(|| report::last_full_week(now, offset));
     let (start, end) = report::week_bounds(year, week, offset)?;
     let previous_start = Timestamp(start.0 - Duration::days(7).num_milliseconds());
-    let requests = service.store().touching(previous_start, end)?;
+    let requests = service.store.touching(previous_start, end)?;
     let proposals = service
-        .store()
+        .store
         .proposals(year, week)?
         .map(|proposals| proposals.text);
     Ok(report::weekly(
@@ -106,6 +106,6 @@ pub(super) fn save_proposals(
         by: actor.login.clone(),
         at: service.now(),
     };
-    service.store().save_proposals(year, week, &proposals)?;
+    service.store.save_proposals(year, week, &proposals)?;
     Ok(())
 }

@@ -58,7 +58,7 @@ pub fn add(service: &Service, actor: &Staff, mut staff: Staff) -> Result<Staff, 
             reason: tr!("staff.no_roles").into(),
         });
     }
-    let existing = service.store().all_staff()?;
+    let existing = service.store.all_staff()?;
     if let Some(same) = existing
         .iter()
         .find(|other| other.login == staff.login || folded(&other.name) == folded(&staff.name))
@@ -78,7 +78,7 @@ pub fn add(service: &Service, actor: &Staff, mut staff: Staff) -> Result<Staff, 
         }
     }
     staff.disabled = false;
-    service.store().put_staff(&staff)?;
+    service.store.put_staff(&staff)?;
     Ok(staff)
 }
 
@@ -90,14 +90,13 @@ pub fn disable(service: &Service, actor: &Staff, login: &str) -> Result<Staff, S
             reason: tr!("staff.not_yourself").into(),
         });
     }
-    let mut staff =
-        service
-            .store()
-            .staff_member(login)?
-            .ok_or_else(|| ServiceError::NoAccount {
-                login: login.to_string(),
-            })?;
+    let mut staff = service
+        .store
+        .staff_member(login)?
+        .ok_or_else(|| ServiceError::NoAccount {
+            login: login.to_string(),
+        })?;
     staff.disabled = true;
-    service.store().put_staff(&staff)?;
+    service.store.put_staff(&staff)?;
     Ok(staff)
 }

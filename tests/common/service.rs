@@ -41,10 +41,10 @@ pub fn set_my_roles(service: &Service, roles: &[Role]) {
     let mut account = service.identify(&me().login).expect("my account");
     account.roles = roles.to_vec();
     service
-        .store()
+        .seed()
         .put_staff(&account)
         .expect("store my account");
-    service.store().flush().expect("flush");
+    service.seed().flush().expect("flush");
 }
 
 /// A server on `dir`, in this process, as the OS user running the test; stops on drop.
