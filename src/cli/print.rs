@@ -134,7 +134,7 @@ pub fn show(policy: &Policy, request: &Request) -> io::Result<()> {
         say!("{label:<width$}{value}")?;
     }
     say!("{}", tr!("print.description"))?;
-    for line in request.description.lines() {
+    for line in crate::domain::access::shown(&request.description).lines() {
         say!("  {line}")?;
     }
     Ok(())

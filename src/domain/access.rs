@@ -355,8 +355,19 @@ fn cell(rule: &Rule, role: Role, policy: &Policy) -> &'static str {
     }
 }
 
-/// What stands in for a confidential text.
+/// What the server writes in place of a confidential text (in the regulation's language: it
+/// travels inside the request); `shown` says it in the reader's.
 pub const CONFIDENTIAL: &str = "(конфиденциально: видят педагог-психолог и руководитель)";
+
+/// A request's text as the reader sees it: the stand-in for a confidential text in the
+/// reader's language, any other text as it was written.
+pub fn shown(text: &str) -> &str {
+    if text == CONFIDENTIAL {
+        tr!("access.confidential")
+    } else {
+        text
+    }
+}
 
 /// How much of a request a viewer may see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -548,6 +559,15 @@ mod tests {
         let psych = someone(&[Role::Psych]);
         let take = Operation::Change(Move::Take);
         assert_eq!(may(&psych, take, Some(&request), &policy), Ok(()));
+    }
+
+    #[test]
+    fn the_confidential_stand_in_is_shown_in_the_readers_language() {
+        use crate::lang::{speaking, Lang};
+        assert_eq!(speaking(Lang::Ru, || shown(CONFIDENTIAL)), CONFIDENTIAL);
+        let english = speaking(Lang::En, || shown(CONFIDENTIAL));
+        assert!(english.starts_with("(confidential"), "{english}");
+        assert_eq!(speaking(Lang::En, || shown("дневник")), "дневник");
     }
 
     #[test]

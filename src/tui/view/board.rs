@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
 use super::common::{fit, footer, hints, local_time, pad, width_of};
-use crate::domain::access::{may_do, Operation};
+use crate::domain::access::{may_do, shown, Operation};
 use crate::domain::change::Move;
 use crate::domain::request::Request;
 use crate::domain::staff::short_name;
@@ -379,7 +379,7 @@ fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
         if let Some(email) = &caller.email {
             facts.push(email.to_string());
         }
-        let description = request.description.replace('\n', " ");
+        let description = shown(&request.description).replace('\n', " ");
         vec![
             Line::raw(fit(&facts.join(" · "), width)),
             Line::styled(fit(&description, width), app.theme.dim),

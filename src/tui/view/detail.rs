@@ -9,7 +9,7 @@ use ratatui::Frame;
 use super::board::{placement, status_text};
 use super::common::{centered, footer, hint_as, hints, local_time};
 use super::dialogs::window;
-use crate::domain::access::{may, Operation};
+use crate::domain::access::{may, shown, Operation};
 use crate::domain::change::Move;
 use crate::domain::deadline::running_timers;
 use crate::domain::request::{ExtensionState, Request, ReturnChannel};
@@ -143,7 +143,7 @@ fn request_lines(app: &App, request: &Request) -> Vec<Line<'static>> {
                 ExtensionState::Approved => tr!("detail.approved"),
                 ExtensionState::Denied => tr!("detail.denied"),
             },
-            v3 = extension.reason
+            v3 = shown(&extension.reason)
         )));
     }
     if let Some(result) = &request.result {
@@ -155,7 +155,7 @@ fn request_lines(app: &App, request: &Request) -> Vec<Line<'static>> {
             "detail.result",
             channel = channel,
             v1 = local_time(app, result.at, "%d.%m %H:%M"),
-            v2 = result.text
+            v2 = shown(&result.text)
         )));
     }
     if let Some(reason) = &request.cancel_reason {
@@ -187,8 +187,7 @@ fn request_lines(app: &App, request: &Request) -> Vec<Line<'static>> {
     lines.push(Line::raw(""));
     lines.push(heading(app, tr!("detail.description")));
     lines.extend(
-        request
-            .description
+        shown(&request.description)
             .lines()
             .map(|line| Line::raw(line.to_string())),
     );

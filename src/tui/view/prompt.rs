@@ -6,6 +6,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
 use super::common::{centered, fit, footer, hint_as, hints, width_of};
+use crate::domain::access::shown;
 use crate::tui::app::App;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::prompt::{Prompt, PromptFocus};
@@ -31,7 +32,7 @@ pub fn draw(frame: &mut Frame, app: &App, prompt: &Prompt, body: Rect, footer_ar
     let mut lines = Vec::new();
     if let Some(request) = app.open.get(prompt.id) {
         let who = &request.caller.name;
-        let what = request.description.replace('\n', " ");
+        let what = shown(&request.description).replace('\n', " ");
         lines.push(Line::styled(
             fit(&format!("{who}: {what}"), width),
             theme.dim,
