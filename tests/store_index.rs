@@ -106,7 +106,7 @@ fn a_store_from_before_the_index_gets_it_when_opened() {
     // what an older pult left: schema 1, no index tree, events keyed by a number alone
     // (number 41 for request 3), the event counter at 42
     {
-        let db = sled::open(dir.path().join("db")).unwrap();
+        let db = open_when_released(&dir.path().join("db"));
         db.drop_tree("index").unwrap();
         let events = db.open_tree("events").unwrap();
         events.clear().unwrap();
@@ -140,4 +140,19 @@ fn a_store_from_before_the_index_gets_it_when_opened() {
     let actors: Vec<&str> = events.iter().map(|event| event.actor.as_str()).collect();
     assert_eq!(actors, vec!["ivanova", "belova"]);
     assert_eq!(store.event_count().unwrap(), 2);
+}
+
+/// sled lets go of a closed store's lock only when its background threads do, a moment after
+/// the last handle is dropped (`Store::open` waits for it the same way).
+fn open_when_released(path: &std::path::Path) -> sled::Db {
+    let started = std::time::Instant::now();
+    loop {
+        match sled::open(path) {
+            Ok(db) => return db,
+            Err(_) if started.elapsed() < std::time::Duration::from_secs(5) => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(error) => panic!("the old store does not open: {error}"),
+        }
+    }
 }
