@@ -23,7 +23,7 @@ use pult::domain::time::{Clock, SystemClock, Timestamp};
 use pult::net::client::{attach, connect, handshake, Client, Launch};
 use pult::net::protocol::{read_server_msg, Mode, ServerMsg};
 use pult::net::server::{start, ServerHandle};
-use pult::service::identity::current_os_user;
+use pult::os::current_os_user;
 use pult::service::{Command, Event, Reply};
 use pult::tui::open_requests::OpenRequests;
 

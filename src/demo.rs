@@ -23,7 +23,7 @@ pub const DEMO_TOML: &str = include_str!("../assets/demo.toml");
 
 #[derive(Debug, Error)]
 pub enum DemoError {
-    #[error("{}", tr!("demo.asset", v0 = .0))]
+    #[error("{}", tr!("demo.asset", error = .0))]
     Asset(#[from] toml::de::Error),
     #[error("{}", tr!("demo.not_empty"))]
     NotEmpty,

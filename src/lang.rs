@@ -127,13 +127,16 @@ pub fn word(key: &'static str) -> &'static str {
 /// The catalogue's text of a key made at run time (the command line's help is keyed by each
 /// command's path), or None when the catalogue has no such key.
 pub fn lookup(key: &str) -> Option<&'static str> {
-    let found = crate::_rust_i18n_try_translate(current().code(), key)?;
     // kept like `word`'s texts: the help asks for each a few times per run
     static KEPT: Mutex<BTreeMap<(u8, String), &'static str>> = Mutex::new(BTreeMap::new());
+    let lang = current();
     let mut kept = KEPT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let text = kept
-        .entry((current() as u8, key.to_string()))
-        .or_insert_with(|| Box::leak(found.into_owned().into_boxed_str()));
+    if let Some(text) = kept.get(&(lang as u8, key.to_string())) {
+        return Some(text);
+    }
+    let found = crate::_rust_i18n_try_translate(lang.code(), key)?;
+    let text: &'static str = Box::leak(found.into_owned().into_boxed_str());
+    kept.insert((lang as u8, key.to_string()), text);
     Some(text)
 }
 

@@ -21,7 +21,7 @@ use pult::net::protocol::{
     encode_frame, read_server_msg, ClientMsg, Mode, ServerMsg, PROTOCOL_VERSION,
 };
 use pult::net::server::{start, ServerError};
-use pult::service::identity::OsUser;
+use pult::os::OsUser;
 use pult::service::setup::open_service;
 use pult::service::{Command, Event, Failure, FailureKind, Reply};
 

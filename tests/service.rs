@@ -609,7 +609,7 @@ fn a_call_logged_under_the_wrong_type_is_retyped_audited_and_counted_by_its_new_
         }
     );
     let said =
-        pult::service::timeline::describe(&last.action, chrono::FixedOffset::east_opt(0).unwrap());
+        pult::domain::audit::describe(&last.action, chrono::FixedOffset::east_opt(0).unwrap());
     assert!(said.contains("изменил(а) тип"), "{said}");
 
     let Ok((Reply::Daily { report }, _)) = service.execute(

@@ -15,7 +15,7 @@ use pult::domain::request::{
 use pult::domain::staff::Staff;
 use pult::domain::time::{Clock, SystemClock, Timestamp, MINUTE_MS};
 use pult::domain::validate::{Email, Phone, SchoolClass};
-use pult::service::identity::OsUser;
+use pult::os::OsUser;
 use pult::service::setup::open_service;
 
 pub const BIG_STORED: u64 = 1_000_000;
@@ -157,7 +157,7 @@ pub fn store_of(name: &str, count: u64, make: impl Fn(u64) -> Request) -> PathBu
     );
     let started = Instant::now();
     let service = open_service(&dir, Arc::new(SystemClock), &bench_user()).expect("open");
-    if let Some(me) = pult::service::identity::current_os_user() {
+    if let Some(me) = pult::os::current_os_user() {
         service
             .seed()
             .put_staff(&Staff {

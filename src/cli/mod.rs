@@ -134,7 +134,7 @@ pub enum CliError {
     NoOsUser,
     #[error("{}", tr!("cli.no_data_dir"))]
     NoDataDir,
-    #[error("{}", tr!("cli.no_store", v1 = .dir.display()))]
+    #[error("{}", tr!("cli.no_store", dir = .dir.display()))]
     NoStore { dir: PathBuf },
     #[error("{0}")]
     Service(#[from] ServiceError),
@@ -146,23 +146,23 @@ pub enum CliError {
     Keymap(#[from] KeymapError),
     #[error("{0}")]
     Demo(#[from] DemoError),
-    #[error("{}", tr!("cli.unknown_status", v0 = .0))]
+    #[error("{}", tr!("cli.unknown_status", status = .0))]
     UnknownStatus(String),
-    #[error("{}", tr!("cli.unknown_role", v0 = .0))]
+    #[error("{}", tr!("cli.unknown_role", role = .0))]
     UnknownRole(String),
-    #[error("{}", tr!("cli.bad_id", v0 = .0))]
+    #[error("{}", tr!("cli.bad_id", text = .0))]
     BadId(String),
-    #[error("{}", tr!("cli.unreadable", v1 = .0.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", ")))]
+    #[error("{}", tr!("cli.unreadable", ids = .0.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", ")))]
     Unreadable(Vec<RequestId>),
     #[error("{}", tr!("cli.not_a_terminal"))]
     NotATerminal,
-    #[error("{}", tr!("cli.terminal", v0 = .0))]
+    #[error("{}", tr!("cli.terminal", error = .0))]
     Terminal(#[from] std::io::Error),
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
-    #[error("{}", tr!("cli.bad_week", v0 = .0))]
+    #[error("{}", tr!("cli.bad_week", text = .0))]
     BadWeek(String),
-    #[error("{}", tr!("cli.bad_date", v0 = .0))]
+    #[error("{}", tr!("cli.bad_date", text = .0))]
     BadDate(String),
     #[error("{}", tr!("cli.write", path = .path.display(), source = .source))]
     Write {

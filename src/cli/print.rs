@@ -159,7 +159,7 @@ pub fn history(events: &[AuditEvent]) -> io::Result<()> {
         say!("{}", tr!("print.no_events"))?;
     }
     for event in events {
-        let what = crate::service::timeline::describe(&event.action, local_offset());
+        let what = crate::domain::audit::describe(&event.action, local_offset());
         say!(
             "{}  {:<12} {what}",
             local(event.at, "%d.%m.%Y %H:%M:%S"),

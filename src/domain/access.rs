@@ -153,10 +153,14 @@ impl Operation {
     }
 }
 
-const HEAD: Who = Who::Role(Role::Head);
+pub(crate) const HEAD: Who = Who::Role(Role::Head);
 const ADMIN: Who = Who::Role(Role::Admin);
 const DIRECTOR: Who = Who::Role(Role::Director);
-const DISPATCHERS: &[Who] = &[Who::Role(Role::Operator), Who::Role(Role::SiteAdmin), HEAD];
+/// Those who log and route requests.
+pub(crate) const DISPATCHERS: &[Who] =
+    &[Who::Role(Role::Operator), Who::Role(Role::SiteAdmin), HEAD];
+/// Those who take the calls and forms in (the one who logged a request may cancel it).
+const CALL_TAKERS: [Role; 2] = [Role::Operator, Role::SiteAdmin];
 /// Those who keep the caller cards, and those who merge them.
 const CARD_KEEPERS: &[Who] = &[
     Who::Role(Role::Operator),
@@ -220,8 +224,7 @@ pub fn may(
             .and_then(|key| policy.queue(key))
             .is_some_and(|queue| staff.has(queue.role)),
         Who::LoggedIt => request.is_some_and(|request| {
-            request.logged_by == staff.login
-                && (staff.has(Role::Operator) || staff.has(Role::SiteAdmin))
+            request.logged_by == staff.login && CALL_TAKERS.iter().any(|role| staff.has(*role))
         }),
         Who::VendorRep => staff.vendor_rep,
     });
@@ -333,9 +336,16 @@ pub fn rules_table(policy: &Policy) -> String {
 /// What the table says of `role` for `rule`.
 fn cell(rule: &Rule, role: Role, policy: &Policy) -> &'static str {
     let whole = |yes: &'static str| {
-        let confidential =
-            rule.needs_whole_sight && matches!(role, Role::Operator | Role::SiteAdmin);
-        if confidential {
+        // a role that sees a psychologist's request, but not its texts
+        let one = Staff {
+            login: String::new(),
+            name: String::new(),
+            roles: vec![role],
+            vendor_rep: false,
+            disabled: false,
+        };
+        let redacted = Viewer::new(&one, policy).sight(Category::Psych, None) == Sight::Redacted;
+        if rule.needs_whole_sight && redacted {
             "да, кроме конфиденциальных"
         } else {
             yes
@@ -347,8 +357,7 @@ fn cell(rule: &Rule, role: Role, policy: &Policy) -> &'static str {
         && policy.queues.iter().any(|queue| queue.role == role)
     {
         "в своей очереди"
-    } else if rule.who.contains(&Who::LoggedIt) && matches!(role, Role::Operator | Role::SiteAdmin)
-    {
+    } else if rule.who.contains(&Who::LoggedIt) && CALL_TAKERS.contains(&role) {
         "записанное им"
     } else {
         "—"

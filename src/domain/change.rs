@@ -6,12 +6,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::access::{Refusal, Rule, Who};
+use super::access::{Refusal, Rule, Who, DISPATCHERS, HEAD};
 use super::audit::AuditAction;
 use super::lifecycle::{self, TransitionError};
 use super::policy::Policy;
 use super::request::{Category, Note, NoteKind, Request, Resolution, ReturnChannel, Status};
-use super::staff::Role;
 use super::time::{Timestamp, HOUR_MS};
 use super::validate::{bounded, MAX_REASON};
 
@@ -74,13 +73,7 @@ pub enum Move {
     ChangeType,
 }
 
-const DISPATCHERS: &[Who] = &[
-    Who::Role(Role::Operator),
-    Who::Role(Role::SiteAdmin),
-    Who::Role(Role::Head),
-];
 const QUEUE_SPECIALIST: &[Who] = &[Who::QueueSpecialist];
-const HEAD: &[Who] = &[Who::Role(Role::Head)];
 
 impl Move {
     pub const ALL: [Move; 13] = [
@@ -146,8 +139,10 @@ impl Move {
             Move::Take | Move::Note | Move::Resolve | Move::Return | Move::AskExtension => {
                 rule(QUEUE_SPECIALIST, Refusal::NotYourQueue)
             }
-            Move::DecideExtension | Move::Reassign | Move::Reopen => rule(HEAD, Refusal::HeadOnly),
-            Move::Cancel => rule(&[Who::Role(Role::Head), Who::LoggedIt], Refusal::NotYours),
+            Move::DecideExtension | Move::Reassign | Move::Reopen => {
+                rule(&[HEAD], Refusal::HeadOnly)
+            }
+            Move::Cancel => rule(&[HEAD, Who::LoggedIt], Refusal::NotYours),
             Move::Escalate | Move::VendorAnswer => rule(&[Who::VendorRep], Refusal::NotVendorRep),
             // reclassifying a confidential request would show its texts to everyone: only
             // those who may read it whole (the head) may take it out of the psychologist's type

@@ -37,19 +37,19 @@ pub struct Policy {
 
 #[derive(Debug, Error)]
 pub enum PolicyError {
-    #[error("{}", tr!("policy.syntax", v0 = .0))]
+    #[error("{}", tr!("policy.syntax", error = .0))]
     Syntax(#[from] toml::de::Error),
     #[error("{}", tr!("policy.no_queues"))]
     NoQueues,
     #[error("{}", tr!("policy.too_many_queues"))]
     TooManyQueues,
-    #[error("{}", tr!("policy.duplicate_queue", v0 = .0))]
+    #[error("{}", tr!("policy.duplicate_queue", queue = .0))]
     DuplicateQueue(String),
     #[error("{}", tr!("policy.unknown_queue", category = .category, queue = .queue))]
     UnknownQueue { category: String, queue: String },
-    #[error("{}", tr!("policy.duplicate_category", v0 = .0))]
+    #[error("{}", tr!("policy.duplicate_category", category = .0))]
     DuplicateCategory(String),
-    #[error("{}", tr!("policy.missing_category", v0 = .0))]
+    #[error("{}", tr!("policy.missing_category", category = .0))]
     MissingCategory(String),
     #[error("{}", tr!("policy.bad_deadlines"))]
     BadDeadlines,
@@ -134,18 +134,18 @@ impl Policy {
     }
 
     pub fn queue_short<'a>(&'a self, key: &'a str) -> &'a str {
-        match shipped_queue(key) {
-            Some((_, short)) if translated() => short,
-            _ => self.queue(key).map(|q| q.short.as_str()).unwrap_or(key),
+        match translated().then(|| shipped_queue(key)).flatten() {
+            Some((_, short)) => short,
+            None => self.queue(key).map(|q| q.short.as_str()).unwrap_or(key),
         }
     }
 
     /// A queue's full name, as the policy gives it (in another language than Russian, the
     /// shipped queues' names from the catalogue).
     pub fn queue_name<'a>(&'a self, key: &'a str) -> &'a str {
-        match shipped_queue(key) {
-            Some((name, _)) if translated() => name,
-            _ => self.queue(key).map(|q| q.name.as_str()).unwrap_or(key),
+        match translated().then(|| shipped_queue(key)).flatten() {
+            Some((name, _)) => name,
+            None => self.queue(key).map(|q| q.name.as_str()).unwrap_or(key),
         }
     }
 

@@ -37,15 +37,15 @@ pub enum ClientError {
     StartFailed { dir: PathBuf, detail: String },
     #[error("{}", tr!("client.no_access", socket = .socket.display()))]
     NoAccess { socket: PathBuf },
-    #[error("{}", tr!("client.refused", v0 = .0))]
+    #[error("{}", tr!("client.refused", reason = .0))]
     Refused(String),
     /// The server refused the command: its kind and its sentence.
     #[error("{0}")]
     Rejected(Failure),
     /// The command never left this client (no connection).
-    #[error("{}", tr!("client.not_sent", v0 = .0))]
+    #[error("{}", tr!("client.not_sent", why = .0))]
     NotSent(String),
-    #[error("{}", tr!("client.lost", v0 = .0))]
+    #[error("{}", tr!("client.lost", error = .0))]
     Lost(String),
     #[error("{}", tr!("client.unexpected"))]
     Unexpected,

@@ -95,7 +95,7 @@ pub enum FrameError {
     Closed,
     #[error("{}", tr!("frame.too_large", announced = .announced, limit = .limit))]
     TooLarge { announced: usize, limit: usize },
-    #[error("{}", tr!("frame.malformed", v0 = .0))]
+    #[error("{}", tr!("frame.malformed", error = .0))]
     Malformed(String),
     #[error("{0}")]
     Io(#[from] io::Error),

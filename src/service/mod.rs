@@ -6,15 +6,10 @@ mod commands;
 mod error;
 mod messages;
 mod records;
-/// The OS accounts (moved to `crate::os`; named here for the service's callers).
-pub mod identity {
-    pub use crate::os::{current_os_user, os_user_by_uid, OsUser};
-}
 mod reports;
 pub mod search;
 pub mod setup;
 mod staff;
-pub mod timeline;
 mod writes;
 
 use std::sync::Arc;

@@ -31,9 +31,9 @@ pub enum StoreError {
         mode: u32,
         source: io::Error,
     },
-    #[error("{}", tr!("store.codec", v0 = .0))]
+    #[error("{}", tr!("store.codec", error = .0))]
     Codec(#[from] CodecError),
-    #[error("{}", tr!("store.no_such_request", v0 = .0))]
+    #[error("{}", tr!("store.no_such_request", id = .0))]
     NoSuchRequest(RequestId),
     #[error("{0}")]
     Rule(TransitionError),
@@ -41,7 +41,7 @@ pub enum StoreError {
     DiskFull,
     #[error("{}", tr!("store.journal_lost"))]
     JournalLost,
-    #[error("{}", tr!("store.sled", v0 = .0))]
+    #[error("{}", tr!("store.sled", error = .0))]
     Sled(sled::Error),
 }
 

@@ -385,7 +385,7 @@ fn on_tick(app: &mut App) -> Vec<Effect> {
         .collect();
     app.overdue_seen = overdue.into_iter().collect();
     if !newly.is_empty() {
-        app.error(tr!("status.overdue", v1 = newly.join(", ")));
+        app.error(tr!("status.overdue", ids = newly.join(", ")));
         effects.push(Effect::Bell);
     }
     effects

@@ -174,7 +174,11 @@ impl FormState {
     }
 
     fn note_cut(&mut self, field: Field) {
-        self.notice = Some(tr!("status.cut", v1 = field.label(), v2 = max_len(field)));
+        self.notice = Some(tr!(
+            "status.cut",
+            field = field.label(),
+            max = max_len(field)
+        ));
     }
 
     /// A key that is not a form action: edits the focused field.

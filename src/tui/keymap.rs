@@ -200,9 +200,9 @@ pub enum KeyCodeName {
 
 #[derive(Debug, Error)]
 pub enum KeymapError {
-    #[error("{}", tr!("keymap.unknown_key", v0 = .0))]
+    #[error("{}", tr!("keymap.unknown_key", key = .0))]
     UnknownKey(String),
-    #[error("{}", tr!("keymap.syntax", v0 = .0))]
+    #[error("{}", tr!("keymap.syntax", error = .0))]
     Syntax(#[from] toml::de::Error),
     #[error("{}", tr!("keymap.read", path = .path.display(), source = .source))]
     Read {

@@ -157,7 +157,8 @@ impl Prompt {
         }
     }
 
-    fn submit(&mut self) -> PromptOutcome {
+    /// The move's change from what was answered, or the prompt stays and says what is missing.
+    pub fn submit(&mut self) -> PromptOutcome {
         let answers = Answers {
             picked: self
                 .choice
@@ -184,7 +185,7 @@ impl Prompt {
             Err(missing) => {
                 let (error, focus) = match missing {
                     Missing::Choice => (
-                        tr!("prompt.choose_one", v1 = self.choices.len()),
+                        tr!("prompt.choose_one", count = self.choices.len()),
                         PromptFocus::Choice,
                     ),
                     Missing::Text(label) => {

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use pult::domain::staff::{Role, Staff};
-use pult::service::identity::{current_os_user, OsUser};
+use pult::os::{current_os_user, OsUser};
 
 /// The OS user running the test (the one a real server and console see).
 pub fn me() -> OsUser {

@@ -6,7 +6,7 @@ use super::ask_for_report;
 use super::{App, Awaiting, Effect, Pane, Screen};
 use crate::domain::access::{may_do, Operation};
 use crate::domain::call_form::Field;
-use crate::domain::change::{Answers, Change, Move};
+use crate::domain::change::{Change, Move};
 use crate::domain::request::{Channel, Request, RequestId};
 use crate::service::Command;
 use crate::tui::detail::DetailState;
@@ -118,20 +118,11 @@ fn on_detail_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 
 /// A change key on `request`: sent at once when its move asks nothing, else its prompt.
 fn start_change(app: &mut App, one: Move, request: &Request) -> Vec<Effect> {
-    let one = one.for_request(request);
-    let prompt = Prompt::new(one, request, &app.policy);
-    if prompt.form.choice.is_none() && prompt.form.text.is_none() {
-        let id = request.id;
-        let nothing = Answers {
-            picked: None,
-            choices: 0,
-            text: String::new(),
-            second: String::new(),
-            resolve_by: request.deadlines.resolve_by,
-        };
-        return match one.build(&nothing) {
-            Ok(change) => vec![app.send(Command::Change { id, change }, Awaiting::Work)],
-            Err(_) => Vec::new(),
+    let mut prompt = Prompt::new(one.for_request(request), request, &app.policy);
+    if prompt.fields().is_empty() {
+        return match prompt.submit() {
+            PromptOutcome::Submit(command) => vec![app.send(command, Awaiting::Work)],
+            PromptOutcome::Stay | PromptOutcome::Cancel => Vec::new(),
         };
     }
     app.screen = Screen::Prompt(Box::new(prompt));
@@ -158,8 +149,8 @@ fn route(app: &mut App, id: RequestId, queue_number: Option<usize>) -> Vec<Effec
     let Some(queue) = queue.map(|q| q.key.clone()) else {
         app.error(tr!(
             "status.no_such_queue",
-            v1 = queue_number.unwrap_or(0),
-            v2 = app.policy.queues.len()
+            number = queue_number.unwrap_or(0),
+            count = app.policy.queues.len()
         ));
         return Vec::new();
     };

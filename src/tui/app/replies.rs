@@ -132,7 +132,7 @@ pub(super) fn on_reply(
                 .as_deref()
                 .map(|key| app.policy.queue_short(key).to_string())
                 .unwrap_or_default();
-            app.info(tr!("status.routed_to", v1 = request.id, queue = queue));
+            app.info(tr!("status.routed_to", id = request.id, queue = queue));
             app.open.upsert(request, &app.policy.deadlines);
             app.clamp_selection();
             app.recount_overdue();

@@ -10,11 +10,11 @@ use super::board::{placement, status_text};
 use super::common::{centered, footer, hint_as, hints, local_time};
 use super::dialogs::window;
 use crate::domain::access::{may, shown, Operation};
+use crate::domain::audit::describe;
 use crate::domain::change::Move;
 use crate::domain::deadline::running_timers;
 use crate::domain::request::{ExtensionState, Request, ReturnChannel};
 use crate::domain::time::format_countdown;
-use crate::service::timeline::describe;
 use crate::service::Detail;
 use crate::tui::app::App;
 use crate::tui::detail::DetailState;
@@ -30,7 +30,7 @@ pub fn draw(frame: &mut Frame, app: &App, state: &DetailState, body: Rect, foote
         app,
         frame,
         centered(body, 90, body.height.saturating_sub(2).max(20)),
-        tr!("detail.title", v1 = state.id),
+        tr!("detail.title", id = state.id),
     );
     let mut lines = match request {
         Some(request) => request_lines(app, request),
@@ -80,23 +80,23 @@ fn request_lines(app: &App, request: &Request) -> Vec<Line<'static>> {
     let mut lines = vec![
         Line::raw(tr!(
             "detail.status",
-            v1 = status_text(request),
-            v2 = placement(app, request)
+            status = status_text(request),
+            place = placement(app, request)
         )),
         Line::raw(tr!(
             "detail.received",
-            v1 = local_time(app, request.received_at, "%d.%m.%Y %H:%M"),
-            v2 = request.logged_by
+            at = local_time(app, request.received_at, "%d.%m.%Y %H:%M"),
+            by = request.logged_by
         )),
-        Line::raw(tr!("detail.name", v1 = caller.name)),
+        Line::raw(tr!("detail.name", name = caller.name)),
         Line::raw(tr!(
             "detail.role_class",
-            v1 = caller.role.label(),
-            v2 = caller.class.map(|c| c.to_string()).unwrap_or_else(dash)
+            role = caller.role.label(),
+            class = caller.class.map(|c| c.to_string()).unwrap_or_else(dash)
         )),
         Line::raw(tr!(
             "detail.type",
-            v1 = app
+            category = app
                 .policy
                 .category(request.category)
                 .map(|c| c.label.as_str())
@@ -104,12 +104,12 @@ fn request_lines(app: &App, request: &Request) -> Vec<Line<'static>> {
         )),
         Line::raw(tr!(
             "detail.contacts",
-            v1 = caller
+            phone = caller
                 .phone
                 .as_ref()
                 .map(|p| p.display())
                 .unwrap_or_else(dash),
-            v2 = caller
+            email = caller
                 .email
                 .as_ref()
                 .map(|e| e.to_string())
@@ -121,8 +121,8 @@ fn request_lines(app: &App, request: &Request) -> Vec<Line<'static>> {
         lines.push(Line::from(vec![
             Span::raw(tr!(
                 "detail.timer",
-                v1 = timer.kind.label(),
-                v2 = local_time(app, timer.due, "%d.%m %H:%M")
+                step = timer.kind.label(),
+                time = local_time(app, timer.due, "%d.%m %H:%M")
             )),
             Span::styled(
                 format!(
@@ -137,13 +137,13 @@ fn request_lines(app: &App, request: &Request) -> Vec<Line<'static>> {
     if let Some(extension) = &request.extension {
         lines.push(Line::raw(tr!(
             "detail.extension",
-            v1 = local_time(app, extension.until, "%d.%m %H:%M"),
-            v2 = match extension.state {
+            until = local_time(app, extension.until, "%d.%m %H:%M"),
+            state = match extension.state {
                 ExtensionState::Pending => tr!("board.extension_pending"),
                 ExtensionState::Approved => tr!("detail.approved"),
                 ExtensionState::Denied => tr!("detail.denied"),
             },
-            v3 = shown(&extension.reason)
+            reason = shown(&extension.reason)
         )));
     }
     if let Some(result) = &request.result {
@@ -154,8 +154,8 @@ fn request_lines(app: &App, request: &Request) -> Vec<Line<'static>> {
         lines.push(Line::raw(tr!(
             "detail.result",
             channel = channel,
-            v1 = local_time(app, result.at, "%d.%m %H:%M"),
-            v2 = shown(&result.text)
+            at = local_time(app, result.at, "%d.%m %H:%M"),
+            text = shown(&result.text)
         )));
     }
     if let Some(reason) = &request.cancel_reason {
@@ -164,9 +164,9 @@ fn request_lines(app: &App, request: &Request) -> Vec<Line<'static>> {
     for case in &request.vendor {
         lines.push(Line::raw(tr!(
             "detail.vendor",
-            v1 = local_time(app, case.sent_at, "%d.%m %H:%M"),
-            v2 = case.ticket,
-            v3 = case
+            at = local_time(app, case.sent_at, "%d.%m %H:%M"),
+            ticket = case.ticket,
+            text = case
                 .answer
                 .as_deref()
                 .unwrap_or(tr!("detail.no_answer_yet"))
@@ -201,8 +201,8 @@ fn detail_lines(app: &App, detail: &Detail) -> Vec<Line<'static>> {
         lines.push(heading(app, tr!("detail.caller")));
         lines.push(Line::raw(tr!(
             "detail.caller_requests",
-            v1 = card.describe(),
-            v2 = card.requests.len()
+            card = card.describe(),
+            count = card.requests.len()
         )));
         for hit in &detail.earlier {
             lines.push(Line::styled(
