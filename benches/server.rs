@@ -62,7 +62,7 @@ fn fan_out(c: &mut Criterion, recorder: &Recorder) {
             let mut open = OpenRequests::new(welcome.open, &policy);
             while let Ok(message) = read_server_msg(&mut stream) {
                 if let ServerMsg::Event {
-                    event: Event::RequestChanged { request },
+                    event: Event::RequestChanged { request, .. },
                 } = message
                 {
                     let id = request.id;

@@ -73,7 +73,10 @@ fn route_offer_after_saving() {
     );
     update(
         &mut app,
-        Msg::Event(Event::RequestChanged { request: saved }),
+        Msg::Event(Event::RequestChanged {
+            request: saved,
+            by: "ivanova".into(),
+        }),
         NOW,
     );
     app.screen = pult::tui::app::Screen::RouteOffer { id: RequestId(127) };
@@ -211,6 +214,7 @@ fn a_request_routed_into_my_queue_rings_once_and_says_so() {
         &mut app,
         Msg::Event(Event::RequestChanged {
             request: routed.clone(),
+            by: "ivanova".into(),
         }),
         NOW,
     );
@@ -219,7 +223,10 @@ fn a_request_routed_into_my_queue_rings_once_and_says_so() {
     // the same state again (e.g. a note elsewhere) does not ring
     let effects = update(
         &mut app,
-        Msg::Event(Event::RequestChanged { request: routed }),
+        Msg::Event(Event::RequestChanged {
+            request: routed,
+            by: "ivanova".into(),
+        }),
         NOW,
     );
     assert!(effects.is_empty());

@@ -80,7 +80,7 @@ fn a_call_logged_at_one_console_appears_at_the_other_without_asking() {
     };
     let seen = next(&head.incoming, |message| match message {
         ServerMsg::Event {
-            event: Event::RequestChanged { request },
+            event: Event::RequestChanged { request, .. },
         } => Some(request),
         _ => None,
     });
@@ -136,7 +136,7 @@ fn two_consoles_routing_the_same_request_one_wins_and_both_see_it() {
             match message {
                 ServerMsg::Reply { id: 2, result } => second_reply = Some(result),
                 ServerMsg::Event {
-                    event: Event::RequestChanged { request },
+                    event: Event::RequestChanged { request, .. },
                 } if request.status == Status::Routed => second_saw = Some(request),
                 _ => return None,
             }

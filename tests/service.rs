@@ -44,7 +44,8 @@ fn log(service: &Service, me: &Staff, draft: CallDraft) -> pult::domain::request
             assert_eq!(
                 events,
                 vec![Event::RequestChanged {
-                    request: request.clone()
+                    request: request.clone(),
+                    by: me.login.clone(),
                 }]
             );
             request

@@ -480,9 +480,15 @@ fn replies() -> Vec<Reply> {
 /// One sample of each `Event`.
 fn events() -> Vec<Event> {
     vec![
-        Event::RequestChanged { request: request() },
+        Event::RequestChanged {
+            request: request(),
+            by: "ivanova".into(),
+        },
         Event::StaffChanged { staff: staff() },
-        Event::RequestGone { id: ID },
+        Event::RequestGone {
+            id: ID,
+            by: "ivanova".into(),
+        },
         Event::StoreState {
             trouble: Some("диск сервера заполнен".into()),
         },
@@ -552,7 +558,10 @@ fn server_messages() -> Vec<(&'static str, ServerMsg)> {
         (
             "",
             ServerMsg::Event {
-                event: Event::RequestGone { id: ID },
+                event: Event::RequestGone {
+            id: ID,
+            by: "ivanova".into(),
+        },
             },
         ),
         ("", ServerMsg::Pong { id: 6 }),

@@ -23,7 +23,7 @@ use crate::service::{Command, Event, Failure, Reply, Welcome};
 /// `Reply::Changed`, and the audit log knows a type's change. 6: the client says its
 /// language (`ClientMsg::Language`).
 /// tests/wire_golden.rs holds every message's encoding and fails when it changes without a bump.
-pub const PROTOCOL_VERSION: u32 = 6;
+pub const PROTOCOL_VERSION: u32 = 7;
 
 /// Largest frame a client may send (a call form with a 4,000-character description is ~10 KiB).
 pub const MAX_CLIENT_FRAME: usize = 256 * 1024;

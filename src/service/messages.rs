@@ -182,11 +182,15 @@ pub struct Detail {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
     /// A request was created or changed; closed ones leave the open set.
-    RequestChanged { request: Request },
+    RequestChanged {
+        request: Request,
+        /// The login of whoever changed it.
+        by: String,
+    },
     /// A staff account was added or changed (the queues pane shows who works where).
     StaffChanged { staff: Staff },
     /// A request this console may no longer see (it left the viewer's queue).
-    RequestGone { id: RequestId },
+    RequestGone { id: RequestId, by: String },
     /// The store stopped taking writes (`trouble` says why, e.g. a full disk), or takes
     /// them again (`None`).
     StoreState { trouble: Option<String> },

@@ -255,7 +255,7 @@ impl Service {
         outcomes.extend(self.apply_together(segment));
         for (_, events) in outcomes.iter().flatten() {
             for event in events {
-                if let Event::RequestChanged { request } = event {
+                if let Event::RequestChanged { request, .. } = event {
                     self.search.upsert(request);
                 }
             }

@@ -64,6 +64,7 @@ impl Service {
         Ok(written.map(|request| {
             let event = Event::RequestChanged {
                 request: request.clone(),
+                by: actor.login.clone(),
             };
             let reply = match write {
                 RequestWrite::LogCall { .. } => Reply::Logged { request },

@@ -19,6 +19,7 @@ use super::open_requests::OpenRequests;
 use super::prompt::Prompt;
 use super::reports::{ReportKind, ReportState};
 use super::search::SearchState;
+use super::selection::Selection;
 use super::theme::Theme;
 use crate::domain::policy::{Policy, QueueDef};
 use crate::domain::request::{Request, RequestId};
@@ -116,10 +117,10 @@ pub struct StatusLine {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Awaiting {
     SaveCall,
-    Route,
+    Route(RequestId),
     Draft,
     /// A change of a request's life (take, or what a prompt sent).
-    Work,
+    Work(RequestId),
     /// A search query's hits.
     Search,
     /// A request's detail (the read is recorded by the server).
@@ -130,6 +131,15 @@ enum Awaiting {
     Proposals,
     /// Who this phone or email belongs to (phone, email as asked).
     Caller(Option<String>, Option<String>),
+}
+
+/// What each pane has chosen.
+#[derive(Debug, Clone, Default)]
+pub struct Selections {
+    /// Входящие's, or the specialist's own queues'.
+    pub incoming: Selection<RequestId>,
+    pub queues: Selection<String>,
+    pub timers: Selection<RequestId>,
 }
 
 pub struct App {
@@ -143,9 +153,8 @@ pub struct App {
     pub theme: Theme,
     pub screen: Screen,
     pub focus: Pane,
-    /// The selected row of each pane (`Pane::index`); the left pane's is Входящие's, or the
-    /// specialist's own queue's.
-    pub selection: [usize; 3],
+    /// What each pane has chosen.
+    pub selection: Selections,
     pub status: Option<StatusLine>,
     /// Overdue requests per queue, recounted when time passes or something changes.
     pub overdue: HashMap<String, usize>,
@@ -187,7 +196,7 @@ impl App {
             theme,
             screen: Screen::Board,
             focus: Pane::Incoming,
-            selection: [0; 3],
+            selection: Selections::default(),
             status: None,
             overdue: HashMap::new(),
             overdue_seen: HashSet::new(),
@@ -212,6 +221,11 @@ impl App {
         if app.watches_queues() {
             app.focus = Pane::Queues;
         }
+        app.selection = Selections {
+            incoming: Selection::first(app.request_at(Pane::Incoming, 0).map(|r| r.id)),
+            queues: Selection::first(app.queue_rows().first().map(|(_, q)| q.key.clone())),
+            timers: Selection::first(app.request_at(Pane::Timers, 0).map(|r| r.id)),
+        };
         // the director reads aggregates only: the console opens on the week's analysis
         if app.me.main_role() == Some(Role::Director) && matches!(app.screen, Screen::Board) {
             let today = now.in_offset(offset).date_naive();
@@ -235,6 +249,22 @@ impl App {
             kind: StatusKind::Error,
             at: self.now,
         });
+    }
+
+    /// Sends a change of a request's life (its reply is awaited as `Work`).
+    fn send_work(&mut self, command: Command) -> Option<Effect> {
+        let Command::Change { id, .. } = &command else {
+            return None;
+        };
+        let id = *id;
+        Some(self.send(command, Awaiting::Work(id)))
+    }
+
+    /// Whether this console has a change of `id` on its way (its own act, not another's).
+    fn acting_on(&self, id: RequestId) -> bool {
+        self.awaiting
+            .values()
+            .any(|awaiting| matches!(awaiting, Awaiting::Route(of) | Awaiting::Work(of) if *of == id))
     }
 
     fn send(&mut self, command: Command, awaiting: Awaiting) -> Effect {
@@ -265,32 +295,110 @@ impl App {
     }
 
     pub fn selected_request(&self) -> Option<&Request> {
-        match self.focus {
-            Pane::Incoming if self.shows_my_queue() => {
-                let queues = self.my_queues();
-                let id = self
-                    .open
-                    .mine(&queues, self.selection[Pane::Incoming.index()])
-                    .next()?
-                    .id;
-                self.open.get(id)
-            }
-            Pane::Incoming => self
+        let chosen = match self.focus {
+            Pane::Incoming => self.selection.incoming.chosen(),
+            Pane::Timers => self.selection.timers.chosen(),
+            Pane::Queues => None,
+        };
+        self.open.get(*chosen?)
+    }
+
+    pub fn selected_queue(&self) -> Option<&QueueDef> {
+        let key = self.selection.queues.chosen()?;
+        self.policy.queues.iter().find(|queue| &queue.key == key)
+    }
+
+    /// The highlighted row of a pane, if something there is chosen.
+    pub fn highlighted(&self, pane: Pane) -> Option<usize> {
+        match pane {
+            Pane::Incoming => self.selection.incoming.highlighted(),
+            Pane::Queues => self.selection.queues.highlighted(),
+            Pane::Timers => self.selection.timers.highlighted(),
+        }
+    }
+
+    /// The row a pane keeps in sight.
+    pub fn selection_row(&self, pane: Pane) -> usize {
+        match pane {
+            Pane::Incoming => self.selection.incoming.row(),
+            Pane::Queues => self.selection.queues.row(),
+            Pane::Timers => self.selection.timers.row(),
+        }
+    }
+
+    /// The request on `row` of the incoming (or own queue) or timers pane.
+    fn request_at(&self, pane: Pane, row: usize) -> Option<&Request> {
+        match pane {
+            Pane::Incoming if self.shows_my_queue() => self.open.mine_at(&self.my_queues(), row),
+            Pane::Incoming => self.open.incoming_at(row),
+            Pane::Timers => self
                 .open
-                .incoming_at(self.selection[Pane::Incoming.index()]),
-            Pane::Timers => self.open.timer_at(
-                self.selection[Pane::Timers.index()],
-                &self.policy.deadlines,
-                self.watches_queues(),
-            ),
+                .timer_at(row, &self.policy.deadlines, self.watches_queues()),
             Pane::Queues => None,
         }
     }
 
-    pub fn selected_queue(&self) -> Option<&QueueDef> {
-        self.queue_rows()
-            .get(self.selection[Pane::Queues.index()])
-            .map(|(_, queue)| *queue)
+    fn request_position(&self, pane: Pane, id: RequestId) -> Option<usize> {
+        match pane {
+            Pane::Incoming if self.shows_my_queue() => {
+                self.open.mine_position(&self.my_queues(), id)
+            }
+            Pane::Incoming => self.open.incoming_position(id),
+            Pane::Timers => {
+                self.open
+                    .timer_position(id, &self.policy.deadlines, self.watches_queues())
+            }
+            Pane::Queues => None,
+        }
+    }
+
+    /// Keeps each pane's choice on what was chosen after the lists changed; returns the
+    /// requests that left the pane they were chosen in (nothing is chosen there now).
+    fn follow_selection(&mut self) -> Vec<RequestId> {
+        let mut incoming = std::mem::take(&mut self.selection.incoming);
+        let mut timers = std::mem::take(&mut self.selection.timers);
+        let mut queues = std::mem::take(&mut self.selection.queues);
+        let left_incoming = incoming.follow(|id| self.request_position(Pane::Incoming, *id));
+        let left_timers = timers.follow(|id| self.request_position(Pane::Timers, *id));
+        let rows = self.queue_rows();
+        queues.follow(|key| rows.iter().position(|(_, queue)| &queue.key == key));
+        self.selection = Selections {
+            incoming,
+            queues,
+            timers,
+        };
+        let mut left: Vec<RequestId> = left_incoming.into_iter().chain(left_timers).collect();
+        left.dedup();
+        left
+    }
+
+    /// Moves the focused pane's choice one row.
+    fn step_selection(&mut self, down: bool) {
+        let len = self.pane_len(self.focus);
+        match self.focus {
+            Pane::Incoming | Pane::Timers => {
+                let pane = self.focus;
+                let mut selection = std::mem::take(match pane {
+                    Pane::Incoming => &mut self.selection.incoming,
+                    _ => &mut self.selection.timers,
+                });
+                selection.step(down, len, |row| self.request_at(pane, row).map(|r| r.id));
+                match pane {
+                    Pane::Incoming => self.selection.incoming = selection,
+                    _ => self.selection.timers = selection,
+                }
+            }
+            Pane::Queues => {
+                let keys: Vec<String> = self
+                    .queue_rows()
+                    .into_iter()
+                    .map(|(_, queue)| queue.key.clone())
+                    .collect();
+                self.selection
+                    .queues
+                    .step(down, len, |row| keys.get(row).cloned());
+            }
+        }
     }
 
     /// The head watches every queue: hers opens on the queues, overdue ones on top. A
@@ -323,14 +431,6 @@ impl App {
             Pane::Incoming => self.open.incoming_len(),
             Pane::Queues => self.policy.queues.len(),
             Pane::Timers => self.open.timers_len(),
-        }
-    }
-
-    fn clamp_selection(&mut self) {
-        for pane in Pane::ALL {
-            let len = self.pane_len(pane);
-            let selected = &mut self.selection[pane.index()];
-            *selected = (*selected).min(len.saturating_sub(1));
         }
     }
 
@@ -373,6 +473,8 @@ pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
 
 fn on_tick(app: &mut App) -> Vec<Effect> {
     app.recount_overdue();
+    // the head's queues re-sort as requests become overdue
+    app.follow_selection();
     let mut effects: Vec<Effect> = keep_draft(app).into_iter().collect();
     if std::mem::take(&mut app.pending_report) {
         effects.extend(ask_for_report(app));

@@ -11,6 +11,7 @@ pub mod prompt;
 pub mod reports;
 pub mod run;
 pub mod search;
+pub mod selection;
 pub mod terminal;
 pub mod theme;
 pub mod view;

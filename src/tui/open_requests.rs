@@ -197,7 +197,33 @@ impl OpenRequests {
 
     /// Position of a request in Входящие, to keep the selection on it.
     pub fn incoming_position(&self, id: RequestId) -> Option<usize> {
-        self.incoming.iter().position(|(_, other)| *other == id)
+        let request = self.requests.get(&id).filter(|r| r.is_incoming())?;
+        Some(
+            self.incoming
+                .range(..(request.deadlines.route_by, id))
+                .count(),
+        )
+    }
+
+    /// Position of a request in the timers list (as `timers` orders it).
+    pub fn timer_position(
+        &self,
+        id: RequestId,
+        policy: &DeadlinePolicy,
+        pending_first: bool,
+    ) -> Option<usize> {
+        self.timers(0, policy, pending_first)
+            .position(|(request, _)| request.id == id)
+    }
+
+    pub fn mine_at(&self, queues: &[String], index: usize) -> Option<&Request> {
+        let id = self.mine(queues, index).next()?.id;
+        self.requests.get(&id)
+    }
+
+    /// Position of a request in a specialist's own queues (as `mine` orders them).
+    pub fn mine_position(&self, queues: &[String], id: RequestId) -> Option<usize> {
+        self.mine(queues, 0).position(|request| request.id == id)
     }
 }
 

@@ -44,8 +44,10 @@ fn a_console_that_never_reads_is_dropped_and_every_call_is_acknowledged_in_time(
     println!(
         "{CALLS} calls with a console that never reads: p99 {p99_stuck:?}, without it {p99_alone:?}"
     );
+    // a console that stalled the loop would cost the others its send timeout (seconds); the
+    // slack keeps a busy machine's scheduling from failing the comparison
     assert!(
-        p99_stuck <= p99_alone * 2,
+        p99_stuck <= p99_alone * 2 + Duration::from_millis(20),
         "99th percentile of acknowledgements: {p99_stuck:?} with a stuck console, \
          {p99_alone:?} without"
     );

@@ -497,7 +497,7 @@ pub(super) fn broadcast(
     let Some(whole) = encode(event.clone()) else {
         return;
     };
-    let Event::RequestChanged { request } = event else {
+    let Event::RequestChanged { request, by } = event else {
         for conn in attached {
             deliver_frame(connections, conn, Arc::clone(&whole), log);
         }
@@ -515,9 +515,15 @@ pub(super) fn broadcast(
             Sight::Whole => Some(Arc::clone(&whole)),
             Sight::Redacted => encode(Event::RequestChanged {
                 request: redacted(request),
+                by: by.clone(),
             }),
             Sight::Hidden => gone
-                .get_or_insert_with(|| encode(Event::RequestGone { id: request.id }))
+                .get_or_insert_with(|| {
+                    encode(Event::RequestGone {
+                        id: request.id,
+                        by: by.clone(),
+                    })
+                })
                 .clone(),
         };
         if let Some(frame) = frame {

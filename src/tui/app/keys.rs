@@ -121,7 +121,7 @@ fn start_change(app: &mut App, one: Move, request: &Request) -> Vec<Effect> {
     let mut prompt = Prompt::new(one.for_request(request), request, &app.policy);
     if prompt.fields().is_empty() {
         return match prompt.submit() {
-            PromptOutcome::Submit(command) => vec![app.send(command, Awaiting::Work)],
+            PromptOutcome::Submit(command) => app.send_work(command).into_iter().collect(),
             PromptOutcome::Stay | PromptOutcome::Cancel => Vec::new(),
         };
     }
@@ -155,7 +155,7 @@ fn route(app: &mut App, id: RequestId, queue_number: Option<usize>) -> Vec<Effec
         return Vec::new();
     };
     let change = Change::Route { queue };
-    vec![app.send(Command::Change { id, change }, Awaiting::Route)]
+    vec![app.send(Command::Change { id, change }, Awaiting::Route(id))]
 }
 
 fn on_board_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
@@ -195,15 +195,7 @@ fn on_board_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             let step = if action == Action::NextPane { 1 } else { 2 };
             app.focus = Pane::ALL[(app.focus.index() + step) % 3];
         }
-        Action::Down | Action::Up => {
-            let len = app.pane_len(app.focus);
-            let selected = &mut app.selection[app.focus.index()];
-            *selected = if action == Action::Down {
-                (*selected + 1).min(len.saturating_sub(1))
-            } else {
-                selected.saturating_sub(1)
-            };
-        }
+        Action::Down | Action::Up => app.step_selection(action == Action::Down),
         Action::Help => app.screen = Screen::Help { scroll: 0 },
         Action::Quit => {
             app.quit = true;
@@ -323,7 +315,7 @@ fn on_prompt_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         // whether it may happen is the server's to say; the prompt shows its answer
-        PromptOutcome::Submit(command) => vec![app.send(command, Awaiting::Work)],
+        PromptOutcome::Submit(command) => app.send_work(command).into_iter().collect(),
     }
 }
 

@@ -4,7 +4,7 @@
 use super::{App, Awaiting, Effect, Pane, Screen};
 use crate::domain::access::{may, Operation};
 use crate::domain::change::Move;
-use crate::domain::request::Status;
+use crate::domain::request::{Request, RequestId, Status};
 use crate::net::client::ClientError;
 use crate::service::{Event, FailureKind, Reply, Welcome};
 use crate::tui::open_requests::OpenRequests;
@@ -39,7 +39,7 @@ pub(super) fn on_reconnected(app: &mut App, welcome: Welcome) -> Vec<Effect> {
             app.screen = Screen::Board;
         }
     }
-    app.clamp_selection();
+    app.follow_selection();
     app.recount_overdue();
     app.info(tr!("status.reconnected").into());
     // the open form's draft goes to the server again at the next tick
@@ -49,10 +49,9 @@ pub(super) fn on_reconnected(app: &mut App, welcome: Welcome) -> Vec<Effect> {
 pub(super) fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
     let mut effects = Vec::new();
     match event {
-        Event::RequestChanged { request } => {
-            let selected = app.selected_request().map(|r| r.id);
+        Event::RequestChanged { request, by } => {
             // a request newly routed into one of this person's queues rings once
-            let arrived = request.status == crate::domain::request::Status::Routed
+            let arrived = request.status == Status::Routed
                 && request
                     .queue
                     .as_ref()
@@ -61,24 +60,18 @@ pub(super) fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
                     before.queue != request.queue || before.status != request.status
                 });
             let id = request.id;
+            let what = left_because(app, &request);
             app.open.upsert(request, &app.policy.deadlines);
             if arrived && !app.me.can_dispatch() {
                 app.info(tr!("status.arrived", id = id));
                 effects.push(Effect::Bell);
             }
-            // keep the selection on the same request where it is still incoming
-            if let (Pane::Incoming, Some(id)) = (app.focus, selected) {
-                if let Some(position) = app.open.incoming_position(id) {
-                    app.selection[Pane::Incoming.index()] = position;
-                }
-            }
-            app.clamp_selection();
-            app.recount_overdue();
+            after_change(app, id, &by, what);
         }
-        Event::RequestGone { id } => {
+        Event::RequestGone { id, by } => {
             app.open.forget(id, &app.policy.deadlines);
-            app.clamp_selection();
-            app.recount_overdue();
+            let what = tr!("status.left.gone", id = id);
+            after_change(app, id, &by, what);
         }
         Event::StoreState { trouble } => {
             match &trouble {
@@ -100,9 +93,48 @@ pub(super) fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
                 Some(member) => *member = staff,
                 None => app.staff.push(staff),
             }
+            // new roles may change what the left pane lists
+            app.follow_selection();
         }
     }
     effects
+}
+
+/// What the status line says if `request`, as it is now, leaves the list it is chosen in.
+fn left_because(app: &App, request: &Request) -> String {
+    let id = request.id;
+    match request.status {
+        Status::Routed => {
+            let queue = request
+                .queue
+                .as_deref()
+                .map(|key| app.policy.queue_short(key).to_string())
+                .unwrap_or_default();
+            tr!("status.left.routed", id = id, queue = queue)
+        }
+        Status::InWork => tr!("status.left.taken", id = id),
+        Status::Resolved => tr!("status.left.resolved", id = id),
+        Status::Cancelled => tr!("status.left.cancelled", id = id),
+        Status::New | Status::WaitingVendor => {
+            tr!("status.left.changed", id = id, status = request.status.label())
+        }
+    }
+}
+
+/// After `id` changed (by `by`): every pane keeps its choice, and if the chosen request left
+/// its list because of someone else, nothing is chosen and the status line says who did what.
+fn after_change(app: &mut App, id: RequestId, by: &str, what: String) {
+    let left = app.follow_selection();
+    app.recount_overdue();
+    if left.contains(&id) && !app.acting_on(id) {
+        let who = app
+            .staff
+            .iter()
+            .find(|member| member.login == by)
+            .map(|member| member.short_name())
+            .unwrap_or_else(|| by.to_string());
+        app.info(tr!("status.left.by", what = what, who = who));
+    }
 }
 
 pub(super) fn on_reply(
@@ -117,6 +149,11 @@ pub(super) fn on_reply(
         (Awaiting::SaveCall, Ok(Reply::Logged { request })) => {
             let id = request.id;
             app.open.upsert(request, &app.policy.deadlines);
+            app.follow_selection();
+            // the call just logged is the one chosen in Входящие once the offer is left
+            if let Some(row) = app.request_position(Pane::Incoming, id) {
+                app.selection.incoming.choose(id, row);
+            }
             app.screen = Screen::RouteOffer { id };
             app.info(tr!("status.saved", id = id));
         }
@@ -126,7 +163,7 @@ pub(super) fn on_reply(
             }
             app.error(not_saved(&error));
         }
-        (Awaiting::Route, Ok(Reply::Changed { request })) => {
+        (Awaiting::Route(_), Ok(Reply::Changed { request })) => {
             let queue = request
                 .queue
                 .as_deref()
@@ -134,11 +171,11 @@ pub(super) fn on_reply(
                 .unwrap_or_default();
             app.info(tr!("status.routed_to", id = request.id, queue = queue));
             app.open.upsert(request, &app.policy.deadlines);
-            app.clamp_selection();
+            app.follow_selection();
             app.recount_overdue();
         }
-        (Awaiting::Route, Err(error)) => app.error(error.to_string()),
-        (Awaiting::Work, Ok(Reply::Changed { request })) => {
+        (Awaiting::Route(_), Err(error)) => app.error(error.to_string()),
+        (Awaiting::Work(_), Ok(Reply::Changed { request })) => {
             let id = request.id;
             let status = request.status.label();
             // back in Входящие (its type changed, or returned) and this person routes:
@@ -157,7 +194,7 @@ pub(super) fn on_reply(
                 .map(|queue| app.policy.queue_short(&queue.key).to_string())
                 .unwrap_or_default();
             app.open.upsert(request, &app.policy.deadlines);
-            app.clamp_selection();
+            app.follow_selection();
             app.recount_overdue();
             if matches!(app.screen, Screen::Prompt(_)) {
                 app.screen = Screen::Board;
@@ -169,14 +206,14 @@ pub(super) fn on_reply(
                 app.info(tr!("status.done_status", id = id, status = status));
             }
         }
-        (Awaiting::Work, Ok(_)) => {
+        (Awaiting::Work(_), Ok(_)) => {
             // done, and the request left this console's view (e.g. returned to the dispatcher)
             if matches!(app.screen, Screen::Prompt(_)) {
                 app.screen = Screen::Board;
             }
             app.info(tr!("status.done").into());
         }
-        (Awaiting::Work, Err(error)) => {
+        (Awaiting::Work(_), Err(error)) => {
             if let Screen::Prompt(prompt) = &mut app.screen {
                 prompt.sending = false;
                 prompt.error = Some(error.to_string());

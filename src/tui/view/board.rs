@@ -117,19 +117,15 @@ fn scroll_start(selected: usize, visible: usize) -> usize {
     }
 }
 
+fn is_selected(app: &App, pane: Pane, index: usize) -> bool {
+    app.focus == pane && app.highlighted(pane) == Some(index)
+}
+
 fn row_style(app: &App, pane: Pane, index: usize) -> Style {
-    if app.focus == pane && app.selection[pane_index(pane)] == index {
+    if is_selected(app, pane, index) {
         app.theme.selected
     } else {
         Style::new()
-    }
-}
-
-fn pane_index(pane: Pane) -> usize {
-    match pane {
-        Pane::Incoming => 0,
-        Pane::Queues => 1,
-        Pane::Timers => 2,
     }
 }
 
@@ -143,10 +139,7 @@ fn draw_mine(frame: &mut Frame, app: &App, area: Rect) {
     );
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let start = scroll_start(
-        app.selection[Pane::Incoming.index()],
-        (inner.height / 2) as usize,
-    );
+    let start = scroll_start(app.selection_row(Pane::Incoming), (inner.height / 2) as usize);
     let rows = app
         .open
         .mine(&queues, start)
@@ -183,12 +176,11 @@ fn draw_two_line_rows(
     for (offset, (first, second)) in rows.into_iter().enumerate() {
         let index = start + offset;
         let style = row_style(app, Pane::Incoming, index);
-        let marker =
-            if app.focus == Pane::Incoming && app.selection[Pane::Incoming.index()] == index {
-                "▶"
-            } else {
-                " "
-            };
+        let marker = if is_selected(app, Pane::Incoming, index) {
+            "▶"
+        } else {
+            " "
+        };
         lines.push(Line::styled(pad(&format!("{marker}{first}"), width), style));
         lines.push(Line::styled(pad(&format!("  {second}"), width), style));
     }
@@ -210,7 +202,7 @@ fn draw_incoming(frame: &mut Frame, app: &App, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let visible = (inner.height / 2) as usize;
-    let start = scroll_start(app.selection[Pane::Incoming.index()], visible);
+    let start = scroll_start(app.selection_row(Pane::Incoming), visible);
     let rows = app
         .open
         .incoming(start)
@@ -280,7 +272,7 @@ fn draw_timers(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(block, area);
     let width = inner.width as usize;
     let visible = inner.height as usize;
-    let start = scroll_start(app.selection[Pane::Timers.index()], visible);
+    let start = scroll_start(app.selection_row(Pane::Timers), visible);
     let deadlines = &app.policy.deadlines;
     let mut lines = Vec::with_capacity(visible);
     for (offset, (request, timer)) in app
