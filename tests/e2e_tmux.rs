@@ -425,3 +425,72 @@ fn reports_are_written_as_files_people_open_in_their_usual_tools() {
         "no names for the director: {text}"
     );
 }
+
+impl Session<'_> {
+    /// Logs a parent's call about the e-journal and leaves it in Входящие.
+    fn log_call_left_incoming(&self, name: &str) {
+        self.keys(&["n"]);
+        self.wait_for_text("Новое обращение");
+        self.type_text(name);
+        self.wait_for_text(name);
+        self.keys(&["Tab", "3", "Tab"]);
+        self.type_text("5а");
+        self.keys(&["Tab", "2", "Tab"]);
+        self.type_text("Не открывается журнал");
+        self.wait_for_text("Не открывается журнал");
+        self.keys(&["Tab"]);
+        self.type_text("8 912 345-67-89");
+        self.wait_for_text("8 912 345-67-89");
+        self.keys(&["C-s"]);
+        self.wait_for_text("Обращение №");
+        self.keys(&["Escape"]);
+        self.wait_for_text("оставлено во Входящих");
+    }
+}
+
+#[test]
+fn a_route_from_another_console_never_turns_a_key_onto_another_request() {
+    let fixture = Fixture::new();
+    let tmux = Tmux::start(fixture.root.path(), "selection");
+
+    let first = tmux.console("first", &fixture);
+    first.log_call_left_incoming("Петрова Анна");
+    first.log_call_left_incoming("Сидоров Пётр");
+    let second = tmux.console("second", &fixture);
+    second.wait_for_text("Входящие 2");
+    // the second console chooses №2, the later call, below №1
+    second.keys(&["Down"]);
+    second.wait_for_text("▶№2");
+
+    // the first routes №1 (its first row) to queue 2: the rows move, the choice does not
+    first.keys(&["Up", "2"]);
+    first.wait_for_text("направлено");
+    second.wait_for_text("Входящие 1");
+    second.wait_for_text("▶№2");
+
+    // the first routes №2 to queue 3: the second console is told and chooses nothing
+    first.keys(&["Down", "3"]);
+    first.wait_for_text("Входящие 0");
+    let told = second.wait_for_text("с другого пульта");
+    assert!(told.contains("№2 направлено"), "{told}");
+    assert!(!told.contains('▶'), "nothing is chosen:\n{told}");
+    // a key pressed now acts on nothing
+    second.keys(&["2"]);
+    second.keys(&["q"]);
+    second.wait_for_clean_exit();
+    first.keys(&["q"]);
+    first.wait_for_clean_exit();
+
+    let requests = fixture.list_json();
+    let queue_of = |id: u64| {
+        requests
+            .iter()
+            .find(|request| request["id"] == id)
+            .map(|request| request["queue"].clone())
+    };
+    assert_eq!(
+        (queue_of(1), queue_of(2)),
+        (Some("tech".into()), Some("psych".into())),
+        "№1 went to queue 2 and №2 to queue 3, as the first console chose: {requests:#?}"
+    );
+}

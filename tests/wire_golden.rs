@@ -559,9 +559,9 @@ fn server_messages() -> Vec<(&'static str, ServerMsg)> {
             "",
             ServerMsg::Event {
                 event: Event::RequestGone {
-            id: ID,
-            by: "ivanova".into(),
-        },
+                    id: ID,
+                    by: "ivanova".into(),
+                },
             },
         ),
         ("", ServerMsg::Pong { id: 6 }),

@@ -262,9 +262,9 @@ impl App {
 
     /// Whether this console has a change of `id` on its way (its own act, not another's).
     fn acting_on(&self, id: RequestId) -> bool {
-        self.awaiting
-            .values()
-            .any(|awaiting| matches!(awaiting, Awaiting::Route(of) | Awaiting::Work(of) if *of == id))
+        self.awaiting.values().any(
+            |awaiting| matches!(awaiting, Awaiting::Route(of) | Awaiting::Work(of) if *of == id),
+        )
     }
 
     fn send(&mut self, command: Command, awaiting: Awaiting) -> Effect {

@@ -116,7 +116,11 @@ fn left_because(app: &App, request: &Request) -> String {
         Status::Resolved => tr!("status.left.resolved", id = id),
         Status::Cancelled => tr!("status.left.cancelled", id = id),
         Status::New | Status::WaitingVendor => {
-            tr!("status.left.changed", id = id, status = request.status.label())
+            tr!(
+                "status.left.changed",
+                id = id,
+                status = request.status.label()
+            )
         }
     }
 }

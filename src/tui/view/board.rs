@@ -139,7 +139,10 @@ fn draw_mine(frame: &mut Frame, app: &App, area: Rect) {
     );
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let start = scroll_start(app.selection_row(Pane::Incoming), (inner.height / 2) as usize);
+    let start = scroll_start(
+        app.selection_row(Pane::Incoming),
+        (inner.height / 2) as usize,
+    );
     let rows = app
         .open
         .mine(&queues, start)
