@@ -400,3 +400,104 @@ fn nothing_staff_typed_reaches_the_terminal_raw() {
         assert!(!refused.stderr.is_empty(), "pult {args:?} said nothing");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// What the head writes is kept; what people read names queues as they know them
+
+#[test]
+fn the_heads_reassign_comment_is_kept_and_the_timeline_says_queues_by_their_names() {
+    let root = tempfile::tempdir().unwrap();
+    drop(open_as_me(root.path()));
+    let server = serve(root.path());
+    let mut client = connect(root.path());
+    let id = call(&mut client, "Петрова Анна", Category::Technical);
+    for change in [
+        Change::Route {
+            queue: "tech".into(),
+        },
+        Change::Reassign {
+            queue: "ejournal".into(),
+            assignee: None,
+            comment: "это вопрос журнала, не техники".into(),
+        },
+    ] {
+        client
+            .call(Cmd::Change { id, change })
+            .unwrap_or_else(|error| panic!("{error}"));
+    }
+    // the head is told the rule that applies: the queue's specialist takes it, not the head
+    let refused = client
+        .call(Cmd::Change {
+            id,
+            change: Change::Take,
+        })
+        .expect_err("the head does not take an ЭЖД request");
+    assert_eq!(
+        refused.to_string(),
+        "это обращение очереди «ЭЖД»: в работу его берёт и ведёт её специалист \
+         (администратор электронного журнала); руководитель может передать его в другую очередь"
+    );
+    // the specialist asks for more time (the service, as the head cannot)
+    drop(client);
+    server.stop();
+    let service = open_as_me(root.path());
+    let specialist = pult::domain::staff::Staff {
+        login: "smirnova".into(),
+        name: "Смирнова Елена".into(),
+        roles: vec![Role::Ejournal],
+        vendor_rep: false,
+        disabled: false,
+    };
+    service.seed().put_staff(&specialist).unwrap();
+    for change in [
+        Change::Take,
+        Change::AskExtension {
+            reason: "ждём поставщика".into(),
+            until: pult::domain::time::Timestamp(common::calls::now_ms() + 48 * 3_600_000),
+        },
+    ] {
+        service
+            .execute(&specialist, Cmd::Change { id, change })
+            .unwrap_or_else(|error| panic!("{error}"));
+    }
+    drop(service);
+    let server = serve(root.path());
+    let number = id.0.to_string();
+    let history = succeeded(&clean_run(root.path(), &["history", &number]));
+    assert!(
+        history.contains("передал(а) в очередь ЭЖД: «это вопрос журнала, не техники»"),
+        "{history}"
+    );
+    assert!(history.contains("в очередь Техн."), "{history}");
+    for key in ["ejournal", "tech"] {
+        assert!(
+            !history.contains(key),
+            "«{key}» shown to people:\n{history}"
+        );
+    }
+    let shown = succeeded(&clean_run(root.path(), &["show", &number, "--json"]));
+    let json: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    let notes = json["notes"].as_array().unwrap();
+    assert!(
+        notes.iter().any(|note| note["text"]
+            .as_str()
+            .is_some_and(|text| text.contains("это вопрос журнала, не техники"))),
+        "the comment is a note: {json:#}"
+    );
+    let timeline = json["timeline"].as_array().unwrap();
+    let moved = timeline
+        .iter()
+        .find_map(|event| event["action"].get("reassigned_with_comment"))
+        .unwrap_or_else(|| panic!("no reassign with its comment: {json:#}"));
+    assert_eq!(moved["comment"], "это вопрос журнала, не техники");
+    // every time in it is RFC 3339, the extension's too
+    let until = timeline
+        .iter()
+        .find_map(|event| event["action"]["extension_asked"]["until"].as_str())
+        .unwrap_or_else(|| panic!("no extension asked: {json:#}"));
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(until).is_ok(),
+        "{until}"
+    );
+    server.stop();
+}

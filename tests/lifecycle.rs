@@ -276,6 +276,7 @@ fn the_head_works_the_heads_own_queue() {
             change: Change::Reassign {
                 queue: "head".into(),
                 assignee: None,
+                comment: String::new(),
             },
         },
     )

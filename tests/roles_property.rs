@@ -573,6 +573,7 @@ fn command(
                     change: Change::Reassign {
                         queue: queue.clone(),
                         assignee: assignee.clone(),
+                        comment: String::new(),
                     },
                 },
                 AuditAction::Reassigned { queue, assignee },

@@ -275,6 +275,7 @@ fn in_my_queue_an_approved_extension_re_sorts_the_list_and_the_choice_follows() 
         Change::Reassign {
             queue: "ejournal".into(),
             assignee: None,
+            comment: String::new(),
         },
     );
     assert_eq!(desk.chosen(mine), None);

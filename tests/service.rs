@@ -609,8 +609,11 @@ fn a_call_logged_under_the_wrong_type_is_retyped_audited_and_counted_by_its_new_
             to: Category::Technical
         }
     );
-    let said =
-        pult::domain::audit::describe(&last.action, chrono::FixedOffset::east_opt(0).unwrap());
+    let said = pult::domain::audit::describe(
+        &last.action,
+        service.policy(),
+        chrono::FixedOffset::east_opt(0).unwrap(),
+    );
     assert!(said.contains("изменил(а) тип"), "{said}");
 
     let Ok((Reply::Daily { report }, _)) = service.execute(

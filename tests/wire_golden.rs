@@ -308,6 +308,7 @@ fn changes() -> Vec<Change> {
         Change::Reassign {
             queue: text("tech"),
             assignee: Some(text("kuznetsov")),
+            comment: String::new(),
         },
         Change::Reopen {
             reason: text("снова не открывается"),
@@ -361,6 +362,11 @@ fn audit_actions() -> Vec<AuditAction> {
         AuditAction::TypeChanged {
             from: Category::Ejournal,
             to: Category::Technical,
+        },
+        AuditAction::ReassignedWithComment {
+            queue: "ejournal".into(),
+            assignee: None,
+            comment: "вопрос журнала".into(),
         },
     ]
 }

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use crate::domain::request::{Request, ReturnChannel};
 use crate::domain::time::Timestamp;
-use crate::store::AuditEvent;
+use crate::store::{AuditAction, AuditEvent};
 
 fn time(at: Option<Timestamp>) -> Value {
     at.map_or(Value::Null, |at| Value::String(at.to_rfc3339()))
@@ -86,9 +86,34 @@ pub fn timeline(events: &[AuditEvent]) -> Value {
                 json!({
                     "at": event.at.to_rfc3339(),
                     "by": event.actor,
-                    "action": key(&event.action),
+                    "action": action(&event.action),
                 })
             })
             .collect(),
     )
+}
+
+/// An audit action as its serde shape, every time in it as RFC 3339 (not stored milliseconds).
+fn action(action: &AuditAction) -> Value {
+    match action {
+        AuditAction::ExtensionAsked { until } => {
+            json!({ "extension_asked": { "until": until.to_rfc3339() } })
+        }
+        AuditAction::Logged
+        | AuditAction::Routed { .. }
+        | AuditAction::Taken
+        | AuditAction::Resolved
+        | AuditAction::Returned
+        | AuditAction::Escalated
+        | AuditAction::VendorAnswered
+        | AuditAction::Reopened
+        | AuditAction::Cancelled { .. }
+        | AuditAction::Noted { .. }
+        | AuditAction::ExtensionDecided { .. }
+        | AuditAction::Reassigned { .. }
+        | AuditAction::Viewed { .. }
+        | AuditAction::CallersMerged { .. }
+        | AuditAction::TypeChanged { .. }
+        | AuditAction::ReassignedWithComment { .. } => key(action),
+    }
 }

@@ -315,7 +315,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let Reply::History { events } = client.call(Command::History { id })? else {
                 return Err(CliError::Unexpected);
             };
-            Ok(print::history(&events)?)
+            Ok(print::history(&policy(&mut client)?, &events)?)
         }
         CliCommand::Vendor => {
             let mut client = connect(&dir)?;

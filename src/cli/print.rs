@@ -154,12 +154,12 @@ pub fn staff_line(staff: &Staff) -> String {
 }
 
 /// One line per audit event: local time, who, what.
-pub fn history(events: &[AuditEvent]) -> io::Result<()> {
+pub fn history(policy: &Policy, events: &[AuditEvent]) -> io::Result<()> {
     if events.is_empty() {
         say!("{}", tr!("print.no_events"))?;
     }
     for event in events {
-        let what = crate::domain::audit::describe(&event.action, local_offset());
+        let what = crate::domain::audit::describe(&event.action, policy, local_offset());
         say!(
             "{}  {:<12} {what}",
             local(event.at, "%d.%m.%Y %H:%M:%S"),

@@ -173,8 +173,8 @@ const CARD_KEEPERS: &[Who] = &[
 pub enum Denied {
     #[error("{}", tr!("denied.hidden", id = .id))]
     Hidden { id: RequestId },
-    #[error("{}", tr!("denied.not_your_queue", queue = .queue))]
-    NotYourQueue { queue: String },
+    #[error("{}", tr!("denied.not_your_queue", queue = .queue, role = .role))]
+    NotYourQueue { queue: String, role: String },
     #[error("{}", tr!("denied.not_in_a_queue"))]
     NotInAQueue,
     #[error("{}", tr!("denied.head_only"))]
@@ -274,6 +274,11 @@ fn refused(refusal: Refusal, request: Option<&Request>, policy: &Policy) -> Deni
         Refusal::NotYourQueue => match request.and_then(|request| request.queue.as_deref()) {
             Some(key) => Denied::NotYourQueue {
                 queue: policy.queue_short(key).to_string(),
+                role: policy
+                    .queue(key)
+                    .map(|queue| queue.role.label())
+                    .unwrap_or_default()
+                    .to_string(),
             },
             None => Denied::NotInAQueue,
         },

@@ -4,6 +4,7 @@ use chrono::FixedOffset;
 use serde::{Deserialize, Serialize};
 
 use super::caller::CallerId;
+use super::policy::Policy;
 use super::request::{Category, NoteKind};
 use super::time::Timestamp;
 
@@ -54,13 +55,21 @@ pub enum AuditAction {
         from: Category,
         to: Category,
     },
+    /// Moved by the head with a word for the specialist who gets it.
+    ReassignedWithComment {
+        queue: String,
+        assignee: Option<String>,
+        comment: String,
+    },
 }
 
-/// "направил(а) в очередь tech" — what the actor did (the author and time are shown apart).
-pub fn describe(action: &AuditAction, offset: FixedOffset) -> String {
+/// "направил(а) в очередь ЭЖД" — what the actor did (the author and time are shown apart),
+/// queues by the names people know.
+pub fn describe(action: &AuditAction, policy: &Policy, offset: FixedOffset) -> String {
+    let queue = |key: &str| policy.queue_short(key).to_string();
     match action {
         AuditAction::Logged => tr!("audit.logged").to_string(),
-        AuditAction::Routed { queue } => tr!("audit.routed", queue = queue),
+        AuditAction::Routed { queue: key } => tr!("audit.routed", queue = queue(key)),
         AuditAction::Taken => tr!("audit.taken").to_string(),
         AuditAction::Resolved => tr!("audit.resolved").to_string(),
         AuditAction::Returned => tr!("audit.returned").to_string(),
@@ -79,10 +88,24 @@ pub fn describe(action: &AuditAction, offset: FixedOffset) -> String {
         AuditAction::ExtensionDecided { approved: false } => {
             tr!("audit.extension_denied").to_string()
         }
-        AuditAction::Reassigned { queue, assignee } => match assignee {
-            Some(person) => tr!("audit.reassigned_to", queue = queue, person = person),
-            None => tr!("audit.reassigned", queue = queue),
+        AuditAction::Reassigned {
+            queue: key,
+            assignee,
+        } => match assignee {
+            Some(person) => tr!("audit.reassigned_to", queue = queue(key), person = person),
+            None => tr!("audit.reassigned", queue = queue(key)),
         },
+        AuditAction::ReassignedWithComment {
+            queue: key,
+            assignee,
+            comment,
+        } => {
+            let moved = match assignee {
+                Some(person) => tr!("audit.reassigned_to", queue = queue(key), person = person),
+                None => tr!("audit.reassigned", queue = queue(key)),
+            };
+            tr!("audit.with_comment", what = moved, comment = comment)
+        }
         AuditAction::Viewed { export: false } => tr!("audit.viewed").to_string(),
         AuditAction::Viewed { export: true } => tr!("audit.exported").to_string(),
         AuditAction::CallersMerged { kept, merged } => {

@@ -38,6 +38,8 @@ pub enum Change {
     Reassign {
         queue: String,
         assignee: Option<String>,
+        /// Why, for the specialist who gets it (kept as a note; may be empty).
+        comment: String,
     },
     /// The head reopens a resolved request.
     Reopen { reason: String },
@@ -308,6 +310,7 @@ impl Move {
             (Move::Reassign, Some(Picked::Queue(queue))) => Change::Reassign {
                 queue: queue.clone(),
                 assignee: None,
+                comment: text,
             },
             (Move::Reopen, _) => Change::Reopen {
                 reason: required(tr!("form.reason"))?,
@@ -511,7 +514,18 @@ impl Change {
             Change::DecideExtension { approve, .. } => {
                 AuditAction::ExtensionDecided { approved: *approve }
             }
-            Change::Reassign { queue, assignee } => AuditAction::Reassigned {
+            Change::Reassign {
+                queue,
+                assignee,
+                comment,
+            } if !comment.trim().is_empty() => AuditAction::ReassignedWithComment {
+                queue: queue.clone(),
+                assignee: assignee.clone(),
+                comment: comment.trim().to_string(),
+            },
+            Change::Reassign {
+                queue, assignee, ..
+            } => AuditAction::Reassigned {
                 queue: queue.clone(),
                 assignee: assignee.clone(),
             },
@@ -571,9 +585,19 @@ impl Change {
             Change::DecideExtension { approve, note } => {
                 lifecycle::decide_extension(request, actor, *approve, note, now)
             }
-            Change::Reassign { queue, assignee } => {
+            Change::Reassign {
+                queue,
+                assignee,
+                comment,
+            } => {
                 known(queue)?;
-                lifecycle::reassign(request, queue, assignee.as_deref(), deadlines, now)
+                let moved =
+                    lifecycle::reassign(request, queue, assignee.as_deref(), deadlines, now)?;
+                if comment.trim().is_empty() {
+                    Ok(moved)
+                } else {
+                    with_reason(&moved, actor, REASSIGNED, comment, now)
+                }
             }
             Change::Reopen { reason } => {
                 let reopened = lifecycle::reopen(request)?;
@@ -601,6 +625,7 @@ impl Change {
 /// What a reason's note says happened, and the reason's field (for a refusal of its length).
 const RETURNED: (&str, &str) = ("возвращено диспетчеру", "Причина возврата диспетчеру");
 const REOPENED: (&str, &str) = ("переоткрыто", "Причина переоткрытия");
+const REASSIGNED: (&str, &str) = ("передано в другую очередь", "Комментарий");
 
 /// Records why (a return, a reopening) as an internal note in the timeline.
 fn with_reason(

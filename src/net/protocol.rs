@@ -21,7 +21,8 @@ use crate::service::{Command, Event, Failure, Reply, Welcome};
 /// carries a `Failure` (its kind and the sentence) instead of the sentence alone. 5: every
 /// change to a request is `Command::Change` (a `domain::change::Change`), a change's reply is
 /// `Reply::Changed`, and the audit log knows a type's change. 6: the client says its
-/// language (`ClientMsg::Language`).
+/// language (`ClientMsg::Language`). 7: events name who made the change; the head's reassign
+/// carries a comment (and its audit action keeps it).
 /// tests/wire_golden.rs holds every message's encoding and fails when it changes without a bump.
 pub const PROTOCOL_VERSION: u32 = 7;
 

@@ -323,6 +323,7 @@ mod tests {
                 change: Change::Reassign {
                     queue: "head".into(),
                     assignee: None,
+                    comment: String::new(),
                 }
             })
         );

@@ -229,7 +229,7 @@ fn detail_lines(app: &App, detail: &Detail) -> Vec<Line<'static>> {
         lines.push(Line::raw(format!(
             "{}  {who}: {}",
             local_time(app, event.at, "%d.%m %H:%M"),
-            describe(&event.action, app.offset)
+            describe(&event.action, &app.policy, app.offset)
         )));
     }
     lines
