@@ -16,8 +16,6 @@ use pult::domain::time::Timestamp;
 use pult::domain::validate::{Email, Phone, SchoolClass};
 use pult::service::Event;
 use pult::tui::app::{update, App, Msg};
-use pult::tui::keymap::Keymap;
-use pult::tui::theme::Theme;
 use pult::tui::view::view;
 
 use common::people::staff;
@@ -146,13 +144,7 @@ fn every_screen_survives_every_small_size() {
 fn the_heads_board_opens_on_the_queues_with_overdue_ones_first() {
     let mut welcome = welcome(None);
     welcome.me = staff("belova", "Белова Ольга Николаевна", &[Role::Head]);
-    let app = App::new(
-        welcome,
-        Keymap::parse_with_override(None).unwrap(),
-        Theme::monochrome(),
-        NOW,
-        moscow(),
-    );
+    let app = app_from(welcome);
     let screen = render(&app, 80, 24);
     insta::assert_snapshot!(screen);
     // queue 2 (tech) and 4 (head) have overdue requests: they come first, numbers kept
@@ -164,13 +156,7 @@ fn the_heads_board_opens_on_the_queues_with_overdue_ones_first() {
 fn specialist_app() -> App {
     let mut welcome = welcome(None);
     welcome.me = staff("kozlov", "Козлов Андрей Петрович", &[Role::Tech]);
-    App::new(
-        welcome,
-        Keymap::parse_with_override(None).unwrap(),
-        Theme::monochrome(),
-        NOW,
-        moscow(),
-    )
+    app_from(welcome)
 }
 
 #[test]
@@ -428,13 +414,7 @@ fn a_request_becoming_overdue_rings_once_and_is_named() {
 fn app_as(roles: &[Role]) -> App {
     let mut welcome = welcome(None);
     welcome.me.roles = roles.to_vec();
-    App::new(
-        welcome,
-        Keymap::parse_with_override(None).unwrap(),
-        Theme::monochrome(),
-        NOW,
-        moscow(),
-    )
+    app_from(welcome)
 }
 
 fn daily_report(app: &App, date: chrono::NaiveDate) -> pult::report::DailyReport {
@@ -564,13 +544,7 @@ fn the_directors_console_opens_on_the_weeks_analysis() {
 fn the_heads_board_says_when_the_server_stops_saving_and_when_it_saves_again() {
     let mut welcome = welcome(None);
     welcome.me = staff("belova", "Белова Ольга Николаевна", &[Role::Head]);
-    let mut app = App::new(
-        welcome,
-        Keymap::parse_with_override(None).unwrap(),
-        Theme::monochrome(),
-        NOW,
-        moscow(),
-    );
+    let mut app = app_from(welcome);
     update(
         &mut app,
         Msg::Event(Event::StoreState {
@@ -660,4 +634,80 @@ fn changing_the_type_offers_the_other_types_and_then_the_new_suggested_queue() {
             }
         }
     );
+}
+
+/// The head's board over the fixture, with №120 (tech, in work by Козлов) asking for 48 hours
+/// more.
+fn head_with_a_pending_extension() -> App {
+    let mut welcome = welcome(None);
+    welcome.me = staff("belova", "Белова Ольга Николаевна", &[Role::Head]);
+    let at = welcome
+        .open
+        .iter()
+        .position(|request| request.id == RequestId(120))
+        .unwrap();
+    let taken = lifecycle::take(&welcome.open[at], "kozlov", NOW).unwrap();
+    let until = Timestamp(taken.deadlines.resolve_by.0 + 48 * 3_600_000);
+    welcome.open[at] = lifecycle::ask_extension(
+        &taken,
+        "kozlov",
+        "ждём ответа поставщика платформы",
+        until,
+        NOW,
+    )
+    .unwrap();
+    app_from(welcome)
+}
+
+#[test]
+fn the_heads_approval_dialog_shows_what_was_asked() {
+    let mut app = head_with_a_pending_extension();
+    // the timers pane lists the pending request first
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.selected_request().map(|r| r.id), Some(RequestId(120)));
+    key(&mut app, KeyCode::Char('g'));
+    let screen = render(&app, 80, 24);
+    insta::assert_snapshot!(screen);
+    assert!(screen.contains("Просит продлить на 48 ч: до"), "{screen}");
+    assert!(screen.contains("(Козлов А. П.)"), "{screen}");
+    assert!(
+        screen.contains("Причина: ждём ответа поставщика платформы"),
+        "{screen}"
+    );
+}
+
+/// The footer's hints, as the pieces between double spaces.
+fn footer_hints(screen: &str) -> Vec<String> {
+    let footer = screen.lines().last().unwrap_or_default().trim_matches('"');
+    footer
+        .split("  ")
+        .map(str::trim)
+        .filter(|piece| !piece.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn footer_hints_are_dropped_whole_least_important_first_at_every_width() {
+    let screens: Vec<(&str, App)> = vec![
+        ("operator", app(None)),
+        ("specialist", specialist_app()),
+        ("head", head_with_a_pending_extension()),
+        ("prompt", {
+            let mut app = head_with_a_pending_extension();
+            key(&mut app, KeyCode::Tab);
+            key(&mut app, KeyCode::Char('g'));
+            app
+        }),
+    ];
+    for (who, app) in &screens {
+        let all = footer_hints(&render(app, 400, 24));
+        for width in 80..=200 {
+            let shown = footer_hints(&render(app, width, 24));
+            assert!(
+                !shown.is_empty() && all.starts_with(&shown),
+                "{who} at {width} columns shows {shown:?}, not the first of {all:?}"
+            );
+        }
+    }
 }

@@ -428,6 +428,11 @@ impl Viewer {
         }
     }
 
+    /// Whether this viewer sees the requests in `queue` (its counts mean something to them).
+    pub fn sees_queue(&self, queue: &str) -> bool {
+        self.sees_every_queue || self.own_queues.iter().any(|own| own == queue)
+    }
+
     /// How much of a request of `category` in `queue` this viewer sees.
     pub fn sight(&self, category: Category, queue: Option<&str>) -> Sight {
         let own_queue = queue.is_some_and(|key| self.own_queues.iter().any(|own| own == key));

@@ -627,6 +627,16 @@ const RETURNED: (&str, &str) = ("возвращено диспетчеру", "П
 const REOPENED: (&str, &str) = ("переоткрыто", "Причина переоткрытия");
 const REASSIGNED: (&str, &str) = ("передано в другую очередь", "Комментарий");
 
+/// Why a request waiting in Входящие was sent back there by a specialist, if it was.
+pub fn returned_because(request: &Request) -> Option<&str> {
+    if !request.is_incoming() {
+        return None;
+    }
+    let last = request.notes.last()?;
+    let reason = last.text.strip_prefix(RETURNED.0)?.strip_prefix(": ")?;
+    (last.kind == NoteKind::Internal).then_some(reason)
+}
+
 /// Records why (a return, a reopening) as an internal note in the timeline.
 fn with_reason(
     request: &Request,

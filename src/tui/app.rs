@@ -434,11 +434,22 @@ impl App {
         }
     }
 
-    /// Staff who work a queue, for the queues pane.
-    pub fn queue_staff(&self, queue: &QueueDef) -> Option<&Staff> {
+    /// A colleague's short name («Козлов А. П.»), or the login of an account this console
+    /// does not know.
+    pub fn short_name_of(&self, login: &str) -> String {
         self.staff
             .iter()
-            .find(|member| !member.disabled && member.has(queue.role))
+            .find(|member| member.login == login)
+            .map(|member| member.short_name())
+            .unwrap_or_else(|| login.to_string())
+    }
+
+    /// Staff who work a queue, for the queues pane.
+    pub fn queue_staff(&self, queue: &QueueDef) -> Vec<&Staff> {
+        self.staff
+            .iter()
+            .filter(|member| !member.disabled && member.has(queue.role))
+            .collect()
     }
 
     pub fn status_visible(&self) -> Option<&StatusLine> {

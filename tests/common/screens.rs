@@ -149,8 +149,13 @@ pub fn welcome(draft: Option<CallDraft>) -> Welcome {
 }
 
 pub fn app(draft: Option<CallDraft>) -> App {
+    app_from(welcome(draft))
+}
+
+/// The console as it opens on `welcome` at `NOW`, Moscow time, default keys.
+pub fn app_from(welcome: Welcome) -> App {
     App::new(
-        welcome(draft),
+        welcome,
         Keymap::parse_with_override(None).unwrap(),
         Theme::monochrome(),
         NOW,

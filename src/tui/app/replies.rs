@@ -131,12 +131,7 @@ fn after_change(app: &mut App, id: RequestId, by: &str, what: String) {
     let left = app.follow_selection();
     app.recount_overdue();
     if left.contains(&id) && !app.acting_on(id) {
-        let who = app
-            .staff
-            .iter()
-            .find(|member| member.login == by)
-            .map(|member| member.short_name())
-            .unwrap_or_else(|| by.to_string());
+        let who = app.short_name_of(by);
         app.info(tr!("status.left.by", what = what, who = who));
     }
 }

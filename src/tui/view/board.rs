@@ -7,8 +7,8 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
 use super::common::{fit, footer, hints, local_time, pad, width_of};
-use crate::domain::access::{may_do, shown, Operation};
-use crate::domain::change::Move;
+use crate::domain::access::{may_do, shown, Operation, Viewer};
+use crate::domain::change::{returned_because, Move};
 use crate::domain::request::Request;
 use crate::domain::staff::short_name;
 use crate::domain::time::format_countdown;
@@ -47,8 +47,21 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, footer_area: Rect) {
     if show_detail {
         draw_detail(frame, app, detail);
     }
-    let mut keys = if app.shows_my_queue() {
+    // the head's own decisions first: she watches the queues more than she routes
+    let mut keys = if app.watches_queues() {
         hints(
+            app,
+            Context::Board,
+            &[
+                Action::Change(Move::DecideExtension),
+                Action::Change(Move::Reassign),
+            ],
+        )
+    } else {
+        Vec::new()
+    };
+    if app.shows_my_queue() {
+        keys.extend(hints(
             app,
             Context::Board,
             &[
@@ -58,41 +71,31 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, footer_area: Rect) {
                 Action::Change(Move::Return),
                 Action::Change(Move::AskExtension),
             ],
-        )
+        ));
     } else {
-        let mut keys = hints(
+        keys.extend(hints(
             app,
             Context::Board,
             &[Action::NewCall, Action::Open, Action::RouteSuggested],
-        );
+        ));
         keys.push((
             format!("1-{}", app.policy.queues.len()),
             tr!("board.to_queue"),
         ));
-        keys
-    };
-    if app.watches_queues() {
-        keys.extend(hints(
-            app,
-            Context::Board,
-            &[
-                Action::Change(Move::DecideExtension),
-                Action::Change(Move::Reassign),
-            ],
-        ));
     }
-    keys.extend(hints(app, Context::Board, &[Action::Search]));
+    // most important first: a narrow footer drops the last ones, and help lists them all
+    keys.extend(hints(
+        app,
+        Context::Board,
+        &[Action::Help, Action::Quit, Action::Search],
+    ));
     let reads_reports = [Operation::ReadDaily, Operation::ReadWeekly]
         .into_iter()
         .any(|report| may_do(&app.me, report, &app.policy).is_ok());
     if reads_reports {
         keys.extend(hints(app, Context::Board, &[Action::Reports]));
     }
-    keys.extend(hints(
-        app,
-        Context::Board,
-        &[Action::Help, Action::NextPane, Action::Quit],
-    ));
+    keys.extend(hints(app, Context::Board, &[Action::NextPane]));
     footer(frame, app, footer_area, &keys);
 }
 
@@ -222,8 +225,11 @@ fn draw_incoming(frame: &mut Frame, app: &App, area: Rect) {
                 .class
                 .map(|c| format!(" {c}"))
                 .unwrap_or_default();
+            let returned = returned_because(request)
+                .map(|reason| format!("  ↩ {reason}"))
+                .unwrap_or_default();
             let second = format!(
-                "{}{class}  {}",
+                "{}{class}  {}{returned}",
                 request.caller.role.label(),
                 app.policy.category_short(request.category)
             );
@@ -238,24 +244,45 @@ fn draw_queues(frame: &mut Frame, app: &App, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
-    let mut lines = Vec::new();
+    let viewer = Viewer::new(&app.me, &app.policy);
+    // the counts' column: "open overdue!", or why there are none to show
+    let counts_width = width_of(tr!("board.queue_hidden")).max(7);
+    let left_width = width.saturating_sub(counts_width + 1);
+    let mut lines = vec![Line::styled(
+        format!(
+            "{} {}",
+            pad(
+                &format!("  {:<8} {}", tr!("board.queue"), tr!("board.queue_staff")),
+                left_width
+            ),
+            fit(tr!("board.queue_counts"), counts_width)
+        ),
+        app.theme.dim,
+    )];
     for (index, (number, queue)) in app.queue_rows().into_iter().enumerate() {
         let load = app.open.load(&queue.key);
         let overdue = app.overdue.get(&queue.key).copied().unwrap_or(0);
-        let staff = app
+        let staff: Vec<String> = app
             .queue_staff(queue)
+            .into_iter()
             .map(|member| member.short_name())
-            .unwrap_or_else(|| "—".to_string());
-        let right = if overdue > 0 {
+            .collect();
+        let staff = if staff.is_empty() {
+            "—".to_string()
+        } else {
+            staff.join(", ")
+        };
+        let counts = if !viewer.sees_queue(&queue.key) {
+            tr!("board.queue_hidden").to_string()
+        } else if overdue > 0 {
             format!("{load} {overdue}!")
         } else {
             format!("{load}")
         };
-        let left_width = width.saturating_sub(width_of(&right) + 1);
         let short = pad(app.policy.queue_short(&queue.key), 8);
         let left = pad(&format!("{number} {short} {staff}"), left_width);
         let style = row_style(app, Pane::Queues, index);
-        let right_style = if overdue > 0 {
+        let counts_style = if overdue > 0 {
             app.theme.overdue.patch(style)
         } else {
             style
@@ -263,11 +290,14 @@ fn draw_queues(frame: &mut Frame, app: &App, area: Rect) {
         lines.push(Line::from(vec![
             Span::styled(left, style),
             Span::styled(" ", style),
-            Span::styled(right, right_style),
+            Span::styled(format!("{counts:>counts_width$}"), counts_style),
         ]));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
+
+/// The room a timer's row needs to say its queue and caller besides what is due.
+const TIMER_WITH_WHERE: usize = 42;
 
 fn draw_timers(frame: &mut Frame, app: &App, area: Rect) {
     let block = pane_block(app, Pane::Timers, tr!("board.timers").to_string());
@@ -291,12 +321,27 @@ fn draw_timers(frame: &mut Frame, app: &App, area: Rect) {
             urgency_symbol(urgency)
         );
         let id = format!("{} ", request.id);
-        let label = timer.kind.label();
         let label_width = width.saturating_sub(width_of(&id) + width_of(&clock) + 1);
+        // where it is wide enough: whose queue, and who called
+        let label = if label_width >= TIMER_WITH_WHERE {
+            let queue = request
+                .queue
+                .as_deref()
+                .map(|key| app.policy.queue_short(key))
+                .unwrap_or(tr!("board.in_incoming"));
+            format!(
+                "{} {} {}",
+                pad(timer.kind.label(), 15),
+                pad(queue, 9),
+                short_name(&request.caller.name)
+            )
+        } else {
+            timer.kind.label().to_string()
+        };
         let row = row_style(app, Pane::Timers, start + offset);
         lines.push(Line::from(vec![
             Span::styled(id, row),
-            Span::styled(pad(label, label_width), row),
+            Span::styled(pad(&label, label_width), row),
             Span::styled(" ", row),
             Span::styled(clock, app.theme.urgency(urgency).patch(row)),
         ]));
@@ -326,12 +371,7 @@ pub fn status_text(request: &Request) -> String {
 pub fn placement(app: &App, request: &Request) -> String {
     match (&request.queue, &request.assignee) {
         (Some(queue), Some(assignee)) => {
-            let who = app
-                .staff
-                .iter()
-                .find(|member| &member.login == assignee)
-                .map(|member| member.short_name())
-                .unwrap_or_else(|| assignee.clone());
+            let who = app.short_name_of(assignee);
             format!("{} ({who})", app.policy.queue_short(queue))
         }
         (Some(queue), None) => app.policy.queue_short(queue).to_string(),

@@ -84,26 +84,74 @@ pub fn title_bar(frame: &mut Frame, app: &App, area: Rect) {
     );
 }
 
-/// The status line when there is one, otherwise the key hints for `hints`.
+/// The board's footer: the status line when there is one (it is the news), then as many of
+/// `hints` as fit whole. Hints are listed most important first; the last ones are dropped.
 pub fn footer(frame: &mut Frame, app: &App, area: Rect, hints: &[(String, &str)]) {
+    draw_footer(frame, app, area, hints, false);
+}
+
+/// A window's footer (a prompt, a dialog, the form): its own keys first, never hidden by an
+/// older message; the status line takes the room that is left.
+pub fn window_footer(frame: &mut Frame, app: &App, area: Rect, hints: &[(String, &str)]) {
+    draw_footer(frame, app, area, hints, true);
+}
+
+fn draw_footer(
+    frame: &mut Frame,
+    app: &App,
+    area: Rect,
+    hints: &[(String, &str)],
+    hints_first: bool,
+) {
     let theme = &app.theme;
     // a window's footer replaces the board's: nothing of the old line may show through
     frame.render_widget(Clear, area);
-    if let Some(status) = app.status_visible() {
+    let width = area.width as usize;
+    let status = app.status_visible().map(|status| {
         let style = match status.kind {
             StatusKind::Info => theme.info,
             StatusKind::Error => theme.error,
         };
-        let text = fit(&format!(" {}", status.text), area.width as usize);
-        frame.render_widget(Paragraph::new(Span::styled(text, style)), area);
-        return;
+        (format!(" {}", status.text), style)
+    });
+    let mut spans = Vec::new();
+    let mut used = 0;
+    if let (false, Some((text, style))) = (hints_first, &status) {
+        let text = fit(text, width);
+        used += width_of(&text) + 1;
+        spans.push(Span::styled(text, *style));
+        spans.push(Span::raw(" "));
     }
-    let mut spans = vec![Span::raw(" ")];
-    for (key, label) in hints {
+    spans.push(Span::raw(" "));
+    used += 1;
+    for (key, label) in fitting_hints(hints, width.saturating_sub(used)) {
+        used += width_of(key) + width_of(label) + 3;
         spans.push(Span::styled(key.clone(), theme.hint_key));
         spans.push(Span::styled(format!(" {label}  "), theme.hint));
     }
+    if let (true, Some((text, style))) = (hints_first, &status) {
+        spans.push(Span::styled(fit(text, width.saturating_sub(used)), *style));
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The first hints that fit in `width` columns, each whole (`key label` and two spaces).
+pub fn fitting_hints<'h, 'l>(
+    hints: &'h [(String, &'l str)],
+    width: usize,
+) -> &'h [(String, &'l str)] {
+    let mut used = 0;
+    let count = hints
+        .iter()
+        .take_while(|(key, label)| {
+            // the last one needs no trailing spaces
+            used += width_of(key) + 1 + width_of(label);
+            let fits = used <= width;
+            used += 2;
+            fits
+        })
+        .count();
+    &hints[..count]
 }
 
 /// `(key, label)` for each action, with the keymap's first key.

@@ -220,12 +220,7 @@ fn detail_lines(app: &App, detail: &Detail) -> Vec<Line<'static>> {
     }
     lines.push(heading(app, tr!("detail.history")));
     for event in &detail.timeline {
-        let who = app
-            .staff
-            .iter()
-            .find(|member| member.login == event.actor)
-            .map(|member| member.short_name())
-            .unwrap_or_else(|| event.actor.clone());
+        let who = app.short_name_of(&event.actor);
         lines.push(Line::raw(format!(
             "{}  {who}: {}",
             local_time(app, event.at, "%d.%m %H:%M"),

@@ -5,7 +5,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::common::{centered, fit, footer, hints, local_time};
+use super::common::{centered, fit, footer, hints, local_time, window_footer};
 use crate::domain::request::RequestId;
 use crate::tui::app::App;
 use crate::tui::keymap::{Action, Context};
@@ -83,7 +83,7 @@ pub fn draw_route_offer(
     if let Some(key) = app.keymap.hint(Context::Route, Action::LeaveIncoming) {
         keys.push((key, tr!("action.leave_incoming")));
     }
-    footer(frame, app, footer_area, &keys);
+    window_footer(frame, app, footer_area, &keys);
 }
 
 pub fn draw_help(frame: &mut Frame, app: &App, body: Rect, footer_area: Rect, scroll: u16) {

@@ -5,16 +5,25 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-use super::common::{centered, fit, footer, hint_as, hints, width_of};
+use super::common::{centered, fit, hint_as, hints, local_time, width_of, window_footer};
 use crate::domain::access::shown;
+use crate::domain::change::Move;
+use crate::domain::request::Request;
+use crate::domain::time::HOUR_MS;
 use crate::tui::app::App;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::prompt::{Prompt, PromptFocus};
 
 pub fn draw(frame: &mut Frame, app: &App, prompt: &Prompt, body: Rect, footer_area: Rect) {
     let theme = &app.theme;
+    let asked = app
+        .open
+        .get(prompt.id)
+        .filter(|_| prompt.kind == Move::DecideExtension)
+        .and_then(|request| extension_asked(app, request));
     let height = prompt.choices.len() as u16
         + 6
+        + 2 * u16::from(asked.is_some())
         + 2 * u16::from(prompt.form.text.is_some())
         + u16::from(prompt.second.is_some());
     let area = centered(body, 70, height);
@@ -37,6 +46,10 @@ pub fn draw(frame: &mut Frame, app: &App, prompt: &Prompt, body: Rect, footer_ar
             fit(&format!("{who}: {what}"), width),
             theme.dim,
         ));
+    }
+    if let Some([what, why]) = asked {
+        lines.push(Line::raw(fit(&what, width)));
+        lines.push(Line::raw(fit(&why, width)));
     }
     lines.push(Line::raw(""));
     for (index, choice) in prompt.choices.iter().enumerate() {
@@ -109,6 +122,39 @@ pub fn draw(frame: &mut Frame, app: &App, prompt: &Prompt, body: Rect, footer_ar
             ));
         }
     }
-    keys.extend(hints(app, Context::Prompt, &[Action::Send, Action::Cancel]));
-    footer(frame, app, footer_area, &keys);
+    let keys = [
+        hints(app, Context::Prompt, &[Action::Send, Action::Cancel]),
+        keys,
+    ]
+    .concat();
+    window_footer(frame, app, footer_area, &keys);
+}
+
+/// What the specialist asked for, for the head deciding: how much longer, until when, who,
+/// and why.
+fn extension_asked(app: &App, request: &Request) -> Option<[String; 2]> {
+    let extension = request.extension.as_ref()?;
+    if !request.extension_pending() {
+        return None;
+    }
+    let minutes = (extension.until.0 - request.deadlines.resolve_by.0).max(0) / 60_000;
+    let longer = if minutes % 60 == 0 {
+        tr!("prompt.hours", hours = minutes * 60_000 / HOUR_MS)
+    } else {
+        tr!(
+            "prompt.hours_minutes",
+            hours = minutes / 60,
+            minutes = minutes % 60
+        )
+    };
+    let who = app.short_name_of(&extension.asked_by);
+    Some([
+        tr!(
+            "prompt.extension_asked",
+            longer = longer,
+            until = local_time(app, extension.until, "%d.%m %H:%M"),
+            who = who
+        ),
+        tr!("prompt.extension_reason", reason = shown(&extension.reason)),
+    ])
 }
