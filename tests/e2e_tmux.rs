@@ -217,9 +217,22 @@ fn a_killed_console_restores_its_draft() {
     // role, class, category, then the description
     console.keys(&["Tab", "Tab", "Tab", "Tab"]);
     console.type_text("Нет звука на уроке");
-    console.wait_for_text("Нет звука на уроке");
-    // The console keeps the draft on its once-a-second tick and says so in the form's title.
-    console.wait_for_text("черновик сохранён");
+    let typed = console.wait_for_text("Нет звука на уроке");
+    // The console keeps the draft on its once-a-second tick and says so in the form's title:
+    // wait for a keeping after the description was on screen (the title bar's clock then)
+    let clock_then = typed
+        .lines()
+        .next()
+        .and_then(|title| title.split_whitespace().last())
+        .unwrap_or_default()
+        .to_string();
+    console.wait_until("the draft kept after the description was typed", |screen| {
+        screen
+            .split("черновик сохранён ")
+            .nth(1)
+            .and_then(|rest| rest.get(..8))
+            .is_some_and(|kept| kept > clock_then.as_str())
+    });
 
     let pid = console.pult_pid();
     // SAFETY: kill has no memory preconditions; the pid is our own pane's pult.
@@ -367,7 +380,7 @@ fn search_finds_a_closed_request_its_detail_has_the_timeline_and_the_head_reopen
     console.wait_for_text("Переоткрыть обращение");
     console.type_text("Мама перезвонила: оценки снова пропали");
     console.keys(&["Enter"]);
-    console.wait_for_text("№1: сделано");
+    console.wait_for_text("№1 переоткрыто");
     let shown = fixture.pult(&["show", "1", "--json"]);
     let value: Value = serde_json::from_slice(&shown.stdout).expect("json");
     assert_ne!(value["status"], "resolved", "{value:#}");

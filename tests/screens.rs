@@ -636,26 +636,33 @@ fn changing_the_type_offers_the_other_types_and_then_the_new_suggested_queue() {
     );
 }
 
-/// The head's board over the fixture, with №120 (tech, in work by Козлов) asking for 48 hours
-/// more.
-fn head_with_a_pending_extension() -> App {
-    let mut welcome = welcome(None);
-    welcome.me = staff("belova", "Белова Ольга Николаевна", &[Role::Head]);
+/// The fixture's №120 (tech), taken into work by Козлов, then changed by `then`.
+fn with_120_taken(welcome: &mut pult::service::Welcome, then: impl FnOnce(Request) -> Request) {
     let at = welcome
         .open
         .iter()
         .position(|request| request.id == RequestId(120))
         .unwrap();
     let taken = lifecycle::take(&welcome.open[at], "kozlov", NOW).unwrap();
-    let until = Timestamp(taken.deadlines.resolve_by.0 + 48 * 3_600_000);
-    welcome.open[at] = lifecycle::ask_extension(
-        &taken,
-        "kozlov",
-        "ждём ответа поставщика платформы",
-        until,
-        NOW,
-    )
-    .unwrap();
+    welcome.open[at] = then(taken);
+}
+
+/// The head's board over the fixture, with №120 (tech, in work by Козлов) asking for 48 hours
+/// more.
+fn head_with_a_pending_extension() -> App {
+    let mut welcome = welcome(None);
+    welcome.me = staff("belova", "Белова Ольга Николаевна", &[Role::Head]);
+    with_120_taken(&mut welcome, |taken| {
+        let until = Timestamp(taken.deadlines.resolve_by.0 + 48 * 3_600_000);
+        lifecycle::ask_extension(
+            &taken,
+            "kozlov",
+            "ждём ответа поставщика платформы",
+            until,
+            NOW,
+        )
+        .unwrap()
+    });
     app_from(welcome)
 }
 
@@ -710,4 +717,71 @@ fn footer_hints_are_dropped_whole_least_important_first_at_every_width() {
             );
         }
     }
+}
+
+#[test]
+fn enter_on_a_queue_opens_its_list_most_urgent_first_with_filters_and_work_keys() {
+    let mut app = head_with_a_pending_extension();
+    // the head's board opens on the queues, overdue first: 4 Рук. on top
+    assert_eq!(app.selected_queue().map(|q| q.key.as_str()), Some("head"));
+    while app.selected_queue().map(|q| q.key.as_str()) != Some("tech") {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Enter);
+    let screen = render(&app, 80, 24);
+    insta::assert_snapshot!("queue_list_80x24", screen);
+    assert!(
+        screen.contains("Очередь «Технический специалист»"),
+        "{screen}"
+    );
+    assert!(screen.contains("▶№120"), "{screen}");
+    assert!(screen.contains("№120"), "{screen}");
+    assert!(screen.contains("Козлов А. П."), "{screen}");
+    assert!(screen.contains("g согласовать"), "{screen}");
+    insta::assert_snapshot!("queue_list_160x48", render(&app, 160, 48));
+    // only what is not taken yet: №120 is Козлов's
+    key(&mut app, KeyCode::Char('p'));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("ещё не взятые"), "{screen}");
+    assert!(!screen.contains("№120"), "{screen}");
+    key(&mut app, KeyCode::Char('p'));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("исполнитель: Козлов А. П."), "{screen}");
+    assert!(screen.contains("№120"), "{screen}");
+    // Esc goes back to the board
+    key(&mut app, KeyCode::Esc);
+    assert!(matches!(app.screen, pult::tui::app::Screen::Board));
+}
+
+#[test]
+fn a_queue_the_person_may_not_see_is_not_opened() {
+    let mut app = specialist_app();
+    key(&mut app, KeyCode::Tab);
+    // the specialist's queues pane: 1 ЭЖД is not theirs to see
+    assert_eq!(
+        app.selected_queue().map(|q| q.key.as_str()),
+        Some("ejournal")
+    );
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.screen, pult::tui::app::Screen::Board));
+    assert!(
+        render(&app, 80, 24).contains("Обращения очереди «ЭЖД» вам не видны"),
+        "{}",
+        render(&app, 80, 24)
+    );
+}
+
+#[test]
+fn a_request_returned_to_the_dispatcher_is_marked_in_incoming_with_its_reason() {
+    let mut welcome = welcome(None);
+    let policy = welcome.policy.clone();
+    with_120_taken(&mut welcome, |taken| {
+        pult::domain::change::Change::Return {
+            reason: "это вопрос журнала".into(),
+        }
+        .apply(&taken, "kozlov", &policy, NOW)
+        .unwrap()
+    });
+    let screen = render(&app_from(welcome), 160, 48);
+    assert!(screen.contains("↩ это вопрос журнала"), "{screen}");
 }

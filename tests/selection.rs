@@ -15,7 +15,7 @@ use pult::domain::staff::{Role, Staff};
 use pult::domain::time::{Clock, ManualClock, Timestamp, HOUR_MS};
 use pult::net::client::ClientError;
 use pult::service::{Command, Event, Reply, Service};
-use pult::tui::app::{update, App, Effect, Msg, Pane};
+use pult::tui::app::{update, App, Effect, Msg, Pane, Screen};
 use pult::tui::keymap::Keymap;
 use pult::tui::theme::Theme;
 
@@ -169,6 +169,28 @@ impl Desk {
         request.id.0
     }
 
+    /// Козлов closes `id` from his own console.
+    fn resolved_by_kozlov(&mut self, id: u64) {
+        let text = "Пароль сброшен".into();
+        let returned_by = pult::domain::request::ReturnChannel::Phone;
+        self.elsewhere("kozlov", id, Change::Resolve { text, returned_by });
+    }
+
+    #[track_caller]
+    fn says_closed_by_kozlov(&self, at: usize, id: u64) {
+        let said = self.status(at);
+        let expected = format!("№{id} закрыто с другого пульта: Козлов А. П.");
+        assert!(said.starts_with(&expected), "{said}");
+    }
+
+    /// At console `at`: down the queues pane to `queue`, then Enter opens its list.
+    fn open_queue_list(&mut self, at: usize, queue: &str) {
+        while self.consoles[at].selected_queue().map(|q| q.key.as_str()) != Some(queue) {
+            self.press(at, KeyCode::Down);
+        }
+        self.press(at, KeyCode::Enter);
+    }
+
     /// Two technical calls, a minute apart, routed to the tech queue by the operator.
     fn two_technical_calls_routed(&mut self) -> [u64; 2] {
         let calls = [
@@ -286,10 +308,7 @@ fn in_my_queue_an_approved_extension_re_sorts_the_list_and_the_choice_follows() 
     );
     // `c` (close) acts on nothing: no prompt opens for №second
     assert!(desk.press(mine, KeyCode::Char('c')).is_empty());
-    assert!(matches!(
-        desk.consoles[mine].screen,
-        pult::tui::app::Screen::Board
-    ));
+    assert!(matches!(desk.consoles[mine].screen, Screen::Board));
 }
 
 #[test]
@@ -315,25 +334,57 @@ fn in_the_heads_timers_a_request_closed_elsewhere_leaves_nothing_chosen() {
     // a pending extension puts it first in the head's list: the choice follows
     assert_eq!(desk.consoles[head].highlighted(Pane::Timers), Some(0));
     assert_eq!(desk.chosen(head), Some(second));
-    desk.elsewhere(
-        "kozlov",
-        second,
-        Change::Resolve {
-            text: "Пароль сброшен".into(),
-            returned_by: pult::domain::request::ReturnChannel::Phone,
-        },
-    );
+    desk.resolved_by_kozlov(second);
     assert_eq!(desk.chosen(head), None);
-    assert!(
-        desk.status(head)
-            .starts_with(&format!("№{second} закрыто с другого пульта: Козлов А. П.")),
-        "{}",
-        desk.status(head)
-    );
+    desk.says_closed_by_kozlov(head, second);
     // `m` (reassign) acts on nothing
     assert!(desk.press(head, KeyCode::Char('m')).is_empty());
-    assert!(matches!(
-        desk.consoles[head].screen,
-        pult::tui::app::Screen::Board
-    ));
+    assert!(matches!(desk.consoles[head].screen, Screen::Board));
+}
+
+#[test]
+fn in_the_heads_queue_list_the_choice_follows_and_a_request_closed_elsewhere_leaves_nothing() {
+    let mut desk = Desk::new();
+    let [first, second] = desk.two_technical_calls_routed();
+    let head = desk.attach("belova");
+    // the queues pane: down to Техн., Enter opens its list
+    desk.open_queue_list(head, "tech");
+    let chosen = |desk: &Desk| match &desk.consoles[head].screen {
+        Screen::Queue(view) => view.chosen().map(|id| id.0),
+        other => panic!("not the queue's list: {other:?}"),
+    };
+    assert_eq!(chosen(&desk), Some(first), "most urgent first");
+    desk.press(head, KeyCode::Down);
+    assert_eq!(chosen(&desk), Some(second));
+    // the first is taken: its next deadline is a day away, it moves below; the choice stays
+    desk.elsewhere("kozlov", first, Change::Take);
+    assert_eq!(chosen(&desk), Some(second));
+    desk.elsewhere("kozlov", second, Change::Take);
+    desk.resolved_by_kozlov(second);
+    assert_eq!(chosen(&desk), None);
+    desk.says_closed_by_kozlov(head, second);
+    // `m` (reassign) acts on nothing; the list stays open
+    assert!(desk.press(head, KeyCode::Char('m')).is_empty());
+    assert!(matches!(desk.consoles[head].screen, Screen::Queue(_)));
+}
+
+#[test]
+fn a_prompt_opened_from_the_queue_list_goes_back_to_it() {
+    let mut desk = Desk::new();
+    let [first, _] = desk.two_technical_calls_routed();
+    let head = desk.attach("belova");
+    desk.open_queue_list(head, "tech");
+    desk.press(head, KeyCode::Char('m'));
+    assert!(matches!(desk.consoles[head].screen, Screen::Prompt(_)));
+    desk.press(head, KeyCode::Char('1'));
+    for c in "вопрос журнала".chars() {
+        desk.press(head, KeyCode::Char(c));
+    }
+    let sent = desk.press(head, KeyCode::Enter);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(matches!(desk.consoles[head].screen, Screen::Queue(_)));
+    assert_eq!(
+        desk.status(head),
+        format!("№{first} передано в очередь ЭЖД")
+    );
 }

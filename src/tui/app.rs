@@ -17,10 +17,12 @@ use super::form::FormState;
 use super::keymap::Keymap;
 use super::open_requests::OpenRequests;
 use super::prompt::Prompt;
+use super::queue_view::QueueView;
 use super::reports::{ReportKind, ReportState};
 use super::search::SearchState;
 use super::selection::Selection;
 use super::theme::Theme;
+use crate::domain::change::Move;
 use crate::domain::policy::{Policy, QueueDef};
 use crate::domain::request::{Request, RequestId};
 use crate::domain::staff::{Role, Staff};
@@ -98,6 +100,8 @@ pub enum Screen {
     },
     /// A note, a result, a reason or a decision about one request.
     Prompt(Box<Prompt>),
+    /// One queue's requests (the head's view of a queue).
+    Queue(Box<QueueView>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,7 +124,7 @@ enum Awaiting {
     Route(RequestId),
     Draft,
     /// A change of a request's life (take, or what a prompt sent).
-    Work(RequestId),
+    Work(RequestId, Move),
     /// A search query's hits.
     Search,
     /// A request's detail (the read is recorded by the server).
@@ -161,6 +165,8 @@ pub struct App {
     /// Requests already overdue (each rings once when it becomes so).
     overdue_seen: HashSet<RequestId>,
     pub quit: bool,
+    /// The queue's list a prompt was opened from, to go back to when it closes.
+    pub queue_beneath: Option<Box<QueueView>>,
     /// Set while the server cannot be reached: why.
     pub offline: Option<String>,
     /// Set while the server's store takes no writes (a full disk): why.
@@ -201,6 +207,7 @@ impl App {
             overdue: HashMap::new(),
             overdue_seen: HashSet::new(),
             quit: false,
+            queue_beneath: None,
             offline: None,
             store_trouble: None,
             farewell: None,
@@ -253,17 +260,17 @@ impl App {
 
     /// Sends a change of a request's life (its reply is awaited as `Work`).
     fn send_work(&mut self, command: Command) -> Option<Effect> {
-        let Command::Change { id, .. } = &command else {
+        let Command::Change { id, change } = &command else {
             return None;
         };
-        let id = *id;
-        Some(self.send(command, Awaiting::Work(id)))
+        let awaiting = Awaiting::Work(*id, change.kind());
+        Some(self.send(command, awaiting))
     }
 
     /// Whether this console has a change of `id` on its way (its own act, not another's).
     fn acting_on(&self, id: RequestId) -> bool {
         self.awaiting.values().any(
-            |awaiting| matches!(awaiting, Awaiting::Route(of) | Awaiting::Work(of) if *of == id),
+            |awaiting| matches!(awaiting, Awaiting::Route(of) | Awaiting::Work(of, _) if *of == id),
         )
     }
 
@@ -368,8 +375,24 @@ impl App {
             timers,
         };
         let mut left: Vec<RequestId> = left_incoming.into_iter().chain(left_timers).collect();
+        let deadlines = &self.policy.deadlines;
+        if let Screen::Queue(view) = &mut self.screen {
+            left.extend(view.follow(&self.open, deadlines));
+        }
+        if let Some(view) = &mut self.queue_beneath {
+            left.extend(view.follow(&self.open, deadlines));
+        }
+        left.sort();
         left.dedup();
         left
+    }
+
+    /// Closes a prompt: back to the queue's list it was opened from, or to the board.
+    fn leave_prompt(&mut self) {
+        self.screen = match self.queue_beneath.take() {
+            Some(view) => Screen::Queue(view),
+            None => Screen::Board,
+        };
     }
 
     /// Moves the focused pane's choice one row.

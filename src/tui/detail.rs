@@ -1,6 +1,7 @@
 //! The detail window of one request: what the server sent (timeline, caller's other
 //! requests), how far it is scrolled, and where Esc goes back to.
 
+use super::queue_view::QueueView;
 use super::search::SearchState;
 use crate::domain::request::RequestId;
 use crate::service::Detail;
@@ -11,12 +12,20 @@ pub struct DetailState {
     /// Filled when the server answers; until then the board's copy is shown.
     pub detail: Option<Detail>,
     pub scroll: u16,
-    /// The search this detail was opened from, to go back to.
-    pub back_to: Option<Box<SearchState>>,
+    /// Where Esc goes back to.
+    pub back_to: Back,
+}
+
+/// The window a detail was opened from.
+#[derive(Debug, Clone)]
+pub enum Back {
+    Board,
+    Search(Box<SearchState>),
+    Queue(Box<QueueView>),
 }
 
 impl DetailState {
-    pub fn new(id: RequestId, back_to: Option<Box<SearchState>>) -> DetailState {
+    pub fn new(id: RequestId, back_to: Back) -> DetailState {
         DetailState {
             id,
             detail: None,

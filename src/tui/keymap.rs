@@ -26,12 +26,14 @@ pub enum Context {
     Reports,
     Help,
     Dialog,
+    Queue,
 }
 
 impl Context {
     /// Every window's keys, in the order the help lists them.
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 10] = [
         Context::Board,
+        Context::Queue,
         Context::Form,
         Context::Route,
         Context::Prompt,
@@ -53,6 +55,7 @@ impl Context {
             Context::Reports => tr!("context.reports"),
             Context::Help => tr!("context.help"),
             Context::Dialog => tr!("context.dialog"),
+            Context::Queue => tr!("context.queue"),
         }
     }
 }
@@ -84,12 +87,14 @@ pub enum Action {
     NextPeriod,
     OtherReport,
     Proposals,
+    FilterStatus,
+    FilterAssignee,
     /// A change to the selected request (its key names are declared with the move).
     Change(Move),
 }
 
 /// The actions that are not changes, with their names in `keymap.toml`.
-const ACTIONS: [(Action, &str); 24] = [
+const ACTIONS: [(Action, &str); 26] = [
     (Action::LeaveIncoming, "leave_incoming"),
     (Action::FillCaller, "fill_caller"),
     (Action::PreviousPeriod, "previous_period"),
@@ -114,6 +119,8 @@ const ACTIONS: [(Action, &str); 24] = [
     (Action::NextPeriod, "next_period"),
     (Action::OtherReport, "other_report"),
     (Action::Proposals, "proposals"),
+    (Action::FilterStatus, "filter_status"),
+    (Action::FilterAssignee, "filter_assignee"),
 ];
 
 impl Action {
@@ -144,6 +151,8 @@ impl Action {
             Action::NextPeriod => tr!("action.next_period"),
             Action::OtherReport => tr!("action.other_report"),
             Action::Proposals => tr!("action.proposals"),
+            Action::FilterStatus => tr!("action.filter_status"),
+            Action::FilterAssignee => tr!("action.filter_assignee"),
         }
     }
 

@@ -8,6 +8,7 @@ pub mod line_input;
 pub mod net_backend;
 pub mod open_requests;
 pub mod prompt;
+pub mod queue_view;
 pub mod reports;
 pub mod run;
 pub mod search;

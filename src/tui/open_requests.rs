@@ -228,13 +228,14 @@ impl OpenRequests {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::domain::lifecycle::{ask_extension, receive, route, take, Intake};
     use crate::domain::request::{Caller, CallerRole, Category, Channel};
     use crate::domain::time::HOUR_MS;
 
-    fn request(id: u64, minutes_ago: i64) -> Request {
+    /// A parent's technical call received `minutes_ago` before 10:00 on the epoch's day.
+    pub(crate) fn request(id: u64, minutes_ago: i64) -> Request {
         receive(
             RequestId(id),
             Intake {

@@ -4,17 +4,18 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::ask_for_report;
 use super::{App, Awaiting, Effect, Pane, Screen};
-use crate::domain::access::{may_do, Operation};
+use crate::domain::access::{may_do, Operation, Viewer};
 use crate::domain::call_form::Field;
 use crate::domain::change::{Change, Move};
 use crate::domain::request::{Channel, Request, RequestId};
 use crate::service::Command;
-use crate::tui::detail::DetailState;
+use crate::tui::detail::{Back, DetailState};
 use crate::tui::form::FormState;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::prompt::{Prompt, PromptOutcome};
+use crate::tui::queue_view::QueueView;
 use crate::tui::reports::{ReportKind, ReportState};
-use crate::tui::search::{SearchOutcome, SearchState};
+use crate::tui::search::SearchOutcome;
 
 pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     match &app.screen {
@@ -28,6 +29,7 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         Screen::Search(_) => on_search_key(app, key),
         Screen::Detail(_) => on_detail_key(app, key),
         Screen::Report(_) => on_report_key(app, key),
+        Screen::Queue(_) => on_queue_key(app, key),
         Screen::Help { scroll } => {
             let scroll = *scroll;
             match app.keymap.action(Context::Help, &key) {
@@ -47,7 +49,7 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 
 /// Opens request `id`'s detail and asks the server for its timeline and caller (the read of
 /// contact data is recorded there).
-fn open_detail(app: &mut App, id: RequestId, back_to: Option<Box<SearchState>>) -> Vec<Effect> {
+fn open_detail(app: &mut App, id: RequestId, back_to: Back) -> Vec<Effect> {
     app.screen = Screen::Detail(Box::new(DetailState::new(id, back_to)));
     vec![app.send(Command::OpenDetail { id }, Awaiting::Detail)]
 }
@@ -75,7 +77,7 @@ fn on_search_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             let Screen::Search(search) = std::mem::replace(&mut app.screen, Screen::Board) else {
                 return Vec::new();
             };
-            open_detail(app, id, Some(search))
+            open_detail(app, id, Back::Search(search))
         }
     }
 }
@@ -99,9 +101,10 @@ fn on_detail_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     };
     match (action, board_action) {
         (Some(Action::Close), _) => {
-            app.screen = match state.back_to.take() {
-                Some(search) => Screen::Search(search),
-                None => Screen::Board,
+            app.screen = match std::mem::replace(&mut state.back_to, Back::Board) {
+                Back::Search(search) => Screen::Search(search),
+                Back::Queue(view) => Screen::Queue(view),
+                Back::Board => Screen::Board,
             };
         }
         (Some(Action::Down), _) => state.scroll = state.scroll.saturating_add(1),
@@ -125,7 +128,10 @@ fn start_change(app: &mut App, one: Move, request: &Request) -> Vec<Effect> {
             PromptOutcome::Stay | PromptOutcome::Cancel => Vec::new(),
         };
     }
-    app.screen = Screen::Prompt(Box::new(prompt));
+    let beneath = std::mem::replace(&mut app.screen, Screen::Prompt(Box::new(prompt)));
+    if let Screen::Queue(view) = beneath {
+        app.queue_beneath = Some(view);
+    }
     Vec::new()
 }
 
@@ -186,7 +192,11 @@ fn on_board_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
         Action::Open => {
             if let Some(id) = app.selected_request().map(|r| r.id) {
-                return open_detail(app, id, None);
+                return open_detail(app, id, Back::Board);
+            }
+            if let (Pane::Queues, Some(queue)) = (app.focus, app.selected_queue()) {
+                let key = queue.key.clone();
+                open_queue(app, &key);
             }
         }
         Action::Search => app.screen = Screen::Search(Box::default()),
@@ -217,7 +227,9 @@ fn on_board_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         | Action::PreviousPeriod
         | Action::NextPeriod
         | Action::OtherReport
-        | Action::Proposals => {}
+        | Action::Proposals
+        | Action::FilterStatus
+        | Action::FilterAssignee => {}
     }
     Vec::new()
 }
@@ -311,7 +323,7 @@ fn on_prompt_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     match prompt.key(action, &key) {
         PromptOutcome::Stay => Vec::new(),
         PromptOutcome::Cancel => {
-            app.screen = Screen::Board;
+            app.leave_prompt();
             Vec::new()
         }
         // whether it may happen is the server's to say; the prompt shows its answer
@@ -412,4 +424,48 @@ fn on_report_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         _ => return Vec::new(),
     }
     ask_for_report(app).into_iter().collect()
+}
+
+/// Opens a queue's list, if this person sees the queue's requests.
+fn open_queue(app: &mut App, key: &str) {
+    if !Viewer::new(&app.me, &app.policy).sees_queue(key) {
+        let queue = app.policy.queue_short(key).to_string();
+        app.error(tr!("status.queue_hidden", queue = queue));
+        return;
+    }
+    let view = QueueView::new(key, &app.open, &app.policy.deadlines);
+    app.screen = Screen::Queue(Box::new(view));
+}
+
+fn on_queue_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let action = app.keymap.action(Context::Queue, &key);
+    let board_action = app.keymap.action(Context::Board, &key);
+    let Screen::Queue(view) = &mut app.screen else {
+        return Vec::new();
+    };
+    let deadlines = &app.policy.deadlines;
+    match (action, board_action) {
+        (Some(Action::Down | Action::Up), _) => {
+            view.step(action == Some(Action::Down), &app.open, deadlines);
+        }
+        (Some(Action::FilterStatus), _) => view.next_status(&app.open, deadlines),
+        (Some(Action::FilterAssignee), _) => view.next_assignee(&app.open, deadlines),
+        (Some(Action::Close), _) => app.screen = Screen::Board,
+        (Some(Action::Open), _) => {
+            if let Some(id) = view.chosen() {
+                let Screen::Queue(view) = std::mem::replace(&mut app.screen, Screen::Board) else {
+                    return Vec::new();
+                };
+                return open_detail(app, id, Back::Queue(view));
+            }
+        }
+        (_, Some(Action::Change(one))) => {
+            let chosen = view.chosen().and_then(|id| app.open.get(id)).cloned();
+            if let Some(request) = chosen {
+                return start_change(app, one, &request);
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
 }

@@ -4,7 +4,7 @@
 use super::{App, Awaiting, Effect, Pane, Screen};
 use crate::domain::access::{may, Operation};
 use crate::domain::change::Move;
-use crate::domain::request::{Request, RequestId, Status};
+use crate::domain::request::{ExtensionState, Request, RequestId, Status};
 use crate::net::client::ClientError;
 use crate::service::{Event, FailureKind, Reply, Welcome};
 use crate::tui::open_requests::OpenRequests;
@@ -100,6 +100,53 @@ pub(super) fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
     effects
 }
 
+/// What the status line says was done by `one`, now that `request` is as the server wrote it.
+fn done_message(app: &App, one: Move, request: &Request) -> String {
+    let id = request.id;
+    let queue = || {
+        request
+            .queue
+            .as_deref()
+            .map(|key| app.policy.queue_short(key).to_string())
+            .unwrap_or_default()
+    };
+    match one {
+        Move::Route => tr!("status.routed_to", id = id, queue = queue()),
+        Move::Take => tr!("done.take", id = id),
+        Move::Note => tr!("done.note", id = id),
+        Move::Resolve => tr!("done.resolve", id = id),
+        Move::Return => tr!("done.return", id = id),
+        Move::AskExtension => {
+            let asked = request.extension.as_ref().map(|extension| {
+                let hours = (extension.until.0 - request.deadlines.resolve_by.0).max(0)
+                    / crate::domain::time::HOUR_MS;
+                let until = extension
+                    .until
+                    .in_offset(app.offset)
+                    .format("%d.%m %H:%M")
+                    .to_string();
+                (hours, until)
+            });
+            let (hours, until) = asked.unwrap_or_default();
+            tr!("done.ask_extension", id = id, hours = hours, until = until)
+        }
+        Move::DecideExtension => match request.extension.as_ref().map(|e| e.state) {
+            Some(ExtensionState::Approved) => tr!("done.extension_approved", id = id),
+            _ => tr!("done.extension_denied", id = id),
+        },
+        Move::Reassign => tr!("done.reassign", id = id, queue = queue()),
+        Move::Reopen => tr!("done.reopen", id = id),
+        Move::Cancel => tr!("done.cancel", id = id),
+        Move::Escalate => tr!("done.escalate", id = id),
+        Move::VendorAnswer => tr!("done.vendor_answer", id = id),
+        Move::ChangeType => tr!(
+            "done.change_type",
+            id = id,
+            category = app.policy.category_short(request.category)
+        ),
+    }
+}
+
 /// What the status line says if `request`, as it is now, leaves the list it is chosen in.
 fn left_because(app: &App, request: &Request) -> String {
     let id = request.id;
@@ -174,9 +221,9 @@ pub(super) fn on_reply(
             app.recount_overdue();
         }
         (Awaiting::Route(_), Err(error)) => app.error(error.to_string()),
-        (Awaiting::Work(_), Ok(Reply::Changed { request })) => {
+        (Awaiting::Work(_, one), Ok(Reply::Changed { request })) => {
             let id = request.id;
-            let status = request.status.label();
+            let done = done_message(app, one, &request);
             // back in Входящие (its type changed, or returned) and this person routes:
             // the route to the suggested queue is one key away, as after logging a call
             let offers_route = request.status == Status::New
@@ -196,23 +243,24 @@ pub(super) fn on_reply(
             app.follow_selection();
             app.recount_overdue();
             if matches!(app.screen, Screen::Prompt(_)) {
-                app.screen = Screen::Board;
+                app.leave_prompt();
             }
             if offers_route {
+                app.queue_beneath = None;
                 app.screen = Screen::RouteOffer { id };
                 app.info(tr!("status.done_suggested", id = id, suggested = suggested));
             } else {
-                app.info(tr!("status.done_status", id = id, status = status));
+                app.info(done);
             }
         }
-        (Awaiting::Work(_), Ok(_)) => {
+        (Awaiting::Work(id, _), Ok(_)) => {
             // done, and the request left this console's view (e.g. returned to the dispatcher)
             if matches!(app.screen, Screen::Prompt(_)) {
-                app.screen = Screen::Board;
+                app.leave_prompt();
             }
-            app.info(tr!("status.done").into());
+            app.info(tr!("status.done_gone", id = id));
         }
-        (Awaiting::Work(_), Err(error)) => {
+        (Awaiting::Work(..), Err(error)) => {
             if let Screen::Prompt(prompt) = &mut app.screen {
                 prompt.sending = false;
                 prompt.error = Some(error.to_string());

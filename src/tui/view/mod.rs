@@ -6,6 +6,7 @@ mod detail;
 mod dialogs;
 mod form;
 mod prompt;
+mod queue;
 pub mod report;
 mod reports_window;
 mod search;
@@ -51,8 +52,12 @@ pub fn view(frame: &mut Frame, app: &App) {
             dialogs::draw_help(frame, app, body, footer, *scroll);
         }
         Screen::Prompt(prompt) => {
-            board::draw(frame, app, body, footer);
+            match &app.queue_beneath {
+                Some(view) => queue::draw(frame, app, view, body, footer),
+                None => board::draw(frame, app, body, footer),
+            }
             prompt::draw(frame, app, prompt, body, footer);
         }
+        Screen::Queue(view) => queue::draw(frame, app, view, body, footer),
     }
 }
