@@ -118,6 +118,11 @@ pub fn encode_frame<T: Serialize>(message: &T) -> Result<Vec<u8>, FrameError> {
     Ok(frame)
 }
 
+/// How many bytes `message` takes in a frame's body (to fill a frame without passing a limit).
+pub fn encoded_len<T: Serialize>(message: &T) -> Result<usize, FrameError> {
+    Ok(encode_frame(message)?.len() - 4)
+}
+
 pub fn write_frame<T: Serialize>(writer: &mut impl Write, message: &T) -> Result<(), FrameError> {
     writer.write_all(&encode_frame(message)?)?;
     writer.flush()?;
