@@ -112,12 +112,14 @@ pub fn calls_of(
 /// `calls` in commands that each fit in a frame, and the rows too large for any.
 pub fn batches(calls: Vec<ImportCall>) -> (Vec<Vec<ImportCall>>, Vec<(u64, RowError)>) {
     // room for the message's own tags, the command's number and the list's length
-    let budget = MAX_CLIENT_FRAME - 1024;
+    let budget = MAX_CLIENT_FRAME - 4096;
     let mut batches = Vec::new();
     let mut too_large = Vec::new();
     let (mut batch, mut size) = (Vec::new(), 0);
     for call in calls {
-        let Some(length) = encoded_len(&call).ok().filter(|length| *length <= budget) else {
+        // the server's decoder counts the memory a list takes as well as its bytes
+        let length = encoded_len(&call).map(|length| length + std::mem::size_of::<ImportCall>());
+        let Some(length) = length.ok().filter(|length| *length <= budget) else {
             too_large.push((call.line, RowError::TooLarge));
             continue;
         };

@@ -98,18 +98,47 @@ fn json_array(text: &str, words: &Words) -> Result<Vec<Row>, ImportError> {
         error: error.to_string(),
     })?;
     let base = text.as_ptr() as usize;
-    let (mut counted, mut line) = (0, 1u64);
+    let mut lines = Lines::new(text);
     let mut rows = Vec::with_capacity(items.len());
     for item in items {
         let item = item.get();
-        let start = (item.as_ptr() as usize)
-            .saturating_sub(base)
-            .clamp(counted, text.len());
-        line += text[counted..start].matches('\n').count() as u64;
-        counted = start;
+        let line = lines.at((item.as_ptr() as usize).saturating_sub(base));
         rows.push(json_row(line, item, words));
     }
     Ok(rows)
+}
+
+/// The line of a byte offset in a text, for offsets that only grow.
+struct Lines<'t> {
+    text: &'t str,
+    counted: usize,
+    line: u64,
+}
+
+impl<'t> Lines<'t> {
+    fn new(text: &'t str) -> Lines<'t> {
+        Lines {
+            text,
+            counted: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the first character at or after `offset` that ends no line (the csv
+    /// crate starts a record after a CR LF at its LF).
+    fn at(&mut self, offset: usize) -> u64 {
+        let bytes = self.text.as_bytes();
+        let mut start = offset.clamp(self.counted, bytes.len());
+        while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        self.line += bytes[self.counted..start]
+            .iter()
+            .filter(|byte| **byte == b'\n')
+            .count() as u64;
+        self.counted = start;
+        self.line
+    }
 }
 
 fn json_row(line: u64, text: &str, words: &Words) -> Row {
@@ -206,16 +235,21 @@ fn csv_rows(text: &str, words: &Words) -> Result<Vec<Row>, ImportError> {
         });
     }
     let mut rows = Vec::new();
+    let mut lines = Lines::new(text);
     for record in reader.records() {
         let record = match record {
             Ok(record) => record,
             Err(error) => {
-                let line = error.position().map_or(0, |position| position.line());
+                let line = error
+                    .position()
+                    .map_or(0, |position| lines.at(position.byte() as usize));
                 rows.push(Err((line, RowError::NotARequest(error.to_string()))));
                 continue;
             }
         };
-        let line = record.position().map_or(0, |position| position.line());
+        let line = record
+            .position()
+            .map_or(0, |position| lines.at(position.byte() as usize));
         if record.iter().all(|field| field.trim().is_empty()) {
             // the empty rows a spreadsheet leaves at the end
             continue;
