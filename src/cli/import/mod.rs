@@ -91,11 +91,14 @@ fn types() -> String {
         .join("; ")
 }
 
-/// The calls of a file's bytes, and the rows that cannot be read (by their lines).
+/// A row that cannot be read: its line and why.
+pub type Unreadable = (u64, RowError);
+
+/// The calls of a file's bytes, and the rows that cannot be read.
 pub fn calls_of(
     bytes: &[u8],
     policy: &Policy,
-) -> Result<(Vec<ImportCall>, Vec<(u64, RowError)>), ImportError> {
+) -> Result<(Vec<ImportCall>, Vec<Unreadable>), ImportError> {
     let text = read::decode(bytes)?;
     let rows = read::rows(&text, &Words::new(policy))?;
     let mut calls = Vec::with_capacity(rows.len());
@@ -110,7 +113,7 @@ pub fn calls_of(
 }
 
 /// `calls` in commands that each fit in a frame, and the rows too large for any.
-pub fn batches(calls: Vec<ImportCall>) -> (Vec<Vec<ImportCall>>, Vec<(u64, RowError)>) {
+pub fn batches(calls: Vec<ImportCall>) -> (Vec<Vec<ImportCall>>, Vec<Unreadable>) {
     // room for the message's own tags, the command's number and the list's length
     let budget = MAX_CLIENT_FRAME - 4096;
     let mut batches = Vec::new();
@@ -206,11 +209,7 @@ pub fn run(dir: &Path, file: &str, json: bool) -> Result<(), CliError> {
 }
 
 /// The refused rows by line, then the summary (or all of it as JSON).
-fn report(
-    outcomes: &[RowOutcome],
-    unreadable: &[(u64, RowError)],
-    json: bool,
-) -> Result<(), CliError> {
+fn report(outcomes: &[RowOutcome], unreadable: &[Unreadable], json: bool) -> Result<(), CliError> {
     let mut imported = 0;
     let mut already = 0;
     let mut refused: Vec<(u64, String)> = unreadable

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::words::{parse_when, Column, WhenError, Words};
-use super::{ImportError, RowError};
+use super::{ImportError, RowError, Unreadable};
 use crate::domain::call_form::CallDraft;
 use crate::domain::import::ImportCall;
 use crate::domain::request::Channel;
@@ -15,7 +15,7 @@ use crate::domain::request::Channel;
 pub const MAX_RECORD_BYTES: usize = 64 * 1024;
 
 /// One row of the file: a call to send, or why it cannot be read (by its line).
-pub type Row = Result<ImportCall, (u64, RowError)>;
+pub type Row = Result<ImportCall, Unreadable>;
 
 /// The file's text. Bytes that are not UTF-8 are read as Windows-1251 (what Russian Excel
 /// saves as «CSV»); NUL bytes, or a text that is mostly control characters, mean the file
