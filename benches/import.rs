@@ -12,7 +12,7 @@ mod common;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use chrono::{Local, TimeZone};
@@ -30,6 +30,13 @@ use pult::service::{Command, Reply};
 /// Rows of the small journals criterion times.
 const SMALL: usize = 1_000;
 
+/// A fresh directory under `target/bench-data/` (removed when dropped).
+fn bench_dir() -> tempfile::TempDir {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+    std::fs::create_dir_all(&base).expect("bench dir");
+    tempfile::tempdir_in(&base).expect("temp dir")
+}
+
 fn serve(dir: &Path) -> ServerHandle {
     let me = current_os_user().expect("os user");
     start(dir, Arc::new(SystemClock), &me).expect("server")
@@ -38,7 +45,9 @@ fn serve(dir: &Path) -> ServerHandle {
 /// The received time of row `index` of a run whose rows start `base` seconds ago: a second
 /// apart, whole seconds, so every row is another call.
 fn received(base: i64, index: usize) -> Timestamp {
-    let now = SystemClock.now().0 / 1000;
+    // one "now" for the whole run, so two rows never fall on the same second
+    static START: OnceLock<i64> = OnceLock::new();
+    let now = *START.get_or_init(|| SystemClock.now().0 / 1000);
     Timestamp((now - base - index as i64) * 1000)
 }
 
@@ -108,12 +117,10 @@ fn policy_of(client: &mut Client) -> Policy {
 
 /// Rows per second both ways, each on a fresh server.
 fn big_run(rows: usize) -> (f64, f64) {
-    let base_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
-    std::fs::create_dir_all(&base_dir).expect("bench dir");
     let base = 40 * 24 * 3600;
     let bytes = journal(base, rows);
 
-    let dir = tempfile::tempdir_in(&base_dir).expect("temp dir");
+    let dir = bench_dir();
     let server = serve(dir.path());
     let mut client = Client::connect(dir.path(), &Launch::Never).expect("client");
     let policy = policy_of(&mut client);
@@ -123,7 +130,7 @@ fn big_run(rows: usize) -> (f64, f64) {
     drop(client);
     server.stop();
 
-    let dir = tempfile::tempdir_in(&base_dir).expect("temp dir");
+    let dir = bench_dir();
     let server = serve(dir.path());
     let mut client = Client::connect(dir.path(), &Launch::Never).expect("client");
     let started = Instant::now();
@@ -135,8 +142,7 @@ fn big_run(rows: usize) -> (f64, f64) {
 }
 
 fn small_runs(c: &mut Criterion, recorder: &Recorder) {
-    let base_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
-    let dir = tempfile::tempdir_in(&base_dir).expect("temp dir");
+    let dir = bench_dir();
     let _server = serve(dir.path());
     let mut client = Client::connect(dir.path(), &Launch::Never).expect("client");
     let policy = policy_of(&mut client);
