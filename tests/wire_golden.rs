@@ -20,10 +20,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use pult::domain::call_form::{CallDraft, Field};
-use pult::domain::import::{ImportCall, RowOutcome, RowRefusal};
 use pult::domain::caller::{CallerCard, CallerId};
 use pult::domain::change::Change;
 use pult::domain::deadline::{DeadlinePolicy, Deadlines};
+use pult::domain::import::{ImportCall, RowOutcome, RowRefusal};
 use pult::domain::policy::{CategoryDef, Policy, QueueDef};
 use pult::domain::request::{
     Caller, CallerRole, Category, Channel, Extension, ExtensionState, Note, NoteKind, Request,
