@@ -78,6 +78,19 @@ fn keys_in_code() -> BTreeSet<String> {
     keys
 }
 
+/// The examples a command may have after its options (`cli.help.<path>.examples`).
+fn cli_examples_keys() -> BTreeSet<String> {
+    fn walk(command: &clap::Command, path: &str, keys: &mut BTreeSet<String>) {
+        keys.insert(format!("cli.help.{path}.examples"));
+        for sub in command.get_subcommands() {
+            walk(sub, &format!("{path}.{}", sub.get_name()), keys);
+        }
+    }
+    let mut keys = BTreeSet::new();
+    walk(&pult::cli::Cli::command(), "pult", &mut keys);
+    keys
+}
+
 /// The keys of the command line's help: `cli.help.` and each command's and argument's path.
 fn cli_help_keys() -> BTreeSet<String> {
     fn walk(command: &clap::Command, path: &str, keys: &mut BTreeSet<String>) {
@@ -140,6 +153,7 @@ fn russian_and_english_hold_every_text_the_code_asks_for() {
 fn every_text_in_the_catalogue_is_used() {
     let mut used = keys_in_code();
     used.extend(cli_help_keys());
+    used.extend(cli_examples_keys());
     let catalogue = catalogue();
     let unused: Vec<&String> = catalogue["ru"]
         .keys()

@@ -394,6 +394,8 @@ fn nothing_staff_typed_reaches_the_terminal_raw() {
         ],
         vec![HOSTILE],
         vec!["list", HOSTILE],
+        vec!["staff", "enable", HOSTILE],
+        vec!["import", HOSTILE],
     ] {
         let refused = clean_run(&dir, &args);
         assert!(!refused.status.success(), "pult {args:?} succeeded");
@@ -500,4 +502,49 @@ fn the_heads_reassign_comment_is_kept_and_the_timeline_says_queues_by_their_name
         "{until}"
     );
     server.stop();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Staff accounts
+
+#[test]
+fn an_account_disabled_from_the_command_line_is_enabled_again() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("data");
+    std::fs::create_dir(&dir).unwrap();
+    drop(open_as_me(&dir));
+    let _server = serve(&dir);
+    let added = pult(
+        &dir,
+        &[
+            "staff",
+            "add",
+            "petrova",
+            "--name",
+            "Петрова Ольга",
+            "--roles",
+            "operator",
+        ],
+    );
+    succeeded(&added);
+    let disabled = succeeded(&pult(&dir, &["staff", "disable", "petrova"]));
+    assert!(disabled.contains("отключена"), "{disabled}");
+    let enabled = succeeded(&pult(&dir, &["staff", "enable", "petrova"]));
+    assert!(
+        enabled.starts_with("Включена учётная запись: petrova")
+            && enabled.contains("Петрова Ольга")
+            && !enabled.contains("отключена"),
+        "{enabled}"
+    );
+    let listed = succeeded(&pult(&dir, &["staff", "list"]));
+    let line = listed
+        .lines()
+        .find(|line| line.contains("petrova"))
+        .unwrap_or_default();
+    assert!(!line.contains("отключена"), "{listed}");
+    let unknown = pult(&dir, &["staff", "enable", "nobody"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("nobody"));
+    let help = succeeded(&pult(&dir, &["staff", "enable", "--help"]));
+    assert!(help.contains("pult staff enable petrova"), "{help}");
 }

@@ -669,3 +669,72 @@ fn a_call_logged_under_the_wrong_type_is_retyped_audited_and_counted_by_its_new_
         Err(ServiceError::Rule(_))
     ));
 }
+
+#[test]
+fn a_disabled_account_is_enabled_again_by_the_admin_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let (service, admin) = open_as_first_user(dir.path(), &clock);
+    let operator = staff("petrova", "Петрова Ольга Ивановна", &[Role::Operator]);
+    let rep = Staff {
+        vendor_rep: true,
+        ..staff("kozlov", "Козлов Андрей", &[Role::Tech])
+    };
+    for member in [&operator, &rep] {
+        service
+            .execute(
+                &admin,
+                Command::AddStaff {
+                    staff: member.clone(),
+                },
+            )
+            .unwrap();
+    }
+    let disable = |login: &str| Command::DisableStaff {
+        login: login.into(),
+    };
+    let enable = |login: &str| Command::EnableStaff {
+        login: login.into(),
+    };
+    service.execute(&admin, disable("petrova")).unwrap();
+    assert!(matches!(
+        service.identify("petrova"),
+        Err(ServiceError::Disabled { .. })
+    ));
+
+    // the same right as disabling: an operator may not, nor may the account itself
+    let refused = service.execute(&operator, enable("petrova"));
+    assert_eq!(refused.unwrap_err().kind(), FailureKind::Denied);
+    let unknown = service.execute(&admin, enable("nobody"));
+    assert_eq!(unknown.unwrap_err().kind(), FailureKind::NoAccount);
+
+    let Ok((Reply::Staff { staff: enabled }, events)) = service.execute(&admin, enable("petrova"))
+    else {
+        panic!("the admin enables the account");
+    };
+    assert!(!enabled[0].disabled);
+    assert_eq!(
+        events,
+        vec![Event::StaffChanged {
+            staff: enabled[0].clone()
+        }],
+        "every console hears of it"
+    );
+    let back = service.identify("petrova").expect("may connect again");
+    assert_eq!(back.roles, [Role::Operator]);
+    // enabling an enabled account changes nothing and is no error
+    service.execute(&admin, enable("petrova")).unwrap();
+
+    // a representative disabled and replaced is not enabled beside the new one
+    service.execute(&admin, disable("kozlov")).unwrap();
+    let new_rep = Staff {
+        vendor_rep: true,
+        ..staff("orlov", "Орлов Игорь", &[Role::Tech])
+    };
+    service
+        .execute(&admin, Command::AddStaff { staff: new_rep })
+        .unwrap();
+    let two = service.execute(&admin, enable("kozlov")).unwrap_err();
+    assert_eq!(two.kind(), FailureKind::BadInput);
+    assert!(two.to_string().contains("Орлов"), "{two}");
+}

@@ -19,10 +19,11 @@ use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use pult::domain::call_form::CallDraft;
+use pult::domain::call_form::{CallDraft, Field};
 use pult::domain::caller::{CallerCard, CallerId};
 use pult::domain::change::Change;
 use pult::domain::deadline::{DeadlinePolicy, Deadlines};
+use pult::domain::import::{ImportCall, RowOutcome, RowRefusal};
 use pult::domain::policy::{CategoryDef, Policy, QueueDef};
 use pult::domain::request::{
     Caller, CallerRole, Category, Channel, Extension, ExtensionState, Note, NoteKind, Request,
@@ -30,7 +31,7 @@ use pult::domain::request::{
 };
 use pult::domain::staff::{Role, Staff};
 use pult::domain::time::Timestamp;
-use pult::domain::validate::{Email, Phone, SchoolClass};
+use pult::domain::validate::{Email, FieldError, Phone, SchoolClass};
 use pult::net::protocol::{
     decode_body, decode_client, decode_server, encode_frame, ClientMsg, Mode, ServerMsg,
     MAX_SERVER_FRAME, PROTOCOL_VERSION,
@@ -429,6 +430,16 @@ fn commands() -> Vec<Command> {
             week: 47,
             text: text("Провести вебинар"),
         },
+        Command::Import {
+            calls: vec![ImportCall {
+                line: 2,
+                draft: draft(),
+                channel: Channel::Phone,
+            }],
+        },
+        Command::EnableStaff {
+            login: text("smirnova"),
+        },
     ]
 }
 
@@ -479,6 +490,34 @@ fn replies() -> Vec<Reply> {
         },
         Reply::Weekly {
             report: Box::new(weekly_report()),
+        },
+        Reply::Imported {
+            rows: vec![
+                RowOutcome::Imported { line: 2, id: ID },
+                RowOutcome::AlreadyThere {
+                    line: 3,
+                    id: RequestId(99),
+                },
+                RowOutcome::Refused {
+                    line: 4,
+                    refusal: RowRefusal::Form {
+                        errors: vec![
+                            (Field::Name, FieldError::Required),
+                            (Field::Phone, FieldError::TooLong(40)),
+                        ],
+                    },
+                },
+                RowOutcome::Refused {
+                    line: 5,
+                    refusal: RowRefusal::InFuture {
+                        received_at: at(60),
+                    },
+                },
+                RowOutcome::Refused {
+                    line: 6,
+                    refusal: RowRefusal::NoTime,
+                },
+            ],
         },
     ]
 }

@@ -1,6 +1,7 @@
 //! The command line's help in the current language: each command's and argument's text is
-//! the catalogue's `cli.help.<path>` (`cli.help.pult.report.daily.date`), and the headings
-//! clap writes itself come from the catalogue too.
+//! the catalogue's `cli.help.<path>` (`cli.help.pult.report.daily.date`), a command's
+//! examples after its options are `cli.help.<path>.examples`, and the headings clap writes
+//! itself come from the catalogue too.
 
 use clap::{Arg, ArgAction, Command};
 
@@ -32,6 +33,10 @@ pub fn localized(command: Command) -> Command {
 fn localize(mut command: Command, path: &str, top: bool) -> Command {
     if let Some(about) = lang::lookup(&format!("cli.help.{path}")) {
         command = command.about(about);
+    }
+    // what the command accepts and how it is used, after the options
+    if let Some(examples) = lang::lookup(&format!("cli.help.{path}.examples")) {
+        command = command.after_help(examples);
     }
     let layout = template(&command);
     // clap's own -h and -V, with their help in the current language

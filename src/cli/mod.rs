@@ -6,6 +6,7 @@
 mod callers;
 mod console;
 pub mod help;
+pub mod import;
 pub mod json;
 mod out;
 mod print;
@@ -100,6 +101,14 @@ pub enum CliCommand {
         #[command(subcommand)]
         action: callers::CallersAction,
     },
+    /// Зарегистрировать обращения из файла: CSV журнала (приложение 2) или JSON pult list --json
+    Import {
+        /// Файл CSV или JSON; «-» — стандартный ввод
+        file: String,
+        /// Вывести итог в JSON (для скриптов)
+        #[arg(long)]
+        json: bool,
+    },
     /// Учётные записи сотрудников (администратор системы)
     Staff {
         #[command(subcommand)]
@@ -126,6 +135,8 @@ pub enum StaffAction {
     List,
     /// Отключить учётную запись (её пульты отключаются)
     Disable { login: String },
+    /// Включить отключённую учётную запись снова
+    Enable { login: String },
 }
 
 #[derive(Debug, Error)]
@@ -169,6 +180,8 @@ pub enum CliError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Import(#[from] import::ImportError),
     #[error("{}", tr!("cli.unexpected"))]
     Unexpected,
 }
@@ -328,6 +341,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         CliCommand::Search { words, json } => callers::search(&dir, &words, json),
         CliCommand::Callers { action } => callers::callers(&dir, action),
         CliCommand::Report { action } => report::run(&dir, action),
+        CliCommand::Import { file, json } => import::run(&dir, &file, json),
     }
 }
 
@@ -374,6 +388,17 @@ fn staff(dir: &Path, action: StaffAction) -> Result<(), CliError> {
             };
             for member in &staff {
                 say!("Отключена учётная запись: {}", print::staff_line(member))?;
+            }
+        }
+        StaffAction::Enable { login } => {
+            let Reply::Staff { staff } = client.call(Command::EnableStaff { login })? else {
+                return Err(CliError::Unexpected);
+            };
+            for member in &staff {
+                say!(
+                    "{}",
+                    tr!("cli.staff_enabled", who = print::staff_line(member))
+                )?;
             }
         }
     }

@@ -9,8 +9,9 @@ use super::validate::{
     MAX_NAME,
 };
 
-/// The seven fields of Appendix 2, in the regulation's order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The seven fields of Appendix 2, in the regulation's order. It travels in an import's
+/// answer (`domain::import::RowRefusal`): only ever append.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Field {
     Name,
     Role,

@@ -7,6 +7,7 @@ pub mod call_form;
 pub mod caller;
 pub mod change;
 pub mod deadline;
+pub mod import;
 pub mod lifecycle;
 pub mod policy;
 pub mod request;

@@ -23,8 +23,9 @@ pub const MAX_TICKET: usize = 100;
 /// The head's proposals to the director for a week (a few pages).
 pub const MAX_PROPOSALS: usize = 20_000;
 
-/// Why a field's text is not accepted, in words shown next to the field.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+/// Why a field's text is not accepted, in words shown next to the field. It travels in an
+/// import's answer (`domain::import::RowRefusal`): only ever append.
+#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
 pub enum FieldError {
     #[error("{}", tr!("field_error.required"))]
     Required,

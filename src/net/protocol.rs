@@ -22,7 +22,8 @@ use crate::service::{Command, Event, Failure, Reply, Welcome};
 /// change to a request is `Command::Change` (a `domain::change::Change`), a change's reply is
 /// `Reply::Changed`, and the audit log knows a type's change. 6: the client says its
 /// language (`ClientMsg::Language`). 7: events name who made the change; the head's reassign
-/// carries a comment (and its audit action keeps it).
+/// carries a comment (and its audit action keeps it); `pult import` (`Command::Import`,
+/// `Reply::Imported`) and `Command::EnableStaff`.
 /// tests/wire_golden.rs holds every message's encoding and fails when it changes without a bump.
 pub const PROTOCOL_VERSION: u32 = 7;
 
@@ -117,6 +118,11 @@ pub fn encode_frame<T: Serialize>(message: &T) -> Result<Vec<u8>, FrameError> {
     })?;
     frame[..4].copy_from_slice(&length.to_be_bytes());
     Ok(frame)
+}
+
+/// How many bytes `message` takes in a frame's body (to fill a frame without passing a limit).
+pub fn encoded_len<T: Serialize>(message: &T) -> Result<usize, FrameError> {
+    Ok(encode_frame(message)?.len() - 4)
 }
 
 pub fn write_frame<T: Serialize>(writer: &mut impl Write, message: &T) -> Result<(), FrameError> {

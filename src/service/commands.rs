@@ -204,6 +204,15 @@ impl Service {
                     vec![Event::StaffChanged { staff: disabled }],
                 ))
             }
+            Command::EnableStaff { login } => {
+                let enabled = staff::enable(self, actor, &login)?;
+                Ok((
+                    Reply::Staff {
+                        staff: vec![enabled.clone()],
+                    },
+                    vec![Event::StaffChanged { staff: enabled }],
+                ))
+            }
             // a write on requests met alone runs in a transaction of its own
             Command::LogCall { draft, channel } => {
                 self.apply_write(actor, RequestWrite::LogCall { draft, channel })
@@ -211,6 +220,7 @@ impl Service {
             Command::Change { id, change } => {
                 self.apply_write(actor, RequestWrite::Change { id, change })
             }
+            Command::Import { calls } => self.apply_write(actor, RequestWrite::Import { calls }),
         }
     }
 }

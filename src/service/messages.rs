@@ -8,6 +8,7 @@ use super::search::{Found, Hit};
 use crate::domain::call_form::CallDraft;
 use crate::domain::caller::{CallerCard, CallerId};
 use crate::domain::change::Change;
+use crate::domain::import::{ImportCall, RowOutcome};
 use crate::domain::policy::Policy;
 use crate::domain::request::{Channel, Request, RequestId, Status};
 use crate::domain::staff::Staff;
@@ -108,6 +109,16 @@ pub enum Command {
         week: u32,
         text: String,
     },
+    /// Log rows of a file as calls, each with its own received time, all in one transaction
+    /// (those who may log a call). A row seen before (by its content) makes no copy; a
+    /// refused row writes nothing and the others go on. The answer: `Reply::Imported`.
+    Import {
+        calls: Vec<ImportCall>,
+    },
+    /// Enable a disabled staff account again (admin): undoes `DisableStaff`.
+    EnableStaff {
+        login: String,
+    },
 }
 
 /// The service's answer to one command.
@@ -162,6 +173,10 @@ pub enum Reply {
     },
     Weekly {
         report: Box<WeeklyReport>,
+    },
+    /// What became of each row of an import, in the order sent.
+    Imported {
+        rows: Vec<RowOutcome>,
     },
 }
 

@@ -4,6 +4,7 @@
 mod callers;
 mod commands;
 mod error;
+mod import;
 mod messages;
 mod records;
 mod reports;

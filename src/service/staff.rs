@@ -100,3 +100,30 @@ pub fn disable(service: &Service, actor: &Staff, login: &str) -> Result<Staff, S
     service.store.put_staff(&staff)?;
     Ok(staff)
 }
+
+/// Enables a disabled account again (undoes `disable`): its person may connect again.
+pub fn enable(service: &Service, actor: &Staff, login: &str) -> Result<Staff, ServiceError> {
+    may_do(actor, Operation::ManageStaff, service.policy())?;
+    let mut staff = service
+        .store
+        .staff_member(login)?
+        .ok_or_else(|| ServiceError::NoAccount {
+            login: login.to_string(),
+        })?;
+    if staff.vendor_rep {
+        // one representative at a time: another may have been named while this one was off
+        let other = service
+            .store
+            .all_staff()?
+            .into_iter()
+            .find(|other| other.vendor_rep && !other.disabled && other.login != staff.login);
+        if let Some(rep) = other {
+            return Err(ServiceError::BadStaff {
+                reason: tr!("staff.vendor_rep_taken", who = describe(&rep)),
+            });
+        }
+    }
+    staff.disabled = false;
+    service.store.put_staff(&staff)?;
+    Ok(staff)
+}

@@ -5,6 +5,7 @@ use super::{Command, Event, Outcome, Reply, Service, ServiceError};
 use crate::domain::access::{may, may_do, Operation};
 use crate::domain::call_form::CallDraft;
 use crate::domain::change::Change;
+use crate::domain::import::ImportCall;
 use crate::domain::lifecycle;
 use crate::domain::request::{Channel, Request, RequestId};
 use crate::domain::staff::Staff;
@@ -55,20 +56,24 @@ impl Service {
         write: &RequestWrite,
         now: Timestamp,
     ) -> TxResult<Outcome> {
-        let written = match write {
+        let (written, logged) = match write {
             RequestWrite::LogCall { draft, channel } => {
-                self.log_call(tx, actor, draft, *channel, now)?
+                (self.log_call(tx, actor, draft, *channel, now)?, true)
             }
-            RequestWrite::Change { id, change } => self.change(tx, actor, *id, change, now)?,
+            RequestWrite::Change { id, change } => {
+                (self.change(tx, actor, *id, change, now)?, false)
+            }
+            RequestWrite::Import { calls } => return self.import(tx, actor, calls, now),
         };
         Ok(written.map(|request| {
             let event = Event::RequestChanged {
                 request: request.clone(),
                 by: actor.login.clone(),
             };
-            let reply = match write {
-                RequestWrite::LogCall { .. } => Reply::Logged { request },
-                RequestWrite::Change { .. } => Reply::Changed { request },
+            let reply = if logged {
+                Reply::Logged { request }
+            } else {
+                Reply::Changed { request }
             };
             (reply, vec![event])
         }))
@@ -150,6 +155,7 @@ impl Service {
 pub(super) enum RequestWrite {
     LogCall { draft: CallDraft, channel: Channel },
     Change { id: RequestId, change: Change },
+    Import { calls: Vec<ImportCall> },
 }
 
 impl RequestWrite {
@@ -160,6 +166,7 @@ impl RequestWrite {
         match command {
             Command::LogCall { draft, channel } => Ok(RequestWrite::LogCall { draft, channel }),
             Command::Change { id, change } => Ok(RequestWrite::Change { id, change }),
+            Command::Import { calls } => Ok(RequestWrite::Import { calls }),
             Command::SaveDraft { .. }
             | Command::DiscardDraft
             | Command::ListRequests { .. }
@@ -168,6 +175,7 @@ impl RequestWrite {
             | Command::AddStaff { .. }
             | Command::ListStaff
             | Command::DisableStaff { .. }
+            | Command::EnableStaff { .. }
             | Command::VendorHistory
             | Command::RecordView { .. }
             | Command::Timeline { .. }

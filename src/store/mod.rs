@@ -178,6 +178,14 @@ impl IntakeKey {
         IntakeKey { bytes }
     }
 
+    /// An imported call, named by its content (`domain::import::CheckedRow::content_key`),
+    /// whoever imports it. No login starts with a NUL byte, so the two kinds never meet.
+    pub fn imported(content: &[u8; 32]) -> IntakeKey {
+        let mut bytes = b"\0import\0".to_vec();
+        bytes.extend_from_slice(content);
+        IntakeKey { bytes }
+    }
+
     fn bytes(&self) -> &[u8] {
         &self.bytes
     }

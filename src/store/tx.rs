@@ -167,6 +167,40 @@ impl Tx<'_> {
                 }
             }
         }
+        let request = self.insert_new(build, event_at, intake)?;
+        // a read costs less than a write, and most calls saved by scripts had no draft
+        if self.drafts.get(request.logged_by.as_bytes())?.is_some() {
+            self.delete(T::Drafts, request.logged_by.as_bytes())?;
+        }
+        Ok(request)
+    }
+
+    /// The request a call named `intake` made, if it was stored (in this transaction too).
+    pub fn known_intake(&self, intake: &IntakeKey) -> TxResult<Option<RequestId>> {
+        Ok(self
+            .intake
+            .get(intake.bytes())?
+            .and_then(|bytes| key_id(&bytes))
+            .map(RequestId))
+    }
+
+    /// Stores an imported call as a new request named `intake` (see `known_intake`), like
+    /// `insert_request`; the importing person's draft is theirs to keep.
+    pub fn insert_imported(
+        &self,
+        build: impl FnOnce(RequestId) -> Request,
+        event_at: Timestamp,
+        intake: &IntakeKey,
+    ) -> TxResult<Request> {
+        self.insert_new(build, event_at, Some(intake))
+    }
+
+    fn insert_new(
+        &self,
+        build: impl FnOnce(RequestId) -> Request,
+        event_at: Timestamp,
+        intake: Option<&IntakeKey>,
+    ) -> TxResult<Request> {
         let id = RequestId(self.take_counter(META_NEXT_REQUEST, 1)?);
         let request = build(id);
         self.write_request(&request)?;
@@ -180,10 +214,6 @@ impl Tx<'_> {
         })?;
         if let Some(key) = intake {
             self.put(T::Intake, key.bytes(), id_key(id.0))?;
-        }
-        // a read costs less than a write, and most calls saved by scripts had no draft
-        if self.drafts.get(request.logged_by.as_bytes())?.is_some() {
-            self.delete(T::Drafts, request.logged_by.as_bytes())?;
         }
         Ok(request)
     }
