@@ -27,6 +27,7 @@ pub fn request(request: &Request) -> Value {
             "role": key(caller.role),
             "class": caller.class.map(|class| class.to_string()),
             "phone": caller.phone.as_ref().map(|phone| phone.e164()),
+            "phone_extension": caller.phone.as_ref().and_then(|phone| phone.extension()),
             "email": caller.email.as_ref().map(|email| email.as_str()),
         },
         "category": key(request.category),

@@ -281,7 +281,7 @@ mod tests {
         draft.email = "petrova@mail.ru".into();
         assert_eq!(
             draft.check().expect_err("bad phone").get(Field::Phone),
-            Some(&FieldError::PhoneMalformed)
+            Some(&FieldError::PhoneDigits(4))
         );
     }
 

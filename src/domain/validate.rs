@@ -45,52 +45,225 @@ pub enum FieldError {
     ContactRequired,
     #[error("{}", tr!("field_error.too_long", max = .0))]
     TooLong(usize),
+    #[error("{}", tr!("field_error.phone_letters"))]
+    PhoneLetters,
+    #[error("{}", tr!("field_error.phone_digits", count = .0))]
+    PhoneDigits(usize),
+    #[error("{}", tr!("field_error.phone_not_russian"))]
+    PhoneNotRussian,
+    #[error("{}", tr!("field_error.phone_code", code = .0))]
+    PhoneCode(String),
+    #[error("{}", tr!("field_error.phone_extension"))]
+    PhoneExtension,
 }
 
-/// A Russian phone number in E.164 (`+79123456789`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Phone(String);
+/// A Russian phone number: ten digits after `+7`, how the operator grouped its area code (a
+/// city code of 3, 4 or 5 digits cannot be told from the digits), and an extension if any.
+///
+/// Kept and sent as one string, `+73452123456;code=4;ext=12` (RFC 3966 style; the parameters
+/// only where they are not the default), so numbers stored before the code length and the
+/// extension were kept read as they were.
+#[derive(Debug, Clone)]
+pub struct Phone {
+    /// `+7` and ten digits.
+    number: String,
+    /// Digits of the area code as written: 3 (mobile, Moscow), 4 or 5 (a town's code).
+    code_len: u8,
+    extension: Option<String>,
+}
+
+/// Longest extension kept (digits).
+const MAX_EXTENSION: usize = 6;
 
 impl Phone {
     /// Accepts the usual Russian writings: `8 912 345-67-89`, `+7 (912) 345 67 89`,
-    /// `89123456789`, `9123456789`, and city numbers such as `8 (495) 123-45-67`.
+    /// `89123456789`, `9123456789`, city numbers such as `8 (495) 123-45-67` and
+    /// `8 (3452) 12-34-56`, `8 800 555-35-35`, each with an extension (`доб. 12`, `ext 12`).
     pub fn parse(text: &str) -> Result<Phone, FieldError> {
         let text = text.trim();
         if text.chars().count() > MAX_PHONE {
             return Err(FieldError::TooLong(MAX_PHONE));
         }
+        if text.is_empty() {
+            return Err(FieldError::PhoneMalformed);
+        }
+        let (main, extension) = split_extension(text)?;
         let allowed = |c: char| c.is_ascii_digit() || " +-().".contains(c);
-        if text.is_empty() || !text.chars().all(allowed) {
-            return Err(FieldError::PhoneMalformed);
+        if !main.chars().all(allowed) {
+            return Err(FieldError::PhoneLetters);
         }
-        let number = phonenumber::parse(Some(phonenumber::country::Id::RU), text)
-            .map_err(|_| FieldError::PhoneMalformed)?;
-        if number.code().value() != 7 || !phonenumber::is_valid(&number) {
-            return Err(FieldError::PhoneMalformed);
+        let digits: String = main.chars().filter(char::is_ascii_digit).collect();
+        let plus = main.trim_start().starts_with('+');
+        let national = match (plus, digits.len()) {
+            (true, _) if !digits.starts_with('7') => return Err(FieldError::PhoneNotRussian),
+            (true, 11) => &digits[1..],
+            (false, 11) if digits.starts_with('8') || digits.starts_with('7') => &digits[1..],
+            // no 89x code exists: this is 8 and a mobile number a digit short
+            (false, 10) if digits.starts_with("89") => return Err(FieldError::PhoneDigits(9)),
+            (false, 10) => digits.as_str(),
+            (true, count) => return Err(FieldError::PhoneDigits(count.saturating_sub(1))),
+            (false, count) => return Err(FieldError::PhoneDigits(count)),
+        };
+        // Russian numbers start 3, 4 (regions), 8 (regions, 800 toll-free) or 9 (mobile)
+        if !matches!(national.as_bytes().first(), Some(b'3' | b'4' | b'8' | b'9')) {
+            return Err(FieldError::PhoneCode(national[..3].to_string()));
         }
-        Ok(Phone(
-            number.format().mode(phonenumber::Mode::E164).to_string(),
-        ))
-    }
-
-    pub fn e164(&self) -> &str {
-        &self.0
-    }
-
-    /// `+7 912 345-67-89`
-    pub fn display(&self) -> String {
-        let digits = self.0.trim_start_matches("+7");
-        if digits.len() == 10 && digits.chars().all(|c| c.is_ascii_digit()) {
-            format!(
-                "+7 {} {}-{}-{}",
-                &digits[0..3],
-                &digits[3..6],
-                &digits[6..8],
-                &digits[8..10]
-            )
+        // a mobile or a toll-free number has a three-digit code however it was written
+        let code_len = if national.starts_with('9') || national.starts_with("800") {
+            3
         } else {
-            self.0.clone()
+            code_length(main)
+        };
+        Ok(Phone {
+            number: format!("+7{national}"),
+            code_len,
+            extension,
+        })
+    }
+
+    /// `+79123456789`: the number alone, as scripts and caller cards know it.
+    pub fn e164(&self) -> &str {
+        &self.number
+    }
+
+    pub fn extension(&self) -> Option<&str> {
+        self.extension.as_deref()
+    }
+
+    /// `+7 912 345-67-89`, `+7 3452 12-34-56`, `+7 34342 1-23-45`, with ` доб. 12`.
+    pub fn display(&self) -> String {
+        let digits = &self.number[2..];
+        let (code, local) = digits.split_at(usize::from(self.code_len));
+        let local = match local.len() {
+            7 => format!("{}-{}-{}", &local[..3], &local[3..5], &local[5..]),
+            6 => format!("{}-{}-{}", &local[..2], &local[2..4], &local[4..]),
+            _ => format!("{}-{}-{}", &local[..1], &local[1..3], &local[3..]),
+        };
+        match &self.extension {
+            Some(extension) => tr!(
+                "phone.with_extension",
+                number = format!("+7 {code} {local}"),
+                extension = extension
+            ),
+            None => format!("+7 {code} {local}"),
         }
+    }
+
+    /// The one string it is kept and sent as.
+    fn stored(&self) -> String {
+        let mut stored = self.number.clone();
+        if self.code_len != 3 {
+            stored.push_str(&format!(";code={}", self.code_len));
+        }
+        if let Some(extension) = &self.extension {
+            stored.push_str(&format!(";ext={extension}"));
+        }
+        stored
+    }
+
+    /// Reads what `stored` wrote (and the bare E.164 of older stores).
+    fn from_stored(text: &str) -> Option<Phone> {
+        let mut parts = text.split(';');
+        let number = parts.next()?;
+        let valid = number.len() == 12
+            && number.starts_with("+7")
+            && number[2..].bytes().all(|b| b.is_ascii_digit());
+        if !valid {
+            return None;
+        }
+        let mut phone = Phone {
+            number: number.to_string(),
+            code_len: 3,
+            extension: None,
+        };
+        for part in parts {
+            match part.split_once('=')? {
+                ("code", len) => {
+                    phone.code_len = len.parse().ok().filter(|n| (3..=5).contains(n))?
+                }
+                ("ext", extension) => phone.extension = Some(extension.to_string()),
+                _ => return None,
+            }
+        }
+        Some(phone)
+    }
+}
+
+/// The main number and the extension after `доб.`, `доб`, `ext`, `ext.`, `x` or `#`.
+fn split_extension(text: &str) -> Result<(&str, Option<String>), FieldError> {
+    let lower = text.to_lowercase();
+    // lower-casing keeps these markers' byte positions: they and what precedes them are
+    // ASCII or Cyrillic letters of the same length in both cases
+    let found = ["доб.", "доб", "ext.", "ext", "x", "#"]
+        .iter()
+        .filter_map(|marker| lower.find(marker).map(|at| (at, marker.len())))
+        .min_by_key(|(at, _)| *at);
+    let Some((at, len)) = found.filter(|(at, _)| text.is_char_boundary(*at)) else {
+        return Ok((text, None));
+    };
+    let Some(rest) = text.get(at + len..) else {
+        return Ok((text, None));
+    };
+    let extension: String = rest.trim().trim_start_matches('.').trim().to_string();
+    if extension.is_empty()
+        || extension.len() > MAX_EXTENSION
+        || !extension.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(FieldError::PhoneExtension);
+    }
+    Ok((text[..at].trim_end_matches([' ', ',']), Some(extension)))
+}
+
+/// How many digits the area code has as the operator wrote it: the digits in parentheses, or
+/// the first group after `8`/`+7` when the number is written in groups; 3 otherwise.
+fn code_length(main: &str) -> u8 {
+    let written = if let (Some(open), Some(close)) = (main.find('('), main.find(')')) {
+        main.get(open + 1..close).map(str::to_string)
+    } else {
+        let groups: Vec<&str> = main
+            .split(|c: char| c == ' ' || c == '-')
+            .filter(|group| !group.is_empty())
+            .collect();
+        match groups.as_slice() {
+            [prefix, code, _, ..] if matches!(*prefix, "8" | "+7" | "7") => Some(code.to_string()),
+            [code, _, ..] if !code.starts_with('+') && code.len() != 11 => Some(code.to_string()),
+            _ => None,
+        }
+    };
+    written
+        .map(|code| code.chars().filter(char::is_ascii_digit).count())
+        .filter(|len| (3..=5).contains(len))
+        .and_then(|len| u8::try_from(len).ok())
+        .unwrap_or(3)
+}
+
+/// Two writings of one number are one phone: grouping is how it is shown, not what it is.
+impl PartialEq for Phone {
+    fn eq(&self, other: &Phone) -> bool {
+        self.number == other.number && self.extension == other.extension
+    }
+}
+
+impl Eq for Phone {}
+
+impl std::hash::Hash for Phone {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.number.hash(state);
+        self.extension.hash(state);
+    }
+}
+
+impl Serialize for Phone {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.stored())
+    }
+}
+
+impl<'de> Deserialize<'de> for Phone {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Phone, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Phone::from_stored(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("not a stored phone: {text:?}")))
     }
 }
 
@@ -166,6 +339,10 @@ impl SchoolClass {
                 grade,
                 letter: letter.to_uppercase().next().unwrap_or(*letter),
             }),
+            [letter] => match cyrillic_twin(*letter) {
+                Some(letter) => Ok(SchoolClass { grade, letter }),
+                None => Err(FieldError::ClassMalformed),
+            },
             _ => Err(FieldError::ClassMalformed),
         }
     }
@@ -175,6 +352,15 @@ impl fmt::Display for SchoolClass {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}{}", self.grade, self.letter)
     }
+}
+
+/// The Cyrillic capital a Latin letter looks like (`5A` typed on the wrong layout is `5А`).
+fn cyrillic_twin(c: char) -> Option<char> {
+    const LATIN: &str = "ABCEHKMOPTXY";
+    const CYRILLIC: &str = "АВСЕНКМОРТХУ";
+    let upper = c.to_ascii_uppercase();
+    let at = LATIN.chars().position(|latin| latin == upper)?;
+    CYRILLIC.chars().nth(at)
 }
 
 fn is_cyrillic_letter(c: char) -> bool {
@@ -377,6 +563,88 @@ mod tests {
     }
 
     #[test]
+    fn a_towns_code_of_four_or_five_digits_is_grouped_as_written() {
+        let shown = |text: &str| Phone::parse(text).map(|p| p.display());
+        assert_eq!(shown("8 (3452) 12-34-56"), Ok("+7 3452 12-34-56".into()));
+        assert_eq!(shown("8 3452 12-34-56"), Ok("+7 3452 12-34-56".into()));
+        assert_eq!(shown("+7 (34342) 1-23-45"), Ok("+7 34342 1-23-45".into()));
+        assert_eq!(shown("8 (812) 123-45-67"), Ok("+7 812 123-45-67".into()));
+        assert_eq!(shown("83452123456"), Ok("+7 345 212-34-56".into()));
+        // a mobile number is always 3 + 7, however it was typed
+        assert_eq!(shown("8 (9123) 45-67-89"), Ok("+7 912 345-67-89".into()));
+    }
+
+    #[test]
+    fn toll_free_numbers_and_extensions_are_kept() {
+        let phone = Phone::parse("8 800 555-35-35").unwrap();
+        assert_eq!(phone.e164(), "+78005553535");
+        assert_eq!(phone.display(), "+7 800 555-35-35");
+        for text in [
+            "8 (495) 123-45-67 доб. 12",
+            "8 495 123 45 67 ext 12",
+            "+74951234567 x12",
+        ] {
+            let phone = Phone::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(phone.e164(), "+74951234567", "{text}");
+            assert_eq!(phone.extension(), Some("12"), "{text}");
+            assert_eq!(phone.display(), "+7 495 123-45-67 доб. 12", "{text}");
+        }
+        assert_eq!(
+            Phone::parse("8 495 123-45-67 доб. двенадцать"),
+            Err(FieldError::PhoneExtension)
+        );
+    }
+
+    #[test]
+    fn each_wrong_number_is_told_what_is_wrong_with_it() {
+        assert_eq!(
+            Phone::parse("8 912 345-67-8"),
+            Err(FieldError::PhoneDigits(9))
+        );
+        assert_eq!(Phone::parse("12345"), Err(FieldError::PhoneDigits(5)));
+        assert_eq!(
+            Phone::parse("+7 912 345-67-899"),
+            Err(FieldError::PhoneDigits(11))
+        );
+        assert_eq!(
+            Phone::parse("+1 212 555 0100"),
+            Err(FieldError::PhoneNotRussian)
+        );
+        assert_eq!(
+            Phone::parse("позвоните маме"),
+            Err(FieldError::PhoneLetters)
+        );
+        assert_eq!(
+            Phone::parse("+7 000 000 00 00"),
+            Err(FieldError::PhoneCode("000".into()))
+        );
+        // ten digits are never told that ten are needed
+        let ten = FieldError::PhoneCode("123".into()).to_string();
+        assert!(!ten.contains("нужно 10"), "{ten}");
+    }
+
+    #[test]
+    fn a_phone_is_kept_as_one_string_and_read_back_whole() {
+        for text in [
+            "8 912 345-67-89",
+            "8 (3452) 12-34-56 доб. 7",
+            "8 800 555-35-35",
+        ] {
+            let phone = Phone::parse(text).unwrap();
+            let back = Phone::from_stored(&phone.stored()).unwrap();
+            assert_eq!(back.display(), phone.display(), "{text}");
+        }
+        // what older stores kept
+        let old = Phone::from_stored("+79123456789").unwrap();
+        assert_eq!(old.display(), "+7 912 345-67-89");
+        assert_eq!(
+            Phone::parse("8 (3452) 12-34-56").unwrap().stored(),
+            "+73452123456;code=4"
+        );
+        assert!(Phone::from_stored("+7912;code=9").is_none());
+    }
+
+    #[test]
     fn things_that_are_not_phones_are_refused() {
         for text in [
             "",
@@ -398,7 +666,13 @@ mod tests {
         assert_eq!(parse("11б"), Ok("11Б".into()));
         assert_eq!(parse("7 В"), Ok("7В".into()));
         assert_eq!(parse(" 7-в "), Ok("7В".into()));
-        for bad in ["12А", "0А", "05А", "5A", "5", "А", "5АБ", "", "пятый"] {
+        // a Latin lookalike is read as the Cyrillic letter it looks like
+        assert_eq!(parse("5A"), Ok("5А".into()));
+        assert_eq!(parse("11B"), Ok("11В".into()));
+        assert_eq!(parse("3c"), Ok("3С".into()));
+        assert_eq!(SchoolClass::parse("5А"), SchoolClass::parse("5A"));
+        assert!(SchoolClass::parse("5D").is_err());
+        for bad in ["12А", "0А", "05А", "5D", "5", "А", "5АБ", "", "пятый"] {
             assert_eq!(parse(bad), Err(FieldError::ClassMalformed), "{bad}");
         }
     }

@@ -380,7 +380,7 @@ mod tests {
         type_text(&mut form, "12");
         assert_eq!(
             form.shown_error(Field::Phone),
-            Some(&FieldError::PhoneMalformed)
+            Some(&FieldError::PhoneDigits(2))
         );
         assert_eq!(form.shown_error(Field::Name), None);
         form.reveal_errors();

@@ -79,6 +79,7 @@ struct JsonCaller {
     role: Option<String>,
     class: Option<String>,
     phone: Option<String>,
+    phone_extension: Option<String>,
     email: Option<String>,
 }
 
@@ -156,7 +157,10 @@ fn json_row(line: u64, text: &str, words: &Words) -> Row {
         class: caller.class.unwrap_or_default(),
         category: request.category.unwrap_or_default(),
         description: request.description.unwrap_or_default(),
-        phone: caller.phone.unwrap_or_default(),
+        phone: match (caller.phone, caller.phone_extension) {
+            (Some(phone), Some(extension)) => format!("{phone} доб. {extension}"),
+            (phone, _) => phone.unwrap_or_default(),
+        },
         email: caller.email.unwrap_or_default(),
         channel: request.channel.unwrap_or_default(),
     };
