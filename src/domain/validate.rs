@@ -221,7 +221,7 @@ fn code_length(main: &str) -> u8 {
         main.get(open + 1..close).map(str::to_string)
     } else {
         let groups: Vec<&str> = main
-            .split(|c: char| c == ' ' || c == '-')
+            .split([' ', '-'])
             .filter(|group| !group.is_empty())
             .collect();
         match groups.as_slice() {
