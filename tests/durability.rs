@@ -14,6 +14,7 @@ use pult::net::client::{attach, Client, Incoming, Launch};
 use pult::net::protocol::ServerMsg;
 use pult::service::{Command, Reply};
 
+use common::calls::surname;
 use common::service::{connect_when_up, spawn_server};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -22,7 +23,7 @@ fn call(number: u64) -> CallDraft {
     CallDraft {
         // a distinct answered-at per call: each is a different call, never a resend
         answered_at: Some(Timestamp(1_700_000_000_000 + number as i64)),
-        name: format!("Абонент {number}"),
+        name: format!("Абонент {}", surname(number)),
         role: Some(CallerRole::Teacher),
         class: String::new(),
         category: Some(Category::Technical),
@@ -154,7 +155,7 @@ fn kill_9_at_any_moment_loses_no_acknowledged_command() {
         let reply = client.call(Command::ShowRequest { id: *id });
         match reply {
             Ok(Reply::Request { request }) => {
-                assert_eq!(request.caller.name, format!("Абонент {number}"))
+                assert_eq!(request.caller.name, format!("Абонент {}", surname(*number)))
             }
             other => panic!("acknowledged {id} is gone after kill -9: {other:?}"),
         }

@@ -454,6 +454,11 @@ fn a_huge_line_binary_garbage_formulas_and_escapes_never_break_the_output() {
         ),
         row("Орлова Мария", "parent", &"а".repeat(50 * 1024 * 1024 / 2)),
         row("Кузнецова Ольга", "\u{1b}[2Jбабушка\u{9b}2J", "Роль не та"),
+        row(
+            "Петрова Анна",
+            "parent",
+            "=HYPERLINK(\"http://evil.example\",\"Петрова\")",
+        ),
     ]
     .join("\n");
     let output = store.import_file("hostile.jsonl", lines.as_bytes());
@@ -468,14 +473,18 @@ fn a_huge_line_binary_garbage_formulas_and_escapes_never_break_the_output() {
         printed.contains("строка 4: «бабушка2J» — не роль"),
         "{printed}"
     );
+    // a formula is no one's name; in a description it is kept as the text it is
+    assert!(
+        printed.contains("строка 1: ФИО обратившегося — это не похоже на ФИО"),
+        "{printed}"
+    );
     assert!(printed.contains("Импортировано: 2"), "{printed}");
     let requests = store.requests();
-    let names: Vec<&str> = requests
+    let descriptions: Vec<&str> = requests
         .iter()
-        .filter_map(|request| request["caller"]["name"].as_str())
+        .filter_map(|request| request["description"].as_str())
         .collect();
-    // the formula is kept as the text it is; escape sequences are gone
-    assert!(names.contains(&"=HYPERLINK(\"http://evil.example\",\"Петрова\")"));
+    assert!(descriptions.contains(&"=HYPERLINK(\"http://evil.example\",\"Петрова\")"));
     let cleaned = requests
         .iter()
         .find(|request| request["caller"]["name"] == "Сидорова Анна")
@@ -553,10 +562,11 @@ fn a_journal_larger_than_one_message_is_sent_in_several() {
         // about 1 KiB a row: some 2 MiB in all, several times the largest message a client
         // may send
         journal.push_str(&format!(
-            "{:02}.10.2025 {:02}:{:02};Петрова Анна {n};родитель;5А;ЭЖД;{} {n};89123456789\n",
+            "{:02}.10.2025 {:02}:{:02};Петрова Анна {};родитель;5А;ЭЖД;{} {n};89123456789\n",
             1 + n / 1440,
             n / 60 % 24,
             n % 60,
+            common::calls::surname(n as u64),
             "Не открывается дневник.".repeat(20)
         ));
     }

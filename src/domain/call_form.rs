@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::request::{Caller, CallerRole, Category};
 use super::time::Timestamp;
 use super::validate::{
-    required_line, required_text, sanitize, Email, FieldError, Phone, SchoolClass, MAX_DESCRIPTION,
+    person_name, required_text, sanitize, Email, FieldError, Phone, SchoolClass, MAX_DESCRIPTION,
     MAX_NAME,
 };
 
@@ -117,7 +117,7 @@ impl CallDraft {
             }
         };
         // What reaches a check may come from any client: clean it first.
-        let name = required_line(&sanitize(&self.name, false, MAX_NAME + 1), MAX_NAME);
+        let name = person_name(&sanitize(&self.name, false, MAX_NAME + 1));
         note(Field::Name, name.as_ref().map(|_| ()).map_err(Clone::clone));
         note(
             Field::Role,

@@ -55,6 +55,10 @@ pub enum FieldError {
     PhoneCode(String),
     #[error("{}", tr!("field_error.phone_extension"))]
     PhoneExtension,
+    #[error("{}", tr!("field_error.name_digits"))]
+    NameDigits,
+    #[error("{}", tr!("field_error.name_text", words = MAX_NAME_WORDS))]
+    NameLikeText,
 }
 
 /// A Russian phone number: ten digits after `+7`, how the operator grouped its area code (a
@@ -402,6 +406,27 @@ pub fn required_line(text: &str, max: usize) -> Result<String, FieldError> {
     Ok(folded)
 }
 
+/// Most words a caller's name has (a double surname, a name and a patronymic, «оглы»…).
+pub const MAX_NAME_WORDS: usize = 6;
+
+/// A caller's name as the form takes it: spaces folded, bounded, letters only (with `-`, `'`,
+/// `.` of initials and brackets), at most `MAX_NAME_WORDS` words — digits or a sentence
+/// typed into the name are refused, the operator meant another field.
+pub fn person_name(text: &str) -> Result<String, FieldError> {
+    let name = required_line(text, MAX_NAME)?;
+    if name.chars().any(|c| c.is_numeric()) {
+        return Err(FieldError::NameDigits);
+    }
+    let letter_like = |c: char| c.is_alphabetic() || " -'’.()".contains(c);
+    if !name.chars().all(letter_like) || name.split(' ').count() > MAX_NAME_WORDS {
+        return Err(FieldError::NameLikeText);
+    }
+    if !name.chars().any(char::is_alphabetic) {
+        return Err(FieldError::NameLikeText);
+    }
+    Ok(name)
+}
+
 /// A required multi-line text: trailing spaces trimmed, bounded.
 pub fn required_text(text: &str, max: usize) -> Result<String, FieldError> {
     let trimmed = text.trim();
@@ -700,6 +725,26 @@ mod tests {
             required_line(&"я".repeat(MAX_NAME + 1), MAX_NAME),
             Err(FieldError::TooLong(MAX_NAME))
         );
+    }
+
+    #[test]
+    fn a_name_is_letters_not_digits_or_a_sentence() {
+        assert_eq!(
+            person_name(" Салтыков-Щедрин  Михаил Евграфович "),
+            Ok("Салтыков-Щедрин Михаил Евграфович".into())
+        );
+        assert_eq!(person_name("Иванова А. С."), Ok("Иванова А. С.".into()));
+        assert_eq!(person_name("O'Brien Mary"), Ok("O'Brien Mary".into()));
+        assert_eq!(person_name("89123456789"), Err(FieldError::NameDigits));
+        assert_eq!(person_name("Петрова 5А"), Err(FieldError::NameDigits));
+        let pasted = "Не открывается электронный дневник у ребёнка, пишет ошибку входа, \
+                      пароль не подходит уже второй день, учитель не отвечает на письма";
+        assert_eq!(person_name(pasted), Err(FieldError::NameLikeText));
+        assert_eq!(
+            person_name("petrova@mail.ru"),
+            Err(FieldError::NameLikeText)
+        );
+        assert_eq!(person_name("---"), Err(FieldError::NameLikeText));
     }
 
     #[test]

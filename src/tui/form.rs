@@ -181,6 +181,30 @@ impl FormState {
         ));
     }
 
+    /// A paste of `given` characters of which `kept` fitted.
+    fn note_paste_cut(&mut self, field: Field, kept: usize, given: usize) {
+        self.notice = Some(tr!(
+            "status.paste_cut",
+            field = field.label(),
+            kept = kept,
+            given = given,
+            max = max_len(field)
+        ));
+    }
+
+    /// Characters the field still has room for (None for the choices).
+    pub fn remaining(&self, field: Field) -> Option<usize> {
+        let used = match field {
+            Field::Name => self.name.char_count(),
+            Field::Class => self.class.char_count(),
+            Field::Phone => self.phone.char_count(),
+            Field::Email => self.email.char_count(),
+            Field::Description => self.description_chars(),
+            Field::Role | Field::Category => return None,
+        };
+        Some(max_len(field).saturating_sub(used))
+    }
+
     /// A key that is not a form action: edits the focused field.
     pub fn edit(&mut self, key: &KeyEvent, policy: &Policy) {
         self.notice = None;
@@ -316,23 +340,27 @@ impl FormState {
             Field::Role | Field::Category => {}
             Field::Description => {
                 let room = MAX_DESCRIPTION.saturating_sub(self.description_chars());
+                let given = text.chars().count();
                 let mut clean = sanitize(text, true, room + 1);
                 if clean.chars().count() > room {
                     clean = clean.chars().take(room).collect();
-                    self.note_cut(field);
+                    self.note_paste_cut(field, room, given);
                 }
                 self.description.insert_str(&clean);
                 self.changed(field);
             }
             _ => {
                 let max = max_len(field);
+                let given = text.trim_end().chars().count();
                 let clean = sanitize(text, false, max + 1);
+                let before = self.line_input(field).map_or(0, |input| input.char_count());
                 let complete = self
                     .line_input(field)
                     .map(|input| input.insert(clean.trim_end(), max))
                     .unwrap_or(true);
                 if !complete {
-                    self.note_cut(field);
+                    let after = self.line_input(field).map_or(0, |input| input.char_count());
+                    self.note_paste_cut(field, after - before, given);
                 }
                 self.changed(field);
             }
@@ -395,10 +423,21 @@ mod tests {
         let huge = "ж".repeat(1_000_000);
         form.paste(&huge);
         assert_eq!(form.draft().description.chars().count(), MAX_DESCRIPTION);
-        assert!(form.notice.is_some());
+        assert_eq!(
+            form.notice.as_deref(),
+            Some(
+                "«Описание проблемы»: вставлено 4000 из 1000000 знаков — поле вмещает 4000, \
+                 остальное не вставлено"
+            )
+        );
+        assert_eq!(form.remaining(Field::Description), Some(0));
         form.focus = Field::Name;
+        form.paste("Петрова ");
         form.paste(&huge);
         assert_eq!(form.name.char_count(), MAX_NAME);
+        let said = form.notice.clone().unwrap_or_default();
+        assert!(said.contains("вставлено 193 из 1000000"), "{said}");
+        assert_eq!(form.remaining(Field::Name), Some(0));
     }
 
     #[test]

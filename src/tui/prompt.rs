@@ -4,7 +4,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::keymap::Action;
-use super::line_input::LineInput;
+use super::line_input::{Edited, LineInput};
 use crate::domain::change::{Answers, Choice, Form, Missing, Move};
 use crate::domain::policy::Policy;
 use crate::domain::request::{Request, RequestId};
@@ -131,11 +131,15 @@ impl Prompt {
                 }
             }
             PromptFocus::Text => {
-                self.text.edit(key, MAX_PROMPT_TEXT);
+                if self.text.edit(key, MAX_PROMPT_TEXT) == Edited::Cut {
+                    self.error = Some(tr!("prompt.full", max = MAX_PROMPT_TEXT));
+                }
             }
             PromptFocus::Second => {
                 if let Some(second) = &mut self.second {
-                    second.edit(key, MAX_PROMPT_TEXT);
+                    if second.edit(key, MAX_PROMPT_TEXT) == Edited::Cut {
+                        self.error = Some(tr!("prompt.full", max = MAX_PROMPT_TEXT));
+                    }
                 }
             }
         }
@@ -144,17 +148,35 @@ impl Prompt {
 
     pub fn paste(&mut self, text: &str) {
         let clean = sanitize(text, false, MAX_PROMPT_TEXT + 1);
-        match self.focus {
-            PromptFocus::Text => {
-                self.text.insert(clean.trim_end(), MAX_PROMPT_TEXT);
-            }
-            PromptFocus::Second => {
-                if let Some(second) = &mut self.second {
-                    second.insert(clean.trim_end(), MAX_PROMPT_TEXT);
-                }
-            }
-            PromptFocus::Choice => {}
+        let given = text.trim_end().chars().count();
+        let input = match self.focus {
+            PromptFocus::Text => &mut self.text,
+            PromptFocus::Second => match &mut self.second {
+                Some(second) => second,
+                None => return,
+            },
+            PromptFocus::Choice => return,
+        };
+        let before = input.char_count();
+        if !input.insert(clean.trim_end(), MAX_PROMPT_TEXT) {
+            let kept = input.char_count() - before;
+            self.error = Some(tr!(
+                "prompt.paste_cut",
+                kept = kept,
+                given = given,
+                max = MAX_PROMPT_TEXT
+            ));
         }
+    }
+
+    /// Characters the focused text line still has room for.
+    pub fn remaining(&self) -> Option<usize> {
+        let used = match self.focus {
+            PromptFocus::Text => self.text.char_count(),
+            PromptFocus::Second => self.second.as_ref()?.char_count(),
+            PromptFocus::Choice => return None,
+        };
+        Some(MAX_PROMPT_TEXT.saturating_sub(used))
     }
 
     /// The move's change from what was answered, or the prompt stays and says what is missing.
@@ -239,6 +261,24 @@ mod tests {
 
     fn policy() -> Policy {
         Policy::parse(crate::domain::policy::DEFAULT_POLICY_TOML).unwrap()
+    }
+
+    #[test]
+    fn a_paste_too_long_says_how_much_was_kept_and_typing_past_the_end_says_so() {
+        let mut prompt = Prompt::new(Move::Cancel, &request(), &policy());
+        assert_eq!(prompt.remaining(), Some(MAX_PROMPT_TEXT));
+        prompt.paste(&"ж".repeat(MAX_PROMPT_TEXT + 500));
+        assert_eq!(
+            prompt.error.as_deref(),
+            Some("вставлено 1000 из 1500 знаков: сюда помещается 1000")
+        );
+        assert_eq!(prompt.remaining(), Some(0));
+        prompt.error = None;
+        typed(&mut prompt, "ещё");
+        assert_eq!(
+            prompt.error.as_deref(),
+            Some("больше 1000 знаков сюда не помещается")
+        );
     }
 
     fn press(prompt: &mut Prompt, code: KeyCode) -> PromptOutcome {

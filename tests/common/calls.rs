@@ -12,6 +12,29 @@ use pult::net::client::Client;
 use pult::service::{Command, Reply, Service};
 
 /// The time now, in milliseconds (when a call answered "just now" was answered).
+/// A surname of letters that is `n`'s own (a name has no digits): `Бабаб…` in base 20.
+pub fn surname(n: u64) -> String {
+    const LETTERS: [char; 20] = [
+        'б', 'в', 'г', 'д', 'ж', 'з', 'к', 'л', 'м', 'н', 'п', 'р', 'с', 'т', 'ф', 'х', 'ц', 'ч',
+        'ш', 'щ',
+    ];
+    let mut digits = Vec::new();
+    let mut rest = n;
+    loop {
+        digits.push(LETTERS[(rest % 20) as usize]);
+        rest /= 20;
+        if rest == 0 {
+            break;
+        }
+    }
+    let mut name = String::from("А");
+    for letter in digits.into_iter().rev() {
+        name.push(letter);
+        name.push('а');
+    }
+    name
+}
+
 pub fn now_ms() -> i64 {
     SystemClock.now().0
 }

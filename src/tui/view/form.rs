@@ -8,7 +8,7 @@ use ratatui::Frame;
 use super::common::{centered, fit, footer, hints, local_time, pad, width_of};
 use crate::domain::call_form::Field;
 use crate::domain::request::CallerRole;
-use crate::domain::validate::{Email, Phone};
+use crate::domain::validate::{Email, Phone, MAX_DESCRIPTION};
 use crate::tui::app::App;
 use crate::tui::form::FormState;
 use crate::tui::keymap::{Action, Context};
@@ -83,7 +83,14 @@ pub fn draw(frame: &mut Frame, app: &App, form: &FormState, body: Rect, footer_a
         let area = areas[next];
         next += 1;
         if field == Field::Description {
-            frame.render_widget(Paragraph::new(label), area);
+            let left = form
+                .remaining(field)
+                .map(|left| tr!("form.left_of", count = left, max = MAX_DESCRIPTION))
+                .unwrap_or_default();
+            frame.render_widget(
+                Paragraph::new(Line::from(vec![label, Span::styled(left, theme.dim)])),
+                area,
+            );
             let text_area = areas[next];
             next += 1;
             let indented = Rect {
@@ -228,6 +235,24 @@ fn draw_value(
                     Email::parse(input.text()).ok().map(|_| " ✓".to_string())
                 }
                 _ => None,
+            };
+            // the focused field says how much room is left
+            let left = focused.then(|| form.remaining(field)).flatten();
+            let area = match left {
+                Some(left) => {
+                    let text = tr!("form.left", count = left);
+                    let width = (width_of(&text) as u16 + 1).min(area.width / 3);
+                    let [value, count] =
+                        Layout::horizontal([Constraint::Min(0), Constraint::Length(width)])
+                            .areas(area);
+                    frame.render_widget(
+                        Paragraph::new(Span::styled(fit(&text, width as usize), theme.dim))
+                            .alignment(ratatui::layout::Alignment::Right),
+                        count,
+                    );
+                    value
+                }
+                None => area,
             };
             draw_line_input(frame, input, area, focused, preview, app);
         }

@@ -64,7 +64,13 @@ pub fn draw(frame: &mut Frame, app: &App, prompt: &Prompt, body: Rect, footer_ar
     }
     let mut cursor = None;
     if let Some(label) = prompt.form.text {
-        let label = format!("{label}: ");
+        let label = match prompt
+            .remaining()
+            .filter(|_| prompt.focus == PromptFocus::Text)
+        {
+            Some(left) => tr!("prompt.label_left", label = label, count = left),
+            None => format!("{label}: "),
+        };
         let label_style = if prompt.focus == PromptFocus::Text {
             theme.field_focused
         } else {
