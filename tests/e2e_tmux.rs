@@ -145,9 +145,9 @@ fn a_call_logged_and_routed_with_one_key_survives_a_restart() {
     console.wait_for_text("Новое обращение");
     console.type_text("Петрова Анна Ивановна");
     console.wait_for_text("Петрова Анна Ивановна");
-    console.keys(&["Tab", "3", "Tab"]);
+    console.keys(&["Tab", "3"]);
     console.type_text("5а");
-    console.keys(&["Tab", "2", "Tab"]);
+    console.keys(&["Tab", "2"]);
     console.type_text("Не открывается электронный дневник");
     console.wait_for_text("Не открывается электронный дневник");
     console.keys(&["Tab"]);
@@ -294,7 +294,7 @@ fn list_reads_through_the_server_while_a_console_is_open() {
     console.keys(&["n"]);
     console.wait_for_text("Новое обращение");
     console.type_text("Громова Татьяна");
-    console.keys(&["Tab", "2", "Tab", "Tab", "5", "Tab"]);
+    console.keys(&["Tab", "2", "5"]);
     console.type_text("Вопрос о расписании");
     console.keys(&["Tab"]);
     console.type_text("89031234567");
@@ -446,9 +446,9 @@ impl Session<'_> {
         self.wait_for_text("Новое обращение");
         self.type_text(name);
         self.wait_for_text(name);
-        self.keys(&["Tab", "3", "Tab"]);
+        self.keys(&["Tab", "3"]);
         self.type_text("5а");
-        self.keys(&["Tab", "2", "Tab"]);
+        self.keys(&["Tab", "2"]);
         self.type_text("Не открывается журнал");
         self.wait_for_text("Не открывается журнал");
         self.keys(&["Tab"]);
@@ -506,4 +506,74 @@ fn a_route_from_another_console_never_turns_a_key_onto_another_request() {
         (Some("tech".into()), Some("psych".into())),
         "№1 went to queue 2 and №2 to queue 3, as the first console chose: {requests:#?}"
     );
+}
+
+#[test]
+fn a_whole_call_takes_eight_keys_besides_the_text() {
+    let fixture = Fixture::new();
+    let tmux = Tmux::start(fixture.root.path(), "keys");
+    let console = tmux.console("keys", &fixture);
+    // every key that is not typed text goes through here and is counted
+    let pressed = std::cell::Cell::new(0);
+    let press = |key: &str| {
+        pressed.set(pressed.get() + 1);
+        console.keys(&[key]);
+    };
+    press("n");
+    console.wait_for_text("Новое обращение");
+    console.type_text("Петрова Анна Ивановна");
+    press("Tab");
+    press("3"); // parent: on to the class
+    console.type_text("5а");
+    press("Tab");
+    press("2"); // e-journal: on to the description
+    console.type_text("Не открывается электронный дневник");
+    press("Tab");
+    console.type_text("8 912 345-67-89");
+    console.wait_for_text("8 912 345-67-89");
+    press("C-s");
+    console.wait_for_text("Обращение №1 сохранено");
+    press("Enter"); // to the suggested queue
+    console.wait_for_text("№1 направлено");
+    assert_eq!(pressed.get(), 8, "keys besides the typed text");
+    console.keys(&["q"]);
+    console.wait_for_clean_exit();
+
+    let requests = fixture.list_json();
+    let request = &requests[0];
+    assert_eq!(request["queue"], "ejournal", "{request:#}");
+    assert_eq!(request["caller"]["role"], "parent", "{request:#}");
+    assert_eq!(request["caller"]["class"], "5А", "{request:#}");
+    assert_eq!(request["category"], "ejournal", "{request:#}");
+}
+
+#[test]
+fn a_teachers_call_skips_the_class_without_a_key() {
+    let fixture = Fixture::new();
+    let tmux = Tmux::start(fixture.root.path(), "teacher");
+    let console = tmux.console("teacher", &fixture);
+    console.keys(&["n"]);
+    console.wait_for_text("Новое обращение");
+    console.type_text("Кузнецова Ирина Владимировна");
+    // the teacher (2) needs no class: the next digit is already the type (1 technical)
+    console.keys(&["Tab", "2", "1"]);
+    console.type_text("Нет звука на уроке");
+    console.keys(&["Tab"]);
+    console.type_text("8 912 345-67-89");
+    console.wait_for_text("8 912 345-67-89");
+    console.keys(&["C-s"]);
+    console.wait_for_text("Обращение №1 сохранено");
+    console.keys(&["Escape"]);
+    console.keys(&["q"]);
+    console.wait_for_clean_exit();
+    let requests = fixture.list_json();
+    let request = &requests[0];
+    assert_eq!(request["caller"]["role"], "teacher", "{request:#}");
+    assert_eq!(
+        request["caller"]["class"],
+        serde_json::Value::Null,
+        "{request:#}"
+    );
+    assert_eq!(request["category"], "technical", "{request:#}");
+    assert_eq!(request["description"], "Нет звука на уроке", "{request:#}");
 }

@@ -94,9 +94,9 @@ fn two_users_consoles_share_one_server_live() {
     a.wait_for_text("Новое обращение");
     a.type_text("Петрова Анна Ивановна");
     a.wait_for_text("Петрова Анна Ивановна");
-    a.keys(&["Tab", "3", "Tab"]);
+    a.keys(&["Tab", "3"]);
     a.type_text("5а");
-    a.keys(&["Tab", "2", "Tab"]);
+    a.keys(&["Tab", "2"]);
     a.type_text("Не открывается электронный дневник");
     a.wait_for_text("Не открывается электронный дневник");
     a.keys(&["Tab"]);

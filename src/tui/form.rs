@@ -210,11 +210,18 @@ impl FormState {
         self.notice = None;
         let field = self.focus;
         match field {
+            // a choice made by its digit moves on: one key, not two
             Field::Role => {
                 if let KeyCode::Char(c @ '1'..='3') = key.code {
                     let index = c as usize - '1' as usize;
                     self.role = CallerRole::ALL.get(index).copied();
                     self.changed(field);
+                    self.next_field(true);
+                    // a teacher has no class to give: an empty class costs no key
+                    let no_class = self.role.is_some_and(|role| !role.needs_class());
+                    if no_class && self.class.text().trim().is_empty() {
+                        self.next_field(true);
+                    }
                 }
             }
             Field::Category => {
@@ -223,6 +230,7 @@ impl FormState {
                     if let Some(def) = policy.categories.get(index) {
                         self.category = Some(def.key);
                         self.changed(field);
+                        self.next_field(true);
                     }
                 }
             }
