@@ -85,7 +85,55 @@ fn route_offer_after_saving() {
 fn help_lists_every_key() {
     let mut app = app(None);
     key(&mut app, KeyCode::Char('?'));
-    insta::assert_snapshot!(render(&app, 80, 40));
+    let screen = render(&app, 80, 40);
+    insta::assert_snapshot!(screen);
+    // an operator's board: new call and the route digits, not the head's or a specialist's
+    assert!(
+        screen.contains("Клавиши: Главный экран") || screen.contains("Клавиши:"),
+        "{screen}"
+    );
+    assert!(screen.contains("1-4"), "{screen}");
+    for theirs in ["согласовать", "взять в работу", "переоткрыть"]
+    {
+        assert!(
+            !screen.contains(theirs),
+            "«{theirs}» is not an operator's:\n{screen}"
+        );
+    }
+}
+
+#[test]
+fn help_is_the_keys_of_the_window_and_of_the_persons_roles() {
+    // a specialist's board: their work, no new call, no routing digits
+    let mut specialist = specialist_app();
+    key(&mut specialist, KeyCode::Char('?'));
+    let screen = render(&specialist, 80, 40);
+    assert!(screen.contains("взять"), "{screen}");
+    assert!(!screen.contains("1-4"), "{screen}");
+    assert!(!screen.contains("звонок"), "{screen}");
+    key(&mut specialist, KeyCode::Esc);
+    assert!(matches!(specialist.screen, pult::tui::app::Screen::Board));
+
+    // the form's help (F1: «?» is typed there) has the choice digits; Esc is back in the form
+    let mut form = filled_form();
+    key(&mut form, KeyCode::F(1));
+    let screen = render(&form, 80, 40);
+    insta::assert_snapshot!("help_of_the_form", screen);
+    assert!(screen.contains("роль обратившегося"), "{screen}");
+    assert!(screen.contains("1-6"), "{screen}");
+    assert!(!screen.contains("направить"), "{screen}");
+    key(&mut form, KeyCode::Esc);
+    let back = render(&form, 80, 24);
+    assert!(back.contains("Петрова Анна Ивановна"), "{back}");
+
+    // the detail's help has its own keys and the changes this person may make
+    let mut head = head_with_a_pending_extension();
+    key(&mut head, KeyCode::Tab);
+    key(&mut head, KeyCode::Enter);
+    key(&mut head, KeyCode::Char('?'));
+    let screen = render(&head, 80, 40);
+    assert!(screen.contains("согласовать"), "{screen}");
+    assert!(screen.contains("переоткрыть"), "{screen}");
 }
 
 #[test]
@@ -389,11 +437,11 @@ fn the_form_offers_a_known_caller_and_one_key_fills_them_in() {
 fn help_scrolls_on_a_small_terminal() {
     let mut app = app(None);
     key(&mut app, KeyCode::Char('?'));
-    let top = render(&app, 80, 24);
+    let top = render(&app, 80, 14);
     for _ in 0..80 {
         key(&mut app, KeyCode::Char('j'));
     }
-    let bottom = render(&app, 80, 24);
+    let bottom = render(&app, 80, 14);
     assert!(!top.contains("русской раскладке"), "{top}");
     assert!(bottom.contains("русской раскладке"), "{bottom}");
 }

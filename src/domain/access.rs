@@ -249,6 +249,18 @@ pub fn may(
     }
 }
 
+/// Whether `staff` may do `operation` on some request at all (the help lists only those
+/// keys): a queue's specialist on their queue's, the caller's operator on their own.
+pub fn may_ever(staff: &Staff, operation: Operation, policy: &Policy) -> bool {
+    !staff.disabled
+        && operation.rule().who.iter().any(|who| match who {
+            Who::Role(role) => staff.has(*role),
+            Who::QueueSpecialist => policy.queues.iter().any(|queue| staff.has(queue.role)),
+            Who::LoggedIt => CALL_TAKERS.iter().any(|role| staff.has(*role)),
+            Who::VendorRep => staff.vendor_rep,
+        })
+}
+
 impl Refusal {
     /// The refusal's sentence says something of the request (its queue, who logged it).
     fn names_the_request(self) -> bool {

@@ -14,6 +14,7 @@ use replies::{on_disconnected, on_event, on_reconnected, on_reply};
 
 use super::detail::DetailState;
 use super::form::FormState;
+use super::help::HelpState;
 use super::keymap::Keymap;
 use super::open_requests::OpenRequests;
 use super::prompt::Prompt;
@@ -94,10 +95,8 @@ pub enum Screen {
     Search(Box<SearchState>),
     /// The daily report or the weekly analysis.
     Report(Box<ReportState>),
-    /// The keys, scrolled by this many lines.
-    Help {
-        scroll: u16,
-    },
+    /// The keys of the window it was opened from.
+    Help(Box<HelpState>),
     /// A note, a result, a reason or a decision about one request.
     Prompt(Box<Prompt>),
     /// One queue's requests (the head's view of a queue).

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod detail;
 pub mod form;
+pub mod help;
 pub mod keymap;
 pub mod line_input;
 pub mod net_backend;

@@ -11,6 +11,7 @@ use crate::domain::request::{Channel, Request, RequestId};
 use crate::service::Command;
 use crate::tui::detail::{Back, DetailState};
 use crate::tui::form::FormState;
+use crate::tui::help::{context_of, HelpState};
 use crate::tui::keymap::{Action, Context};
 use crate::tui::prompt::{Prompt, PromptOutcome};
 use crate::tui::queue_view::QueueView;
@@ -18,6 +19,18 @@ use crate::tui::reports::{ReportKind, ReportState};
 use crate::tui::search::SearchOutcome;
 
 pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    // the help key of the window in front opens that window's keys
+    if let Some(from) = context_of(&app.screen) {
+        if app.keymap.action(from, &key) == Some(Action::Help) {
+            let back = std::mem::replace(&mut app.screen, Screen::Board);
+            app.screen = Screen::Help(Box::new(HelpState {
+                scroll: 0,
+                from,
+                back,
+            }));
+            return Vec::new();
+        }
+    }
     match &app.screen {
         Screen::Board => on_board_key(app, key),
         Screen::Form(_) => on_form_key(app, key),
@@ -30,21 +43,26 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         Screen::Detail(_) => on_detail_key(app, key),
         Screen::Report(_) => on_report_key(app, key),
         Screen::Queue(_) => on_queue_key(app, key),
-        Screen::Help { scroll } => {
-            let scroll = *scroll;
-            match app.keymap.action(Context::Help, &key) {
-                Some(Action::Down) => app.screen = Screen::Help { scroll: scroll + 1 },
-                Some(Action::Up) => {
-                    app.screen = Screen::Help {
-                        scroll: scroll.saturating_sub(1),
-                    }
-                }
-                Some(Action::Close) => app.screen = Screen::Board,
-                _ => {}
-            }
-            Vec::new()
-        }
+        Screen::Help(_) => on_help_key(app, key),
     }
+}
+
+fn on_help_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let action = app.keymap.action(Context::Help, &key);
+    let Screen::Help(help) = &mut app.screen else {
+        return Vec::new();
+    };
+    match action {
+        Some(Action::Down) => help.scroll = help.scroll.saturating_add(1),
+        Some(Action::Up) => help.scroll = help.scroll.saturating_sub(1),
+        Some(Action::Close) => {
+            if let Screen::Help(help) = std::mem::replace(&mut app.screen, Screen::Board) {
+                app.screen = help.back;
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
 }
 
 /// Opens request `id`'s detail and asks the server for its timeline and caller (the read of
@@ -206,7 +224,6 @@ fn on_board_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.focus = Pane::ALL[(app.focus.index() + step) % 3];
         }
         Action::Down | Action::Up => app.step_selection(action == Action::Down),
-        Action::Help => app.screen = Screen::Help { scroll: 0 },
         Action::Quit => {
             app.quit = true;
         }
@@ -215,7 +232,8 @@ fn on_board_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 return start_change(app, one, &request);
             }
         }
-        Action::Save
+        Action::Help
+        | Action::Save
         | Action::Cancel
         | Action::NextField
         | Action::PreviousField

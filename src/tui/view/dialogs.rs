@@ -8,6 +8,7 @@ use ratatui::Frame;
 use super::common::{centered, fit, footer, hints, local_time, window_footer};
 use crate::domain::request::RequestId;
 use crate::tui::app::App;
+use crate::tui::help::{entries, HelpState};
 use crate::tui::keymap::{Action, Context};
 
 pub(super) fn window(app: &App, frame: &mut Frame, area: Rect, title: String) -> Rect {
@@ -86,36 +87,25 @@ pub fn draw_route_offer(
     window_footer(frame, app, footer_area, &keys);
 }
 
-pub fn draw_help(frame: &mut Frame, app: &App, body: Rect, footer_area: Rect, scroll: u16) {
+pub fn draw_help(frame: &mut Frame, app: &App, help: &HelpState, body: Rect, footer_area: Rect) {
     let inner = window(
         app,
         frame,
         centered(body, 72, 40),
-        tr!("help.title").to_string(),
+        tr!("help.title_of", window = help.from.label()),
     );
     let mut lines = Vec::new();
-    for context in Context::ALL {
-        lines.push(Line::styled(context.label(), app.theme.field_focused));
-        for (action, keys) in app.keymap.bindings(context) {
-            let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {:<18}", keys.join(" ")), app.theme.hint_key),
-                Span::raw(action.label()),
-            ]));
-        }
-        if context == Context::Board || context == Context::Route {
-            lines.push(Line::from(vec![
-                Span::styled(
-                    format!("  {:<18}", format!("1-{}", app.policy.queues.len())),
-                    app.theme.hint_key,
-                ),
-                Span::raw(tr!("help.digits")),
-            ]));
-        }
+    for entry in entries(app, help.from) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<18}", entry.keys), app.theme.hint_key),
+            Span::raw(entry.label),
+        ]));
     }
-    lines.push(Line::raw(""));
-    lines.push(Line::raw(tr!("help.timers")));
-    lines.push(Line::raw(tr!("help.layout")));
+    if help.from == Context::Board {
+        lines.push(Line::raw(""));
+        lines.push(Line::raw(tr!("help.timers")));
+        lines.push(Line::raw(tr!("help.layout")));
+    }
     // never past the end: the last lines stay in view however far it was scrolled
     let columns = usize::from(inner.width.max(1));
     let rows: usize = lines
@@ -124,7 +114,7 @@ pub fn draw_help(frame: &mut Frame, app: &App, body: Rect, footer_area: Rect, sc
         .sum();
     let last = u16::try_from(rows).unwrap_or(u16::MAX);
     let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
-    let scroll = scroll.min(last.saturating_sub(inner.height));
+    let scroll = help.scroll.min(last.saturating_sub(inner.height));
     frame.render_widget(paragraph.scroll((scroll, 0)), inner);
     let keys = hints(
         app,

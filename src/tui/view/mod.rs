@@ -12,7 +12,7 @@ mod reports_window;
 mod search;
 mod sheet;
 
-use ratatui::layout::{Constraint, Layout};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::Frame;
 
 use super::app::{App, Screen};
@@ -31,7 +31,12 @@ pub fn view(frame: &mut Frame, app: &App) {
     ])
     .areas(area);
     common::title_bar(frame, app, title);
-    match &app.screen {
+    draw_screen(frame, app, &app.screen, body, footer);
+}
+
+/// One window, over the one it was opened from where it does not fill the screen.
+fn draw_screen(frame: &mut Frame, app: &App, screen: &Screen, body: Rect, footer: Rect) {
+    match screen {
         Screen::Board => board::draw(frame, app, body, footer),
         Screen::Form(form) => form::draw(frame, app, form, body, footer),
         Screen::RouteOffer { id } => {
@@ -47,9 +52,9 @@ pub fn view(frame: &mut Frame, app: &App) {
             search::draw(frame, app, search, body, footer);
         }
         Screen::Report(state) => reports_window::draw(frame, app, state, body, footer),
-        Screen::Help { scroll } => {
-            board::draw(frame, app, body, footer);
-            dialogs::draw_help(frame, app, body, footer, *scroll);
+        Screen::Help(help) => {
+            draw_screen(frame, app, &help.back, body, footer);
+            dialogs::draw_help(frame, app, help, body, footer);
         }
         Screen::Prompt(prompt) => {
             match &app.queue_beneath {
