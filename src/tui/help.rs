@@ -24,19 +24,7 @@ pub struct HelpEntry {
 
 /// What the help of `from` lists for this person.
 pub fn entries(app: &App, from: Context) -> Vec<HelpEntry> {
-    let mut entries: Vec<HelpEntry> = app
-        .keymap
-        .bindings(from)
-        .filter(|(action, _)| allowed(app, *action))
-        .map(|(action, keys)| HelpEntry {
-            keys: keys
-                .iter()
-                .map(|k| k.to_string())
-                .collect::<Vec<_>>()
-                .join(" "),
-            label: action.label().to_string(),
-        })
-        .collect();
+    let mut entries = bound(app, from, |_| true);
     let digits = |count: usize, label: &str| HelpEntry {
         keys: format!("1-{count}"),
         label: label.to_string(),
@@ -59,20 +47,9 @@ pub fn entries(app: &App, from: Context) -> Vec<HelpEntry> {
     }
     // the changes of a request work wherever one request is chosen
     if matches!(from, Context::Detail | Context::Queue) {
-        entries.extend(
-            app.keymap
-                .bindings(Context::Board)
-                .filter(|(action, _)| matches!(action, Action::Change(_)))
-                .filter(|(action, _)| allowed(app, *action))
-                .map(|(action, keys)| HelpEntry {
-                    keys: keys
-                        .iter()
-                        .map(|k| k.to_string())
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                    label: action.label().to_string(),
-                }),
-        );
+        entries.extend(bound(app, Context::Board, |action| {
+            matches!(action, Action::Change(_))
+        }));
     }
     entries
 }
