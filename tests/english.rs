@@ -115,3 +115,102 @@ fn the_command_lines_help_follows_the_language_asked_for() {
         assert!(!english.contains("Ежедневный"), "{english}");
     }
 }
+
+/// `pult [PATH…] --help` in `lang`.
+fn help_of(path: &[&str], lang: &str) -> String {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_pult"))
+        .args(path)
+        .arg("--help")
+        .env("PULT_LANG", lang)
+        .env_remove("PULT_DATA")
+        .output()
+        .expect("run pult");
+    assert!(output.status.success(), "pult {path:?} --help failed");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The commands a help lists under its commands' heading.
+fn commands_in(help: &str, heading: &str) -> Vec<String> {
+    help.split_once(heading)
+        .map(|(_, rest)| rest)
+        .unwrap_or_default()
+        .lines()
+        .skip(1)
+        .take_while(|line| line.starts_with("  "))
+        .filter_map(|line| line.split_whitespace().next().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn every_commands_help_is_russian_with_every_option_described_and_examples() {
+    let mut paths: Vec<Vec<String>> = vec![Vec::new()];
+    let mut seen = Vec::new();
+    while let Some(path) = paths.pop() {
+        let words: Vec<&str> = path.iter().map(String::as_str).collect();
+        let help = help_of(&words, "ru");
+        for sub in commands_in(&help, "Команды:") {
+            let mut deeper = path.clone();
+            deeper.push(sub);
+            paths.push(deeper);
+        }
+        // clap's own English never shows
+        for english in [
+            "Usage",
+            "Options",
+            "Commands",
+            "Arguments",
+            "[OPTIONS]",
+            "[COMMAND]",
+            "Print",
+            "default:",
+            "env:",
+            "Possible values",
+            "possible values",
+        ] {
+            assert!(
+                !help.contains(english),
+                "pult {words:?} --help says «{english}»:\n{help}"
+            );
+        }
+        assert!(
+            help.contains("Примеры:"),
+            "pult {words:?} --help has no examples:\n{help}"
+        );
+        // every option and argument has its description on its line or the next
+        let lines: Vec<&str> = help.lines().collect();
+        for (at, line) in lines.iter().enumerate() {
+            let trimmed = line.trim_start();
+            let is_option =
+                trimmed.starts_with("--") || trimmed.starts_with("-h") || trimmed.starts_with('<');
+            if !is_option || !line.starts_with("  ") {
+                continue;
+            }
+            let described_here = trimmed
+                .split("  ")
+                .filter(|part| !part.trim().is_empty())
+                .count()
+                > 1;
+            let described_next = lines.get(at + 1).is_some_and(|next| {
+                let next = next.trim_start();
+                !next.is_empty() && !next.starts_with('-')
+            });
+            assert!(
+                described_here || described_next,
+                "pult {words:?} --help: «{line}» has no description:\n{help}"
+            );
+        }
+        seen.push(words.join(" "));
+    }
+    for expected in [
+        "",
+        "report daily",
+        "staff enable",
+        "callers merge",
+        "import",
+    ] {
+        assert!(
+            seen.iter().any(|path| path == expected),
+            "{expected} not reached: {seen:?}"
+        );
+    }
+}

@@ -63,10 +63,21 @@ fn localize(mut command: Command, path: &str, top: bool) -> Command {
         .filter(|id| id != "help" && id != "version")
         .collect();
     for id in ids {
-        if let Some(help) = lang::lookup(&format!("cli.help.{path}.{id}")) {
-            command = command.mut_arg(id, |arg| arg.help(help));
-        }
+        let help = lang::lookup(&format!("cli.help.{path}.{id}"));
+        command = command.mut_arg(id, |arg| {
+            let arg = match help {
+                Some(help) => arg.help(help),
+                None => arg,
+            };
+            in_words(arg)
+        });
     }
+    if command.has_subcommands() {
+        // `pult help report` is `pult report --help`: one way, in the person's language
+        command = command.disable_help_subcommand(true);
+    }
+    let usage = usage_of(&command, path);
+    command = command.override_usage(usage);
     let names: Vec<String> = command
         .get_subcommands()
         .map(|sub| sub.get_name().to_string())
@@ -77,6 +88,59 @@ fn localize(mut command: Command, path: &str, top: bool) -> Command {
         command = command.mut_subcommand(name, |sub| localize(sub, &sub_path, false));
     }
     command
+}
+
+/// An argument as its help shows it: its value's name in the current language, and no
+/// `[env: …]`, `[default: …]` or `Possible values` in clap's English (the argument's own text
+/// says them).
+fn in_words(arg: Arg) -> Arg {
+    let takes_value = arg.get_action().takes_values();
+    let names: Vec<String> = match arg.get_value_names() {
+        Some(names) => names.iter().map(|name| name.to_string()).collect(),
+        None if takes_value => vec![arg.get_id().as_str().to_uppercase()],
+        None => Vec::new(),
+    };
+    let translated: Vec<&'static str> = names
+        .iter()
+        .filter_map(|name| lang::lookup(&format!("cli.value.{}", name.to_lowercase())))
+        .collect();
+    let arg = arg.hide_env(true);
+    let arg = if takes_value {
+        arg.hide_default_value(true).hide_possible_values(true)
+    } else {
+        arg
+    };
+    if !names.is_empty() && translated.len() == names.len() {
+        arg.value_names(translated)
+    } else {
+        arg
+    }
+}
+
+/// The usage line clap would write, with its own placeholders in the current language and
+/// the command's whole path (`pult report daily [ПАРАМЕТРЫ]`).
+fn usage_of(command: &Command, path: &str) -> String {
+    let mut built = command.clone();
+    built.build();
+    let rendered = built.render_usage().to_string();
+    // "Usage: daily [OPTIONS]": the heading is the template's, the name is the path's
+    let after_heading = rendered
+        .split_once(": ")
+        .map_or(rendered.as_str(), |(_, rest)| rest);
+    let rest = after_heading
+        .split_once(' ')
+        .map_or("", |(_, rest)| rest)
+        .to_string();
+    let rest = rest
+        .replace("[OPTIONS]", tr!("cli.usage.options"))
+        .replace("[COMMAND]", tr!("cli.usage.command_optional"))
+        .replace("<COMMAND>", tr!("cli.usage.command"));
+    let whole = path.replace('.', " ");
+    if rest.is_empty() {
+        whole
+    } else {
+        format!("{whole} {rest}")
+    }
 }
 
 /// clap's help layout with the headings in the current language.
