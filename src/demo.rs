@@ -211,6 +211,7 @@ fn seed_one(
         description,
         phone: caller.phone.clone(),
         email: caller.email.clone(),
+        caller_card: None,
     };
     let (reply, _) = service.execute(logger, Command::LogCall { draft, channel })?;
     let Reply::Logged { request } = reply else {
@@ -392,6 +393,7 @@ mod tests {
                 description: "x".into(),
                 phone: caller.phone.clone(),
                 email: caller.email.clone(),
+                caller_card: None,
             };
             assert!(
                 draft.check().is_ok(),

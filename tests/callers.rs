@@ -30,6 +30,7 @@ fn draft(name: &str, phone: &str, email: &str, category: Category, text: &str) -
         description: text.into(),
         phone: phone.into(),
         email: email.into(),
+        caller_card: None,
     }
 }
 
@@ -50,7 +51,7 @@ fn prepared(dir: &Path, roles: &[Role]) -> Vec<RequestId> {
             &service,
             &operator,
             draft(
-                "Петрова Анна",
+                "Петрова анна  ивановна",
                 "8 912 345-67-89",
                 "",
                 Category::Ejournal,
@@ -144,14 +145,22 @@ fn running(roles: &[Role]) -> Running {
     }
 }
 
-fn find(client: &mut Client, phone: Option<&str>, email: Option<&str>) -> Option<CallerCard> {
+/// Everyone on the phone or email.
+fn people(client: &mut Client, phone: Option<&str>, email: Option<&str>) -> Vec<CallerCard> {
     match client.call(Command::FindCaller {
         phone: phone.map(str::to_string),
         email: email.map(str::to_string),
     }) {
-        Ok(Reply::Caller { card }) => card,
+        Ok(Reply::People { cards }) => cards,
         other => panic!("{other:?}"),
     }
+}
+
+/// The one person on the phone or email, if any.
+fn find(client: &mut Client, phone: Option<&str>, email: Option<&str>) -> Option<CallerCard> {
+    let mut cards = people(client, phone, email);
+    assert!(cards.len() <= 1, "several people: {cards:?}");
+    cards.pop()
 }
 
 #[test]
@@ -159,7 +168,10 @@ fn one_card_per_phone_however_written_with_every_request_and_contact() {
     let mut run = running(&[Role::Operator]);
     let card = find(&mut run.client, Some("+7 (912) 345 67 89"), None).expect("known");
     assert_eq!(card.requests, vec![run.ids[0], run.ids[1]]);
-    assert_eq!(card.name, "Петрова Анна Ивановна", "the latest name given");
+    assert_eq!(
+        card.name, "Петрова Анна Ивановна",
+        "the same name, as last written"
+    );
     assert_eq!(card.emails.len(), 1);
     // the email given on the second call finds the same card
     let by_email = find(&mut run.client, None, Some("Petrova@Mail.ru")).expect("known");
@@ -231,13 +243,13 @@ fn petrova_cards(dir: &Path) -> (CallerCard, CallerCard) {
     let phone = pult::domain::validate::Phone::parse("89123456789").unwrap();
     let email = pult::domain::validate::Email::parse("anna.petrova@yandex.ru").unwrap();
     let first = records
-        .caller_by_key(&pult::domain::caller::ContactKey::phone(&phone))
+        .callers_by_key(&pult::domain::caller::ContactKey::phone(&phone))
         .unwrap()
-        .unwrap();
+        .remove(0);
     let second = records
-        .caller_by_key(&pult::domain::caller::ContactKey::email(&email))
+        .callers_by_key(&pult::domain::caller::ContactKey::email(&email))
         .unwrap()
-        .unwrap();
+        .remove(0);
     (first, second)
 }
 
@@ -397,4 +409,191 @@ fn search_keeps_up_with_changes_and_with_who_may_see_what() {
     };
     assert_eq!(found.hits[0].status, Status::Cancelled);
     assert_eq!(ids.len(), 4);
+}
+
+// ---------------------------------------------------------------------------------------------
+// People, not phone numbers
+
+/// The family on one phone: the mother calls, then her son from her phone; the operator did
+/// not take her card for his call.
+fn family(dir: &Path) -> (Service, Staff, RequestId, RequestId) {
+    let service = open_as_me(dir);
+    let operator = staff_member("ivanova", &[Role::Operator]);
+    service.seed().put_staff(&operator).unwrap();
+    let mother = log(
+        &service,
+        &operator,
+        draft(
+            "Петрова Светлана Юрьевна",
+            "8 912 777-12-34",
+            "petrova@mail.ru",
+            Category::Ejournal,
+            "Не видно оценок сына",
+        ),
+    );
+    let son = log(
+        &service,
+        &operator,
+        CallDraft {
+            role: Some(CallerRole::Student),
+            ..draft(
+                "Петров Иван",
+                "+7 912 777 12 34",
+                "",
+                Category::Technical,
+                "Не открывается урок",
+            )
+        },
+    );
+    (service, operator, mother, son)
+}
+
+#[test]
+fn a_second_person_on_a_known_phone_gets_a_card_of_their_own_and_renames_no_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (service, _, mother, son) = family(dir.path());
+    let phone = pult::domain::validate::Phone::parse("89127771234").unwrap();
+    let cards = service
+        .records()
+        .callers_by_key(&pult::domain::caller::ContactKey::phone(&phone))
+        .unwrap();
+    let names: Vec<&str> = cards.iter().map(|card| card.name.as_str()).collect();
+    assert_eq!(names, ["Петрова Светлана Юрьевна", "Петров Иван"]);
+    assert_eq!(cards[0].requests, [mother]);
+    assert_eq!(cards[1].requests, [son]);
+    // her earlier request still shows her name, and his detail shows his card
+    let head = service.identify(&me().login).unwrap();
+    let Ok((Reply::Detail { detail }, _)) = service.execute(&head, Command::OpenDetail { id: son })
+    else {
+        panic!("detail");
+    };
+    assert_eq!(
+        detail.caller.map(|card| card.name),
+        Some("Петров Иван".into())
+    );
+    // the form's lookup lists both
+    drop(service);
+    let server = serve(dir.path());
+    let mut client = connect(dir.path());
+    let found = people(&mut client, Some("8 (912) 777-12-34"), None);
+    assert_eq!(found.len(), 2, "{found:?}");
+    drop(client);
+    server.stop();
+}
+
+#[test]
+fn a_card_taken_in_the_form_gets_the_call_and_may_be_renamed_by_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (service, operator, mother, _) = family(dir.path());
+    let phone = pult::domain::validate::Phone::parse("89127771234").unwrap();
+    let key = pult::domain::caller::ContactKey::phone(&phone);
+    let hers = service.records().callers_by_key(&key).unwrap()[0].id;
+    // she calls again and gives her name in full this time; the operator took her card (F2)
+    let again = log(
+        &service,
+        &operator,
+        CallDraft {
+            caller_card: Some(hers),
+            ..draft(
+                "Петрова-Соколова Светлана Юрьевна",
+                "89127771234",
+                "",
+                Category::Ejournal,
+                "Снова нет оценок",
+            )
+        },
+    );
+    let cards = service.records().callers_by_key(&key).unwrap();
+    assert_eq!(cards.len(), 2, "no third card: {cards:?}");
+    assert_eq!(cards[0].id, hers);
+    assert_eq!(cards[0].name, "Петрова-Соколова Светлана Юрьевна");
+    assert_eq!(cards[0].requests, [mother, again]);
+}
+
+#[test]
+fn the_head_splits_a_card_from_the_command_line_and_the_timeline_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (service, operator, mother, _) = family(dir.path());
+    // before cards were people: the son's later call landed on his mother's card
+    let phone = pult::domain::validate::Phone::parse("89127771234").unwrap();
+    let key = pult::domain::caller::ContactKey::phone(&phone);
+    let hers = service.records().callers_by_key(&key).unwrap()[0].id;
+    let his_again = log(
+        &service,
+        &operator,
+        CallDraft {
+            caller_card: Some(hers),
+            role: Some(CallerRole::Student),
+            ..draft(
+                "Петров Иван",
+                "89127771234",
+                "",
+                Category::Technical,
+                "Снова урок",
+            )
+        },
+    );
+    assert_eq!(
+        service.records().callers_by_key(&key).unwrap()[0].name,
+        "Петров Иван",
+        "the wrong card took the son's name"
+    );
+    service.seed().flush().unwrap();
+    drop(service);
+    let server = serve(dir.path());
+    let split = |requests: &str| {
+        std::process::Command::new(common::PULT_BUILT)
+            .env("PULT_LANG", "ru")
+            .arg("--data")
+            .arg(dir.path())
+            .args([
+                "callers",
+                "split",
+                &hers.0.to_string(),
+                "--requests",
+                requests,
+            ])
+            .output()
+            .unwrap()
+    };
+    let output = split(&his_again.0.to_string());
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        said.contains("Новая карточка:") && said.contains("Петров Иван"),
+        "{said}"
+    );
+    // a request that is not on the card is refused by name
+    let refused = split("999");
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("№999 не на карточке"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let mut client = connect(dir.path());
+    let Ok(Reply::History { events }) = client.call(Command::History { id: his_again }) else {
+        panic!("history");
+    };
+    assert!(
+        events.iter().any(
+            |event| matches!(event.action, AuditAction::CallerSplit { from, .. } if from == hers)
+        ),
+        "{events:?}"
+    );
+    drop(client);
+    server.stop();
+    // her card has her name back, from her own latest call; his requests are on his card
+    let service = open_as_me(dir.path());
+    let cards = service.records().callers_by_key(&key).unwrap();
+    let hers_now = cards.iter().find(|card| card.id == hers).unwrap();
+    assert_eq!(hers_now.name, "Петрова Светлана Юрьевна");
+    assert_eq!(hers_now.requests, [mother]);
+    assert!(cards
+        .iter()
+        .any(|card| card.name == "Петров Иван" && card.requests == [his_again]));
 }

@@ -82,6 +82,14 @@ fn keys_in_code() -> BTreeSet<String> {
 fn cli_examples_keys() -> BTreeSet<String> {
     fn walk(command: &clap::Command, path: &str, keys: &mut BTreeSet<String>) {
         keys.insert(format!("cli.help.{path}.examples"));
+        // the value names the help writes in words (`<КАТАЛОГ>`)
+        for arg in command.get_arguments() {
+            let names: Vec<String> = match arg.get_value_names() {
+                Some(names) => names.iter().map(|name| name.to_lowercase()).collect(),
+                None => vec![arg.get_id().as_str().to_lowercase()],
+            };
+            keys.extend(names.into_iter().map(|name| format!("cli.value.{name}")));
+        }
         for sub in command.get_subcommands() {
             walk(sub, &format!("{path}.{}", sub.get_name()), keys);
         }

@@ -237,3 +237,39 @@ proptest! {
         prop_assert!(Request::decode(&bytes[..cut]).is_err());
     }
 }
+
+/// A draft as format 1 kept it (before the form could take a known caller's card): the
+/// fields in their order, as bincode wrote them.
+#[derive(serde::Serialize)]
+struct DraftV1 {
+    answered_at: Option<Timestamp>,
+    name: String,
+    role: Option<CallerRole>,
+    class: String,
+    category: Option<Category>,
+    description: String,
+    phone: String,
+    email: String,
+}
+
+#[test]
+fn a_draft_kept_by_format_1_still_comes_back() {
+    let old = DraftV1 {
+        answered_at: Some(Timestamp(1_795_865_520_000)),
+        name: "Петрова Анна".into(),
+        role: Some(CallerRole::Parent),
+        class: "5А".into(),
+        category: Some(Category::Ejournal),
+        description: "Не видно оценок".into(),
+        phone: "8 912 345-67-89".into(),
+        email: String::new(),
+    };
+    let mut bytes = vec![1];
+    bytes.extend(bincode::serde::encode_to_vec(&old, bincode::config::standard()).unwrap());
+    let draft = CallDraft::decode(&bytes).expect("a format-1 draft decodes");
+    assert_eq!(draft.name, "Петрова Анна");
+    assert_eq!(draft.phone, "8 912 345-67-89");
+    assert_eq!(draft.caller_card, None);
+    // and is kept again in the current format
+    assert_eq!(draft.encode().unwrap()[0], 2);
+}

@@ -30,6 +30,7 @@ fn call(number: u64) -> CallDraft {
         description: "Нет звука на уроке".into(),
         phone: "8 912 345-67-89".into(),
         email: String::new(),
+        caller_card: None,
     }
 }
 

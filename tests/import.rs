@@ -177,6 +177,7 @@ fn log_four_calls(store: &Store) {
             description: "Не открывается дневник;\nпишет «ошибка входа», \"срочно\"".into(),
             phone: "8 912 345-67-89".into(),
             email: String::new(),
+            caller_card: None,
         },
         CallDraft {
             answered_at: at_seconds(3_600),
@@ -187,6 +188,7 @@ fn log_four_calls(store: &Store) {
             description: "Не работает видеосвязь на уроке".into(),
             phone: String::new(),
             email: "sidorov@school.ru".into(),
+            caller_card: None,
         },
         CallDraft {
             answered_at: at_seconds(600),
@@ -197,6 +199,7 @@ fn log_four_calls(store: &Store) {
             description: "Урок прервался на середине".into(),
             phone: "+7 (495) 123-45-67".into(),
             email: "orlova@mail.ru".into(),
+            caller_card: None,
         },
         CallDraft {
             answered_at: at_seconds(60),
@@ -207,6 +210,7 @@ fn log_four_calls(store: &Store) {
             description: "Ребёнок тревожится перед уроками".into(),
             phone: "89123456780".into(),
             email: String::new(),
+            caller_card: None,
         },
     ];
     for draft in calls {

@@ -458,6 +458,7 @@ fn draft(params: &Params, now: Timestamp) -> CallDraft {
         } else {
             String::new()
         },
+        caller_card: None,
     }
 }
 

@@ -402,21 +402,26 @@ fn search_shows_the_latest_answer_and_opens_the_detail() {
     assert!(render(&app, 100, 24).contains("Найдено: 3"));
 }
 
+/// A new form with a whole phone typed; the lookup it sends.
+fn phone_typed_in_a_new_form(app: &mut App) -> (u64, pult::service::Command) {
+    key(app, KeyCode::Char('n'));
+    for _ in 0..5 {
+        key(app, KeyCode::Tab);
+    }
+    let mut asked = None;
+    for c in "89123456789".chars() {
+        if let Some(sent) = key_sending(app, KeyCode::Char(c)) {
+            asked = Some(sent);
+        }
+    }
+    asked.expect("a whole phone is looked up")
+}
+
 #[test]
 fn the_form_offers_a_known_caller_and_one_key_fills_them_in() {
     use pult::service::{Command, Reply};
     let mut app = app(None);
-    key(&mut app, KeyCode::Char('n'));
-    for _ in 0..5 {
-        key(&mut app, KeyCode::Tab);
-    }
-    let mut asked = None;
-    for c in "89123456789".chars() {
-        if let Some(sent) = key_sending(&mut app, KeyCode::Char(c)) {
-            asked = Some(sent);
-        }
-    }
-    let (token, command) = asked.expect("a whole phone is looked up");
+    let (token, command) = phone_typed_in_a_new_form(&mut app);
     assert_eq!(
         command,
         Command::FindCaller {
@@ -424,13 +429,70 @@ fn the_form_offers_a_known_caller_and_one_key_fills_them_in() {
             email: None
         }
     );
-    reply(&mut app, token, Reply::Caller { card: Some(card()) });
+    reply(
+        &mut app,
+        token,
+        Reply::People {
+            cards: vec![card()],
+        },
+    );
     insta::assert_snapshot!(render(&app, 80, 24));
     key(&mut app, KeyCode::F(2));
     let screen = render(&app, 80, 24);
     assert!(screen.contains("Петрова Анна Ивановна"), "{screen}");
     assert!(screen.contains("5А"), "{screen}");
     assert!(screen.contains("petrova@mail.ru"), "{screen}");
+    // the call goes on the card taken
+    let pult::tui::app::Screen::Form(form) = &app.screen else {
+        panic!("not the form");
+    };
+    assert_eq!(form.draft().caller_card, Some(card().id));
+}
+
+#[test]
+fn several_people_on_one_phone_are_offered_and_a_digit_takes_one() {
+    use pult::service::{Command, Reply};
+    let mut app = app(None);
+    let (token, command) = phone_typed_in_a_new_form(&mut app);
+    assert!(matches!(command, Command::FindCaller { .. }));
+    let mother = pult::domain::caller::CallerCard {
+        name: "Петрова Светлана Юрьевна".into(),
+        ..card()
+    };
+    let son = pult::domain::caller::CallerCard {
+        id: pult::domain::caller::CallerId(9),
+        name: "Петров Иван".into(),
+        role: CallerRole::Student,
+        emails: Vec::new(),
+        requests: vec![RequestId(130)],
+        ..card()
+    };
+    reply(
+        &mut app,
+        token,
+        Reply::People {
+            cards: vec![mother, son],
+        },
+    );
+    let screen = render(&app, 100, 30);
+    insta::assert_snapshot!("several_people_on_one_phone", screen);
+    assert!(
+        screen.contains("на этом номере: 1 Петрова С. Ю., родитель 5А; 2 Петров И., ученик 5А"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::F(2));
+    assert!(render(&app, 100, 30).contains("Кто звонит? 1 Петрова С. Ю."));
+    key(&mut app, KeyCode::Char('2'));
+    let pult::tui::app::Screen::Form(form) = &app.screen else {
+        panic!("not the form");
+    };
+    assert_eq!(form.name.text(), "Петров Иван");
+    assert_eq!(
+        form.draft().caller_card,
+        Some(pult::domain::caller::CallerId(9))
+    );
+    // the digit was a choice, not typed into the phone
+    assert_eq!(form.phone.text(), "89123456789");
 }
 
 #[test]

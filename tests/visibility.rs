@@ -36,6 +36,7 @@ fn prepared(dir: &Path, roles: &[Role]) -> RequestId {
         description: SECRET.into(),
         phone: "89035557788".into(),
         email: String::new(),
+        caller_card: None,
     };
     let request = log_call(&service, &operator, draft);
     service

@@ -68,6 +68,7 @@ fn draft() -> CallDraft {
         description: "Не открывается дневник".into(),
         phone: "8 912 345-67-89".into(),
         email: "petrova@mail.ru".into(),
+        caller_card: None,
     }
 }
 
@@ -369,6 +370,10 @@ fn audit_actions() -> Vec<AuditAction> {
             assignee: None,
             comment: "вопрос журнала".into(),
         },
+        AuditAction::CallerSplit {
+            from: CallerId(7),
+            to: CallerId(9),
+        },
     ]
 }
 
@@ -416,6 +421,10 @@ fn commands() -> Vec<Command> {
         Command::MergeCallers {
             kept: CallerId(7),
             merged: CallerId(8),
+        },
+        Command::SplitCaller {
+            card: CallerId(7),
+            requests: vec![ID],
         },
         Command::DailyReport {
             date: Some(date()),
@@ -476,6 +485,9 @@ fn replies() -> Vec<Reply> {
         Reply::Callers {
             cards: vec![caller_card()],
             more: false,
+        },
+        Reply::People {
+            cards: vec![caller_card()],
         },
         Reply::Detail {
             detail: Box::new(Detail {

@@ -92,6 +92,7 @@ pub fn draft(answered_at: Timestamp) -> CallDraft {
             .into(),
         phone: "8 912 345-67-89".into(),
         email: "petrova@mail.ru".into(),
+        caller_card: None,
     }
 }
 

@@ -24,6 +24,15 @@ pub enum CallersAction {
         /// Карточка, которая присоединяется к ней
         merged: String,
     },
+    /// Часть обращений карточки — другого человека: они переходят на новую карточку
+    /// (руководитель Службы, администратор системы)
+    Split {
+        /// Карточка, с которой звонил другой человек
+        card: String,
+        /// Номера его обращений через запятую: 12,15
+        #[arg(long, value_delimiter = ',', required = true)]
+        requests: Vec<String>,
+    },
 }
 
 pub fn search(dir: &Path, words: &[String], json: bool) -> Result<(), CliError> {
@@ -139,6 +148,19 @@ pub fn callers(dir: &Path, action: CallersAction) -> Result<(), CliError> {
                 return Err(CliError::Unexpected);
             };
             say!("{}", tr!("print.merged", card = card_line(&card)))?;
+        }
+        CallersAction::Split { card, requests } => {
+            let card = CallerId(parse_id(&card)?);
+            let requests = requests
+                .iter()
+                .map(|id| parse_id(id).map(crate::domain::request::RequestId))
+                .collect::<Result<Vec<_>, _>>()?;
+            let Reply::Caller { card: Some(new) } =
+                client.call(Command::SplitCaller { card, requests })?
+            else {
+                return Err(CliError::Unexpected);
+            };
+            say!("{}", tr!("print.split", card = card_line(&new)))?;
         }
     }
     Ok(())

@@ -115,6 +115,7 @@ fn action(action: &AuditAction) -> Value {
         | AuditAction::Viewed { .. }
         | AuditAction::CallersMerged { .. }
         | AuditAction::TypeChanged { .. }
-        | AuditAction::ReassignedWithComment { .. } => key(action),
+        | AuditAction::ReassignedWithComment { .. }
+        | AuditAction::CallerSplit { .. } => key(action),
     }
 }

@@ -61,6 +61,11 @@ pub enum AuditAction {
         assignee: Option<String>,
         comment: String,
     },
+    /// The request was someone else's than its card's: it moved to a card of its own.
+    CallerSplit {
+        from: CallerId,
+        to: CallerId,
+    },
 }
 
 /// "направил(а) в очередь ЭЖД" — what the actor did (the author and time are shown apart),
@@ -110,6 +115,9 @@ pub fn describe(action: &AuditAction, policy: &Policy, offset: FixedOffset) -> S
         AuditAction::Viewed { export: true } => tr!("audit.exported").to_string(),
         AuditAction::CallersMerged { kept, merged } => {
             tr!("audit.callers_merged", merged = merged, kept = kept)
+        }
+        AuditAction::CallerSplit { from, to } => {
+            tr!("audit.caller_split", from = from, to = to)
         }
         AuditAction::TypeChanged { from, to } => {
             tr!("audit.type_changed", from = from.label(), to = to.label())

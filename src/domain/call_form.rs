@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::caller::CallerId;
 use super::request::{Caller, CallerRole, Category};
 use super::time::Timestamp;
 use super::validate::{
@@ -63,6 +64,10 @@ pub struct CallDraft {
     pub description: String,
     pub phone: String,
     pub email: String,
+    /// The card of a known caller the operator took (F2) for this call: only a card taken
+    /// so may be renamed by it. None: the call's name finds its card on the contact, or a
+    /// new card is made.
+    pub caller_card: Option<CallerId>,
 }
 
 /// What the form says once every field is right.
@@ -223,6 +228,7 @@ mod tests {
             description: "Не открывается дневник".into(),
             phone: "8 912 345-67-89".into(),
             email: String::new(),
+            caller_card: None,
         }
     }
 

@@ -46,6 +46,21 @@ impl ContactKey {
     }
 }
 
+/// Whether two names written on forms are one name (case, `ё`, spaces aside): a call on a
+/// known phone under another name is another person's.
+pub fn same_name(a: &str, b: &str) -> bool {
+    let fold = |name: &str| -> String {
+        name.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .flat_map(char::to_lowercase)
+            .map(|c| if c == 'ё' { 'е' } else { c })
+            .collect()
+    };
+    fold(a) == fold(b)
+}
+
 /// The keys of a caller as given on a form: phone first (it decides when phone and email
 /// belong to different cards).
 pub fn keys_of(phone: Option<&Phone>, email: Option<&Email>) -> Vec<ContactKey> {
@@ -89,6 +104,11 @@ impl CallerCard {
         }
         self.add_contacts(caller.phone.iter(), caller.email.iter());
         *self != before
+    }
+
+    /// Takes in only the contacts of a call (a split card gathers those of its requests).
+    pub fn absorb_contacts(&mut self, caller: &Caller) {
+        self.add_contacts(caller.phone.iter(), caller.email.iter());
     }
 
     pub fn add_request(&mut self, request: RequestId) {

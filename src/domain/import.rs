@@ -125,6 +125,7 @@ mod tests {
                 description: "Не работает  вход".into(),
                 phone: phone.into(),
                 email: String::new(),
+                caller_card: None,
             },
             channel: Channel::Phone,
         }

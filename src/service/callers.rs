@@ -5,17 +5,19 @@ use super::search::Hit;
 use super::{Detail, Service, ServiceError, PAGE_LIMIT};
 use crate::domain::access::{may_do, sees_contacts, view_of, Operation};
 use crate::domain::caller::{CallerCard, CallerId, ContactKey};
+use crate::domain::request::RequestId;
 use crate::domain::staff::Staff;
 use crate::domain::validate::{Email, Phone};
 use crate::store::{AuditAction, MergeRefusal};
 
-/// The card with this phone (first) or email; text that is not a phone or email finds none.
+/// Everyone on this phone, then everyone else on this email, oldest card first; text that is
+/// not a phone or email finds no one.
 pub(super) fn find(
     service: &Service,
     actor: &Staff,
     phone: Option<&str>,
     email: Option<&str>,
-) -> Result<Option<CallerCard>, ServiceError> {
+) -> Result<Vec<CallerCard>, ServiceError> {
     may_do(actor, Operation::FindCallers, service.policy())?;
     let keys = phone
         .and_then(|text| Phone::parse(text).ok())
@@ -26,12 +28,15 @@ pub(super) fn find(
                 .and_then(|text| Email::parse(text).ok())
                 .map(|email| ContactKey::email(&email)),
         );
+    let mut people: Vec<CallerCard> = Vec::new();
     for key in keys {
-        if let Some(card) = service.store.caller_by_key(&key)? {
-            return Ok(Some(card));
+        for card in service.store.callers_by_key(&key)? {
+            if !people.iter().any(|known| known.id == card.id) {
+                people.push(card);
+            }
         }
     }
-    Ok(None)
+    Ok(people)
 }
 
 /// Cards after `after` in id order; contacts masked for those who may not see them.
@@ -76,9 +81,64 @@ pub(super) fn merge(
     match card {
         Ok(card) if sees_contacts(actor, service.policy()) => Ok(card),
         Ok(card) => Ok(card.masked()),
-        Err(MergeRefusal::Same) => Err(ServiceError::SameCaller),
-        Err(MergeRefusal::Missing(id)) => Err(ServiceError::NoSuchCaller { id }),
+        Err(refusal) => Err(refused(refusal, kept)),
     }
+}
+
+fn refused(refusal: MergeRefusal, card: CallerId) -> ServiceError {
+    match refusal {
+        MergeRefusal::Same => ServiceError::SameCaller,
+        MergeRefusal::Missing(id) => ServiceError::NoSuchCaller { id },
+        MergeRefusal::NotOnCard(request) => ServiceError::NotOnCard { card, request },
+        MergeRefusal::Everything => ServiceError::SplitEverything,
+    }
+}
+
+/// `requests` of `card` are another person's: they move to a new card, which the answer is;
+/// each records the split in its timeline.
+pub(super) fn split(
+    service: &Service,
+    actor: &Staff,
+    card: CallerId,
+    requests: &[RequestId],
+) -> Result<CallerCard, ServiceError> {
+    may_do(actor, Operation::MergeCallers, service.policy())?;
+    let store = &service.store;
+    let from = store
+        .caller(card)?
+        .ok_or(ServiceError::NoSuchCaller { id: card })?;
+    if let Some(missing) = requests.iter().find(|id| !from.requests.contains(id)) {
+        return Err(ServiceError::NotOnCard {
+            card,
+            request: *missing,
+        });
+    }
+    let staying_id = from
+        .requests
+        .iter()
+        .rev()
+        .find(|id| !requests.contains(id))
+        .copied()
+        .ok_or(ServiceError::SplitEverything)?;
+    let mut moving = Vec::with_capacity(requests.len());
+    for id in requests {
+        moving.push(
+            store
+                .request(*id)?
+                .ok_or(ServiceError::NoSuchRequest { id: *id })?,
+        );
+    }
+    let staying = store.request(staying_id)?;
+    let now = service.now();
+    let split =
+        store.write(|tx| tx.split_caller(card, &moving, staying.as_ref(), &actor.login, now))?;
+    let id = split.map_err(|refusal| refused(refusal, card))?;
+    let new = store.caller(id)?.ok_or(ServiceError::NoSuchCaller { id })?;
+    Ok(if sees_contacts(actor, service.policy()) {
+        new
+    } else {
+        new.masked()
+    })
 }
 
 /// Most of a caller's other requests the detail lists (newest first; the card counts all).

@@ -118,8 +118,8 @@ impl Service {
                 Ok((Reply::Found { found }, Vec::new()))
             }
             Command::FindCaller { phone, email } => {
-                let card = callers::find(self, actor, phone.as_deref(), email.as_deref())?;
-                Ok((Reply::Caller { card }, Vec::new()))
+                let cards = callers::find(self, actor, phone.as_deref(), email.as_deref())?;
+                Ok((Reply::People { cards }, Vec::new()))
             }
             Command::ListCallers { after } => {
                 let (cards, more) = callers::list(self, actor, after)?;
@@ -127,6 +127,10 @@ impl Service {
             }
             Command::MergeCallers { kept, merged } => {
                 let card = callers::merge(self, actor, kept, merged)?;
+                Ok((Reply::Caller { card: Some(card) }, Vec::new()))
+            }
+            Command::SplitCaller { card, requests } => {
+                let card = callers::split(self, actor, card, &requests)?;
                 Ok((Reply::Caller { card: Some(card) }, Vec::new()))
             }
             Command::OpenDetail { id } => {

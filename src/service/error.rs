@@ -44,6 +44,13 @@ pub enum ServiceError {
     NoSuchCaller { id: crate::domain::caller::CallerId },
     #[error("{}", tr!("service.same_caller"))]
     SameCaller,
+    #[error("{}", tr!("service.not_on_card", request = .request, card = .card))]
+    NotOnCard {
+        card: crate::domain::caller::CallerId,
+        request: crate::domain::request::RequestId,
+    },
+    #[error("{}", tr!("service.split_everything"))]
+    SplitEverything,
     #[error("{0}")]
     Report(#[from] crate::report::ReportError),
     #[error("{}", tr!("service.bad_offset", seconds = .seconds))]
@@ -140,6 +147,8 @@ impl ServiceError {
             ServiceError::StaffExists { .. } => FailureKind::StaffExists,
             ServiceError::BadStaff { .. }
             | ServiceError::SameCaller
+            | ServiceError::NotOnCard { .. }
+            | ServiceError::SplitEverything
             | ServiceError::BadOffset { .. }
             | ServiceError::Report(_) => FailureKind::BadInput,
             ServiceError::NoSuchRequest { .. } => FailureKind::NoSuchRequest,

@@ -74,7 +74,7 @@ pub enum Command {
     Search {
         query: String,
     },
-    /// The caller card with this phone or email, as typed in the form (phone first).
+    /// Everyone on this phone or email, as typed in the form (phone first).
     FindCaller {
         phone: Option<String>,
         email: Option<String>,
@@ -92,6 +92,12 @@ pub enum Command {
     MergeCallers {
         kept: CallerId,
         merged: CallerId,
+    },
+    /// Some of a card's requests are another person's: they move to a card of their own
+    /// (the head, the system admin).
+    SplitCaller {
+        card: CallerId,
+        requests: Vec<RequestId>,
     },
     /// The daily report for a local day (today if none), in the asker's time zone.
     DailyReport {
@@ -160,6 +166,10 @@ pub enum Reply {
     /// The card found, if any (contacts left out for those who may not see them).
     Caller {
         card: Option<CallerCard>,
+    },
+    /// Everyone on a phone or email, oldest card first.
+    People {
+        cards: Vec<CallerCard>,
     },
     Callers {
         cards: Vec<CallerCard>,

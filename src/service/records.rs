@@ -53,8 +53,8 @@ impl<'a> Records<'a> {
         self.store.all_staff()
     }
 
-    pub fn caller_by_key(&self, contact: &ContactKey) -> Result<Option<CallerCard>, StoreError> {
-        self.store.caller_by_key(contact)
+    pub fn callers_by_key(&self, contact: &ContactKey) -> Result<Vec<CallerCard>, StoreError> {
+        self.store.callers_by_key(contact)
     }
 
     pub fn proposals(&self, year: i32, week: u32) -> Result<Option<Proposals>, StoreError> {

@@ -121,6 +121,7 @@ impl Service {
             |id| lifecycle::receive(id, intake, deadlines),
             now,
             key.as_ref(),
+            draft.caller_card,
         )?;
         Ok(Ok(request))
     }
@@ -185,6 +186,7 @@ impl RequestWrite {
             | Command::OpenDetail { .. }
             | Command::ListCallers { .. }
             | Command::MergeCallers { .. }
+            | Command::SplitCaller { .. }
             | Command::DailyReport { .. }
             | Command::WeeklyReport { .. }
             | Command::SaveProposals { .. } => Err(command),

@@ -2,24 +2,30 @@
 //! cards, and finding a card by phone or email.
 //!
 //! One tree, three kinds of keys: `c` + caller id → the card's details; `k` + contact key
-//! (phone or email) → caller id; `r` + caller id + request id → nothing (the card's
-//! requests, so a call adds one key instead of rewriting a growing list).
+//! (phone or email) → the ids of the cards on it, 8 bytes each, oldest first (a family
+//! shares a phone: a contact may be several people's; a store written when it held one id
+//! reads as that one); `r` + caller id + request id → nothing (the card's requests, so a
+//! call adds one key instead of rewriting a growing list).
 
 use serde::{Deserialize, Serialize};
 
 use super::codec::{id_key, key_id, AuditAction, AuditEvent, Record};
 use super::tx::{codec, Tx, TxResult, T};
 use super::{Store, StoreError, META_NEXT_CALLER};
-use crate::domain::caller::{keys_of, CallerCard, CallerId, ContactKey};
+use crate::domain::caller::{keys_of, same_name, CallerCard, CallerId, ContactKey};
 use crate::domain::request::{CallerRole, Request, RequestId};
 use crate::domain::time::Timestamp;
 use crate::domain::validate::{Email, Phone, SchoolClass};
 
-/// Why two cards could not be merged.
+/// Why two cards could not be merged, or one split.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MergeRefusal {
     Missing(CallerId),
     Same,
+    /// A request to move out is not on the card.
+    NotOnCard(RequestId),
+    /// Every request would leave: that is a rename, not a split.
+    Everything,
 }
 
 /// A card as stored: its details without its requests (those are keys of their own).
@@ -70,6 +76,19 @@ fn contact_key(contact: &ContactKey) -> Vec<u8> {
     key
 }
 
+/// The card ids a contact's value holds.
+fn cards_in(value: &[u8]) -> Vec<CallerId> {
+    value
+        .chunks_exact(8)
+        .filter_map(key_id)
+        .map(CallerId)
+        .collect()
+}
+
+fn cards_value(cards: &[CallerId]) -> Vec<u8> {
+    cards.iter().flat_map(|card| id_key(card.0)).collect()
+}
+
 fn requests_prefix(id: CallerId) -> Vec<u8> {
     let mut key = vec![b'r'];
     key.extend_from_slice(&id_key(id.0));
@@ -90,15 +109,34 @@ impl Tx<'_> {
         }
     }
 
-    fn caller_id(&self, contact: &ContactKey) -> TxResult<Option<CallerId>> {
+    /// The cards on `contact`, oldest first.
+    fn cards_on(&self, contact: &ContactKey) -> TxResult<Vec<CallerId>> {
         Ok(self
             .callers
             .get(contact_key(contact))?
-            .and_then(|bytes| key_id(&bytes))
-            .map(CallerId))
+            .map(|value| cards_in(&value))
+            .unwrap_or_default())
     }
 
-    /// Writes the card's details, and points each of its contacts to it that does not yet.
+    /// Puts `card` on `contact` (true) or takes it off (false).
+    fn set_on(&self, contact: &ContactKey, card: CallerId, on: bool) -> TxResult<()> {
+        let mut cards = self.cards_on(contact)?;
+        if cards.contains(&card) == on {
+            return Ok(());
+        }
+        if on {
+            cards.push(card);
+        } else {
+            cards.retain(|other| *other != card);
+        }
+        if cards.is_empty() {
+            self.delete(T::Callers, contact_key(contact))
+        } else {
+            self.put(T::Callers, contact_key(contact), cards_value(&cards))
+        }
+    }
+
+    /// Writes the card's details, and puts it on each of its contacts.
     fn write_card(&self, card: &CallerCard) -> TxResult<()> {
         self.put(
             T::Callers,
@@ -106,25 +144,36 @@ impl Tx<'_> {
             codec(StoredCard::of(card).encode())?,
         )?;
         for contact in card.keys() {
-            if self.caller_id(&contact)? != Some(card.id) {
-                self.put(T::Callers, contact_key(&contact), id_key(card.id.0))?;
-            }
+            self.set_on(&contact, card.id, true)?;
         }
         Ok(())
     }
 
-    /// Puts `request` on its caller's card, found by phone first, then email; a caller never
-    /// seen before gets a new card. A caller who gave neither has no card (nothing to find
-    /// them by). Linking the same request twice changes nothing.
-    pub fn link_caller(&self, request: &Request) -> TxResult<Option<CallerId>> {
+    /// Puts `request` on its caller's card: the card the operator took (`chosen`), else the
+    /// card on its phone or email with the same name, else a new card — which shares the
+    /// contact with the others on it. A card is renamed only when it was chosen. A caller
+    /// who gave neither phone nor email has no card (nothing to find them by). Linking the
+    /// same request twice changes nothing.
+    pub fn link_caller(
+        &self,
+        request: &Request,
+        chosen: Option<CallerId>,
+    ) -> TxResult<Option<CallerId>> {
         let caller = &request.caller;
         let contacts = keys_of(caller.phone.as_ref(), caller.email.as_ref());
-        let mut found = None;
-        for contact in &contacts {
-            if let Some(id) = self.caller_id(contact)? {
-                found = self.stored_card(id)?;
-                if found.is_some() {
-                    break;
+        let mut found = match chosen {
+            Some(id) => self.stored_card(id)?,
+            None => None,
+        };
+        if found.is_none() {
+            'contacts: for contact in &contacts {
+                for id in self.cards_on(contact)? {
+                    if let Some(stored) = self.stored_card(id)? {
+                        if same_name(&stored.name, &caller.name) {
+                            found = Some(stored);
+                            break 'contacts;
+                        }
+                    }
                 }
             }
         }
@@ -148,6 +197,55 @@ impl Tx<'_> {
         Ok(Some(id))
     }
 
+    /// Moves `moving` (requests of `from`, with their callers as written) to a new card made
+    /// from the latest of them; `from` is named again after its latest request left on it
+    /// (`staying`). Each moved request records the split by `actor`.
+    pub fn split_caller(
+        &self,
+        from: CallerId,
+        moving: &[Request],
+        staying: Option<&Request>,
+        actor: &str,
+        at: Timestamp,
+    ) -> TxResult<Result<CallerId, MergeRefusal>> {
+        let Some(stored) = self.stored_card(from)? else {
+            return Ok(Err(MergeRefusal::Missing(from)));
+        };
+        let Some(latest) = moving.iter().max_by_key(|request| request.id) else {
+            return Ok(Err(MergeRefusal::Everything));
+        };
+        let id = CallerId(self.take_counter(META_NEXT_CALLER, 1)?);
+        let mut card = CallerCard::new(id, &latest.caller);
+        for request in moving {
+            if self.callers.get(request_key(from, request.id))?.is_none() {
+                return Ok(Err(MergeRefusal::NotOnCard(request.id)));
+            }
+            card.absorb_contacts(&request.caller);
+        }
+        self.write_card(&card)?;
+        for request in moving {
+            self.delete(T::Callers, request_key(from, request.id))?;
+            self.put(T::Callers, request_key(id, request.id), [])?;
+            self.append_event(&AuditEvent {
+                at,
+                actor: actor.to_string(),
+                request: request.id,
+                action: AuditAction::CallerSplit { from, to: id },
+            })?;
+        }
+        // the card keeps its own contacts; its name is the one its own calls gave
+        if let Some(staying) = staying {
+            let mut kept = stored.with_requests(Vec::new());
+            kept.name = staying.caller.name.clone();
+            kept.role = staying.caller.role;
+            if staying.caller.class.is_some() {
+                kept.class = staying.caller.class;
+            }
+            self.write_card(&kept)?;
+        }
+        Ok(Ok(id))
+    }
+
     /// `merged` is the same person as `kept`: its contacts and requests move to `kept`, its
     /// card goes, and each moved request records the merge by `actor`.
     pub fn merge_callers(
@@ -168,8 +266,12 @@ impl Tx<'_> {
             return Ok(Err(MergeRefusal::Missing(merged)));
         };
         let mut card = card.with_requests(Vec::new());
-        card.merge(&other.with_requests(Vec::new()));
+        let other = other.with_requests(Vec::new());
+        card.merge(&other);
         self.delete(T::Callers, card_key(merged))?;
+        for contact in other.keys() {
+            self.set_on(&contact, merged, false)?;
+        }
         self.write_card(&card)?;
         for request in moved {
             self.delete(T::Callers, request_key(merged, *request))?;
@@ -201,24 +303,28 @@ impl Store {
         Ok(Some(stored.with_requests(requests)))
     }
 
-    /// The card of whoever has this phone or email.
-    pub fn caller_by_key(&self, contact: &ContactKey) -> Result<Option<CallerCard>, StoreError> {
-        match self
+    /// The cards of everyone on this phone or email, oldest first.
+    pub fn callers_by_key(&self, contact: &ContactKey) -> Result<Vec<CallerCard>, StoreError> {
+        let ids = self
             .callers
             .get(contact_key(contact))?
-            .and_then(|bytes| key_id(&bytes))
-        {
-            Some(id) => self.caller(CallerId(id)),
-            None => Ok(None),
+            .map(|value| cards_in(&value))
+            .unwrap_or_default();
+        let mut cards = Vec::new();
+        for id in ids {
+            cards.extend(self.caller(id)?);
         }
+        Ok(cards)
     }
 
-    /// The card of the person who made `request` (phone first, then email).
+    /// The card `request` is on (found through its phone, then its email).
     pub fn caller_of(&self, request: &Request) -> Result<Option<CallerCard>, StoreError> {
         let caller = &request.caller;
         for contact in keys_of(caller.phone.as_ref(), caller.email.as_ref()) {
-            if let Some(card) = self.caller_by_key(&contact)? {
-                return Ok(Some(card));
+            for card in self.callers_by_key(&contact)? {
+                if card.requests.contains(&request.id) {
+                    return Ok(Some(card));
+                }
             }
         }
         Ok(None)

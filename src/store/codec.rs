@@ -133,7 +133,55 @@ impl Record for Request {
     }
 }
 record_v1!(Staff, "staff");
-record_v1!(CallDraft, "draft");
+/// A draft as format 1 wrote it, before the form could take a known caller's card.
+#[derive(Deserialize)]
+struct CallDraftV1 {
+    answered_at: Option<Timestamp>,
+    name: String,
+    role: Option<crate::domain::request::CallerRole>,
+    class: String,
+    category: Option<crate::domain::request::Category>,
+    description: String,
+    phone: String,
+    email: String,
+}
+
+impl From<CallDraftV1> for CallDraft {
+    fn from(old: CallDraftV1) -> CallDraft {
+        CallDraft {
+            answered_at: old.answered_at,
+            name: old.name,
+            role: old.role,
+            class: old.class,
+            category: old.category,
+            description: old.description,
+            phone: old.phone,
+            email: old.email,
+            caller_card: None,
+        }
+    }
+}
+
+impl Record for CallDraft {
+    const KIND: &'static str = "draft";
+    const VERSION: u8 = 2;
+
+    fn encode(&self) -> Result<Vec<u8>, CodecError> {
+        encode_versioned(Self::KIND, Self::VERSION, self)
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self, CodecError> {
+        match split_version(bytes)? {
+            (1, body) => Ok(decode_body::<CallDraftV1>(Self::KIND, body)?.into()),
+            (2, body) => decode_body(Self::KIND, body),
+            (found, _) => Err(CodecError::UnknownVersion {
+                kind: Self::KIND,
+                found,
+                supported: Self::VERSION,
+            }),
+        }
+    }
+}
 record_v1!(AuditEvent, "audit");
 record_v1!(super::callers::StoredCard, "caller");
 record_v1!(super::Proposals, "proposals");

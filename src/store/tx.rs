@@ -10,6 +10,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use super::codec::{event_key, id_key, key_id, AuditAction, AuditEvent, CodecError, Record};
 use super::journal::Op;
 use super::{index, IntakeKey, META_NEXT_REQUEST};
+use crate::domain::caller::CallerId;
 use crate::domain::lifecycle::TransitionError;
 use crate::domain::request::{Request, RequestId};
 use crate::domain::time::Timestamp;
@@ -154,11 +155,13 @@ impl Tx<'_> {
     /// `intake` names the call (who answered it, when): a second insert with the same key
     /// returns the request already stored instead of a copy, so a client that lost the
     /// answer may send the call again.
+    /// `card`: the caller's card the operator took for this call, if any.
     pub fn insert_request(
         &self,
         build: impl FnOnce(RequestId) -> Request,
         event_at: Timestamp,
         intake: Option<&IntakeKey>,
+        card: Option<CallerId>,
     ) -> TxResult<Request> {
         if let Some(key) = intake {
             if let Some(existing) = self.intake.get(key.bytes())? {
@@ -167,7 +170,7 @@ impl Tx<'_> {
                 }
             }
         }
-        let request = self.insert_new(build, event_at, intake)?;
+        let request = self.insert_new(build, event_at, intake, card)?;
         // a read costs less than a write, and most calls saved by scripts had no draft
         if self.drafts.get(request.logged_by.as_bytes())?.is_some() {
             self.delete(T::Drafts, request.logged_by.as_bytes())?;
@@ -192,7 +195,7 @@ impl Tx<'_> {
         event_at: Timestamp,
         intake: &IntakeKey,
     ) -> TxResult<Request> {
-        self.insert_new(build, event_at, Some(intake))
+        self.insert_new(build, event_at, Some(intake), None)
     }
 
     fn insert_new(
@@ -200,12 +203,13 @@ impl Tx<'_> {
         build: impl FnOnce(RequestId) -> Request,
         event_at: Timestamp,
         intake: Option<&IntakeKey>,
+        card: Option<CallerId>,
     ) -> TxResult<Request> {
         let id = RequestId(self.take_counter(META_NEXT_REQUEST, 1)?);
         let request = build(id);
         self.write_request(&request)?;
         self.put(T::Index, index::received_key(request.received_at, id), [])?;
-        self.link_caller(&request)?;
+        self.link_caller(&request, card)?;
         self.append_event(&AuditEvent {
             at: event_at,
             actor: request.logged_by.clone(),

@@ -8,7 +8,7 @@ use ratatui_textarea::{TextArea, WrapMode};
 
 use super::line_input::{Edited, LineInput};
 use crate::domain::call_form::{CallDraft, Field, FormErrors};
-use crate::domain::caller::CallerCard;
+use crate::domain::caller::{CallerCard, CallerId};
 use crate::domain::policy::Policy;
 use crate::domain::request::{CallerRole, Category};
 use crate::domain::time::Timestamp;
@@ -38,8 +38,12 @@ pub struct FormState {
     pub draft_dirty: bool,
     /// When the service last confirmed it keeps the draft.
     pub draft_kept_at: Option<Timestamp>,
-    /// The card of the phone or email typed, when the server knows them.
-    pub known_caller: Option<CallerCard>,
+    /// Everyone the server knows on the phone or email typed (a family shares a phone).
+    pub known_callers: Vec<CallerCard>,
+    /// The card the operator took for this call (F2): only that card may be renamed by it.
+    pub chosen_card: Option<CallerId>,
+    /// F2 with several people on the contact: the next digit says which.
+    pub choosing_caller: bool,
     /// The (phone, email) last asked about, so each is asked once.
     looked_up: (Option<String>, Option<String>),
 }
@@ -92,7 +96,9 @@ impl FormState {
             saving: false,
             draft_dirty: false,
             draft_kept_at: None,
-            known_caller: None,
+            known_callers: Vec::new(),
+            chosen_card: draft.caller_card,
+            choosing_caller: false,
             looked_up: (None, None),
         };
         if !draft.is_blank() {
@@ -112,6 +118,7 @@ impl FormState {
             description: self.description.lines().join("\n"),
             phone: self.phone.text().to_string(),
             email: self.email.text().to_string(),
+            caller_card: self.chosen_card,
         }
     }
 
@@ -208,6 +215,12 @@ impl FormState {
     /// A key that is not a form action: edits the focused field.
     pub fn edit(&mut self, key: &KeyEvent, policy: &Policy) {
         self.notice = None;
+        if std::mem::take(&mut self.choosing_caller) {
+            if let KeyCode::Char(c @ '1'..='9') = key.code {
+                self.take_caller(c as usize - '1' as usize);
+                return;
+            }
+        }
         let field = self.focus;
         match field {
             // a choice made by its digit moves on: one key, not two
@@ -292,28 +305,52 @@ impl FormState {
         }
         self.looked_up = now.clone();
         if now.0.is_none() && now.1.is_none() {
-            self.known_caller = None;
+            self.known_callers.clear();
+            self.chosen_card = None;
             return None;
         }
         Some(now)
     }
 
-    /// The server's answer about `(phone, email)`; dropped when the form moved on since.
+    /// The server's answer about `(phone, email)`; dropped when the form moved on since. A
+    /// card taken before stays taken only if it is still among them.
     pub fn caller_found(
         &mut self,
         asked: &(Option<String>, Option<String>),
-        card: Option<CallerCard>,
+        cards: Vec<CallerCard>,
     ) {
         if *asked == self.looked_up {
-            self.known_caller = card;
+            if let Some(chosen) = self.chosen_card {
+                if !cards.iter().any(|card| card.id == chosen) {
+                    self.chosen_card = None;
+                }
+            }
+            self.known_callers = cards;
+            self.choosing_caller = false;
         }
     }
 
-    /// Takes the known caller's name, role and class, and a contact the form lacks.
+    /// F2: the one person on the contact is taken at once; with several, the next digit says
+    /// which. False when no one is known.
     pub fn fill_known_caller(&mut self) -> bool {
-        let Some(card) = self.known_caller.clone() else {
+        match self.known_callers.len() {
+            0 => false,
+            1 => self.take_caller(0),
+            _ => {
+                self.choosing_caller = true;
+                true
+            }
+        }
+    }
+
+    /// Takes person `index` of those on the contact: their name, role and class, and a
+    /// contact the form lacks; the call will be on their card.
+    pub fn take_caller(&mut self, index: usize) -> bool {
+        self.choosing_caller = false;
+        let Some(card) = self.known_callers.get(index).cloned() else {
             return false;
         };
+        self.chosen_card = Some(card.id);
         self.name = LineInput::new(&card.name);
         self.role = Some(card.role);
         self.class = LineInput::new(&card.class.map(|c| c.to_string()).unwrap_or_default());

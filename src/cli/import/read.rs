@@ -356,6 +356,7 @@ impl Fields {
         Ok(ImportCall {
             line,
             draft: CallDraft {
+                caller_card: None,
                 answered_at,
                 name: self.name,
                 role: Some(role),

@@ -285,9 +285,9 @@ pub(super) fn on_reply(
                 }
             }
         }
-        (Awaiting::Caller(phone, email), Ok(Reply::Caller { card })) => {
+        (Awaiting::Caller(phone, email), Ok(Reply::People { cards })) => {
             if let Screen::Form(form) = &mut app.screen {
-                form.caller_found(&(phone, email), card);
+                form.caller_found(&(phone, email), cards);
             }
         }
         (Awaiting::Report, Ok(Reply::Daily { report })) => {

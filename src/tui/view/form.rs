@@ -113,27 +113,16 @@ pub fn draw(frame: &mut Frame, app: &App, form: &FormState, body: Rect, footer_a
             frame.render_widget(Paragraph::new(Span::styled(text, theme.error)), error_area);
         }
     }
-    let fill_key = app.keymap.hint(Context::Form, Action::FillCaller);
-    match (&form.notice, &form.known_caller, areas.get(next)) {
-        (Some(notice), _, Some(area)) => {
-            let text = fit(&format!("  {notice}"), area.width as usize);
-            frame.render_widget(Paragraph::new(Span::styled(text, theme.error)), *area);
-        }
-        (None, Some(card), Some(area)) => {
-            let fill = fill_key
-                .as_ref()
-                .map(|key| tr!("form.fill_known", key = key))
-                .unwrap_or_default();
-            let text = tr!(
-                "form.known_caller",
-                card = card.describe(),
-                count = card.requests.len(),
-                fill = fill
-            );
-            let text = fit(&text, area.width as usize);
-            frame.render_widget(Paragraph::new(Span::styled(text, theme.selected)), *area);
-        }
-        _ => {}
+    if let (Some(area), Some(text)) = (areas.get(next), known_callers_line(app, form)) {
+        let style = if form.notice.is_some() {
+            theme.error
+        } else {
+            theme.selected
+        };
+        frame.render_widget(
+            Paragraph::new(Span::styled(fit(&text, area.width as usize), style)),
+            *area,
+        );
     }
 
     if form.confirm_cancel {
@@ -327,4 +316,62 @@ fn draw_confirm(frame: &mut Frame, app: &App, area: Rect) {
         )),
     ];
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The line under the form: a notice, or who is known on the phone or email typed.
+fn known_callers_line(app: &App, form: &FormState) -> Option<String> {
+    if let Some(notice) = &form.notice {
+        return Some(format!("  {notice}"));
+    }
+    let fill = app
+        .keymap
+        .hint(Context::Form, Action::FillCaller)
+        .unwrap_or_default();
+    match form.known_callers.as_slice() {
+        [] => None,
+        [card] => {
+            let taken = form.chosen_card == Some(card.id);
+            let fill = if taken {
+                tr!("form.caller_taken").to_string()
+            } else {
+                tr!("form.fill_known", key = fill)
+            };
+            Some(tr!(
+                "form.known_caller",
+                card = card.describe(),
+                count = card.requests.len(),
+                fill = fill
+            ))
+        }
+        cards => {
+            let people: Vec<String> = cards
+                .iter()
+                .enumerate()
+                .map(|(index, card)| {
+                    let mark = if form.chosen_card == Some(card.id) {
+                        "✓"
+                    } else {
+                        ""
+                    };
+                    format!("{} {mark}{}", index + 1, person(card))
+                })
+                .collect();
+            let people = people.join("; ");
+            Some(if form.choosing_caller {
+                tr!("form.choose_caller", people = people)
+            } else {
+                tr!("form.known_callers", people = people, key = fill)
+            })
+        }
+    }
+}
+
+/// «Петрова С. Ю., родитель 5А»: enough to tell the people on one phone apart.
+fn person(card: &crate::domain::caller::CallerCard) -> String {
+    let class = card.class.map(|c| format!(" {c}")).unwrap_or_default();
+    format!(
+        "{}, {}{class}",
+        crate::domain::staff::short_name(&card.name),
+        card.role.label()
+    )
 }
