@@ -517,6 +517,28 @@ fn the_heads_reassign_comment_is_kept_and_the_timeline_says_queues_by_their_name
         chrono::DateTime::parse_from_rfc3339(until).is_ok(),
         "{until}"
     );
+    // and no raw milliseconds anywhere in it
+    fn raw_times(value: &serde_json::Value, path: &str, found: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Number(number) if number.as_i64().is_some_and(|n| n > 1_000_000_000_000) => {
+                found.push(path.to_string())
+            }
+            serde_json::Value::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    raw_times(item, &format!("{path}[{index}]"), found);
+                }
+            }
+            serde_json::Value::Object(fields) => {
+                for (name, field) in fields {
+                    raw_times(field, &format!("{path}.{name}"), found);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    raw_times(&json, "", &mut found);
+    assert!(found.is_empty(), "milliseconds, not RFC 3339, at {found:?}");
     server.stop();
 }
 
