@@ -233,9 +233,11 @@ const SEARCH_1M: SearchSize = SearchSize {
 
 /// Queries outside the phrase, timed once each (median of 7): single letters and digits
 /// that match most of the archive, a number, phones as written.
-const ODD_QUERIES: [&str; 7] = [
+const ODD_QUERIES: [&str; 9] = [
     "а",
     "9",
+    "8",
+    "8 91",
     "a",
     "43",
     "+7 912 777-12-34",
@@ -366,6 +368,40 @@ fn search_as_you_type(c: &mut Criterion, recorder: &Recorder, size: &SearchSize)
     }
 }
 
+/// Times each of `queries` (split at `|`) over the 1,000,000-request search store.
+fn probe_search(queries: &str) {
+    let now = SystemClock.now();
+    let stored = SEARCH_1M.stored;
+    let dir = store_of(SEARCH_1M.store, stored, |index| varied(index, stored, now));
+    let service = open_service(&dir, Arc::new(SystemClock), &bench_user()).expect("open");
+    service.start_search_index();
+    while !service.search_index().is_complete() {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let me = service.identify("bench").expect("identify");
+    let viewer = pult::domain::access::Viewer::new(
+        &me,
+        &Policy::parse(DEFAULT_POLICY_TOML).expect("policy"),
+    );
+    let rounds: usize = std::env::var("PULT_BENCH_ROUNDS")
+        .ok()
+        .and_then(|rounds| rounds.parse().ok())
+        .unwrap_or(20);
+    for query in queries.split('|') {
+        let started = std::time::Instant::now();
+        for _ in 0..rounds {
+            std::hint::black_box(service.search_index().search(query, &viewer));
+        }
+        let index = started.elapsed().as_secs_f64() * 1e3 / rounds as f64;
+        let started = std::time::Instant::now();
+        for _ in 0..rounds {
+            std::hint::black_box(service.found(&me, query).expect("search"));
+        }
+        let found = started.elapsed().as_secs_f64() * 1e3 / rounds as f64;
+        println!("«{query}»: index {index:.2} ms, with the hits read {found:.2} ms");
+    }
+}
+
 /// Prints one size's search figures.
 fn print_search(recorder: &Recorder, size: &SearchSize, figures: &SearchFigures) {
     let ms = |name: &str| recorder.median(name) / 1e6;
@@ -429,6 +465,12 @@ fn main() {
     }
     let recorder = Recorder::default();
     let mut c = Criterion::default().configure_from_args();
+    if let Ok(queries) = std::env::var("PULT_BENCH_SEARCH_PROBE") {
+        // PULT_BENCH_SEARCH_PROBE="п|петрова анна": each query over the 1,000,000 store,
+        // the index alone and with the hits read (for a profiler)
+        probe_search(&queries);
+        return;
+    }
     if std::env::var("PULT_BENCH_ONLY").as_deref() == Ok("search") {
         let small = search_as_you_type(&mut c, &recorder, &SEARCH_100K);
         let big = search_as_you_type(&mut c, &recorder, &SEARCH_1M);

@@ -1,6 +1,16 @@
 //! Search over every request, open or closed, by number, name, phone, email or words of the
 //! description: an in-memory index the service keeps current with each change, so a keystroke
-//! costs one pass over memory, not a read of the store.
+//! costs a look-up in memory, not a read of the store.
+//!
+//! A query is cut into words (`№124`, `#124` and `124` name request 124). A word is found in a
+//! request whose number, name, phone digits (as stored, `7…`, and as dialled at home, `8…`) or
+//! email contain it, or a word of whose description contains it, for those who may read the
+//! description. Words that look like a phone number, `+7 912 777-12-34`, `8 (912) 777-12-34`,
+//! `777-12-34`, are also looked for as their digits in the phone. Every word must be found.
+//!
+//! Names, emails and description words are kept once each, with the requests that hold them
+//! (`dictionary`), so a million requests take about 160 MiB; `index` says how a query is
+//! matched without going through every request's text.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};

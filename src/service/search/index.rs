@@ -123,25 +123,47 @@ impl Bits {
             .is_some_and(|word| word & (1 << (slot % 64)) != 0)
     }
 
-    /// Calls `each` for every slot in this set or in `other`, in order.
+    /// Calls `each` for every slot in this set or in `other`, the last first (newest first,
+    /// mostly: then the best hits are kept from the start and seldom replaced).
     fn each_of_either(&self, other: &Bits, mut each: impl FnMut(Slot)) {
-        for (at, (word, more)) in self.0.iter().zip(&other.0).enumerate() {
+        for (at, (word, more)) in self.0.iter().zip(&other.0).enumerate().rev() {
             let mut word = *word | *more;
             while word != 0 {
-                each((at * 64) as u32 + word.trailing_zeros());
-                word &= word - 1;
+                let high = 63 - word.leading_zeros();
+                each((at * 64) as u32 + high);
+                word &= !(1 << high);
             }
         }
     }
 }
 
-/// Contains, for the short texts of one entry.
+/// Contains, for the short texts of one entry (a name, an email, a phone): the first byte
+/// found by `memchr`, the rest compared; `finder` only for longer texts.
 fn contains(text: &[u8], word: &[u8], finder: &Finder<'_>) -> bool {
-    match word {
-        [] => true,
-        [byte] => memchr::memchr(*byte, text).is_some(),
-        _ => word.len() <= text.len() && finder.find(text).is_some(),
+    let Some((first, rest)) = word.split_first() else {
+        return true;
+    };
+    if word.len() > text.len() {
+        return false;
     }
+    if text.len() > 64 {
+        return finder.find(text).is_some();
+    }
+    let mut from = 0;
+    while let Some(at) = text
+        .get(from..)
+        .and_then(|part| memchr::memchr(*first, part))
+    {
+        let start = from + at + 1;
+        if text
+            .get(start..)
+            .is_some_and(|after| after.starts_with(rest))
+        {
+            return true;
+        }
+        from = start;
+    }
+    false
 }
 
 /// Whether a phone of `digits` (`7…`) contains `wanted` as stored (`7…`) or as dialled at
@@ -166,7 +188,8 @@ struct Looking<'q> {
     /// Per value of each dictionary: 0 not looked at yet, 1 contains the word, 2 does not.
     names: Vec<u8>,
     emails: Vec<u8>,
-    words: Option<Bits>,
+    /// The description words containing it, and whether there is any.
+    words: Option<(Bits, bool)>,
 }
 
 impl<'q> Looking<'q> {
@@ -193,8 +216,9 @@ fn value_contains(
     known: &mut Vec<u8>,
     id: u32,
     look: &Finder<'_>,
+    ascii: bool,
 ) -> bool {
-    if id == NONE {
+    if id == NONE || !dictionary.may_contain(ascii) {
         return false;
     }
     if known.is_empty() {
@@ -539,21 +563,35 @@ impl Entries {
         if look.word.digits && self.digits_contain(slot, look) {
             return true;
         }
-        if value_contains(&self.names, &mut look.names, entry.name, &look.finder)
-            || value_contains(&self.emails, &mut look.emails, entry.email, &look.finder)
-        {
+        let ascii = look.word.ascii;
+        if value_contains(
+            &self.names,
+            &mut look.names,
+            entry.name,
+            &look.finder,
+            ascii,
+        ) || value_contains(
+            &self.emails,
+            &mut look.emails,
+            entry.email,
+            &look.finder,
+            ascii,
+        ) {
             return true;
         }
         if sight != Sight::Whole || entry.words_len == 0 {
             return false;
         }
-        let words = look.words.get_or_insert_with(|| {
+        let (words, any) = look.words.get_or_insert_with(|| {
             let mut words = Bits::new(self.words.len());
-            self.words
-                .matching(&look.finder, look.word.ascii, |id| words.set(id));
-            words
+            let mut any = false;
+            self.words.matching(&look.finder, look.word.ascii, |id| {
+                words.set(id);
+                any = true;
+            });
+            (words, any)
         });
-        self.words_of(entry).any(|word| words.get(word))
+        *any && self.words_of(entry).any(|word| words.get(word))
     }
 
     /// Whether `slot` matches `term`.
