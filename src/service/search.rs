@@ -98,6 +98,7 @@ pub fn fill_from(index: &SearchIndex, reader: &crate::store::RequestReader) {
     }
     index.fill(&slice);
     index.mark_complete();
+    crate::os::release_free_memory();
 }
 
 /// Every stored request in a form quick to search, kept in id order.

@@ -149,6 +149,11 @@ fn contains(text: &[u8], word: &[u8], finder: &Finder<'_>) -> bool {
     if text.len() > 64 {
         return finder.find(text).is_some();
     }
+    short_contains(text, first, rest)
+}
+
+/// Contains, by the first byte found with `memchr` and the rest compared.
+fn short_contains(text: &[u8], first: &u8, rest: &[u8]) -> bool {
     let mut from = 0;
     while let Some(at) = text
         .get(from..)
@@ -168,15 +173,15 @@ fn contains(text: &[u8], word: &[u8], finder: &Finder<'_>) -> bool {
 
 /// Whether a phone of `digits` (`7…`) contains `wanted` as stored (`7…`) or as dialled at
 /// home (`8…`).
-fn phone_contains(phone: &[u8], wanted: &[u8], finder: &Finder<'_>) -> bool {
-    if phone.is_empty() {
-        return false;
+fn phone_contains(phone: &[u8], wanted: &[u8]) -> bool {
+    let Some((first, rest)) = wanted.split_first() else {
+        return !phone.is_empty();
+    };
+    match phone.split_first() {
+        None => false,
+        Some((b'7', national)) if *first == b'8' && national.starts_with(rest) => true,
+        Some(_) => short_contains(phone, first, rest),
     }
-    contains(phone, wanted, finder)
-        || match (phone.split_first(), wanted.split_first()) {
-            (Some((b'7', national)), Some((b'8', rest))) => national.starts_with(rest),
-            _ => false,
-        }
 }
 
 /// One word of the query, ready to be looked for, with what was learnt of each value.
@@ -467,10 +472,10 @@ impl Entries {
         if let Some((_, number, phone)) = self.long_digits.iter().find(|(known, ..)| *known == slot)
         {
             return contains(number.as_bytes(), wanted, &look.finder)
-                || phone_contains(phone.as_bytes(), wanted, &look.finder);
+                || phone_contains(phone.as_bytes(), wanted);
         }
         let (number, phone) = self.entry_digits(slot);
-        contains(number, wanted, &look.finder) || phone_contains(phone, wanted, &look.finder)
+        contains(number, wanted, &look.finder) || phone_contains(phone, wanted)
     }
 
     /// Every slot whose number or phone contains the word's digits.
@@ -523,17 +528,16 @@ impl Entries {
             }
         }
         for (slot, _, phone) in &self.long_digits {
-            if phone_contains(phone.as_bytes(), digits.as_bytes(), &finder) {
+            if phone_contains(phone.as_bytes(), digits.as_bytes()) {
                 found.set(*slot);
             }
         }
     }
 
     fn phone_of_contains(&self, slot: Slot, digits: &str) -> bool {
-        let finder = Finder::new(digits.as_bytes());
         match self.long_digits.iter().find(|(known, ..)| *known == slot) {
-            Some((_, _, phone)) => phone_contains(phone.as_bytes(), digits.as_bytes(), &finder),
-            None => phone_contains(self.entry_digits(slot).1, digits.as_bytes(), &finder),
+            Some((_, _, phone)) => phone_contains(phone.as_bytes(), digits.as_bytes()),
+            None => phone_contains(self.entry_digits(slot).1, digits.as_bytes()),
         }
     }
 
