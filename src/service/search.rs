@@ -98,7 +98,6 @@ pub fn fill_from(index: &SearchIndex, reader: &crate::store::RequestReader) {
     }
     index.fill(&slice);
     index.mark_complete();
-    crate::os::release_free_memory();
 }
 
 /// Every stored request in a form quick to search, kept in id order.
@@ -155,6 +154,7 @@ impl SearchIndex {
 
     pub fn mark_complete(&self) {
         self.write().shrink_to_fit();
+        crate::os::release_free_memory();
         self.complete.store(true, Ordering::Release);
     }
 
