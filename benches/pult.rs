@@ -5,10 +5,11 @@
 //! 2. board render with 100,000 open requests, against 1,000;
 //! 3. start-up to the first frame with 1,000,000 stored (1,000 open), against a bare sled open;
 //! 4. peak memory of the console with 1,000,000 stored, after start-up;
-//! 5. search as you type over 100,000 stored requests: each keystroke within one frame
-//!    (16 ms), as the server does it (match in its index, read the hits shown).
+//! 5. search as you type over 100,000 and 1,000,000 stored requests: each keystroke within
+//!    one frame (16 ms), as the server does it (match in its index, read the hits shown),
+//!    and the index's memory (`PULT_BENCH_ONLY=search` runs just these).
 //!
-//! The 1,000,000-request store is built once under `target/bench-data/` and reused.
+//! The 1,000,000-request stores are built once under `target/bench-data/` and reused.
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -203,45 +204,146 @@ fn resident_mib() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-const SEARCH_STORED: u64 = 100_000;
 const TYPED: &str = "петрова анна 912";
 
-/// Search as you type over 100,000 requests; returns the index's memory in MiB and the
-/// slowest keystroke's text.
-fn search_as_you_type(c: &mut Criterion, recorder: &Recorder) -> (f64, String) {
-    let now = SystemClock.now();
-    let dir = store_of("store-search-100k", SEARCH_STORED, |index| {
-        varied(index, SEARCH_STORED, now)
-    });
-    let service = open_service(&dir, Arc::new(SystemClock), &bench_user()).expect("open");
+/// One size of the search benchmark: its store and the names of its figures.
+struct SearchSize {
+    stored: u64,
+    store: &'static str,
+    group: &'static str,
+    phrase: &'static str,
+    slowest: &'static str,
+}
+
+const SEARCH_100K: SearchSize = SearchSize {
+    stored: 100_000,
+    store: "store-search-100k",
+    group: "search_100k",
+    phrase: "search_phrase",
+    slowest: "search_slowest",
+};
+
+const SEARCH_1M: SearchSize = SearchSize {
+    stored: 1_000_000,
+    store: "store-search-1m",
+    group: "search_1m",
+    phrase: "search_phrase_1m",
+    slowest: "search_slowest_1m",
+};
+
+/// Queries outside the phrase, timed once each (median of 7): single letters and digits
+/// that match most of the archive, a number, phones as written.
+const ODD_QUERIES: [&str; 9] = [
+    "а",
+    "9",
+    "8",
+    "8 91",
+    "a",
+    "43",
+    "+7 912 777-12-34",
+    "8 (910) 070",
+    "дневник ошибка",
+];
+
+/// What the search benchmark of one size measured besides criterion's timings.
+struct SearchFigures {
+    /// Growth of this process's resident memory while the index was read.
+    rss_mib: f64,
+    /// The index's own arrays, counted from their capacities.
+    heap_mib: f64,
+    slowest: String,
+    /// Median time of each keystroke of the phrase, in ms.
+    keystrokes: Vec<(String, f64)>,
+    odd: Vec<(&'static str, f64, usize)>,
+}
+
+/// Growth of resident memory of a fresh process while it reads the store on `dir` into the
+/// search index, in MiB.
+fn index_growth_in_child(dir: &Path) -> Option<f64> {
+    let exe = std::env::current_exe().ok()?;
+    let output = std::process::Command::new(exe)
+        .env("PULT_BENCH_INDEX_CHILD", dir)
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.lines()
+        .find_map(|line| line.strip_prefix("INDEX_GROWTH_MIB:"))
+        .and_then(|mib| mib.trim().parse().ok())
+}
+
+/// Child: reads the store on `dir` into the search index and prints the growth.
+fn index_growth(dir: &Path) {
+    let service = open_service(dir, Arc::new(SystemClock), &bench_user()).expect("open");
     let before = resident_mib();
     service.start_search_index();
     while !service.search_index().is_complete() {
         std::thread::sleep(Duration::from_millis(10));
     }
-    let index_mib = resident_mib() - before;
+    println!("INDEX_GROWTH_MIB: {}", resident_mib() - before);
+    drop(service);
+}
+
+/// The median of 7 runs of `routine`, in ms.
+fn median_ms(mut routine: impl FnMut()) -> f64 {
+    let mut times: Vec<f64> = (0..7)
+        .map(|_| {
+            let started = std::time::Instant::now();
+            routine();
+            started.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    times.sort_by(|a, b| a.total_cmp(b));
+    times[3]
+}
+
+/// Search as you type over `size.stored` requests: the index's memory, each keystroke's
+/// time and criterion's figures for the whole phrase and for its slowest keystroke.
+fn search_as_you_type(c: &mut Criterion, recorder: &Recorder, size: &SearchSize) -> SearchFigures {
+    let now = SystemClock.now();
+    let stored = size.stored;
+    let dir = store_of(size.store, stored, |index| varied(index, stored, now));
+    // in a fresh process, so that no memory freed by an earlier benchmark is reused
+    let rss_mib = index_growth_in_child(&dir).unwrap_or(f64::NAN);
+    let service = open_service(&dir, Arc::new(SystemClock), &bench_user()).expect("open");
+    service.start_search_index();
+    while !service.search_index().is_complete() {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let heap_mib = service.search_index().heap_bytes() as f64 / (1024.0 * 1024.0);
     let me = service.identify("bench").expect("identify");
     let prefixes: Vec<String> = TYPED
         .char_indices()
         .map(|(at, c)| TYPED[..at + c.len_utf8()].to_string())
         .collect();
-    // the slowest keystroke of the phrase, found roughly, then measured properly
-    let slowest = prefixes
+    let keystrokes: Vec<(String, f64)> = prefixes
         .iter()
-        .max_by_key(|prefix| {
-            let started = std::time::Instant::now();
-            for _ in 0..5 {
+        .map(|prefix| {
+            let time = median_ms(|| {
                 std::hint::black_box(service.found(&me, prefix).expect("search"));
-            }
-            started.elapsed()
+            });
+            (prefix.clone(), time)
         })
-        .cloned()
+        .collect();
+    let slowest = keystrokes
+        .iter()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(prefix, _)| prefix.clone())
         .unwrap_or_default();
-    let mut group = c.benchmark_group("search_100k");
-    group.sample_size(30);
+    let odd = ODD_QUERIES
+        .iter()
+        .map(|query| {
+            let total = service.found(&me, query).expect("search").total;
+            let time = median_ms(|| {
+                std::hint::black_box(service.found(&me, query).expect("search"));
+            });
+            (*query, time, total)
+        })
+        .collect();
+    let mut group = c.benchmark_group(size.group);
+    group.sample_size(if stored > 100_000 { 10 } else { 30 });
     group.bench_function("typing_the_phrase_per_keystroke", |b| {
         b.iter_custom(|iters| {
-            let total = recorder.measure("search_phrase", iters, || {
+            let total = recorder.measure(size.phrase, iters, || {
                 for prefix in &prefixes {
                     std::hint::black_box(service.found(&me, prefix).expect("search"));
                 }
@@ -251,13 +353,82 @@ fn search_as_you_type(c: &mut Criterion, recorder: &Recorder) -> (f64, String) {
     });
     group.bench_function("slowest_keystroke", |b| {
         b.iter_custom(|iters| {
-            recorder.measure("search_slowest", iters, || {
+            recorder.measure(size.slowest, iters, || {
                 std::hint::black_box(service.found(&me, &slowest).expect("search"));
             })
         })
     });
     group.finish();
-    (index_mib, slowest)
+    SearchFigures {
+        rss_mib,
+        heap_mib,
+        slowest,
+        keystrokes,
+        odd,
+    }
+}
+
+/// Times each of `queries` (split at `|`) over the 1,000,000-request search store.
+fn probe_search(queries: &str) {
+    let now = SystemClock.now();
+    let stored = SEARCH_1M.stored;
+    let dir = store_of(SEARCH_1M.store, stored, |index| varied(index, stored, now));
+    let service = open_service(&dir, Arc::new(SystemClock), &bench_user()).expect("open");
+    service.start_search_index();
+    while !service.search_index().is_complete() {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let me = service.identify("bench").expect("identify");
+    let viewer = pult::domain::access::Viewer::new(
+        &me,
+        &Policy::parse(DEFAULT_POLICY_TOML).expect("policy"),
+    );
+    let rounds: usize = std::env::var("PULT_BENCH_ROUNDS")
+        .ok()
+        .and_then(|rounds| rounds.parse().ok())
+        .unwrap_or(20);
+    for query in queries.split('|') {
+        let started = std::time::Instant::now();
+        for _ in 0..rounds {
+            std::hint::black_box(service.search_index().search(query, &viewer));
+        }
+        let index = started.elapsed().as_secs_f64() * 1e3 / rounds as f64;
+        let started = std::time::Instant::now();
+        for _ in 0..rounds {
+            std::hint::black_box(service.found(&me, query).expect("search"));
+        }
+        let found = started.elapsed().as_secs_f64() * 1e3 / rounds as f64;
+        println!("«{query}»: index {index:.2} ms, with the hits read {found:.2} ms");
+    }
+}
+
+/// Prints one size's search figures.
+fn print_search(recorder: &Recorder, size: &SearchSize, figures: &SearchFigures) {
+    let ms = |name: &str| recorder.median(name) / 1e6;
+    let stored = size.stored;
+    let keystrokes = TYPED.chars().count() as f64;
+    println!(
+        "  search, {stored} stored, per keystroke {:>9.3} ms  (typing «{TYPED}», mean)",
+        ms(size.phrase) / keystrokes
+    );
+    println!(
+        "  search, {stored} stored, slowest keystroke «{}» {:.3} ms  (goal < 16 ms)",
+        figures.slowest,
+        ms(size.slowest),
+    );
+    let each: Vec<String> = figures
+        .keystrokes
+        .iter()
+        .map(|(prefix, time)| format!("«{prefix}» {time:.2}"))
+        .collect();
+    println!("    each keystroke (median of 7, ms): {}", each.join(", "));
+    for (query, time, total) in &figures.odd {
+        println!("    «{query}»: {time:.2} ms ({total} found)");
+    }
+    println!(
+        "  search index, {stored} requests: {:.1} MiB counted ({:.1} MiB resident growth while read)",
+        figures.heap_mib, figures.rss_mib
+    );
 }
 
 /// Peak resident memory of a fresh process that starts the console on `dir`, in MiB.
@@ -275,6 +446,10 @@ fn console_peak_memory(dir: &Path) -> Option<f64> {
 }
 
 fn main() {
+    if let Some(dir) = std::env::var_os("PULT_BENCH_INDEX_CHILD") {
+        index_growth(Path::new(&dir));
+        return;
+    }
     if let Some(dir) = std::env::var_os("PULT_BENCH_CHILD") {
         // child: start the console once, then report this process's peak memory
         let started = start_console(Path::new(&dir));
@@ -290,9 +465,26 @@ fn main() {
     }
     let recorder = Recorder::default();
     let mut c = Criterion::default().configure_from_args();
+    if let Ok(queries) = std::env::var("PULT_BENCH_SEARCH_PROBE") {
+        // PULT_BENCH_SEARCH_PROBE="п|петрова анна": each query over the 1,000,000 store,
+        // the index alone and with the hits read (for a profiler)
+        probe_search(&queries);
+        return;
+    }
+    if std::env::var("PULT_BENCH_ONLY").as_deref() == Ok("search") {
+        let small = search_as_you_type(&mut c, &recorder, &SEARCH_100K);
+        let big = search_as_you_type(&mut c, &recorder, &SEARCH_1M);
+        c.final_summary();
+        println!();
+        println!("pult search figures (medians, this machine, one run)");
+        print_search(&recorder, &SEARCH_100K, &small);
+        print_search(&recorder, &SEARCH_1M, &big);
+        return;
+    }
     durable_commit(&mut c, &recorder);
     board_render(&mut c, &recorder);
-    let (index_mib, slowest) = search_as_you_type(&mut c, &recorder);
+    let small = search_as_you_type(&mut c, &recorder, &SEARCH_100K);
+    let search_big = search_as_you_type(&mut c, &recorder, &SEARCH_1M);
     let big = big_store();
     // a store built by an older pult gets its index once, here, not inside a measurement
     drop(open_service(&big, Arc::new(SystemClock), &bench_user()).expect("open"));
@@ -336,17 +528,8 @@ fn main() {
         ms("pult_first_frame"),
         ratio("pult_first_frame", "bare_sled_open")
     );
-    let keystrokes = TYPED.chars().count() as f64;
-    println!(
-        "  search, 100,000 stored, per keystroke   {:>9.3} ms  (typing «{TYPED}», mean)",
-        ms("search_phrase") / keystrokes
-    );
-    println!(
-        "  search, slowest keystroke «{slowest}»{:>w$.3} ms  (goal < 16 ms)",
-        ms("search_slowest"),
-        w = 13usize.saturating_sub(slowest.chars().count()),
-    );
-    println!("  search index, 100,000 requests          {index_mib:>9.1} MiB");
+    print_search(&recorder, &SEARCH_100K, &small);
+    print_search(&recorder, &SEARCH_1M, &search_big);
     match console_peak_memory(&big) {
         Some(mib) => {
             println!("  console peak memory, 1,000,000 stored   {mib:>9.1} MiB (goal < 150 MB)")

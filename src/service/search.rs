@@ -1,15 +1,32 @@
 //! Search over every request, open or closed, by number, name, phone, email or words of the
 //! description: an in-memory index the service keeps current with each change, so a keystroke
-//! costs one pass over memory, not a read of the store.
+//! costs a look-up in memory, not a read of the store.
+//!
+//! A query is cut into words (`№124`, `#124` and `124` name request 124). A word is found in a
+//! request whose number, name, phone digits (as stored, `7…`, and as dialled at home, `8…`) or
+//! email contain it, or a word of whose description contains it, for those who may read the
+//! description. Words that look like a phone number, `+7 912 777-12-34`, `8 (912) 777-12-34`,
+//! `777-12-34`, are also looked for as their digits in the phone. Every word must be found.
+//!
+//! Names, emails and description words are kept once each, with the requests that hold them
+//! (`dictionary`), so a million requests take about 160 MiB; `index` says how a query is
+//! matched without going through every request's text.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::access::{Sight, Viewer};
+use crate::domain::access::Viewer;
 use crate::domain::request::{Category, Request, RequestId, Status};
 use crate::domain::time::Timestamp;
+
+mod dictionary;
+mod index;
+mod query;
+
+use index::Entries;
+use query::Query;
 
 /// Most hits one answer carries (the console shows a screenful; the count says how many).
 pub const MAX_HITS: usize = 50;
@@ -39,90 +56,6 @@ pub struct Found {
     pub partial: bool,
 }
 
-/// What the index keeps of one request: enough to decide who may find it and to match
-/// words; the hit itself is read from the store for the few shown.
-struct Entry {
-    id: RequestId,
-    status: Status,
-    category: Category,
-    /// Shared with every entry of the same queue (a handful of queues, many requests).
-    queue: Option<Arc<str>>,
-    /// Folded number, name, phone digits and email, then the folded description.
-    text: Box<str>,
-    /// Where the description starts in `text` (it is searched only for those who see it).
-    description_at: u32,
-}
-
-/// Lower case, `ё` as `е`: how both the index and the query are compared.
-fn fold(text: &str) -> String {
-    text.chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| if c == 'ё' { 'е' } else { c })
-        .collect()
-}
-
-/// The entries and the queue names they share.
-#[derive(Default)]
-struct Entries {
-    list: Vec<Entry>,
-    queues: Vec<Arc<str>>,
-}
-
-impl Entries {
-    fn queue(&mut self, key: &str) -> Arc<str> {
-        match self.queues.iter().find(|known| &***known == key) {
-            Some(known) => Arc::clone(known),
-            None => {
-                let new: Arc<str> = Arc::from(key);
-                self.queues.push(Arc::clone(&new));
-                new
-            }
-        }
-    }
-}
-
-impl Entry {
-    fn of(request: &Request, entries: &mut Entries) -> Entry {
-        let caller = &request.caller;
-        let mut contact = format!("№{} {}", request.id.0, caller.name);
-        if let Some(phone) = &caller.phone {
-            // as stored (+7…) and as people dial it at home (8…)
-            let digits = phone.e164().trim_start_matches('+');
-            contact.push_str(&format!(" {digits}"));
-            if let Some(national) = digits.strip_prefix('7') {
-                contact.push_str(&format!(" 8{national}"));
-            }
-        }
-        if let Some(email) = &caller.email {
-            contact.push_str(&format!(" {email}"));
-        }
-        let mut text = fold(&contact);
-        // a separator no word contains, so no match spans contact and description
-        text.push('\n');
-        let description_at = u32::try_from(text.len()).unwrap_or(u32::MAX);
-        text.push_str(&fold(&request.description));
-        Entry {
-            id: request.id,
-            status: request.status,
-            category: request.category,
-            queue: request.queue.as_deref().map(|key| entries.queue(key)),
-            text: text.into(),
-            description_at,
-        }
-    }
-
-    /// The part of the text `sight` may search.
-    fn searchable(&self, sight: Sight) -> &str {
-        match sight {
-            Sight::Whole => &self.text,
-            _ => self
-                .text
-                .get(..self.description_at as usize)
-                .unwrap_or(&self.text),
-        }
-    }
-}
-
 impl Hit {
     /// A request as a hit, for one who sees it as given (already redacted if need be).
     pub fn of(request: &Request) -> Hit {
@@ -149,33 +82,6 @@ pub struct Matches {
     pub ids: Vec<RequestId>,
     pub total: usize,
     pub partial: bool,
-}
-
-/// A query cut into folded words; `№124`, `#124` and `124` all name request 124.
-struct Query {
-    words: Vec<String>,
-    number: Option<u64>,
-}
-
-impl Query {
-    fn parse(text: &str) -> Query {
-        let words: Vec<String> = fold(text)
-            .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
-            .map(|word| word.trim_start_matches(['№', '#']))
-            .filter(|word| !word.is_empty())
-            .map(str::to_string)
-            .collect();
-        let number = match words.as_slice() {
-            [only] => only.parse().ok(),
-            _ => None,
-        };
-        Query { words, number }
-    }
-
-    fn matches(&self, entry: &Entry, sight: Sight) -> bool {
-        let text = entry.searchable(sight);
-        self.words.iter().all(|word| text.contains(word.as_str()))
-    }
 }
 
 /// Reads every stored request into `index` in slices (the service goes on meanwhile), then
@@ -229,15 +135,7 @@ impl SearchIndex {
         if !self.started.load(Ordering::Acquire) {
             return;
         }
-        let mut entries = self.write();
-        let entry = Entry::of(request, &mut entries);
-        match entries
-            .list
-            .binary_search_by_key(&request.id, |entry| entry.id)
-        {
-            Ok(position) => entries.list[position] = entry,
-            Err(position) => entries.list.insert(position, entry),
-        }
+        self.write().put(request, true);
     }
 
     /// Adds requests read from the store, unless the service has put a newer state there
@@ -245,13 +143,7 @@ impl SearchIndex {
     pub fn fill(&self, requests: &[Request]) {
         let mut entries = self.write();
         for request in requests {
-            if let Err(position) = entries
-                .list
-                .binary_search_by_key(&request.id, |known| known.id)
-            {
-                let entry = Entry::of(request, &mut entries);
-                entries.list.insert(position, entry);
-            }
+            entries.put(request, false);
         }
     }
 
@@ -261,7 +153,8 @@ impl SearchIndex {
     }
 
     pub fn mark_complete(&self) {
-        self.write().list.shrink_to_fit();
+        self.write().shrink_to_fit();
+        crate::os::release_free_memory();
         self.complete.store(true, Ordering::Release);
     }
 
@@ -270,11 +163,22 @@ impl SearchIndex {
     }
 
     pub fn len(&self) -> usize {
-        self.read().list.len()
+        self.read().len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Whether request `id` is in the index.
+    pub fn contains(&self, id: RequestId) -> bool {
+        self.read().contains(id)
+    }
+
+    /// The bytes the index holds on the heap, counted from its arrays' capacities (for the
+    /// benchmark's figure of its memory).
+    pub fn heap_bytes(&self) -> usize {
+        self.read().heap_bytes()
     }
 
     /// What `viewer` may find for `text`: the request with that number first, then open
@@ -282,37 +186,9 @@ impl SearchIndex {
     pub fn search(&self, text: &str, viewer: &Viewer) -> Matches {
         let query = Query::parse(text);
         let partial = !self.is_complete();
-        if query.words.is_empty() {
-            return Matches {
-                ids: Vec::new(),
-                total: 0,
-                partial,
-            };
-        }
-        let entries = self.read();
-        let mut found: Vec<&Entry> = entries
-            .list
-            .iter()
-            .filter(|entry| {
-                let sight = viewer.sight(entry.category, entry.queue.as_deref());
-                sight != Sight::Hidden && query.matches(entry, sight)
-            })
-            .collect();
-        let total = found.len();
-        let rank = |entry: &&Entry| {
-            (
-                query.number != Some(entry.id.0),
-                !entry.status.is_open(),
-                std::cmp::Reverse(entry.id),
-            )
-        };
-        if found.len() > MAX_HITS {
-            found.select_nth_unstable_by_key(MAX_HITS, rank);
-            found.truncate(MAX_HITS);
-        }
-        found.sort_by_key(rank);
+        let (ids, total) = self.read().search(&query, viewer, MAX_HITS);
         Matches {
-            ids: found.iter().map(|entry| entry.id).collect(),
+            ids,
             total,
             partial,
         }
@@ -464,5 +340,230 @@ mod tests {
         assert_eq!(index.search("x", &viewer(&[Role::Operator])).total, 1);
         assert_eq!(index.search("y", &viewer(&[Role::Operator])).total, 0);
         assert_eq!(index.len(), 3);
+    }
+
+    /// The search as it was when each entry was one folded text, `№{id} {name} {phone as
+    /// 7…} {as 8…} {email}`, then the description, each word looked for in it (and phone-like
+    /// runs looked for in the phone's digits as well).
+    fn plain_search(requests: &[Request], text: &str, viewer: &Viewer) -> (Vec<u64>, usize) {
+        use crate::domain::access::Sight;
+        use query::{fold, Term};
+        let query = Query::parse(text);
+        if query.terms.is_empty() {
+            return (Vec::new(), 0);
+        }
+        let mut found: Vec<&Request> = requests
+            .iter()
+            .filter(|request| {
+                let sight = viewer.sight(request.category, request.queue.as_deref());
+                if sight == Sight::Hidden {
+                    return false;
+                }
+                let caller = &request.caller;
+                let phones: Vec<String> = caller
+                    .phone
+                    .iter()
+                    .flat_map(|phone| {
+                        let digits = phone.e164().trim_start_matches('+').to_string();
+                        let home = digits
+                            .strip_prefix('7')
+                            .map(|national| format!("8{national}"));
+                        std::iter::once(digits).chain(home)
+                    })
+                    .collect();
+                let mut searchable = fold(&format!(
+                    "№{} {} {}",
+                    request.id.0,
+                    caller.name,
+                    phones.join(" ")
+                ));
+                if let Some(email) = &caller.email {
+                    searchable.push(' ');
+                    searchable.push_str(&fold(email.as_str()));
+                }
+                if sight == Sight::Whole {
+                    searchable.push('\n');
+                    searchable.push_str(&fold(&request.description));
+                }
+                query.terms.iter().all(|term| match term {
+                    Term::Word(word) => searchable.contains(&word.text),
+                    Term::Phone { digits, words } => {
+                        phones.iter().any(|phone| phone.contains(digits.as_str()))
+                            || words.iter().all(|word| searchable.contains(&word.text))
+                    }
+                })
+            })
+            .collect();
+        let total = found.len();
+        found.sort_by_key(|request| {
+            (
+                query.number != Some(request.id.0),
+                !request.status.is_open(),
+                std::cmp::Reverse(request.id),
+            )
+        });
+        found.truncate(MAX_HITS);
+        (found.iter().map(|request| request.id.0).collect(), total)
+    }
+
+    /// A small random generator, so that one proptest seed makes a whole archive.
+    struct Dice(u64);
+
+    impl Dice {
+        fn roll(&mut self, sides: usize) -> usize {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((self.0 >> 33) % sides as u64) as usize
+        }
+
+        fn pick<'a>(&mut self, of: &[&'a str]) -> &'a str {
+            of[self.roll(of.len())]
+        }
+    }
+
+    const NAMES: [&str; 8] = [
+        "Петрова Анна",
+        "Пётр Орлов",
+        "Иванова",
+        "ANNA Smith",
+        "Орлова-Петрова 5А",
+        "Зайцев 12",
+        "Анна",
+        "Ёлкина",
+    ];
+    const TEXTS: [&str; 12] = [
+        "не",
+        "видно",
+        "оценок",
+        "урок",
+        "12",
+        "5а",
+        "№3",
+        "8912",
+        "ошибка-502",
+        "ёж",
+        "Mail",
+        "тревога",
+    ];
+    const QUERIES: [&str; 24] = [
+        "а",
+        "п",
+        "пе",
+        "ова",
+        "анна",
+        "петр",
+        "1",
+        "12",
+        "3",
+        "№3",
+        "912",
+        "8 912",
+        "+7 912",
+        "8 (9",
+        "-1",
+        "ма",
+        "mail",
+        "@",
+        "5а",
+        "ошибка-5",
+        "е",
+        "ё",
+        "не видно",
+        "(912) 3",
+    ];
+
+    fn archive(dice: &mut Dice, count: usize) -> Vec<Request> {
+        let categories = [
+            Category::Ejournal,
+            Category::Technical,
+            Category::Psych,
+            Category::Other,
+        ];
+        let statuses = [
+            Status::New,
+            Status::Routed,
+            Status::InWork,
+            Status::Resolved,
+            Status::Cancelled,
+        ];
+        let queues = [None, Some("ejournal"), Some("tech"), Some("psych")];
+        (0..count)
+            .map(|_| {
+                let id = 1 + dice.roll(400) as u64;
+                let phone = format!(
+                    "8 9{:02} {:03}-{:02}-{:02}",
+                    dice.roll(20),
+                    dice.roll(1000),
+                    dice.roll(100),
+                    dice.roll(100)
+                );
+                let words: Vec<&str> = (0..dice.roll(6)).map(|_| dice.pick(&TEXTS)).collect();
+                let mut made = request(
+                    id,
+                    dice.pick(&NAMES),
+                    &phone,
+                    categories[dice.roll(4)],
+                    &words.join(" "),
+                );
+                if dice.roll(4) == 0 {
+                    made.caller.phone = None;
+                }
+                made.caller.email = match dice.roll(3) {
+                    0 => None,
+                    1 => Email::parse(&format!("Anna{}@mail.ru", dice.roll(30))).ok(),
+                    _ => Email::parse("Mama@School.ru").ok(),
+                };
+                made.status = statuses[dice.roll(5)];
+                made.queue = queues[dice.roll(4)].map(str::to_string);
+                made
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn the_index_finds_what_a_plain_search_of_each_text_finds(seed in proptest::prelude::any::<u64>()) {
+            let mut dice = Dice(seed);
+            let index = SearchIndex::default();
+            index.start();
+            // read from the store in slices, changed meanwhile: the latest state of each wins
+            let mut latest: std::collections::BTreeMap<RequestId, Request> = Default::default();
+            for _ in 0..4 {
+                let read = archive(&mut dice, 40);
+                index.fill(&read);
+                for request in read {
+                    latest.entry(request.id).or_insert(request);
+                }
+                for changed in archive(&mut dice, 10) {
+                    index.upsert(&changed);
+                    latest.insert(changed.id, changed);
+                }
+            }
+            let requests: Vec<Request> = latest.into_values().collect();
+            let viewers = [
+                viewer(&[Role::Operator]),
+                viewer(&[Role::Head]),
+                viewer(&[Role::Tech]),
+                viewer(&[Role::Psych]),
+            ];
+            let mut queries: Vec<String> = QUERIES.iter().map(|query| query.to_string()).collect();
+            for _ in 0..10 {
+                let words: Vec<&str> = (0..1 + dice.roll(3)).map(|_| dice.pick(&QUERIES)).collect();
+                queries.push(words.join(" "));
+            }
+            queries.push(format!("№{}", requests[dice.roll(requests.len())].id.0));
+            for viewer in &viewers {
+                for query in &queries {
+                    let found = index.search(query, viewer);
+                    let (ids, total) = plain_search(&requests, query, viewer);
+                    proptest::prop_assert_eq!(ids, found.ids.iter().map(|id| id.0).collect::<Vec<_>>(), "{}", query);
+                    proptest::prop_assert_eq!(total, found.total, "{}", query);
+                }
+            }
+        }
     }
 }
