@@ -520,7 +520,9 @@ fn the_heads_reassign_comment_is_kept_and_the_timeline_says_queues_by_their_name
     // and no raw milliseconds anywhere in it
     fn raw_times(value: &serde_json::Value, path: &str, found: &mut Vec<String>) {
         match value {
-            serde_json::Value::Number(number) if number.as_i64().is_some_and(|n| n > 1_000_000_000_000) => {
+            serde_json::Value::Number(number)
+                if number.as_i64().is_some_and(|n| n > 1_000_000_000_000) =>
+            {
                 found.push(path.to_string())
             }
             serde_json::Value::Array(items) => {

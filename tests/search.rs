@@ -37,6 +37,7 @@ fn call(name: &str, phone: &str, text: &str) -> CallDraft {
         description: text.into(),
         phone: phone.into(),
         email: String::new(),
+        caller_card: None,
     }
 }
 
@@ -173,7 +174,11 @@ fn a_number_puts_its_request_first_before_phones_that_contain_it() {
                 log_call(
                     &service,
                     &me,
-                    call(&format!("Звонивший {at}"), &phone, &format!("Вопрос {at}")),
+                    call(
+                        &format!("Звонивший {}", common::calls::surname(at as u64)),
+                        &phone,
+                        &format!("Вопрос {at}"),
+                    ),
                 )
                 .id
             })
