@@ -366,8 +366,7 @@ impl App {
         let mut queues = std::mem::take(&mut self.selection.queues);
         let left_incoming = incoming.follow(|id| self.request_position(Pane::Incoming, *id));
         let left_timers = timers.follow(|id| self.request_position(Pane::Timers, *id));
-        let rows = self.queue_rows();
-        queues.follow(|key| rows.iter().position(|(_, queue)| &queue.key == key));
+        follow_queue(&self.queue_rows(), &mut queues);
         self.selection = Selections {
             incoming,
             queues,
@@ -384,6 +383,13 @@ impl App {
         left.sort();
         left.dedup();
         left
+    }
+
+    /// Keeps the queues pane's choice on its queue as the head's queues re-sort.
+    fn follow_queue_selection(&mut self) {
+        let mut queues = std::mem::take(&mut self.selection.queues);
+        follow_queue(&self.queue_rows(), &mut queues);
+        self.selection.queues = queues;
     }
 
     /// Closes a prompt: back to the queue's list it was opened from, or to the board.
@@ -481,6 +487,10 @@ impl App {
     }
 }
 
+fn follow_queue(rows: &[(usize, &QueueDef)], queues: &mut Selection<String>) {
+    queues.follow(|key| rows.iter().position(|(_, queue)| &queue.key == key));
+}
+
 /// Applies one message at `now`; returns what the runner must do.
 pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
     app.now = now;
@@ -506,8 +516,9 @@ pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
 
 fn on_tick(app: &mut App) -> Vec<Effect> {
     app.recount_overdue();
-    // the head's queues re-sort as requests become overdue
-    app.follow_selection();
+    // the head's queues re-sort as requests become overdue (the requests' lists do not move
+    // with time alone)
+    app.follow_queue_selection();
     let mut effects: Vec<Effect> = keep_draft(app).into_iter().collect();
     if std::mem::take(&mut app.pending_report) {
         effects.extend(ask_for_report(app));

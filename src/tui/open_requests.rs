@@ -212,8 +212,31 @@ impl OpenRequests {
         policy: &DeadlinePolicy,
         pending_first: bool,
     ) -> Option<usize> {
-        self.timers(0, policy, pending_first)
-            .position(|(request, _)| request.id == id)
+        let request = self.requests.get(&id)?;
+        let due = next_timer(request, policy)?.due;
+        // counted over the sorted keys, not by walking the requests (it runs at every event)
+        let pending_key = |request: &Request| {
+            request
+                .extension
+                .as_ref()
+                .filter(|_| request.extension_pending())
+                .map(|extension| (extension.asked_at, request.id))
+        };
+        if !pending_first {
+            return Some(self.timers.range(..(due, id)).count());
+        }
+        if let Some(key) = pending_key(request) {
+            return Some(self.pending.range(..key).count());
+        }
+        // the pending ones come first; those among the earlier timers are not counted twice
+        let earlier_pending = self
+            .pending
+            .iter()
+            .filter_map(|(_, other)| self.requests.get(other))
+            .filter_map(|other| next_timer(other, policy).map(|timer| (timer.due, other.id)))
+            .filter(|key| *key < (due, id))
+            .count();
+        Some(self.pending.len() + self.timers.range(..(due, id)).count() - earlier_pending)
     }
 
     pub fn mine_at(&self, queues: &[String], index: usize) -> Option<&Request> {
@@ -284,5 +307,15 @@ pub(crate) mod tests {
         assert_eq!(order(false), [1, 2, 3]);
         assert_eq!(order(true), [3, 1, 2]);
         assert_eq!(set.timer_at(0, &policy, true).map(|r| r.id.0), Some(3));
+        // the position the selection follows is the row the list draws it on
+        for pending_first in [false, true] {
+            for (row, id) in order(pending_first).into_iter().enumerate() {
+                assert_eq!(
+                    set.timer_position(RequestId(id), &policy, pending_first),
+                    Some(row),
+                    "№{id}, pending first: {pending_first}"
+                );
+            }
+        }
     }
 }
