@@ -265,6 +265,16 @@ pub struct Request {
 }
 
 impl Request {
+    /// How much later than today's resolve-by the pending extension asks to close, in
+    /// milliseconds.
+    pub fn extension_asked_ms(&self) -> Option<i64> {
+        let extension = self
+            .extension
+            .as_ref()
+            .filter(|_| self.extension_pending())?;
+        Some((extension.until.0 - self.deadlines.resolve_by.0).max(0))
+    }
+
     /// Waiting for the head's decision on more time.
     pub fn extension_pending(&self) -> bool {
         self.extension

@@ -82,6 +82,16 @@ pub fn add(service: &Service, actor: &Staff, mut staff: Staff) -> Result<Staff, 
     Ok(staff)
 }
 
+/// The stored account of `login`, or the refusal that names it.
+fn account(service: &Service, login: &str) -> Result<Staff, ServiceError> {
+    service
+        .store
+        .staff_member(login)?
+        .ok_or_else(|| ServiceError::NoAccount {
+            login: login.to_string(),
+        })
+}
+
 /// Disables an account; its consoles are disconnected by the server.
 pub fn disable(service: &Service, actor: &Staff, login: &str) -> Result<Staff, ServiceError> {
     may_do(actor, Operation::ManageStaff, service.policy())?;
@@ -90,12 +100,7 @@ pub fn disable(service: &Service, actor: &Staff, login: &str) -> Result<Staff, S
             reason: tr!("staff.not_yourself").into(),
         });
     }
-    let mut staff = service
-        .store
-        .staff_member(login)?
-        .ok_or_else(|| ServiceError::NoAccount {
-            login: login.to_string(),
-        })?;
+    let mut staff = account(service, login)?;
     staff.disabled = true;
     service.store.put_staff(&staff)?;
     Ok(staff)
@@ -104,12 +109,7 @@ pub fn disable(service: &Service, actor: &Staff, login: &str) -> Result<Staff, S
 /// Enables a disabled account again (undoes `disable`): its person may connect again.
 pub fn enable(service: &Service, actor: &Staff, login: &str) -> Result<Staff, ServiceError> {
     may_do(actor, Operation::ManageStaff, service.policy())?;
-    let mut staff = service
-        .store
-        .staff_member(login)?
-        .ok_or_else(|| ServiceError::NoAccount {
-            login: login.to_string(),
-        })?;
+    let mut staff = account(service, login)?;
     if staff.vendor_rep {
         // one representative at a time: another may have been named while this one was off
         let other = service

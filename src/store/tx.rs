@@ -163,11 +163,13 @@ impl Tx<'_> {
         intake: Option<&IntakeKey>,
         card: Option<CallerId>,
     ) -> TxResult<Request> {
-        if let Some(key) = intake {
-            if let Some(existing) = self.intake.get(key.bytes())? {
-                if let Some(bytes) = self.requests.get(&existing)? {
-                    return codec(Request::decode(&bytes));
-                }
+        if let Some(existing) = intake
+            .map(|key| self.known_intake(key))
+            .transpose()?
+            .flatten()
+        {
+            if let Some(bytes) = self.requests.get(id_key(existing.0))? {
+                return codec(Request::decode(&bytes));
             }
         }
         let request = self.insert_new(build, event_at, intake, card)?;

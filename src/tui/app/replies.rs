@@ -117,9 +117,9 @@ fn done_message(app: &App, one: Move, request: &Request) -> String {
         Move::Resolve => tr!("done.resolve", id = id),
         Move::Return => tr!("done.return", id = id),
         Move::AskExtension => {
+            let longer = request.extension_asked_ms().unwrap_or_default();
             let asked = request.extension.as_ref().map(|extension| {
-                let hours = (extension.until.0 - request.deadlines.resolve_by.0).max(0)
-                    / crate::domain::time::HOUR_MS;
+                let hours = longer / crate::domain::time::HOUR_MS;
                 let until = extension
                     .until
                     .in_offset(app.offset)

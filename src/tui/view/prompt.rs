@@ -140,10 +140,7 @@ pub fn draw(frame: &mut Frame, app: &App, prompt: &Prompt, body: Rect, footer_ar
 /// and why.
 fn extension_asked(app: &App, request: &Request) -> Option<[String; 2]> {
     let extension = request.extension.as_ref()?;
-    if !request.extension_pending() {
-        return None;
-    }
-    let minutes = (extension.until.0 - request.deadlines.resolve_by.0).max(0) / 60_000;
+    let minutes = request.extension_asked_ms()? / 60_000;
     let longer = if minutes % 60 == 0 {
         tr!("prompt.hours", hours = minutes * 60_000 / HOUR_MS)
     } else {
