@@ -79,6 +79,7 @@ fn history(index: u64, count: u64) -> Request {
             },
             category,
             description: "Не открывается электронный дневник после обновления платформы.".into(),
+            consent: None,
         },
         &policy,
     );

@@ -16,6 +16,7 @@ pub mod report;
 pub mod service;
 pub mod store;
 pub mod tui;
+pub mod web;
 
 // The catalogue (locales/*.yml), compiled in; `tr!` reads it in the current language.
 rust_i18n::i18n!("locales", fallback = "ru");

@@ -245,6 +245,7 @@ fn nothing_staff_typed_reaches_the_terminal_raw() {
                 },
                 category: Category::Technical,
                 description: format!("Звонок из старого журнала {HOSTILE}"),
+                consent: None,
             },
             &service.policy().deadlines,
         );

@@ -47,6 +47,7 @@ fn golden_request() -> Request {
         notes: Vec::new(),
         extension: None,
         vendor: Vec::new(),
+        consent: None,
     }
 }
 
@@ -95,7 +96,7 @@ fn a_version_1_record_is_rewritten_in_the_current_version() {
     let bytes = std::fs::read(GOLDEN).expect("tests/fixtures/request_v1.bin");
     let migrated = Request::decode(&bytes).unwrap();
     let rewritten = migrated.encode().unwrap();
-    assert_eq!(rewritten[0], 3);
+    assert_eq!(rewritten[0], 4);
     assert_eq!(Request::decode(&rewritten).unwrap(), migrated);
 }
 
@@ -127,18 +128,41 @@ fn golden_request_v3() -> Request {
 }
 
 #[test]
-fn golden_version_3_request_still_decodes_and_encodes_the_same() {
-    if std::env::var_os("PULT_WRITE_GOLDEN").is_some() {
-        std::fs::write(GOLDEN_V3, golden_request_v3().encode().unwrap()).unwrap();
-    }
-    // A change to Request's fields must come with a new format version and a migration.
+fn golden_version_3_request_still_decodes() {
     let bytes = std::fs::read(GOLDEN_V3).expect("tests/fixtures/request_v3.bin");
     assert_eq!(bytes[0], 3);
     assert_eq!(
         Request::decode(&bytes).expect("decodes"),
         golden_request_v3()
     );
-    assert_eq!(golden_request_v3().encode().unwrap(), bytes);
+}
+
+const GOLDEN_V4: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/request_v4.bin");
+
+/// Version 4 added the consent given on the website form.
+fn golden_request_v4() -> Request {
+    let mut request = golden_request_v3();
+    request.channel = Channel::Web;
+    request.consent = Some(Consent {
+        given_at: request.received_at,
+        text_version: "0123456789abcdef".into(),
+    });
+    request
+}
+
+#[test]
+fn golden_version_4_request_still_decodes_and_encodes_the_same() {
+    if std::env::var_os("PULT_WRITE_GOLDEN").is_some() {
+        std::fs::write(GOLDEN_V4, golden_request_v4().encode().unwrap()).unwrap();
+    }
+    // A change to Request's fields must come with a new format version and a migration.
+    let bytes = std::fs::read(GOLDEN_V4).expect("tests/fixtures/request_v4.bin");
+    assert_eq!(bytes[0], 4);
+    assert_eq!(
+        Request::decode(&bytes).expect("decodes"),
+        golden_request_v4()
+    );
+    assert_eq!(golden_request_v4().encode().unwrap(), bytes);
 }
 
 #[test]
@@ -150,7 +174,7 @@ fn an_unknown_version_is_refused_by_name() {
         error,
         CodecError::UnknownVersion {
             found: 9,
-            supported: 3,
+            supported: 4,
             ..
         }
     ));

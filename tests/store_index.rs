@@ -31,6 +31,7 @@ fn received(id: u64, at_day: f64) -> Request {
             },
             category: Category::Other,
             description: "вопрос".into(),
+            consent: None,
         },
         &DeadlinePolicy::default(),
     )

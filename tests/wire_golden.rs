@@ -24,14 +24,15 @@ use pult::domain::caller::{CallerCard, CallerId};
 use pult::domain::change::Change;
 use pult::domain::deadline::{DeadlinePolicy, Deadlines};
 use pult::domain::import::{ImportCall, RowOutcome, RowRefusal};
-use pult::domain::policy::{CategoryDef, Policy, QueueDef};
+use pult::domain::policy::{CategoryDef, Policy, QueueDef, ServiceInfo};
 use pult::domain::request::{
-    Caller, CallerRole, Category, Channel, Extension, ExtensionState, Note, NoteKind, Request,
-    RequestId, Resolution, ReturnChannel, Status, VendorCase,
+    Caller, CallerRole, Category, Channel, Consent, Extension, ExtensionState, Note, NoteKind,
+    Request, RequestId, Resolution, ReturnChannel, Status, VendorCase,
 };
 use pult::domain::staff::{Role, Staff};
 use pult::domain::time::Timestamp;
 use pult::domain::validate::{Email, FieldError, Phone, SchoolClass};
+use pult::domain::website::{PublicStatus, Receipt};
 use pult::net::protocol::{
     decode_body, decode_client, decode_server, encode_frame, ClientMsg, Mode, ServerMsg,
     MAX_SERVER_FRAME, PROTOCOL_VERSION,
@@ -39,6 +40,7 @@ use pult::net::protocol::{
 use pult::report::{
     DailyReport, DayFigures, LongOpen, OverdueRequest, PeriodFigures, Step, Tally, WeeklyReport,
 };
+use pult::service::website::{SiteText, WebForm, WebInfo};
 use pult::service::{Command, Detail, Event, Failure, FailureKind, Found, Hit, Reply, Welcome};
 use pult::store::{AuditAction, AuditEvent};
 
@@ -128,6 +130,10 @@ fn request() -> Request {
             answer: Some("исправлено".into()),
             answered_at: Some(at(80)),
         }],
+        consent: Some(Consent {
+            given_at: at(0),
+            text_version: "0123456789abcdef".into(),
+        }),
     }
 }
 
@@ -143,6 +149,10 @@ fn staff() -> Staff {
 
 fn policy() -> Policy {
     Policy {
+        service: ServiceInfo {
+            name: "Служба сопровождения".into(),
+            hotline: "8 (800) 000-00-00".into(),
+        },
         deadlines: DeadlinePolicy {
             route_minutes: 30,
             take_minutes: 30,
@@ -449,6 +459,24 @@ fn commands() -> Vec<Command> {
         Command::EnableStaff {
             login: text("smirnova"),
         },
+        Command::WebInfo,
+        Command::SubmitWeb {
+            form: WebForm {
+                name: text("Петрова Анна Ивановна"),
+                role: Some(CallerRole::Parent),
+                class: text("5А"),
+                category: Some(Category::Ejournal),
+                description: text("Не открывается дневник"),
+                phone: text("8 912 345-67-89"),
+                email: text("petrova@mail.ru"),
+                consent_version: Some(text("0123456789abcdef")),
+                key: [7; 16],
+            },
+        },
+        Command::PublicStatus {
+            id: ID,
+            contact: text("+79123456789"),
+        },
     ]
 }
 
@@ -530,6 +558,27 @@ fn replies() -> Vec<Reply> {
                     refusal: RowRefusal::NoTime,
                 },
             ],
+        },
+        Reply::WebInfo {
+            info: Box::new(WebInfo {
+                service: policy().service,
+                categories: vec![(Category::Ejournal, "проблема с ЭЖД".into())],
+                deadlines: policy().deadlines,
+                consent: SiteText {
+                    version: "0123456789abcdef".into(),
+                    text: "Согласие".into(),
+                },
+                privacy: SiteText {
+                    version: "fedcba9876543210".into(),
+                    text: "Политика".into(),
+                },
+            }),
+        },
+        Reply::Submitted {
+            receipt: Receipt::of(&request()),
+        },
+        Reply::PublicStatus {
+            status: Some(PublicStatus::of(&request())),
         },
     ]
 }
@@ -652,6 +701,7 @@ fn failure_kinds() -> Vec<FailureKind> {
         StoreFailed,
         NotSaved,
         Store,
+        Consent,
     ]
 }
 
@@ -760,7 +810,7 @@ fn all_samples() -> Findings {
     findings.add("Welcome", untagged(vec![welcome()]), decoded::<Welcome>);
     findings.add(
         "Mode",
-        untagged(vec![Mode::Attach, Mode::Commands]),
+        untagged(vec![Mode::Attach, Mode::Commands, Mode::Web]),
         decoded::<Mode>,
     );
     findings.add(

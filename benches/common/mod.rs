@@ -109,6 +109,7 @@ pub fn synthetic(index: u64, count: u64, open: u64, now: Timestamp) -> Request {
             caller: caller(index),
             category: Category::Ejournal,
             description: "Не открывается электронный дневник, пишет «ошибка входа».".into(),
+            consent: None,
         },
         &policy,
     );

@@ -12,6 +12,7 @@ mod out;
 mod print;
 mod report;
 mod server;
+mod web;
 
 use crate::lang::{self, Lang};
 use std::path::{Path, PathBuf};
@@ -109,6 +110,30 @@ pub enum CliCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Форма обращения на сайте школы (приложение 1): HTTP-сервер, клиент сервера pult
+    Web {
+        /// Адрес и порт, на которых принимать соединения
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Адрес обратного прокси (nginx), которому верить в X-Forwarded-For; можно несколько
+        #[arg(long = "trusted-proxy", value_name = "IP")]
+        trusted_proxies: Vec<std::net::IpAddr>,
+        /// Адрес сайта школы, если форма показывается в его фрейме (https://school.ru)
+        #[arg(long = "frame-ancestor", value_name = "URL")]
+        frame_ancestor: Option<String>,
+        /// Адрес формы снаружи (https://help.school.ru): для проверки источника и кнопки
+        #[arg(long = "public-url", value_name = "URL")]
+        public_url: Option<String>,
+        /// Отправок формы с одного адреса за 10 минут (и столько же проверок состояния)
+        #[arg(long = "per-address", value_name = "N", default_value_t = 10)]
+        per_address: u32,
+        /// Отправок формы со всех адресов вместе за минуту
+        #[arg(long = "total", value_name = "N", default_value_t = 300)]
+        total: u32,
+        /// Напечатать HTML кнопки «Поддержка обучения в дистанционный период» для сайта школы
+        #[arg(long)]
+        snippet: bool,
+    },
     /// Учётные записи сотрудников (администратор системы)
     Staff {
         #[command(subcommand)]
@@ -182,6 +207,8 @@ pub enum CliError {
     },
     #[error("{0}")]
     Import(#[from] import::ImportError),
+    #[error("{0}")]
+    Web(#[from] crate::web::WebError),
     #[error("{}", tr!("cli.unexpected"))]
     Unexpected,
 }
@@ -279,6 +306,27 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         CliCommand::Server => {
             let user = current_os_user().ok_or(CliError::NoOsUser)?;
             server::run(&dir, &user)
+        }
+        CliCommand::Web {
+            listen,
+            trusted_proxies,
+            frame_ancestor,
+            public_url,
+            per_address,
+            total,
+            snippet,
+        } => {
+            let mut config = crate::web::WebConfig::new(listen, &dir);
+            config.trusted_proxies = trusted_proxies;
+            config.frame_ancestor = frame_ancestor;
+            config.public_url = public_url;
+            config.per_address = crate::web::limits::Rate::per_minutes(per_address, 10);
+            config.total = crate::web::limits::Rate::per_minutes(total, 1);
+            if snippet {
+                web::snippet(&dir, &config)
+            } else {
+                web::run(&dir, config, launch())
+            }
         }
         CliCommand::Demo => {
             let user = current_os_user().ok_or(CliError::NoOsUser)?;

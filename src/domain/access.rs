@@ -204,6 +204,12 @@ pub enum Denied {
     NotAdmin,
     #[error("{}", tr!("denied.confidential", id = .id))]
     Confidential { id: RequestId },
+    /// A website's command from anyone but the website door.
+    #[error("{}", tr!("denied.website_only"))]
+    WebsiteOnly,
+    /// Anything but the website's commands from the website door's connection.
+    #[error("{}", tr!("denied.website_door"))]
+    WebsiteDoor,
 }
 
 /// Whether `staff` may do `operation`, to `request` when it concerns one, under `policy`.
@@ -526,6 +532,7 @@ mod tests {
                 },
                 category: Category::Psych,
                 description: "ребёнок плачет перед уроками".into(),
+                consent: None,
             },
             &DeadlinePolicy::default(),
         );

@@ -5,8 +5,8 @@ use thiserror::Error;
 
 use super::deadline::{DeadlinePolicy, Deadlines};
 use super::request::{
-    Caller, Category, Channel, Extension, ExtensionState, Note, NoteKind, Request, RequestId,
-    Resolution, ReturnChannel, Status, VendorCase,
+    Caller, Category, Channel, Consent, Extension, ExtensionState, Note, NoteKind, Request,
+    RequestId, Resolution, ReturnChannel, Status, VendorCase,
 };
 use super::time::Timestamp;
 use super::validate::{bounded, TooLong, MAX_REASON, MAX_TEXT, MAX_TICKET};
@@ -65,6 +65,7 @@ pub struct Intake {
     pub caller: Caller,
     pub category: Category,
     pub description: String,
+    pub consent: Option<Consent>,
 }
 
 /// A fresh request in Входящие, its route-by and resolve-by counting from receipt.
@@ -89,6 +90,7 @@ pub fn receive(id: RequestId, intake: Intake, policy: &DeadlinePolicy) -> Reques
         notes: Vec::new(),
         extension: None,
         vendor: Vec::new(),
+        consent: intake.consent,
     }
 }
 

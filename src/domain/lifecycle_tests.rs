@@ -23,6 +23,7 @@ fn fresh() -> Request {
             },
             category: Category::Ejournal,
             description: "дневник".into(),
+            consent: None,
         },
         &DeadlinePolicy::default(),
     )

@@ -14,6 +14,7 @@ pub mod request;
 pub mod staff;
 pub mod time;
 pub mod validate;
+pub mod website;
 
 #[cfg(test)]
 mod lifecycle_tests;

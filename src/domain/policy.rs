@@ -28,8 +28,33 @@ pub struct CategoryDef {
     pub queue: String,
 }
 
+/// Who the service is to the public: its name and the hotline phone (§3.1.1), shown on the
+/// website form and in the button for the school's site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceInfo {
+    pub name: String,
+    pub hotline: String,
+}
+
+/// The hotline shipped in `assets/policy.toml`: a school that has not put its own in yet.
+pub const PLACEHOLDER_HOTLINE: &str = "8 (800) 000-00-00";
+
+impl Default for ServiceInfo {
+    fn default() -> ServiceInfo {
+        ServiceInfo {
+            name: "Служба сопровождения процесса обучения с использованием дистанционных \
+                   технологий"
+                .into(),
+            hotline: PLACEHOLDER_HOTLINE.into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Policy {
+    /// A policy written before the website form has no `[service]`: the shipped one.
+    #[serde(default)]
+    pub service: ServiceInfo,
     pub deadlines: DeadlinePolicy,
     pub queues: Vec<QueueDef>,
     pub categories: Vec<CategoryDef>,

@@ -237,6 +237,14 @@ pub struct VendorCase {
     pub answered_at: Option<Timestamp>,
 }
 
+/// The consent to the processing of personal data (152-FZ art. 9) that a person gave on the
+/// website form: when, and to which text (`text_version`, a digest of the text shown).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consent {
+    pub given_at: Timestamp,
+    pub text_version: String,
+}
+
 /// One request and everything that has happened to it that later steps need.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Request {
@@ -262,6 +270,8 @@ pub struct Request {
     pub extension: Option<Extension>,
     /// Escalations to the platform's vendor, oldest first.
     pub vendor: Vec<VendorCase>,
+    /// The consent given on the website form; None for a call (the operator asks aloud).
+    pub consent: Option<Consent>,
 }
 
 impl Request {

@@ -23,9 +23,10 @@ use crate::service::{Command, Event, Failure, Reply, Welcome};
 /// `Reply::Changed`, and the audit log knows a type's change. 6: the client says its
 /// language (`ClientMsg::Language`). 7: events name who made the change; the head's reassign
 /// carries a comment (and its audit action keeps it); `pult import` (`Command::Import`,
-/// `Reply::Imported`) and `Command::EnableStaff`.
+/// `Reply::Imported`) and `Command::EnableStaff`. 8: the website door (`Mode::Web`, its
+/// commands and replies), the consent a website request records, the policy's `[service]`.
 /// tests/wire_golden.rs holds every message's encoding and fails when it changes without a bump.
-pub const PROTOCOL_VERSION: u32 = 7;
+pub const PROTOCOL_VERSION: u32 = 8;
 
 /// Largest frame a client may send (a call form with a 4,000-character description is ~10 KiB).
 pub const MAX_CLIENT_FRAME: usize = 256 * 1024;
@@ -40,6 +41,9 @@ pub enum Mode {
     Attach,
     /// A script: commands and replies only.
     Commands,
+    /// The website door (`pult web`): the website's own commands and their replies only,
+    /// whoever its OS user is (see `Command::is_website`).
+    Web,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -225,6 +225,9 @@ impl Service {
                 self.apply_write(actor, RequestWrite::Change { id, change })
             }
             Command::Import { calls } => self.apply_write(actor, RequestWrite::Import { calls }),
+            Command::SubmitWeb { form } => self.apply_write(actor, RequestWrite::Web { form }),
+            Command::WebInfo => self.web_info(actor),
+            Command::PublicStatus { id, contact } => self.public_status(actor, id, &contact),
         }
     }
 }

@@ -65,6 +65,15 @@ pub enum ServiceError {
     Rule(#[from] TransitionError),
     #[error("{0}")]
     Store(StoreError),
+    #[error("{}", tr!("service.site_text", path = .path.display(), error = .source))]
+    SiteText {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}", tr!("service.consent_missing"))]
+    ConsentMissing,
+    #[error("{}", tr!("service.consent_changed"))]
+    ConsentChanged,
     /// A write the store could not make and will refuse until it is opened again.
     #[error("{}", tr!("service.not_saved", why = .0))]
     StoreFailed(String),
@@ -111,6 +120,9 @@ pub enum FailureKind {
     /// The store could not read or write what the command needs (a damaged record, the store's
     /// files).
     Store,
+    /// The website form came without the consent to the processing of personal data, or with
+    /// consent to a text that is no longer in force.
+    Consent,
 }
 
 /// A refusal as it travels to the client: the kind for programs, the sentence for people.
@@ -155,7 +167,10 @@ impl ServiceError {
             ServiceError::NotVisible { .. } => FailureKind::NotVisible,
             ServiceError::Form(_) => FailureKind::Form,
             ServiceError::Rule(TransitionError::UnknownQueue { .. }) => FailureKind::UnknownQueue,
-            ServiceError::Policy { .. } | ServiceError::PolicyFile { .. } => FailureKind::Policy,
+            ServiceError::Policy { .. }
+            | ServiceError::PolicyFile { .. }
+            | ServiceError::SiteText { .. } => FailureKind::Policy,
+            ServiceError::ConsentMissing | ServiceError::ConsentChanged => FailureKind::Consent,
             ServiceError::NoSuchCaller { .. } => FailureKind::NoSuchCaller,
             ServiceError::NotSaved(_) => FailureKind::NotSaved,
             ServiceError::TooLong(_) | ServiceError::Rule(TransitionError::TooLong(_)) => {
@@ -199,7 +214,8 @@ impl ServiceError {
             | FailureKind::BadInput
             | FailureKind::Policy
             | FailureKind::NotSaved
-            | FailureKind::Store => false,
+            | FailureKind::Store
+            | FailureKind::Consent => false,
         }
     }
 }

@@ -45,6 +45,7 @@ impl Service {
                 caller: row.call.caller,
                 category: row.call.category,
                 description: row.call.description,
+                consent: None,
             };
             let deadlines = &self.policy.deadlines;
             let request =

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::search::{Found, Hit};
+use super::website::{WebForm, WebInfo};
 use crate::domain::call_form::CallDraft;
 use crate::domain::caller::{CallerCard, CallerId};
 use crate::domain::change::Change;
@@ -12,6 +13,7 @@ use crate::domain::import::{ImportCall, RowOutcome};
 use crate::domain::policy::Policy;
 use crate::domain::request::{Channel, Request, RequestId, Status};
 use crate::domain::staff::Staff;
+use crate::domain::website::{PublicStatus, Receipt};
 use crate::report::{DailyReport, WeeklyReport};
 use crate::store::AuditEvent;
 
@@ -125,6 +127,31 @@ pub enum Command {
     EnableStaff {
         login: String,
     },
+    /// What the website's pages show: the service's name and hotline, the request types, the
+    /// deadlines and the consent texts (the website door only).
+    WebInfo,
+    /// A request from the website form; the same form sent again is the same request (the
+    /// website door only).
+    SubmitWeb {
+        form: WebForm,
+    },
+    /// A request's status for a person who gives its number and the phone or email they
+    /// wrote: nothing when the pair does not match (the website door only).
+    PublicStatus {
+        id: RequestId,
+        contact: String,
+    },
+}
+
+impl Command {
+    /// The website door's own commands: the only ones its connection may send, and ones no
+    /// other connection may.
+    pub fn is_website(&self) -> bool {
+        matches!(
+            self,
+            Command::WebInfo | Command::SubmitWeb { .. } | Command::PublicStatus { .. }
+        )
+    }
 }
 
 /// The service's answer to one command.
@@ -187,6 +214,16 @@ pub enum Reply {
     /// What became of each row of an import, in the order sent.
     Imported {
         rows: Vec<RowOutcome>,
+    },
+    WebInfo {
+        info: Box<WebInfo>,
+    },
+    /// A website request is stored: its number and deadlines.
+    Submitted {
+        receipt: Receipt,
+    },
+    PublicStatus {
+        status: Option<PublicStatus>,
     },
 }
 

@@ -11,6 +11,7 @@ mod reports;
 pub mod search;
 pub mod setup;
 mod staff;
+pub mod website;
 mod writes;
 
 use std::sync::Arc;
@@ -38,6 +39,8 @@ pub struct Service {
     policy: Policy,
     clock: Arc<dyn Clock>,
     search: Arc<SearchIndex>,
+    /// The consent and policy texts of the website form.
+    site: Arc<website::SiteTexts>,
 }
 
 /// Up to this many stored requests the search index is read before the service starts; more
@@ -47,6 +50,7 @@ const INDEX_AT_ONCE: u64 = 5_000;
 impl Service {
     pub fn new(store: Store, policy: Policy, clock: Arc<dyn Clock>) -> Service {
         Service {
+            site: Arc::new(website::SiteTexts::new(store.dir())),
             store,
             policy,
             clock,
@@ -144,6 +148,7 @@ impl Service {
             policy,
             clock,
             search,
+            site,
         } = self;
         let dir = store.dir().to_path_buf();
         drop(store);
@@ -153,6 +158,7 @@ impl Service {
             policy,
             clock,
             search,
+            site,
         })
     }
 

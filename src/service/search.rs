@@ -221,6 +221,7 @@ mod tests {
                 },
                 category,
                 description: text.into(),
+                consent: None,
             },
             &DeadlinePolicy::default(),
         )

@@ -1,6 +1,7 @@
 //! The commands that write requests: logging a call and every change to a stored request.
 //! A run of them shares one transaction; each is checked against the rules table first.
 
+use super::website::{self, WebForm};
 use super::{Command, Event, Outcome, Reply, Service, ServiceError};
 use crate::domain::access::{may, may_do, Operation};
 use crate::domain::call_form::CallDraft;
@@ -64,6 +65,16 @@ impl Service {
                 (self.change(tx, actor, *id, change, now)?, false)
             }
             RequestWrite::Import { calls } => return self.import(tx, actor, calls, now),
+            RequestWrite::Web { form } => {
+                return Ok(self.log_web(tx, actor, form, now)?.map(|request| {
+                    let reply = website::receipt(&request);
+                    let event = Event::RequestChanged {
+                        request,
+                        by: actor.login.clone(),
+                    };
+                    (reply, vec![event])
+                }))
+            }
         };
         Ok(written.map(|request| {
             let event = Event::RequestChanged {
@@ -110,6 +121,7 @@ impl Service {
             caller: call.caller,
             category: call.category,
             description: call.description,
+            consent: None,
         };
         // A call answered at a known instant is one call, however often it is sent: the key
         // is the instant as the console sent it, not as clamped to this clock.
@@ -157,6 +169,7 @@ pub(super) enum RequestWrite {
     LogCall { draft: CallDraft, channel: Channel },
     Change { id: RequestId, change: Change },
     Import { calls: Vec<ImportCall> },
+    Web { form: WebForm },
 }
 
 impl RequestWrite {
@@ -168,6 +181,7 @@ impl RequestWrite {
             Command::LogCall { draft, channel } => Ok(RequestWrite::LogCall { draft, channel }),
             Command::Change { id, change } => Ok(RequestWrite::Change { id, change }),
             Command::Import { calls } => Ok(RequestWrite::Import { calls }),
+            Command::SubmitWeb { form } => Ok(RequestWrite::Web { form }),
             Command::SaveDraft { .. }
             | Command::DiscardDraft
             | Command::ListRequests { .. }
@@ -189,7 +203,9 @@ impl RequestWrite {
             | Command::SplitCaller { .. }
             | Command::DailyReport { .. }
             | Command::WeeklyReport { .. }
-            | Command::SaveProposals { .. } => Err(command),
+            | Command::SaveProposals { .. }
+            | Command::WebInfo
+            | Command::PublicStatus { .. } => Err(command),
         }
     }
 }

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::old_requests::{RequestV1, RequestV2};
+use super::old_requests::{RequestV1, RequestV2, RequestV3};
 use crate::domain::call_form::CallDraft;
 use crate::domain::request::{Request, RequestId};
 use crate::domain::staff::Staff;
@@ -113,7 +113,7 @@ macro_rules! record_v1 {
 
 impl Record for Request {
     const KIND: &'static str = "request";
-    const VERSION: u8 = 3;
+    const VERSION: u8 = 4;
 
     fn encode(&self) -> Result<Vec<u8>, CodecError> {
         encode_versioned(Self::KIND, Self::VERSION, self)
@@ -123,7 +123,8 @@ impl Record for Request {
         match split_version(bytes)? {
             (1, body) => Ok(decode_body::<RequestV1>(Self::KIND, body)?.into()),
             (2, body) => Ok(decode_body::<RequestV2>(Self::KIND, body)?.into()),
-            (3, body) => decode_body(Self::KIND, body),
+            (3, body) => Ok(decode_body::<RequestV3>(Self::KIND, body)?.into()),
+            (4, body) => decode_body(Self::KIND, body),
             (found, _) => Err(CodecError::UnknownVersion {
                 kind: Self::KIND,
                 found,

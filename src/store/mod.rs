@@ -186,6 +186,14 @@ impl IntakeKey {
         IntakeKey { bytes }
     }
 
+    /// A request from the website form, named by the form's own key: a form sent again
+    /// (a reload, a double click) is the request already stored.
+    pub fn website(form_key: &[u8; 16]) -> IntakeKey {
+        let mut bytes = b"\0web\0".to_vec();
+        bytes.extend_from_slice(form_key);
+        IntakeKey { bytes }
+    }
+
     fn bytes(&self) -> &[u8] {
         &self.bytes
     }

@@ -4,10 +4,10 @@
 use serde::Deserialize;
 
 use crate::domain::deadline::Deadlines;
-// Note and Extension are shared with the current shape while they stay unchanged; a change to
+// Note, Extension and VendorCase are shared with the current shape while they stay unchanged; a change to
 // either must freeze its old form here first.
 use crate::domain::request::{
-    Caller, Category, Channel, Extension, Note, Request, RequestId, Resolution, Status,
+    Caller, Category, Channel, Extension, Note, Request, RequestId, Resolution, Status, VendorCase,
 };
 use crate::domain::time::Timestamp;
 
@@ -57,7 +57,7 @@ impl From<RequestV1> for RequestV2 {
     }
 }
 
-/// Each old version migrates one step at a time: 1 → 2 → current.
+/// Each old version migrates one step at a time: 1 → 2 → 3 → current.
 impl From<RequestV1> for Request {
     fn from(old: RequestV1) -> Request {
         RequestV2::from(old).into()
@@ -87,9 +87,15 @@ pub struct RequestV2 {
 }
 
 impl From<RequestV2> for Request {
-    /// Version 3 added the vendor escalations; a version-2 request had none.
     fn from(old: RequestV2) -> Request {
-        Request {
+        RequestV3::from(old).into()
+    }
+}
+
+impl From<RequestV2> for RequestV3 {
+    /// Version 3 added the vendor escalations; a version-2 request had none.
+    fn from(old: RequestV2) -> RequestV3 {
+        RequestV3 {
             id: old.id,
             channel: old.channel,
             received_at: old.received_at,
@@ -109,6 +115,58 @@ impl From<RequestV2> for Request {
             notes: old.notes,
             extension: old.extension,
             vendor: Vec::new(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RequestV3 {
+    id: RequestId,
+    channel: Channel,
+    received_at: Timestamp,
+    logged_by: String,
+    caller: Caller,
+    category: Category,
+    description: String,
+    status: Status,
+    queue: Option<String>,
+    assignee: Option<String>,
+    routed_at: Option<Timestamp>,
+    taken_at: Option<Timestamp>,
+    closed_at: Option<Timestamp>,
+    deadlines: Deadlines,
+    result: Option<Resolution>,
+    cancel_reason: Option<String>,
+    notes: Vec<Note>,
+    extension: Option<Extension>,
+    vendor: Vec<VendorCase>,
+}
+
+impl From<RequestV3> for Request {
+    /// Version 4 added the consent given on the website form; a version-3 request came by
+    /// phone or import, with none recorded.
+    fn from(old: RequestV3) -> Request {
+        Request {
+            id: old.id,
+            channel: old.channel,
+            received_at: old.received_at,
+            logged_by: old.logged_by,
+            caller: old.caller,
+            category: old.category,
+            description: old.description,
+            status: old.status,
+            queue: old.queue,
+            assignee: old.assignee,
+            routed_at: old.routed_at,
+            taken_at: old.taken_at,
+            closed_at: old.closed_at,
+            deadlines: old.deadlines,
+            result: old.result,
+            cancel_reason: old.cancel_reason,
+            notes: old.notes,
+            extension: old.extension,
+            vendor: old.vendor,
+            consent: None,
         }
     }
 }

@@ -274,6 +274,7 @@ pub(crate) mod tests {
                 },
                 category: Category::Technical,
                 description: "звук".into(),
+                consent: None,
             },
             &DeadlinePolicy::default(),
         )

@@ -254,6 +254,7 @@ mod tests {
                 },
                 category: Category::Ejournal,
                 description: "дневник".into(),
+                consent: None,
             },
             &DeadlinePolicy::default(),
         )

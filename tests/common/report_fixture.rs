@@ -181,6 +181,7 @@ fn call(
             caller,
             category,
             description: text.into(),
+            consent: None,
         },
         &DeadlinePolicy::default(),
     )

@@ -54,6 +54,7 @@ pub fn request(
             },
             category,
             description: "Не открывается электронный дневник, пишет «ошибка входа».".into(),
+            consent: None,
         },
         &DeadlinePolicy::default(),
     )

@@ -8,9 +8,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{ConnId, Job, BATCH, COMMIT_WINDOW};
-use crate::domain::access::{redacted, sight, Sight};
+use crate::domain::access::{redacted, sight, Denied, Sight};
 use crate::domain::policy::Policy;
 use crate::domain::staff::Staff;
+use crate::domain::website::website;
 use crate::lang::{self, Lang};
 use crate::net::link::Link;
 use crate::net::log::ServerLog;
@@ -83,8 +84,8 @@ pub(super) fn service_loop(
         log.line(tr!("server_log.no_teller"));
         return;
     };
-    // who is behind each connection, for identifying its commands
-    let mut logins: HashMap<ConnId, String> = HashMap::new();
+    // who is behind each connection, and what it is, for identifying its commands
+    let mut logins: HashMap<ConnId, (String, Mode)> = HashMap::new();
     let mut running = true;
     let mut sent = 0u64;
     let mut current = Some(service);
@@ -149,7 +150,7 @@ pub(super) fn service_loop(
                             "attach",
                             &format!("{login} подключился ({mode:?}), соединение {conn}"),
                         );
-                        logins.insert(conn, login.clone());
+                        logins.insert(conn, (login.clone(), mode));
                         let connection = Connection {
                             login,
                             staff,
@@ -368,7 +369,7 @@ pub(super) fn teller_loop(
 /// Applies received commands in order, as their senders, into `applied`.
 pub(super) fn run_commands(
     service: &Service,
-    logins: &HashMap<ConnId, String>,
+    logins: &HashMap<ConnId, (String, Mode)>,
     pending: Vec<(ConnId, u64, Command, Lang)>,
     applied: &mut Applied,
     health: &Health,
@@ -381,10 +382,16 @@ pub(super) fn run_commands(
     let mut addressed = Vec::with_capacity(pending.len());
     for (conn, id, command, lang) in pending {
         // a command whose connection is already gone is dropped with it
-        let Some(login) = logins.get(&conn) else {
+        let Some((login, mode)) = logins.get(&conn) else {
             continue;
         };
-        match service.identify(login) {
+        let actor = match (mode, command.is_website()) {
+            (Mode::Web, true) => Ok(website()),
+            (Mode::Web, false) => Err(ServiceError::Denied(Denied::WebsiteDoor)),
+            (Mode::Attach | Mode::Commands, true) => Err(ServiceError::Denied(Denied::WebsiteOnly)),
+            (Mode::Attach | Mode::Commands, false) => service.identify(login),
+        };
+        match actor {
             Ok(actor) => {
                 work.push((actor, command));
                 addressed.push((conn, id, lang));
@@ -561,12 +568,19 @@ pub(super) fn attach(
     login: &str,
     mode: Mode,
 ) -> Result<(Staff, ServerMsg), String> {
-    let me = service.identify(login).map_err(|error| error.to_string())?;
+    // The website door acts as the website whoever runs it: reaching the socket is the
+    // permission, and its connection may send nothing else (`run_commands`).
+    let me = match mode {
+        Mode::Web => website(),
+        Mode::Attach | Mode::Commands => {
+            service.identify(login).map_err(|error| error.to_string())?
+        }
+    };
     let welcome = match mode {
         Mode::Attach => Some(Box::new(
             service.welcome(&me).map_err(|error| error.to_string())?,
         )),
-        Mode::Commands => None,
+        Mode::Commands | Mode::Web => None,
     };
     Ok((
         me,

@@ -1,0 +1,262 @@
+//! The website door's commands: what its pages show, a request from the form, and a
+//! request's public status. Only the website's connection sends them (the server sees to it;
+//! each checks again that its actor is the website).
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Outcome, Reply, Service, ServiceError};
+use crate::domain::access::Denied;
+use crate::domain::call_form::CallDraft;
+use crate::domain::deadline::DeadlinePolicy;
+use crate::domain::lifecycle;
+use crate::domain::policy::ServiceInfo;
+use crate::domain::request::{CallerRole, Category, Channel, Consent, Request, RequestId};
+use crate::domain::staff::Staff;
+use crate::domain::time::Timestamp;
+use crate::domain::website::{is_website, text_version, PublicStatus, Receipt};
+use crate::store::{IntakeKey, Tx, TxResult};
+
+/// The consent text in the data directory, shipped in Russian, the school's to edit.
+pub const CONSENT_FILE: &str = "consent.txt";
+/// The school's personal-data policy, likewise.
+pub const PRIVACY_FILE: &str = "privacy.txt";
+/// Every version of the consent text a person agreed to, kept by its version.
+pub const CONSENT_VERSIONS_DIR: &str = "consent-versions";
+
+const DEFAULT_CONSENT: &str = include_str!("../../assets/consent.txt");
+const DEFAULT_PRIVACY: &str = include_str!("../../assets/privacy.txt");
+
+/// A text of the site and its version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteText {
+    pub version: String,
+    pub text: String,
+}
+
+impl SiteText {
+    fn new(text: String) -> SiteText {
+        SiteText {
+            version: text_version(&text),
+            text,
+        }
+    }
+}
+
+/// What the website's pages need from the service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebInfo {
+    pub service: ServiceInfo,
+    /// The request types in the policy's order, each as the policy words it.
+    pub categories: Vec<(Category, String)>,
+    pub deadlines: DeadlinePolicy,
+    pub consent: SiteText,
+    pub privacy: SiteText,
+}
+
+/// The website form as sent: the fields of Appendix 1, the version of the consent text the
+/// person ticked (None: not ticked), and the form's own key, so a form sent twice is one
+/// request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebForm {
+    pub name: String,
+    pub role: Option<CallerRole>,
+    pub class: String,
+    pub category: Option<Category>,
+    pub description: String,
+    pub phone: String,
+    pub email: String,
+    pub consent_version: Option<String>,
+    pub key: [u8; 16],
+}
+
+impl WebForm {
+    /// The form as the console's form would hold it: one check for both doors.
+    pub fn draft(&self) -> CallDraft {
+        CallDraft {
+            answered_at: None,
+            name: self.name.clone(),
+            role: self.role,
+            class: self.class.clone(),
+            category: self.category,
+            description: self.description.clone(),
+            phone: self.phone.clone(),
+            email: self.email.clone(),
+            caller_card: None,
+        }
+    }
+}
+
+/// The consent and policy texts, read again whenever a file changes.
+pub(super) struct SiteTexts {
+    dir: PathBuf,
+    read: Mutex<Option<(Stamp, SiteText, SiteText)>>,
+}
+
+/// What tells that a file changed: its modification time and length, for both files.
+type Stamp = [(Option<SystemTime>, u64); 2];
+
+impl SiteTexts {
+    pub(super) fn new(dir: &Path) -> SiteTexts {
+        SiteTexts {
+            dir: dir.to_path_buf(),
+            read: Mutex::new(None),
+        }
+    }
+
+    fn stamp(&self) -> Stamp {
+        [CONSENT_FILE, PRIVACY_FILE].map(|name| {
+            std::fs::metadata(self.dir.join(name))
+                .map(|meta| (meta.modified().ok(), meta.len()))
+                .unwrap_or((None, 0))
+        })
+    }
+
+    /// The consent text and the policy in force (the shipped ones are written on first use).
+    pub(super) fn current(&self) -> Result<(SiteText, SiteText), ServiceError> {
+        let stamp = self.stamp();
+        let mut read = self
+            .read
+            .lock()
+            .map_err(|_| ServiceError::NotSaved(tr!("service.site_texts_unreadable").into()))?;
+        if let Some((seen, consent, privacy)) = read.as_ref() {
+            if *seen == stamp {
+                return Ok((consent.clone(), privacy.clone()));
+            }
+        }
+        let consent = SiteText::new(self.text(CONSENT_FILE, DEFAULT_CONSENT)?);
+        let privacy = SiteText::new(self.text(PRIVACY_FILE, DEFAULT_PRIVACY)?);
+        self.keep_version(&consent)?;
+        *read = Some((self.stamp(), consent.clone(), privacy.clone()));
+        Ok((consent, privacy))
+    }
+
+    fn text(&self, name: &str, shipped: &str) -> Result<String, ServiceError> {
+        let path = self.dir.join(name);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(text),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::write(&path, shipped)
+                    .map_err(|source| ServiceError::SiteText { path, source })?;
+                Ok(shipped.to_string())
+            }
+            Err(source) => Err(ServiceError::SiteText { path, source }),
+        }
+    }
+
+    /// Keeps a copy of each consent text by its version: what a person agreed to can be
+    /// read later, whatever the school has written since.
+    fn keep_version(&self, consent: &SiteText) -> Result<(), ServiceError> {
+        let dir = self.dir.join(CONSENT_VERSIONS_DIR);
+        let path = dir.join(format!("{}.txt", consent.version));
+        if path.exists() {
+            return Ok(());
+        }
+        std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(&path, &consent.text))
+            .map_err(|source| ServiceError::SiteText { path, source })
+    }
+}
+
+impl Service {
+    fn website_only(actor: &Staff) -> Result<(), ServiceError> {
+        if is_website(&actor.login) {
+            Ok(())
+        } else {
+            Err(ServiceError::Denied(Denied::WebsiteOnly))
+        }
+    }
+
+    pub(super) fn web_info(&self, actor: &Staff) -> Outcome {
+        Self::website_only(actor)?;
+        let (consent, privacy) = self.site.current()?;
+        let categories = self
+            .policy
+            .categories
+            .iter()
+            .map(|category| (category.key, category.label.clone()))
+            .collect();
+        let info = WebInfo {
+            service: self.policy.service.clone(),
+            categories,
+            deadlines: self.policy.deadlines,
+            consent,
+            privacy,
+        };
+        Ok((
+            Reply::WebInfo {
+                info: Box::new(info),
+            },
+            Vec::new(),
+        ))
+    }
+
+    /// The status of request `id` when `contact` is its phone or email; otherwise nothing,
+    /// the same nothing as for a number that does not exist.
+    pub(super) fn public_status(&self, actor: &Staff, id: RequestId, contact: &str) -> Outcome {
+        Self::website_only(actor)?;
+        let status = self
+            .store
+            .request(id)?
+            .filter(|request| crate::domain::website::contact_matches(request, contact))
+            .map(|request| PublicStatus::of(&request));
+        Ok((Reply::PublicStatus { status }, Vec::new()))
+    }
+
+    /// A request from the website form into Входящие, inside `tx`: received now, with the
+    /// consent given to the text in force.
+    pub(super) fn log_web(
+        &self,
+        tx: &Tx,
+        actor: &Staff,
+        form: &WebForm,
+        now: Timestamp,
+    ) -> TxResult<Result<Request, ServiceError>> {
+        if let Err(error) = Self::website_only(actor) {
+            return Ok(Err(error));
+        }
+        let consent = match (&form.consent_version, self.site.current()) {
+            (_, Err(error)) => return Ok(Err(error)),
+            (None, Ok(_)) => return Ok(Err(ServiceError::ConsentMissing)),
+            (Some(given), Ok((current, _))) if *given != current.version => {
+                return Ok(Err(ServiceError::ConsentChanged))
+            }
+            (Some(given), Ok(_)) => Consent {
+                given_at: now,
+                text_version: given.clone(),
+            },
+        };
+        let call = match form.draft().check() {
+            Ok(call) => call,
+            Err(errors) => return Ok(Err(ServiceError::Form(errors))),
+        };
+        let intake = lifecycle::Intake {
+            channel: Channel::Web,
+            received_at: now,
+            logged_by: actor.login.clone(),
+            caller: call.caller,
+            category: call.category,
+            description: call.description,
+            consent: Some(consent),
+        };
+        let key = IntakeKey::website(&form.key);
+        let deadlines = &self.policy.deadlines;
+        let request = tx.insert_request(
+            |id| lifecycle::receive(id, intake, deadlines),
+            now,
+            Some(&key),
+            None,
+        )?;
+        Ok(Ok(request))
+    }
+}
+
+/// The receipt the website shows for a request it sent.
+pub(super) fn receipt(request: &Request) -> Reply {
+    Reply::Submitted {
+        receipt: Receipt::of(request),
+    }
+}

@@ -1,0 +1,157 @@
+//! The form's token: when the form was given out and its own key, signed with a key of this
+//! process. A post without a token this door gave out is forged; one older than `MAX_AGE` is
+//! stale; one sent sooner than `MIN_FILL` after the form was opened is a bot's. The key inside
+//! names the request, so the same form sent twice is one request.
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::domain::time::Timestamp;
+
+/// How long a form given out may be sent.
+pub const MAX_AGE_MS: i64 = 2 * 60 * 60 * 1000;
+/// No person fills the form in less.
+pub const MIN_FILL_MS: i64 = 3_000;
+
+const VERSION: u8 = 1;
+const MAC_LEN: usize = 16;
+/// version, issued-at (8), the form's key (16), the signature.
+const TOKEN_LEN: usize = 1 + 8 + 16 + MAC_LEN;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenError {
+    /// Not a token of this door (or of this door before it was restarted).
+    Forged,
+    Stale,
+    TooQuick,
+}
+
+pub struct Signer {
+    key: [u8; 32],
+}
+
+impl Signer {
+    /// A signer with a fresh random key.
+    pub fn new() -> std::io::Result<Signer> {
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).map_err(|error| std::io::Error::other(error.to_string()))?;
+        Ok(Signer { key })
+    }
+
+    fn mac(&self, body: &[u8]) -> [u8; MAC_LEN] {
+        // HMAC takes a key of any length: this cannot fail
+        let mut mac = match Hmac::<Sha256>::new_from_slice(&self.key) {
+            Ok(mac) => mac,
+            Err(_) => return [0; MAC_LEN],
+        };
+        mac.update(body);
+        let full = mac.finalize().into_bytes();
+        let mut out = [0u8; MAC_LEN];
+        out.copy_from_slice(&full[..MAC_LEN]);
+        out
+    }
+
+    /// A token for a form given out at `now`, with a fresh key.
+    pub fn issue(&self, now: Timestamp) -> std::io::Result<String> {
+        let mut form_key = [0u8; 16];
+        getrandom::fill(&mut form_key).map_err(|error| std::io::Error::other(error.to_string()))?;
+        Ok(self.issue_with(now, form_key))
+    }
+
+    fn issue_with(&self, now: Timestamp, form_key: [u8; 16]) -> String {
+        let mut token = Vec::with_capacity(TOKEN_LEN);
+        token.push(VERSION);
+        token.extend_from_slice(&now.0.to_be_bytes());
+        token.extend_from_slice(&form_key);
+        let mac = self.mac(&token);
+        token.extend_from_slice(&mac);
+        hex(&token)
+    }
+
+    /// The form's key, when the token is this door's and was given out between `MAX_AGE`
+    /// and `MIN_FILL` before `now`.
+    pub fn check(&self, token: &str, now: Timestamp) -> Result<[u8; 16], TokenError> {
+        let bytes = unhex(token).ok_or(TokenError::Forged)?;
+        if bytes.len() != TOKEN_LEN || bytes[0] != VERSION {
+            return Err(TokenError::Forged);
+        }
+        let (body, mac) = bytes.split_at(TOKEN_LEN - MAC_LEN);
+        // constant-time comparison through the MAC itself
+        let mut expected =
+            Hmac::<Sha256>::new_from_slice(&self.key).map_err(|_| TokenError::Forged)?;
+        expected.update(body);
+        expected
+            .verify_truncated_left(mac)
+            .map_err(|_| TokenError::Forged)?;
+        let mut issued = [0u8; 8];
+        issued.copy_from_slice(&body[1..9]);
+        let issued = i64::from_be_bytes(issued);
+        let age = now.0.saturating_sub(issued);
+        if age > MAX_AGE_MS {
+            return Err(TokenError::Stale);
+        }
+        if age < MIN_FILL_MS {
+            return Err(TokenError::TooQuick);
+        }
+        let mut form_key = [0u8; 16];
+        form_key.copy_from_slice(&body[9..25]);
+        Ok(form_key)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if text.len() != TOKEN_LEN * 2 || !text.is_ascii() {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|at| u8::from_str_radix(&text[at..at + 2], 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_given_out_is_taken_between_the_fill_time_and_its_age() {
+        let signer = Signer::new().expect("random");
+        let token = signer.issue_with(Timestamp(1_000_000), [7; 16]);
+        assert_eq!(
+            signer.check(&token, Timestamp(1_000_000 + 1_000)),
+            Err(TokenError::TooQuick)
+        );
+        assert_eq!(
+            signer.check(&token, Timestamp(1_000_000 + MIN_FILL_MS)),
+            Ok([7; 16])
+        );
+        assert_eq!(
+            signer.check(&token, Timestamp(1_000_000 + MAX_AGE_MS + 1)),
+            Err(TokenError::Stale)
+        );
+    }
+
+    #[test]
+    fn a_token_changed_or_of_another_door_is_forged() {
+        let signer = Signer::new().expect("random");
+        let other = Signer::new().expect("random");
+        let token = signer.issue_with(Timestamp(0), [1; 16]);
+        let later = Timestamp(MIN_FILL_MS);
+        assert_eq!(other.check(&token, later), Err(TokenError::Forged));
+        // an earlier issue time written in, to pass the fill time
+        let mut changed = token.clone().into_bytes();
+        changed[4] = if changed[4] == b'0' { b'1' } else { b'0' };
+        let changed = String::from_utf8(changed).expect("ascii");
+        assert_eq!(signer.check(&changed, later), Err(TokenError::Forged));
+        assert_eq!(signer.check("", later), Err(TokenError::Forged));
+        assert_eq!(signer.check("zz", later), Err(TokenError::Forged));
+        assert_eq!(
+            signer.check(&"é".repeat(41), later),
+            Err(TokenError::Forged)
+        );
+    }
+}
