@@ -51,6 +51,10 @@ pub fn request(request: &Request) -> Value {
             "at": result.at.to_rfc3339(),
         })),
         "cancel_reason": request.cancel_reason,
+        "consent": request.consent.as_ref().map(|consent| json!({
+            "given_at": consent.given_at.to_rfc3339(),
+            "text_version": consent.text_version,
+        })),
         "notes": request.notes.iter().map(|note| json!({
             "at": note.at.to_rfc3339(),
             "author": note.author,

@@ -71,6 +71,10 @@ pub fn show(policy: &Policy, request: &Request) -> io::Result<()> {
             tr!("print.received"),
             local(request.received_at, "%d.%m.%Y %H:%M:%S %:z"),
         ),
+        (
+            tr!("print.channel"),
+            crate::report::format::channel_label(request.channel).to_string(),
+        ),
         (tr!("print.name"), caller.name.clone()),
         (tr!("print.role"), caller.role.label().to_string()),
         (
@@ -118,10 +122,21 @@ pub fn show(policy: &Policy, request: &Request) -> io::Result<()> {
         tr!("print.resolve_by"),
         local(request.deadlines.resolve_by, "%d.%m %H:%M"),
     );
+    let consent = request.consent.as_ref().map(|consent| {
+        (
+            tr!("print.consent"),
+            tr!(
+                "print.consent_given",
+                at = local(consent.given_at, "%d.%m.%Y %H:%M:%S %:z"),
+                version = consent.text_version
+            ),
+        )
+    });
     let all: Vec<(&str, String)> = fields
         .into_iter()
         .chain(take_by)
         .chain([resolve_by])
+        .chain(consent)
         .collect();
     // the values in one column, whatever the language's labels
     let width = all

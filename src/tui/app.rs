@@ -28,6 +28,7 @@ use crate::domain::policy::{Policy, QueueDef};
 use crate::domain::request::{Request, RequestId};
 use crate::domain::staff::{Role, Staff};
 use crate::domain::time::Timestamp;
+use crate::domain::website::is_website;
 use crate::net::client::ClientError;
 use crate::service::{Command, Event, Reply, Welcome};
 
@@ -189,7 +190,7 @@ impl App {
         now: Timestamp,
         offset: FixedOffset,
     ) -> App {
-        let open = OpenRequests::new(welcome.open, &welcome.policy.deadlines);
+        let open = OpenRequests::for_staff(&welcome.me, welcome.open, &welcome.policy.deadlines);
         let mut app = App {
             me: welcome.me,
             policy: welcome.policy,
@@ -465,6 +466,9 @@ impl App {
     /// A colleague's short name («Козлов А. П.»), or the login of an account this console
     /// does not know.
     pub fn short_name_of(&self, login: &str) -> String {
+        if is_website(login) {
+            return tr!("who.website").to_string();
+        }
         self.staff
             .iter()
             .find(|member| member.login == login)

@@ -4,14 +4,17 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::domain::deadline::{next_timer, DeadlinePolicy, Timer};
-use crate::domain::request::{Request, RequestId};
+use crate::domain::request::{Channel, Request, RequestId};
+use crate::domain::staff::{Role, Staff};
 use crate::domain::time::Timestamp;
 
 #[derive(Debug, Clone, Default)]
 pub struct OpenRequests {
     requests: HashMap<RequestId, Request>,
-    /// Requests waiting to be routed, by route-by (most urgent first).
-    incoming: BTreeSet<(Timestamp, RequestId)>,
+    /// Requests waiting to be routed, by route-by (most urgent first); for the site
+    /// administrator those from the website before the others (`IncomingKey`).
+    incoming: BTreeSet<IncomingKey>,
+    website_first: bool,
     /// Every open request's next deadline, soonest first.
     timers: BTreeSet<(Timestamp, RequestId)>,
     /// Open requests per queue key.
@@ -20,7 +23,29 @@ pub struct OpenRequests {
     pending: BTreeSet<(Timestamp, RequestId)>,
 }
 
+/// A request's place in Входящие: not-from-the-website after from-the-website (when the
+/// viewer takes the website's first), then route-by, then number.
+type IncomingKey = (bool, Timestamp, RequestId);
+
 impl OpenRequests {
+    /// The open requests as `me` sees them: the site administrator routes what comes from
+    /// the website (§3.1.1), so their Входящие lists it first.
+    pub fn for_staff(me: &Staff, requests: Vec<Request>, policy: &DeadlinePolicy) -> OpenRequests {
+        let mut set = OpenRequests {
+            website_first: me.has(Role::SiteAdmin),
+            ..OpenRequests::default()
+        };
+        for request in requests {
+            set.upsert(request, policy);
+        }
+        set
+    }
+
+    fn incoming_key(&self, request: &Request) -> IncomingKey {
+        let later = !(self.website_first && request.channel == Channel::Web);
+        (later, request.deadlines.route_by, request.id)
+    }
+
     pub fn new(requests: Vec<Request>, policy: &DeadlinePolicy) -> OpenRequests {
         let mut set = OpenRequests::default();
         for request in requests {
@@ -48,8 +73,7 @@ impl OpenRequests {
             return;
         }
         if request.is_incoming() {
-            self.incoming
-                .insert((request.deadlines.route_by, request.id));
+            self.incoming.insert(self.incoming_key(&request));
         }
         if let Some(timer) = next_timer(&request, policy) {
             self.timers.insert((timer.due, request.id));
@@ -76,7 +100,8 @@ impl OpenRequests {
         let Some(old) = self.requests.remove(&id) else {
             return;
         };
-        self.incoming.remove(&(old.deadlines.route_by, id));
+        let key = self.incoming_key(&old);
+        self.incoming.remove(&key);
         if let Some(timer) = next_timer(&old, policy) {
             self.timers.remove(&(timer.due, id));
         }
@@ -99,7 +124,7 @@ impl OpenRequests {
         self.incoming
             .iter()
             .skip(skip)
-            .filter_map(|(_, id)| self.requests.get(id))
+            .filter_map(|(_, _, id)| self.requests.get(id))
     }
 
     pub fn timers_len(&self) -> usize {
@@ -198,11 +223,7 @@ impl OpenRequests {
     /// Position of a request in Входящие, to keep the selection on it.
     pub fn incoming_position(&self, id: RequestId) -> Option<usize> {
         let request = self.requests.get(&id).filter(|r| r.is_incoming())?;
-        Some(
-            self.incoming
-                .range(..(request.deadlines.route_by, id))
-                .count(),
-        )
+        Some(self.incoming.range(..self.incoming_key(request)).count())
     }
 
     /// Position of a request in the timers list (as `timers` orders it).
@@ -318,5 +339,31 @@ pub(crate) mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_site_administrator_sees_the_websites_requests_first() {
+        let policy = DeadlinePolicy::default();
+        let urgent_call = request(1, 29);
+        let mut from_site = request(2, 5);
+        from_site.channel = Channel::Web;
+        let staff = |roles: Vec<Role>| Staff {
+            login: "sokolov".into(),
+            name: "Соколов Дмитрий".into(),
+            roles,
+            vendor_rep: false,
+            disabled: false,
+        };
+        let order = |me: &Staff| -> Vec<u64> {
+            let set =
+                OpenRequests::for_staff(me, vec![urgent_call.clone(), from_site.clone()], &policy);
+            let ids: Vec<u64> = set.incoming(0).map(|request| request.id.0).collect();
+            for (row, id) in ids.iter().enumerate() {
+                assert_eq!(set.incoming_position(RequestId(*id)), Some(row));
+            }
+            ids
+        };
+        assert_eq!(order(&staff(vec![Role::SiteAdmin])), [2, 1]);
+        assert_eq!(order(&staff(vec![Role::Operator])), [1, 2]);
     }
 }

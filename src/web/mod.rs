@@ -54,6 +54,9 @@ pub struct WebConfig {
     pub total: Rate,
     /// Whether the door may start the server when none answers (the first time only).
     pub launch: Launch,
+    /// How long a client may take to send its headers, then its body.
+    pub header_timeout: Duration,
+    pub body_timeout: Duration,
 }
 
 impl WebConfig {
@@ -67,6 +70,8 @@ impl WebConfig {
             per_address: Rate::per_minutes(10, 10),
             total: Rate::per_minutes(300, 1),
             launch: Launch::Never,
+            header_timeout: HEADER_TIMEOUT,
+            body_timeout: BODY_TIMEOUT,
         }
     }
 }
@@ -144,6 +149,7 @@ pub fn start(
         .build()
         .map_err(WebError::Runtime)?;
     let site = routes::Site::new(&config, clock).map_err(WebError::Random)?;
+    let header_timeout = config.header_timeout;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
         .name("pult-web-main".into())
@@ -165,13 +171,8 @@ pub fn start(
                         let _ = stopped.await;
                     }
                 };
-                routes::serve(
-                    listener,
-                    site,
-                    Arc::new(Semaphore::new(MAX_CONNECTIONS)),
-                    until,
-                )
-                .await;
+                let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+                routes::serve(listener, site, connections, header_timeout, until).await;
             });
             // connections still open are dropped with the runtime
             runtime.shutdown_timeout(Duration::from_secs(1));

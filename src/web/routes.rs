@@ -23,7 +23,7 @@ use super::door::{Door, DoorError};
 use super::limits::{client_address, Limited, Limiter};
 use super::pages::{self, category_key, role_key, FormPage, Typed};
 use super::token::{Signer, TokenError};
-use super::{fallback_info, WebConfig, BODY_TIMEOUT, FORM_LIMIT, HEADER_TIMEOUT};
+use super::{fallback_info, WebConfig, FORM_LIMIT};
 use crate::domain::call_form::Field;
 use crate::domain::request::{CallerRole, Category, RequestId};
 use crate::domain::time::Clock;
@@ -45,6 +45,7 @@ pub(super) struct Site {
     public_url: Option<String>,
     headers: Vec<(header::HeaderName, HeaderValue)>,
     info: RwLock<(Option<Instant>, WebInfo)>,
+    body_timeout: std::time::Duration,
 }
 
 /// The peer of the connection a request came on.
@@ -95,6 +96,7 @@ impl Site {
             public_url: config.public_url.clone(),
             headers,
             info: RwLock::new((None, fallback_info(&config.data))),
+            body_timeout: config.body_timeout,
         })
     }
 
@@ -232,6 +234,7 @@ pub(super) async fn serve(
     listener: TcpListener,
     site: Arc<Site>,
     connections: Arc<Semaphore>,
+    header_timeout: std::time::Duration,
     until: impl Future<Output = ()>,
 ) {
     let app = router(site);
@@ -261,7 +264,7 @@ pub(super) async fn serve(
                 });
             let _ = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_TIMEOUT)
+                .header_read_timeout(header_timeout)
                 .max_buf_size(FORM_LIMIT.max(16 * 1024))
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
@@ -340,20 +343,20 @@ async fn read_form(
             })
         });
     if !urlencoded {
-        return Err(site.trouble(
+        return Err(closing(site.trouble(
             info,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             tr!("web.refused.title"),
             tr!("web.refused.content_type"),
-        ));
+        )));
     }
     let too_large = || {
-        site.trouble(
+        closing(site.trouble(
             info,
             StatusCode::PAYLOAD_TOO_LARGE,
             tr!("web.refused.title"),
             tr!("web.refused.too_large"),
-        )
+        ))
     };
     let announced = request
         .headers()
@@ -365,7 +368,8 @@ async fn read_form(
     }
     let body = request.into_body();
     let bytes =
-        match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, FORM_LIMIT)).await {
+        match tokio::time::timeout(site.body_timeout, axum::body::to_bytes(body, FORM_LIMIT)).await
+        {
             Ok(Ok(bytes)) => bytes,
             Ok(Err(_)) => return Err(too_large()),
             Err(_) => {
@@ -381,6 +385,15 @@ async fn read_form(
         .take(64)
         .map(|(name, value)| (name.into_owned(), value.into_owned()))
         .collect())
+}
+
+/// A refusal before the body was read whole: the connection ends with it (what is left of
+/// the body must not be read as the next request).
+fn closing(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 fn first<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {

@@ -27,10 +27,10 @@ pub(super) fn on_disconnected(app: &mut App, reason: String, permanent: bool) ->
 }
 
 pub(super) fn on_reconnected(app: &mut App, welcome: Welcome) -> Vec<Effect> {
+    app.open = OpenRequests::for_staff(&welcome.me, welcome.open, &welcome.policy.deadlines);
     app.me = welcome.me;
     app.policy = welcome.policy;
     app.staff = welcome.staff;
-    app.open = OpenRequests::new(welcome.open, &app.policy.deadlines);
     app.offline = None;
     // a server still unable to save says so again right after the welcome
     app.store_trouble = None;

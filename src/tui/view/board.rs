@@ -9,7 +9,7 @@ use ratatui::Frame;
 use super::common::{fit, footer, hints, local_time, pad, width_of};
 use crate::domain::access::{may_do, shown, Operation, Viewer};
 use crate::domain::change::{returned_because, Move};
-use crate::domain::request::Request;
+use crate::domain::request::{Channel, Request};
 use crate::domain::staff::short_name;
 use crate::domain::time::format_countdown;
 use crate::tui::app::{App, Pane};
@@ -228,8 +228,13 @@ fn draw_incoming(frame: &mut Frame, app: &App, area: Rect) {
             let returned = returned_because(request)
                 .map(|reason| format!("  ↩ {reason}"))
                 .unwrap_or_default();
+            let site = if request.channel == Channel::Web {
+                format!("  {}", tr!("board.from_website"))
+            } else {
+                String::new()
+            };
             let second = format!(
-                "{}{class}  {}{returned}",
+                "{}{class}  {}{site}{returned}",
                 request.caller.role.label(),
                 app.policy.category_short(request.category)
             );
