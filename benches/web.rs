@@ -623,21 +623,6 @@ fn bare_axum(page_size: usize) -> Run<()> {
 // ---------------------------------------------------------------------------------------
 // 4: the real `pult web` holding 1,000 idle connections.
 
-fn raise_descriptor_limit() {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: a valid rlimit that outlives both calls.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
-        {
-            limit.rlim_cur = limit.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
-        }
-    }
-}
-
 /// VmRSS and VmHWM of `pid`, in MiB.
 fn memory_of(pid: u32) -> (f64, f64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
@@ -678,7 +663,7 @@ struct Idle {
 }
 
 fn idle_connections() -> Idle {
-    raise_descriptor_limit();
+    pult::os::raise_descriptor_limit();
     let dir = bench_dir();
     let server = serve(dir.path());
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_pult"));

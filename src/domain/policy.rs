@@ -108,7 +108,7 @@ impl Policy {
             }
         }
         for (index, category) in self.categories.iter().enumerate() {
-            let key = category_key(category.key);
+            let key = category.key.key().to_string();
             if self.categories[..index]
                 .iter()
                 .any(|c| c.key == category.key)
@@ -124,7 +124,7 @@ impl Policy {
         }
         for category in Category::ALL {
             if self.category(category).is_none() {
-                return Err(PolicyError::MissingCategory(category_key(category)));
+                return Err(PolicyError::MissingCategory(category.key().to_string()));
             }
         }
         Ok(())
@@ -219,13 +219,6 @@ fn category_short(key: Category) -> &'static str {
     }
 }
 
-fn category_key(category: Category) -> String {
-    serde_json::to_value(category)
-        .ok()
-        .and_then(|value| value.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,6 +253,22 @@ mod tests {
         let broken = DEFAULT_POLICY_TOML.replace("queue = \"psych\"", "queue = \"nurse\"");
         let error = Policy::parse(&broken).expect_err("must refuse");
         assert!(error.to_string().contains("nurse"), "{error}");
+    }
+
+    #[test]
+    fn the_keys_of_types_and_roles_are_the_ones_serde_writes() {
+        use crate::domain::request::CallerRole;
+        for category in Category::ALL {
+            let written = serde_json::to_value(category).expect("json");
+            assert_eq!(written.as_str(), Some(category.key()));
+            assert_eq!(Category::from_key(category.key()), Some(category));
+        }
+        for role in CallerRole::ALL {
+            let written = serde_json::to_value(role).expect("json");
+            assert_eq!(written.as_str(), Some(role.key()));
+            assert_eq!(CallerRole::from_key(role.key()), Some(role));
+        }
+        assert_eq!(Category::from_key("nurse"), None);
     }
 
     #[test]

@@ -46,6 +46,19 @@ impl CallerRole {
         }
     }
 
+    /// The key used in files, JSON and the website form (`parent`), as serde writes it.
+    pub fn key(self) -> &'static str {
+        match self {
+            CallerRole::Student => "student",
+            CallerRole::Teacher => "teacher",
+            CallerRole::Parent => "parent",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<CallerRole> {
+        CallerRole::ALL.into_iter().find(|role| role.key() == key)
+    }
+
     /// A class is asked of a student or of a child's parent (Appendix 2, field 3).
     pub fn needs_class(self) -> bool {
         matches!(self, CallerRole::Student | CallerRole::Parent)
@@ -73,6 +86,24 @@ impl Category {
         Category::Other,
         Category::Equipment,
     ];
+
+    /// The key used in files, JSON and the website form (`lesson_quality`), as serde writes it.
+    pub fn key(self) -> &'static str {
+        match self {
+            Category::Technical => "technical",
+            Category::Ejournal => "ejournal",
+            Category::LessonQuality => "lesson_quality",
+            Category::Psych => "psych",
+            Category::Other => "other",
+            Category::Equipment => "equipment",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Category> {
+        Category::ALL
+            .into_iter()
+            .find(|category| category.key() == key)
+    }
 
     /// The type as Appendix 2 names it (the policy may word it for its own form).
     pub fn label(self) -> &'static str {

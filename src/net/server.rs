@@ -145,7 +145,7 @@ pub fn start(
     owner: &OsUser,
 ) -> Result<ServerHandle, ServerError> {
     let files = ServerFiles::new(dir);
-    raise_descriptor_limit();
+    crate::os::raise_descriptor_limit();
     if files.socket.exists() && answers(&files.socket) {
         return Err(ServerError::AlreadyRunning {
             dir: dir.to_path_buf(),
@@ -222,21 +222,4 @@ pub fn start(
         accept: Some(accept_thread),
         service: Some(service_thread),
     })
-}
-
-/// Lets the server open as many files as the system allows it (the soft limit up to the
-/// hard one): each console holds two descriptors.
-fn raise_descriptor_limit() {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `limit` is a valid rlimit that outlives both calls.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
-        {
-            limit.rlim_cur = limit.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
-        }
-    }
 }

@@ -13,7 +13,7 @@ use crate::domain::access::Denied;
 use crate::domain::call_form::CallDraft;
 use crate::domain::deadline::DeadlinePolicy;
 use crate::domain::lifecycle;
-use crate::domain::policy::ServiceInfo;
+use crate::domain::policy::{Policy, ServiceInfo};
 use crate::domain::request::{CallerRole, Category, Channel, Consent, Request, RequestId};
 use crate::domain::staff::Staff;
 use crate::domain::time::Timestamp;
@@ -55,6 +55,23 @@ pub struct WebInfo {
     pub deadlines: DeadlinePolicy,
     pub consent: SiteText,
     pub privacy: SiteText,
+}
+
+impl WebInfo {
+    /// What the pages show under `policy`, with these texts.
+    pub fn of(policy: &Policy, consent: SiteText, privacy: SiteText) -> WebInfo {
+        WebInfo {
+            service: policy.service.clone(),
+            categories: policy
+                .categories
+                .iter()
+                .map(|category| (category.key, category.label.clone()))
+                .collect(),
+            deadlines: policy.deadlines,
+            consent,
+            privacy,
+        }
+    }
 }
 
 /// The website form as sent: the fields of Appendix 1, the version of the consent text the
@@ -170,22 +187,18 @@ impl Service {
         }
     }
 
+    /// The version of the consent text in force, or why it cannot be read.
+    pub(super) fn consent_in_force(&self) -> Result<String, String> {
+        self.site
+            .current()
+            .map(|(consent, _)| consent.version)
+            .map_err(|error| error.to_string())
+    }
+
     pub(super) fn web_info(&self, actor: &Staff) -> Outcome {
         Self::website_only(actor)?;
         let (consent, privacy) = self.site.current()?;
-        let categories = self
-            .policy
-            .categories
-            .iter()
-            .map(|category| (category.key, category.label.clone()))
-            .collect();
-        let info = WebInfo {
-            service: self.policy.service.clone(),
-            categories,
-            deadlines: self.policy.deadlines,
-            consent,
-            privacy,
-        };
+        let info = WebInfo::of(&self.policy, consent, privacy);
         Ok((
             Reply::WebInfo {
                 info: Box::new(info),
@@ -213,18 +226,24 @@ impl Service {
         tx: &Tx,
         actor: &Staff,
         form: &WebForm,
+        consent_in_force: Option<&Result<String, String>>,
         now: Timestamp,
     ) -> TxResult<Result<Request, ServiceError>> {
         if let Err(error) = Self::website_only(actor) {
             return Ok(Err(error));
         }
-        let consent = match (&form.consent_version, self.site.current()) {
-            (_, Err(error)) => return Ok(Err(error)),
-            (None, Ok(_)) => return Ok(Err(ServiceError::ConsentMissing)),
-            (Some(given), Ok((current, _))) if *given != current.version => {
-                return Ok(Err(ServiceError::ConsentChanged))
+        let in_force = match consent_in_force {
+            Some(Ok(version)) => version,
+            Some(Err(reason)) => return Ok(Err(ServiceError::NotSaved(reason.clone()))),
+            None => {
+                let reason = tr!("service.site_texts_unreadable").to_string();
+                return Ok(Err(ServiceError::NotSaved(reason)));
             }
-            (Some(given), Ok(_)) => Consent {
+        };
+        let consent = match &form.consent_version {
+            None => return Ok(Err(ServiceError::ConsentMissing)),
+            Some(given) if given != in_force => return Ok(Err(ServiceError::ConsentChanged)),
+            Some(given) => Consent {
                 given_at: now,
                 text_version: given.clone(),
             },
@@ -255,8 +274,8 @@ impl Service {
 }
 
 /// The receipt the website shows for a request it sent.
-pub(super) fn receipt(request: &Request) -> Reply {
+pub(super) fn receipt(request: Request) -> Reply {
     Reply::Submitted {
-        receipt: Receipt::of(request),
+        receipt: Receipt::of(&request),
     }
 }

@@ -20,10 +20,17 @@ impl Service {
             return Vec::new();
         }
         let now = self.clock.now();
+        // read once for the batch, outside the transaction (its closure may run again)
+        let consent_in_force = segment
+            .iter()
+            .any(|(_, write)| matches!(write, RequestWrite::Web { .. }))
+            .then(|| self.consent_in_force());
         let written = self.store.write(|tx| {
             segment
                 .iter()
-                .map(|(actor, write)| self.apply_in(tx, actor, write, now))
+                .map(|(actor, write)| {
+                    self.apply_in(tx, actor, write, consent_in_force.as_ref(), now)
+                })
                 .collect::<TxResult<Vec<Outcome>>>()
         });
         match written {
@@ -49,44 +56,39 @@ impl Service {
         }
     }
 
-    /// A command on requests, inside the transaction `tx`.
+    /// A command on requests, inside the transaction `tx` (`consent_in_force`: the version
+    /// of the consent text, or why it cannot be read, when the batch has a website request).
     fn apply_in(
         &self,
         tx: &Tx,
         actor: &Staff,
         write: &RequestWrite,
+        consent_in_force: Option<&Result<String, String>>,
         now: Timestamp,
     ) -> TxResult<Outcome> {
-        let (written, logged) = match write {
+        let (written, reply): (_, fn(Request) -> Reply) = match write {
             RequestWrite::LogCall { draft, channel } => {
-                (self.log_call(tx, actor, draft, *channel, now)?, true)
+                (self.log_call(tx, actor, draft, *channel, now)?, |request| {
+                    Reply::Logged { request }
+                })
             }
             RequestWrite::Change { id, change } => {
-                (self.change(tx, actor, *id, change, now)?, false)
+                (self.change(tx, actor, *id, change, now)?, |request| {
+                    Reply::Changed { request }
+                })
             }
             RequestWrite::Import { calls } => return self.import(tx, actor, calls, now),
-            RequestWrite::Web { form } => {
-                return Ok(self.log_web(tx, actor, form, now)?.map(|request| {
-                    let reply = website::receipt(&request);
-                    let event = Event::RequestChanged {
-                        request,
-                        by: actor.login.clone(),
-                    };
-                    (reply, vec![event])
-                }))
-            }
+            RequestWrite::Web { form } => (
+                self.log_web(tx, actor, form, consent_in_force, now)?,
+                website::receipt,
+            ),
         };
         Ok(written.map(|request| {
             let event = Event::RequestChanged {
                 request: request.clone(),
                 by: actor.login.clone(),
             };
-            let reply = if logged {
-                Reply::Logged { request }
-            } else {
-                Reply::Changed { request }
-            };
-            (reply, vec![event])
+            (reply(request), vec![event])
         }))
     }
 

@@ -17,8 +17,7 @@ use tokio::sync::{oneshot, Mutex};
 
 use crate::net::client::{self, Launch};
 use crate::net::protocol::{
-    decode_server, encode_frame, program_version, ClientMsg, Mode, ServerMsg, MAX_SERVER_FRAME,
-    PROTOCOL_VERSION,
+    decode_server, encode_frame, ClientMsg, Mode, ServerMsg, MAX_SERVER_FRAME,
 };
 use crate::service::{Command, Failure, Reply};
 
@@ -106,21 +105,7 @@ impl Door {
         let stream = tokio::task::spawn_blocking(move || {
             let mut stream = client::connect(&dir, &launch)?;
             stream.set_read_timeout(Some(ANSWER_TIMEOUT))?;
-            std::io::Write::write_all(
-                &mut stream,
-                &encode_frame(&ClientMsg::Hello {
-                    protocol_version: PROTOCOL_VERSION,
-                    program_version: program_version(),
-                    mode: Mode::Web,
-                })?,
-            )?;
-            match crate::net::protocol::read_server_msg(&mut stream)? {
-                ServerMsg::Welcome { .. } => {}
-                ServerMsg::Refused { reason } => return Err(client::ClientError::Refused(reason)),
-                _ => return Err(client::ClientError::Unexpected),
-            }
-            let code = crate::lang::current().code().to_string();
-            std::io::Write::write_all(&mut stream, &encode_frame(&ClientMsg::Language { code })?)?;
+            client::handshake(&mut stream, Mode::Web)?;
             stream.set_read_timeout(None)?;
             stream.set_nonblocking(true)?;
             Ok::<_, client::ClientError>(stream)

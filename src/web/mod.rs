@@ -134,20 +134,21 @@ pub fn start(
     signals: bool,
 ) -> Result<WebHandle, WebError> {
     check_frame_ancestor(config.frame_ancestor.as_deref())?;
-    raise_descriptor_limit();
-    let listener =
-        std::net::TcpListener::bind(config.listen).map_err(|source| WebError::Listen {
-            address: config.listen,
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(WebError::Runtime)?;
-    listener.set_nonblocking(true).map_err(WebError::Runtime)?;
+    crate::os::raise_descriptor_limit();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("pult-web")
         .enable_all()
         .build()
         .map_err(WebError::Runtime)?;
+    let listener = {
+        let _inside = runtime.enter();
+        listen(config.listen).map_err(|source| WebError::Listen {
+            address: config.listen,
+            source,
+        })?
+    };
+    let addr = listener.local_addr().map_err(WebError::Runtime)?;
     let site = routes::Site::new(&config, clock).map_err(WebError::Random)?;
     let header_timeout = config.header_timeout;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -155,13 +156,6 @@ pub fn start(
         .name("pult-web-main".into())
         .spawn(move || {
             runtime.block_on(async move {
-                let listener = match tokio::net::TcpListener::from_std(listener) {
-                    Ok(listener) => listener,
-                    Err(error) => {
-                        eprintln!("pult web: {error}");
-                        return;
-                    }
-                };
                 let site = Arc::new(site);
                 site.warm_up().await;
                 let until = async move {
@@ -201,6 +195,21 @@ async fn wait_for_signal(stopped: tokio::sync::oneshot::Receiver<()>) {
     }
 }
 
+/// Connections a burst may open before they are accepted (std's 128 overflowed at a
+/// thousand at once: the kernel drops the rest and each client waits a second to retry).
+const BACKLOG: u32 = 1_024;
+
+fn listen(address: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = match address {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    // a restart may bind again while the last run's connections linger in TIME_WAIT
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(BACKLOG)
+}
+
 /// `frame-ancestors` takes an origin, nothing that could end the header's directive.
 fn check_frame_ancestor(value: Option<&str>) -> Result<(), WebError> {
     let Some(value) = value else { return Ok(()) };
@@ -216,50 +225,25 @@ fn check_frame_ancestor(value: Option<&str>) -> Result<(), WebError> {
     }
 }
 
-/// Each connection holds a descriptor: take what the hard limit allows.
-fn raise_descriptor_limit() {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: a valid rlimit that outlives both calls.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
-        {
-            limit.rlim_cur = limit.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
-        }
-    }
-}
-
 /// What the pages show before the server has answered once: the policy's name and hotline
 /// when the data directory's policy can be read, else the shipped ones.
 pub fn fallback_info(data: &Path) -> WebInfo {
-    let policy = std::fs::read_to_string(data.join(POLICY_FILE))
-        .ok()
-        .and_then(|text| Policy::parse(&text).ok())
-        .or_else(|| Policy::parse(DEFAULT_POLICY_TOML).ok());
-    let (service, categories, deadlines) = match policy {
-        Some(policy) => (
-            policy.service.clone(),
-            policy
-                .categories
-                .iter()
-                .map(|category| (category.key, category.label.clone()))
-                .collect(),
-            policy.deadlines,
-        ),
-        None => (ServiceInfo::default(), Vec::new(), Default::default()),
-    };
     let empty = || SiteText {
         version: String::new(),
         text: String::new(),
     };
-    WebInfo {
-        service,
-        categories,
-        deadlines,
-        consent: empty(),
-        privacy: empty(),
+    let policy = std::fs::read_to_string(data.join(POLICY_FILE))
+        .ok()
+        .and_then(|text| Policy::parse(&text).ok())
+        .or_else(|| Policy::parse(DEFAULT_POLICY_TOML).ok());
+    match policy {
+        Some(policy) => WebInfo::of(&policy, empty(), empty()),
+        None => WebInfo {
+            service: ServiceInfo::default(),
+            categories: Vec::new(),
+            deadlines: Default::default(),
+            consent: empty(),
+            privacy: empty(),
+        },
     }
 }

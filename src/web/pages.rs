@@ -5,7 +5,7 @@
 use chrono::{Local, TimeZone};
 use maud::{html, Markup, DOCTYPE};
 
-use crate::domain::request::{CallerRole, Category, ReturnChannel, Status};
+use crate::domain::request::{CallerRole, ReturnChannel};
 use crate::domain::time::Timestamp;
 use crate::domain::website::{PublicStatus, Receipt};
 use crate::service::website::WebInfo;
@@ -23,18 +23,6 @@ pub struct Typed {
     pub consent: bool,
 }
 
-/// The HTML names of the form's fields: the JSON names of `pult list --json`.
-pub const FIELDS: [&str; 8] = [
-    "name",
-    "role",
-    "class",
-    "category",
-    "description",
-    "phone",
-    "email",
-    "consent",
-];
-
 /// What the form page shows besides the values: the reason per field, a note above the form.
 pub struct FormPage<'a> {
     pub info: &'a WebInfo,
@@ -43,21 +31,6 @@ pub struct FormPage<'a> {
     pub errors: Vec<(&'static str, String)>,
     pub notice: Option<String>,
     pub token: String,
-}
-
-pub fn role_key(role: CallerRole) -> &'static str {
-    match role {
-        CallerRole::Student => "student",
-        CallerRole::Teacher => "teacher",
-        CallerRole::Parent => "parent",
-    }
-}
-
-pub fn category_key(category: Category) -> String {
-    serde_json::to_value(category)
-        .ok()
-        .and_then(|value| value.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// An instant in the school's time (this machine's zone).
@@ -161,7 +134,7 @@ pub fn form(page: &FormPage) -> Markup {
             fieldset.field id="role" aria-invalid=[invalid("role")] aria-describedby=[described("role")] {
                 legend { (tr!("web.form.role")) }
                 @for role in CallerRole::ALL {
-                    @let key = role_key(role);
+                    @let key = role.key();
                     div.choice {
                         input type="radio" id=(format!("role-{key}")) name="role" value=(key)
                             checked[role_chosen == key]
@@ -188,7 +161,7 @@ pub fn form(page: &FormPage) -> Markup {
             fieldset.field id="category" aria-invalid=[invalid("category")] aria-describedby=[described("category")] {
                 legend { (tr!("web.form.category")) }
                 @for (index, (category, label)) in page.info.categories.iter().enumerate() {
-                    @let key = category_key(*category);
+                    @let key = category.key();
                     div.choice {
                         input type="radio" id=(format!("category-{key}")) name="category"
                             value=(key) checked[typed.category == key]
@@ -306,15 +279,11 @@ pub fn status_form(info: &WebInfo, number: &str, notice: Option<&str>) -> Markup
     layout(info, tr!("web.status.title"), body)
 }
 
-fn status_words(status: Status) -> &'static str {
-    status.label()
-}
-
 pub fn status(info: &WebInfo, status: &PublicStatus) -> Markup {
     let open = status.status.is_open();
     let body = html! {
         h1 { (tr!("web.status.of", id = status.id)) }
-        p.state { (tr!("web.status.state")) " " strong { (status_words(status.status)) } }
+        p.state { (tr!("web.status.state")) " " strong { (status.status.label()) } }
         dl {
             dt { (tr!("web.status.received")) } dd { (local_time(status.received_at)) }
             @if let Some(at) = status.routed_at {

@@ -21,7 +21,7 @@ use tower::ServiceExt;
 
 use super::door::{Door, DoorError};
 use super::limits::{client_address, Limited, Limiter};
-use super::pages::{self, category_key, role_key, FormPage, Typed};
+use super::pages::{self, FormPage, Typed};
 use super::token::{Signer, TokenError};
 use super::{fallback_info, WebConfig, FORM_LIMIT};
 use crate::domain::call_form::Field;
@@ -326,6 +326,31 @@ fn form_again(
     )
 }
 
+/// A post that passes the walls every post meets (its rate, its origin), and its body as
+/// pairs; or the page that refuses it (over the rate, another site's, a wrong type, too
+/// large, too slow).
+async fn accept_post(
+    site: &Site,
+    rate: &Limiter,
+    peer: SocketAddr,
+    request: Request<Body>,
+) -> Result<(WebInfo, Vec<(String, String)>), Response> {
+    let info = site.any_info().await;
+    if let Err(limited) = rate.take(site.client(peer, request.headers()), site.clock.now()) {
+        return Err(site.limited(&info, limited));
+    }
+    if !site.same_origin(request.headers()) {
+        return Err(site.trouble(
+            &info,
+            StatusCode::FORBIDDEN,
+            tr!("web.refused.title"),
+            tr!("web.refused.origin"),
+        ));
+    }
+    let pairs = read_form(site, &info, request).await?;
+    Ok((info, pairs))
+}
+
 /// A post's body as pairs, or the page that refuses it (wrong type, too large, too slow).
 async fn read_form(
     site: &Site,
@@ -442,23 +467,11 @@ async fn submit(
     Extension(Peer(peer)): Extension<Peer>,
     request: Request<Body>,
 ) -> Response {
-    let info = site.any_info().await;
-    let now = site.clock.now();
-    if let Err(limited) = site.submits.take(site.client(peer, request.headers()), now) {
-        return site.limited(&info, limited);
-    }
-    if !site.same_origin(request.headers()) {
-        return site.trouble(
-            &info,
-            StatusCode::FORBIDDEN,
-            tr!("web.refused.title"),
-            tr!("web.refused.origin"),
-        );
-    }
-    let pairs = match read_form(&site, &info, request).await {
-        Ok(pairs) => pairs,
+    let (info, pairs) = match accept_post(&site, &site.submits, peer, request).await {
+        Ok(accepted) => accepted,
         Err(refused) => return refused,
     };
+    let now = site.clock.now();
     let typed = typed_of(&pairs);
     let token = bounded(first(&pairs, "token"), 200);
     let key = match site.signer.check(&token, now) {
@@ -488,13 +501,9 @@ async fn submit(
     }
     let form = WebForm {
         name: typed.name.clone(),
-        role: CallerRole::ALL
-            .into_iter()
-            .find(|role| role_key(*role) == typed.role),
+        role: CallerRole::from_key(&typed.role),
         class: typed.class.clone(),
-        category: Category::ALL
-            .into_iter()
-            .find(|category| category_key(*category) == typed.category),
+        category: Category::from_key(&typed.category),
         description: typed.description.clone(),
         phone: typed.phone.clone(),
         email: typed.email.clone(),
@@ -573,23 +582,8 @@ async fn lookup(
     Extension(Peer(peer)): Extension<Peer>,
     request: Request<Body>,
 ) -> Response {
-    let info = site.any_info().await;
-    if let Err(limited) = site
-        .lookups
-        .take(site.client(peer, request.headers()), site.clock.now())
-    {
-        return site.limited(&info, limited);
-    }
-    if !site.same_origin(request.headers()) {
-        return site.trouble(
-            &info,
-            StatusCode::FORBIDDEN,
-            tr!("web.refused.title"),
-            tr!("web.refused.origin"),
-        );
-    }
-    let pairs = match read_form(&site, &info, request).await {
-        Ok(pairs) => pairs,
+    let (info, pairs) = match accept_post(&site, &site.lookups, peer, request).await {
+        Ok(accepted) => accepted,
         Err(refused) => return refused,
     };
     let number_typed = bounded(first(&pairs, "number"), 20);
