@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use thiserror::Error;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::UnixStream;
-use tokio::sync::{oneshot, Mutex};
+use tokio::sync::{mpsc, oneshot, Mutex};
 
 use crate::net::client::{self, Launch};
 use crate::net::protocol::{
@@ -37,7 +37,8 @@ pub enum DoorError {
 type Waiting = Arc<std::sync::Mutex<HashMap<u64, oneshot::Sender<Result<Reply, Failure>>>>>;
 
 struct Connection {
-    writer: OwnedWriteHalf,
+    /// Frames for the writer task, which sends all that are waiting in one write.
+    outgoing: mpsc::UnboundedSender<Vec<u8>>,
     waiting: Waiting,
     /// Set by the reader when the connection ended.
     closed: Arc<std::sync::atomic::AtomicBool>,
@@ -81,9 +82,9 @@ impl Door {
             if let Ok(mut waiting) = open.waiting.lock() {
                 waiting.insert(id, answer);
             }
-            if let Err(error) = open.writer.write_all(&frame).await {
+            if open.outgoing.send(frame).is_err() {
                 *connection = None;
-                return Err(DoorError::Unreachable(error.to_string()));
+                return Err(DoorError::Unreachable(tr!("web.door.lost").into()));
             }
         }
         match tokio::time::timeout(ANSWER_TIMEOUT, answered).await {
@@ -118,26 +119,48 @@ impl Door {
         let (reader, writer) = stream.into_split();
         let waiting: Waiting = Arc::default();
         let closed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (outgoing, frames) = mpsc::unbounded_channel();
         tokio::spawn(read_replies(
             reader,
             Arc::clone(&waiting),
             Arc::clone(&closed),
         ));
+        tokio::spawn(write_frames(writer, frames, Arc::clone(&closed)));
         Ok(Connection {
-            writer,
+            outgoing,
             waiting,
             closed,
         })
     }
 }
 
+/// Sends the frames of the pages' commands, every one waiting in a single write: pages that
+/// post together cost the socket one system call, as the server answers them together.
+async fn write_frames(
+    mut writer: OwnedWriteHalf,
+    mut frames: mpsc::UnboundedReceiver<Vec<u8>>,
+    closed: Arc<std::sync::atomic::AtomicBool>,
+) {
+    while let Some(mut batch) = frames.recv().await {
+        while let Ok(more) = frames.try_recv() {
+            batch.extend_from_slice(&more);
+        }
+        if writer.write_all(&batch).await.is_err() {
+            break;
+        }
+    }
+    closed.store(true, Ordering::SeqCst);
+}
+
 /// Hands each reply to the page waiting for it, until the connection ends; then every page
 /// still waiting hears that it was lost.
 async fn read_replies(
-    mut reader: OwnedReadHalf,
+    reader: OwnedReadHalf,
     waiting: Waiting,
     closed: Arc<std::sync::atomic::AtomicBool>,
 ) {
+    // replies of a batch arrive together: one read takes many
+    let mut reader = BufReader::with_capacity(64 * 1024, reader);
     loop {
         let mut prefix = [0u8; 4];
         if reader.read_exact(&mut prefix).await.is_err() {

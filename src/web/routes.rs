@@ -44,7 +44,8 @@ pub(super) struct Site {
     trusted: Vec<IpAddr>,
     public_url: Option<String>,
     headers: Vec<(header::HeaderName, HeaderValue)>,
-    info: RwLock<(Option<Instant>, WebInfo)>,
+    /// Shared by every page, not copied (it holds the consent texts).
+    info: RwLock<(Option<Instant>, Arc<WebInfo>)>,
     body_timeout: std::time::Duration,
 }
 
@@ -95,7 +96,7 @@ impl Site {
             trusted: config.trusted_proxies.clone(),
             public_url: config.public_url.clone(),
             headers,
-            info: RwLock::new((None, fallback_info(&config.data))),
+            info: RwLock::new((None, Arc::new(fallback_info(&config.data)))),
             body_timeout: config.body_timeout,
         })
     }
@@ -107,29 +108,30 @@ impl Site {
 
     /// What the server says of the service now, or why it cannot be asked (with what it
     /// said last, for the page that says so).
-    async fn fresh_info(&self) -> Result<WebInfo, WebInfo> {
+    async fn fresh_info(&self) -> Result<Arc<WebInfo>, Arc<WebInfo>> {
         {
             let info = self.info.read().await;
             if info.0.is_some_and(|at| at.elapsed() < INFO_FRESH) {
-                return Ok(info.1.clone());
+                return Ok(Arc::clone(&info.1));
             }
         }
         match self.door.call(crate::service::Command::WebInfo).await {
             Ok(Reply::WebInfo { info }) => {
+                let info = Arc::new(*info);
                 let mut kept = self.info.write().await;
-                *kept = (Some(Instant::now()), (*info).clone());
-                Ok(*info)
+                *kept = (Some(Instant::now()), Arc::clone(&info));
+                Ok(info)
             }
             _ => {
                 let mut kept = self.info.write().await;
                 kept.0 = None;
-                Err(kept.1.clone())
+                Err(Arc::clone(&kept.1))
             }
         }
     }
 
     /// The last known info, asked again when stale; a server down leaves it as it was.
-    async fn any_info(&self) -> WebInfo {
+    async fn any_info(&self) -> Arc<WebInfo> {
         match self.fresh_info().await {
             Ok(info) | Err(info) => info,
         }
@@ -334,7 +336,7 @@ async fn accept_post(
     rate: &Limiter,
     peer: SocketAddr,
     request: Request<Body>,
-) -> Result<(WebInfo, Vec<(String, String)>), Response> {
+) -> Result<(Arc<WebInfo>, Vec<(String, String)>), Response> {
     let info = site.any_info().await;
     if let Err(limited) = rate.take(site.client(peer, request.headers()), site.clock.now()) {
         return Err(site.limited(&info, limited));

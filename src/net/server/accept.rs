@@ -289,8 +289,10 @@ pub(super) fn serve_connection(
         return;
     }
     let mut lang = crate::lang::current();
+    // a client that sends many commands at once (the website door) has them read in one go
+    let mut frames = io::BufReader::with_capacity(64 * 1024, &reader);
     loop {
-        match read_client_msg(&mut reader) {
+        match read_client_msg(&mut frames) {
             Ok(ClientMsg::Command { id, command }) => {
                 in_flight.fetch_add(1, Ordering::SeqCst);
                 let job = Job::Command {
