@@ -53,6 +53,7 @@ fn welcome_with(open: u64, now: Timestamp) -> Welcome {
         staff: Vec::new(),
         open: (0..open).map(|i| synthetic(i, open, open, now)).collect(),
         draft: None,
+        mail: None,
     }
 }
 

@@ -344,6 +344,7 @@ fn seed_one(
             let result = Change::Resolve {
                 text: "Проблема решена, автору сообщили результат.".to_string(),
                 returned_by,
+                message: None,
             };
             act(service, clock, specialist, id, at, result)?;
         }

@@ -190,6 +190,7 @@ fn a_return_and_a_reopening_reason_are_at_most_2000_characters() {
         change: Change::Resolve {
             text: "Сбросили пароль".into(),
             returned_by: ReturnChannel::Phone,
+            message: None,
         },
     };
     desk.ok(&desk.tech, close);
@@ -268,6 +269,7 @@ fn a_note_and_a_result_are_at_most_10000_characters() {
         change: Change::Resolve {
             text,
             returned_by: ReturnChannel::Phone,
+            message: None,
         },
     };
     desk.refused(

@@ -117,6 +117,7 @@ fn prepared(dir: &Path, roles: &[Role]) -> Vec<RequestId> {
                 change: Change::Resolve {
                     text: "Оценки выставлены, сообщили маме".into(),
                     returned_by: ReturnChannel::Phone,
+                    message: None,
                 },
             },
         )

@@ -48,6 +48,7 @@ fn golden_request() -> Request {
         extension: None,
         vendor: Vec::new(),
         consent: None,
+        undelivered: None,
     }
 }
 
@@ -96,7 +97,7 @@ fn a_version_1_record_is_rewritten_in_the_current_version() {
     let bytes = std::fs::read(GOLDEN).expect("tests/fixtures/request_v1.bin");
     let migrated = Request::decode(&bytes).unwrap();
     let rewritten = migrated.encode().unwrap();
-    assert_eq!(rewritten[0], 4);
+    assert_eq!(rewritten[0], 5);
     assert_eq!(Request::decode(&rewritten).unwrap(), migrated);
 }
 
@@ -151,18 +152,41 @@ fn golden_request_v4() -> Request {
 }
 
 #[test]
-fn golden_version_4_request_still_decodes_and_encodes_the_same() {
-    if std::env::var_os("PULT_WRITE_GOLDEN").is_some() {
-        std::fs::write(GOLDEN_V4, golden_request_v4().encode().unwrap()).unwrap();
-    }
-    // A change to Request's fields must come with a new format version and a migration.
+fn golden_version_4_request_still_decodes() {
     let bytes = std::fs::read(GOLDEN_V4).expect("tests/fixtures/request_v4.bin");
     assert_eq!(bytes[0], 4);
     assert_eq!(
         Request::decode(&bytes).expect("decodes"),
         golden_request_v4()
     );
-    assert_eq!(golden_request_v4().encode().unwrap(), bytes);
+}
+
+const GOLDEN_V5: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/request_v5.bin");
+
+/// Version 5 added a result by email that did not get through.
+fn golden_request_v5() -> Request {
+    let mut request = golden_request_v4();
+    request.undelivered = Some(Undelivered {
+        at: request.received_at.plus_hours(2),
+        to: "petrova@mail.ru".into(),
+        reason: "550 5.1.1 нет такого ящика".into(),
+    });
+    request
+}
+
+#[test]
+fn golden_version_5_request_still_decodes_and_encodes_the_same() {
+    if std::env::var_os("PULT_WRITE_GOLDEN").is_some() {
+        std::fs::write(GOLDEN_V5, golden_request_v5().encode().unwrap()).unwrap();
+    }
+    // A change to Request's fields must come with a new format version and a migration.
+    let bytes = std::fs::read(GOLDEN_V5).expect("tests/fixtures/request_v5.bin");
+    assert_eq!(bytes[0], 5);
+    assert_eq!(
+        Request::decode(&bytes).expect("decodes"),
+        golden_request_v5()
+    );
+    assert_eq!(golden_request_v5().encode().unwrap(), bytes);
 }
 
 #[test]
@@ -174,7 +198,7 @@ fn an_unknown_version_is_refused_by_name() {
         error,
         CodecError::UnknownVersion {
             found: 9,
-            supported: 4,
+            supported: 5,
             ..
         }
     ));

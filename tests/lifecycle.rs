@@ -102,6 +102,7 @@ fn prepared(dir: &Path, start: Start, roles: &[Role], own: bool) -> RequestId {
                 change: Change::Resolve {
                     text: "пароль сброшен".into(),
                     returned_by: ReturnChannel::Phone,
+                    message: None,
                 },
             },
         );
@@ -178,6 +179,7 @@ fn close(id: RequestId) -> Command {
         change: Change::Resolve {
             text: "Сбросили пароль, дневник открывается".into(),
             returned_by: ReturnChannel::Phone,
+            message: None,
         },
     }
 }
@@ -403,6 +405,7 @@ fn a_result_goes_back_only_by_a_channel_the_caller_gave() {
             change: Change::Resolve {
                 text: "готово".into(),
                 returned_by: ReturnChannel::Email,
+                message: None,
             },
         }
     });

@@ -519,6 +519,7 @@ fn command(
                 change: Change::Resolve {
                     text: text(blank, "Сбросили пароль, дневник открывается"),
                     returned_by: return_channel(params),
+                    message: None,
                 },
             },
             AuditAction::Resolved,

@@ -173,7 +173,15 @@ impl Desk {
     fn resolved_by_kozlov(&mut self, id: u64) {
         let text = "Пароль сброшен".into();
         let returned_by = pult::domain::request::ReturnChannel::Phone;
-        self.elsewhere("kozlov", id, Change::Resolve { text, returned_by });
+        self.elsewhere(
+            "kozlov",
+            id,
+            Change::Resolve {
+                text,
+                returned_by,
+                message: None,
+            },
+        );
     }
 
     #[track_caller]

@@ -24,10 +24,11 @@ use pult::domain::caller::{CallerCard, CallerId};
 use pult::domain::change::Change;
 use pult::domain::deadline::{DeadlinePolicy, Deadlines};
 use pult::domain::import::{ImportCall, RowOutcome, RowRefusal};
+use pult::domain::mail::{Attempt, MailKind, MailState, Outgoing, Template};
 use pult::domain::policy::{CategoryDef, Policy, QueueDef, ServiceInfo};
 use pult::domain::request::{
     Caller, CallerRole, Category, Channel, Consent, Extension, ExtensionState, Note, NoteKind,
-    Request, RequestId, Resolution, ReturnChannel, Status, VendorCase,
+    Request, RequestId, Resolution, ReturnChannel, Status, Undelivered, VendorCase,
 };
 use pult::domain::staff::{Role, Staff};
 use pult::domain::time::Timestamp;
@@ -38,7 +39,8 @@ use pult::net::protocol::{
     MAX_SERVER_FRAME, PROTOCOL_VERSION,
 };
 use pult::report::{
-    DailyReport, DayFigures, LongOpen, OverdueRequest, PeriodFigures, Step, Tally, WeeklyReport,
+    DailyReport, DayFigures, LongOpen, OverdueRequest, PeriodFigures, Step, Tally,
+    UndeliveredResult, WeeklyReport,
 };
 use pult::service::website::{SiteText, WebForm, WebInfo};
 use pult::service::{Command, Detail, Event, Failure, FailureKind, Found, Hit, Reply, Welcome};
@@ -134,6 +136,42 @@ fn request() -> Request {
             given_at: at(0),
             text_version: "0123456789abcdef".into(),
         }),
+        undelivered: Some(Undelivered {
+            at: at(95),
+            to: "petrova@mail.ru".into(),
+            reason: "550 нет такого ящика".into(),
+        }),
+    }
+}
+
+fn outgoing() -> Outgoing {
+    Outgoing {
+        seq: 3,
+        request: ID,
+        kind: MailKind::Result,
+        to: "petrova@mail.ru".into(),
+        to_name: "Петрова Анна Ивановна".into(),
+        subject: "Ответ по обращению №124".into(),
+        body: "Здравствуйте!\nСбросили пароль.\n".into(),
+        message_id: "pult.124.result.3@school167.ru".into(),
+        thread: "pult.124.0@school167.ru".into(),
+        queued_at: at(90),
+        queued_by: "smirnova".into(),
+        state: MailState::Waiting { next_at: at(92) },
+        attempts: vec![
+            Attempt::Temporary {
+                at: at(90),
+                reason: "421 занят".into(),
+            },
+            Attempt::Permanent {
+                at: at(91),
+                reason: "550 нет".into(),
+            },
+            Attempt::Accepted {
+                at: at(92),
+                reply: "250 OK".into(),
+            },
+        ],
     }
 }
 
@@ -244,6 +282,13 @@ fn daily_report() -> DailyReport {
             step: Step::Take,
             late_ms: 120_000,
         }],
+        undelivered: vec![UndeliveredResult {
+            id: ID,
+            queue: Some("ejournal".into()),
+            assignee: Some("Смирнова О. П.".into()),
+            since: at(95),
+            reason: "550 нет такого ящика".into(),
+        }],
     }
 }
 
@@ -286,6 +331,10 @@ fn welcome() -> Welcome {
         staff: vec![staff()],
         open: vec![request()],
         draft: Some(draft()),
+        mail: Some(Template {
+            subject: "Ответ по обращению №{number}".into(),
+            body: "{result}\n{specialist}\n".into(),
+        }),
     }
 }
 
@@ -305,6 +354,7 @@ fn changes() -> Vec<Change> {
         Change::Resolve {
             text: text("Сбросили пароль"),
             returned_by: ReturnChannel::Email,
+            message: Some(text("Здравствуйте!\nСбросили пароль.")),
         },
         Change::Return {
             reason: text("не наша очередь"),
@@ -383,6 +433,19 @@ fn audit_actions() -> Vec<AuditAction> {
         AuditAction::CallerSplit {
             from: CallerId(7),
             to: CallerId(9),
+        },
+        AuditAction::MailQueued {
+            kind: MailKind::Acknowledgement,
+            to: "petrova@mail.ru".into(),
+        },
+        AuditAction::MailDelivered {
+            kind: MailKind::Result,
+            reply: "250 OK".into(),
+        },
+        AuditAction::MailFailed {
+            kind: MailKind::Result,
+            reason: "421 занят".into(),
+            retry_at: Some(at(100)),
         },
     ]
 }
@@ -477,6 +540,7 @@ fn commands() -> Vec<Command> {
             id: ID,
             contact: text("+79123456789"),
         },
+        Command::MailStatus,
     ]
 }
 
@@ -579,6 +643,10 @@ fn replies() -> Vec<Reply> {
         },
         Reply::PublicStatus {
             status: Some(PublicStatus::of(&request())),
+        },
+        Reply::Outbox {
+            messages: vec![outgoing()],
+            set_up: true,
         },
     ]
 }

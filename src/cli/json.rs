@@ -104,6 +104,15 @@ fn action(action: &AuditAction) -> Value {
         AuditAction::ExtensionAsked { until } => {
             json!({ "extension_asked": { "until": until.to_rfc3339() } })
         }
+        AuditAction::MailFailed {
+            kind,
+            reason,
+            retry_at,
+        } => json!({ "mail_failed": {
+            "kind": kind,
+            "reason": reason,
+            "retry_at": retry_at.map(|at| at.to_rfc3339()),
+        } }),
         AuditAction::Logged
         | AuditAction::Routed { .. }
         | AuditAction::Taken
@@ -120,6 +129,8 @@ fn action(action: &AuditAction) -> Value {
         | AuditAction::CallersMerged { .. }
         | AuditAction::TypeChanged { .. }
         | AuditAction::ReassignedWithComment { .. }
-        | AuditAction::CallerSplit { .. } => key(action),
+        | AuditAction::CallerSplit { .. }
+        | AuditAction::MailQueued { .. }
+        | AuditAction::MailDelivered { .. } => key(action),
     }
 }

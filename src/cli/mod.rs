@@ -8,6 +8,7 @@ mod console;
 pub mod help;
 pub mod import;
 pub mod json;
+mod mail;
 mod out;
 mod print;
 mod report;
@@ -134,6 +135,11 @@ pub enum CliCommand {
         #[arg(long)]
         snippet: bool,
     },
+    /// Почта: пробное письмо, исходящие письма и их судьба
+    Mail {
+        #[command(subcommand)]
+        action: mail::MailAction,
+    },
     /// Учётные записи сотрудников (администратор системы)
     Staff {
         #[command(subcommand)]
@@ -198,6 +204,8 @@ pub enum CliError {
     Json(#[from] serde_json::Error),
     #[error("{}", tr!("cli.bad_week", text = .0))]
     BadWeek(String),
+    #[error("{0}")]
+    Mail(String),
     #[error("{}", tr!("cli.bad_date", text = .0))]
     BadDate(String),
     #[error("{}", tr!("cli.write", path = .path.display(), source = .source))]
@@ -386,6 +394,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             Ok(print::vendor_history(&requests)?)
         }
         CliCommand::Staff { action } => staff(&dir, action),
+        CliCommand::Mail { action } => mail::run(&dir, action),
         CliCommand::Search { words, json } => callers::search(&dir, &words, json),
         CliCommand::Callers { action } => callers::callers(&dir, action),
         CliCommand::Report { action } => report::run(&dir, action),

@@ -17,7 +17,7 @@ fn local_offset() -> chrono::FixedOffset {
     *Local::now().offset()
 }
 
-fn local(at: crate::domain::time::Timestamp, format: &str) -> String {
+pub(super) fn local(at: crate::domain::time::Timestamp, format: &str) -> String {
     at.to_utc().with_timezone(&Local).format(format).to_string()
 }
 

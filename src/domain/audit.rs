@@ -4,6 +4,7 @@ use chrono::FixedOffset;
 use serde::{Deserialize, Serialize};
 
 use super::caller::CallerId;
+use super::mail::MailKind;
 use super::policy::Policy;
 use super::request::{Category, NoteKind};
 use super::time::Timestamp;
@@ -66,6 +67,22 @@ pub enum AuditAction {
         from: CallerId,
         to: CallerId,
     },
+    /// A message to the caller was put in the outbox.
+    MailQueued {
+        kind: MailKind,
+        to: String,
+    },
+    /// The SMTP server took the message; its words.
+    MailDelivered {
+        kind: MailKind,
+        reply: String,
+    },
+    /// An attempt failed: tried again at `retry_at`, or never (a result is then phoned).
+    MailFailed {
+        kind: MailKind,
+        reason: String,
+        retry_at: Option<Timestamp>,
+    },
 }
 
 /// "направил(а) в очередь ЭЖД" — what the actor did (the author and time are shown apart),
@@ -122,5 +139,26 @@ pub fn describe(action: &AuditAction, policy: &Policy, offset: FixedOffset) -> S
         AuditAction::TypeChanged { from, to } => {
             tr!("audit.type_changed", from = from.label(), to = to.label())
         }
+        AuditAction::MailQueued { kind, to } => {
+            tr!("audit.mail_queued", kind = kind.label(), to = to)
+        }
+        AuditAction::MailDelivered { kind, reply } => {
+            tr!("audit.mail_delivered", kind = kind.label(), reply = reply)
+        }
+        AuditAction::MailFailed {
+            kind,
+            reason,
+            retry_at: Some(at),
+        } => tr!(
+            "audit.mail_retry",
+            kind = kind.label(),
+            reason = reason,
+            at = at.in_offset(offset).format("%d.%m %H:%M")
+        ),
+        AuditAction::MailFailed {
+            kind,
+            reason,
+            retry_at: None,
+        } => tr!("audit.mail_failed", kind = kind.label(), reason = reason),
     }
 }

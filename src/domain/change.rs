@@ -27,6 +27,9 @@ pub enum Change {
     Resolve {
         text: String,
         returned_by: ReturnChannel,
+        /// The message by email as the specialist saw and edited it (None: the school's
+        /// template filled in). Ignored when mail is not set up.
+        message: Option<String>,
     },
     /// Wrong queue: back to Входящие with a fresh route-by.
     Return { reason: String },
@@ -294,6 +297,7 @@ impl Move {
             (Move::Resolve, Some(Picked::Channel(channel))) => Change::Resolve {
                 text: required(tr!("form.resolve.text"))?,
                 returned_by: *channel,
+                message: answers.message.clone(),
             },
             (Move::Resolve, None) if answers.choices == 0 => return Err(Missing::NoContact),
             (Move::Return, _) => Change::Return {
@@ -469,6 +473,8 @@ pub struct Answers {
     pub second: String,
     /// The request's resolve-by (an extension counts from it).
     pub resolve_by: Timestamp,
+    /// The message by email the specialist saw and edited, when mail is set up.
+    pub message: Option<String>,
 }
 
 /// What a form still needs before its change can be sent.
@@ -567,7 +573,9 @@ impl Change {
             }
             Change::Take => lifecycle::take(request, actor, now),
             Change::Note { kind, text } => lifecycle::add_note(request, actor, *kind, text, now),
-            Change::Resolve { text, returned_by } => lifecycle::resolve(
+            Change::Resolve {
+                text, returned_by, ..
+            } => lifecycle::resolve(
                 request,
                 Resolution {
                     text: text.trim().to_string(),

@@ -50,6 +50,8 @@ pub enum TimerKind {
     Route,
     Take,
     Resolve,
+    /// The result by email did not get through: phone the person, within `take_minutes`.
+    Phone,
 }
 
 impl TimerKind {
@@ -58,6 +60,7 @@ impl TimerKind {
             TimerKind::Route => tr!("step.route"),
             TimerKind::Take => tr!("step.take"),
             TimerKind::Resolve => tr!("step.resolve"),
+            TimerKind::Phone => tr!("step.phone"),
         }
     }
 }
@@ -128,7 +131,17 @@ pub fn running_timers(request: &Request, policy: &DeadlinePolicy) -> Vec<Timer> 
             timers.push(resolve);
             timers
         }
-        Status::InWork | Status::WaitingVendor => vec![resolve],
+        Status::InWork | Status::WaitingVendor => match &request.undelivered {
+            Some(undelivered) => vec![
+                Timer {
+                    kind: TimerKind::Phone,
+                    due: undelivered.at.plus_minutes(policy.take_minutes),
+                    started: undelivered.at,
+                },
+                resolve,
+            ],
+            None => vec![resolve],
+        },
         Status::Resolved | Status::Cancelled => Vec::new(),
     }
 }

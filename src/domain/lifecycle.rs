@@ -6,7 +6,7 @@ use thiserror::Error;
 use super::deadline::{DeadlinePolicy, Deadlines};
 use super::request::{
     Caller, Category, Channel, Consent, Extension, ExtensionState, Note, NoteKind, Request,
-    RequestId, Resolution, ReturnChannel, Status, VendorCase,
+    RequestId, Resolution, ReturnChannel, Status, Undelivered, VendorCase,
 };
 use super::time::Timestamp;
 use super::validate::{bounded, TooLong, MAX_REASON, MAX_TEXT, MAX_TICKET};
@@ -91,6 +91,7 @@ pub fn receive(id: RequestId, intake: Intake, policy: &DeadlinePolicy) -> Reques
         extension: None,
         vendor: Vec::new(),
         consent: intake.consent,
+        undelivered: None,
     }
 }
 
@@ -140,7 +141,22 @@ pub fn resolve(request: &Request, result: Resolution) -> Result<Request, Transit
     next.status = Status::Resolved;
     next.closed_at = Some(result.at);
     next.result = Some(result);
+    // a result that did not get through by email is returned now (by phone, as a rule)
+    next.undelivered = None;
     Ok(next)
+}
+
+/// A result sent by email did not get through: a resolved request is work again for its
+/// specialist (in_work, the result kept for the phone call); one already back in work keeps
+/// its status. Either way the boards show that the person must be phoned.
+pub fn mail_undelivered(request: &Request, undelivered: Undelivered) -> Request {
+    let mut next = request.clone();
+    if next.status == Status::Resolved {
+        next.status = Status::InWork;
+        next.closed_at = None;
+    }
+    next.undelivered = Some(undelivered);
+    next
 }
 
 /// routed or in_work → new (wrong queue): a fresh route-by; resolve-by does not restart.

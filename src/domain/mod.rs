@@ -9,6 +9,7 @@ pub mod change;
 pub mod deadline;
 pub mod import;
 pub mod lifecycle;
+pub mod mail;
 pub mod policy;
 pub mod request;
 pub mod staff;

@@ -303,6 +303,18 @@ pub struct Request {
     pub vendor: Vec<VendorCase>,
     /// The consent given on the website form; None for a call (the operator asks aloud).
     pub consent: Option<Consent>,
+    /// The result was sent by email and did not get through: back in work, to be phoned.
+    pub undelivered: Option<Undelivered>,
+}
+
+/// A result by email that the mail server refused or never took (§3.2.3 still asks for the
+/// result to reach the person: by phone, then).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Undelivered {
+    pub at: Timestamp,
+    pub to: String,
+    /// The mail server's words, or why pult stopped trying.
+    pub reason: String,
 }
 
 impl Request {

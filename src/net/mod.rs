@@ -3,6 +3,7 @@
 pub mod client;
 mod link;
 mod log;
+pub mod mail;
 pub mod peer;
 pub mod protocol;
 pub mod server;

@@ -26,7 +26,7 @@ use crate::service::{Command, Event, Failure, Reply, Welcome};
 /// `Reply::Imported`) and `Command::EnableStaff`. 8: the website door (`Mode::Web`, its
 /// commands and replies), the consent a website request records, the policy's `[service]`.
 /// tests/wire_golden.rs holds every message's encoding and fails when it changes without a bump.
-pub const PROTOCOL_VERSION: u32 = 8;
+pub const PROTOCOL_VERSION: u32 = 9;
 
 /// Largest frame a client may send (a call form with a 4,000-character description is ~10 KiB).
 pub const MAX_CLIENT_FRAME: usize = 256 * 1024;

@@ -25,11 +25,13 @@ use command_loop::service_loop;
 
 use super::link::Link;
 use super::log::ServerLog;
+use super::mail::start_sender;
 use super::protocol::{program_version, Mode};
 use super::server_files::ServerFiles;
 use crate::domain::time::Clock;
 use crate::lang::Lang;
 use crate::os::OsUser;
+use crate::service::mail::{Delivery, MailConfigError, MailSetup};
 use crate::service::setup::open_service;
 use crate::service::{Command, ServiceError};
 use crate::store::StoreError;
@@ -57,6 +59,8 @@ pub enum ServerError {
     Service(#[from] ServiceError),
     #[error("{}", tr!("server.log", path = .path.display(), source = .source))]
     Log { path: PathBuf, source: io::Error },
+    #[error("{0}")]
+    Mail(#[from] MailConfigError),
 }
 
 type ConnId = u64;
@@ -78,6 +82,10 @@ enum Job {
     },
     Detach {
         conn: ConnId,
+    },
+    /// What the mail sender reports of one attempt.
+    Mail {
+        delivery: Delivery,
     },
     Shutdown,
 }
@@ -152,7 +160,7 @@ pub fn start(
             pid: files.running_pid(),
         });
     }
-    let service = match open_service(dir, clock, owner) {
+    let service = match open_service(dir, Arc::clone(&clock), owner) {
         Err(ServiceError::Store(StoreError::Locked { .. })) => {
             return Err(ServerError::AlreadyRunning {
                 dir: dir.to_path_buf(),
@@ -192,7 +200,26 @@ pub fn start(
         }
     }
 
+    let mail = MailSetup::load(dir, service.policy())?;
+    let service = service.with_mail(mail);
     let (jobs, job_queue) = mpsc::channel();
+    let mail_queue = match service.mail() {
+        Some(setup) => {
+            let waiting = service.waiting_mail()?;
+            if !waiting.is_empty() {
+                log.line(&format!(
+                    "в исходящих ждут отправки писем: {}",
+                    waiting.len()
+                ));
+            }
+            let reports = jobs.clone();
+            let report = move |delivery| reports.send(Job::Mail { delivery }).is_ok();
+            let queue = start_sender(Arc::new(setup.clone()), waiting, clock, report)
+                .map_err(socket_error)?;
+            Some(queue)
+        }
+        None => None,
+    };
     // commands received from clients and not answered yet
     let in_flight = Arc::new(AtomicUsize::new(0));
     let service_in_flight = Arc::clone(&in_flight);
@@ -205,6 +232,7 @@ pub fn start(
             service_loop(
                 service,
                 job_queue,
+                mail_queue,
                 service_in_flight,
                 service_stop,
                 service_log,

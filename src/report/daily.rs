@@ -3,7 +3,7 @@
 use chrono::{FixedOffset, NaiveDate};
 
 use super::figures::{period_figures, Period};
-use super::{day_bounds, DailyReport, OverdueRequest};
+use super::{day_bounds, DailyReport, OverdueRequest, UndeliveredResult};
 use crate::domain::deadline::{next_timer, Urgency};
 use crate::domain::policy::Policy;
 use crate::domain::request::Request;
@@ -38,7 +38,27 @@ pub fn daily(
         senders,
         figures: period_figures(requests, Period { start, end }, policy),
         overdue: overdue(requests, now, policy),
+        undelivered: undelivered(requests),
     }
+}
+
+fn undelivered(requests: &[Request]) -> Vec<UndeliveredResult> {
+    let mut waiting: Vec<UndeliveredResult> = requests
+        .iter()
+        .filter(|request| request.status.is_open())
+        .filter_map(|request| {
+            let undelivered = request.undelivered.as_ref()?;
+            Some(UndeliveredResult {
+                id: request.id,
+                queue: request.queue.clone(),
+                assignee: request.assignee.clone(),
+                since: undelivered.at,
+                reason: undelivered.reason.clone(),
+            })
+        })
+        .collect();
+    waiting.sort_by_key(|row| (row.since, row.id));
+    waiting
 }
 
 fn overdue(requests: &[Request], now: Timestamp, policy: &Policy) -> Vec<OverdueRequest> {

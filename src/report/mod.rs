@@ -62,7 +62,8 @@ impl From<TimerKind> for Step {
         match kind {
             TimerKind::Route => Step::Route,
             TimerKind::Take => Step::Take,
-            TimerKind::Resolve => Step::Resolve,
+            // phoning the result that mail did not deliver is part of returning it
+            TimerKind::Resolve | TimerKind::Phone => Step::Resolve,
         }
     }
 }
@@ -174,6 +175,19 @@ pub struct OverdueRequest {
     pub late_ms: i64,
 }
 
+/// A result sent by email that did not get through: the person is still to be phoned.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct UndeliveredResult {
+    pub id: RequestId,
+    pub queue: Option<String>,
+    /// The assignee's login (their short name in the head's copy).
+    pub assignee: Option<String>,
+    /// When the mail server refused it, or pult gave up.
+    pub since: Timestamp,
+    /// The mail server's words.
+    pub reason: String,
+}
+
 /// Ежедневный отчёт руководителю Службы (§3.3.2): the head's document, which may list overdue
 /// requests by number, queue and assignee.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -189,6 +203,8 @@ pub struct DailyReport {
     pub figures: PeriodFigures,
     /// Open at `generated_at` and past their soonest running deadline, latest first.
     pub overdue: Vec<OverdueRequest>,
+    /// Open at `generated_at` with a result by email that did not get through, oldest first.
+    pub undelivered: Vec<UndeliveredResult>,
 }
 
 impl DailyReport {

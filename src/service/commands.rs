@@ -228,6 +228,16 @@ impl Service {
             Command::SubmitWeb { form } => self.apply_write(actor, RequestWrite::Web { form }),
             Command::WebInfo => self.web_info(actor),
             Command::PublicStatus { id, contact } => self.public_status(actor, id, &contact),
+            Command::MailStatus => {
+                may_do(actor, Operation::ReadHistory, &self.policy)?;
+                Ok((
+                    Reply::Outbox {
+                        messages: self.outbox()?,
+                        set_up: self.mail().is_some(),
+                    },
+                    Vec::new(),
+                ))
+            }
         }
     }
 }

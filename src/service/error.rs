@@ -57,6 +57,8 @@ pub enum ServiceError {
     BadOffset { seconds: i32 },
     #[error("{}", tr!("service.not_saved", why = .0))]
     NotSaved(String),
+    #[error("{}", tr!("service.mail_address", to = .to))]
+    MailAddress { to: String },
     #[error("{0}")]
     TooLong(#[from] crate::domain::validate::TooLong),
     #[error("{0}")]
@@ -162,6 +164,7 @@ impl ServiceError {
             | ServiceError::NotOnCard { .. }
             | ServiceError::SplitEverything
             | ServiceError::BadOffset { .. }
+            | ServiceError::MailAddress { .. }
             | ServiceError::Report(_) => FailureKind::BadInput,
             ServiceError::NoSuchRequest { .. } => FailureKind::NoSuchRequest,
             ServiceError::NotVisible { .. } => FailureKind::NotVisible,

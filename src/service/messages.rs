@@ -10,6 +10,7 @@ use crate::domain::call_form::CallDraft;
 use crate::domain::caller::{CallerCard, CallerId};
 use crate::domain::change::Change;
 use crate::domain::import::{ImportCall, RowOutcome};
+use crate::domain::mail::{Outgoing, Template};
 use crate::domain::policy::Policy;
 use crate::domain::request::{Channel, Request, RequestId, Status};
 use crate::domain::staff::Staff;
@@ -141,6 +142,8 @@ pub enum Command {
         id: RequestId,
         contact: String,
     },
+    /// The outbox, newest first (those who read a request's whole history).
+    MailStatus,
 }
 
 impl Command {
@@ -225,6 +228,11 @@ pub enum Reply {
     PublicStatus {
         status: Option<PublicStatus>,
     },
+    /// The outbox, and whether mail is set up at all.
+    Outbox {
+        messages: Vec<Outgoing>,
+        set_up: bool,
+    },
 }
 
 /// What the console's detail window shows of one request.
@@ -266,4 +274,7 @@ pub struct Welcome {
     pub staff: Vec<Staff>,
     pub open: Vec<Request>,
     pub draft: Option<CallDraft>,
+    /// The result template, signed (None: mail is not set up; a result by email is sent by
+    /// hand).
+    pub mail: Option<Template>,
 }

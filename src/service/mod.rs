@@ -5,6 +5,7 @@ mod callers;
 mod commands;
 mod error;
 mod import;
+pub mod mail;
 mod messages;
 mod records;
 mod reports;
@@ -41,6 +42,11 @@ pub struct Service {
     search: Arc<SearchIndex>,
     /// The consent and policy texts of the website form.
     site: Arc<website::SiteTexts>,
+    /// The school's mail settings (`mail.toml`), when mail is set up.
+    mail: Option<Arc<mail::MailSetup>>,
+    /// Messages queued by transactions since the server last took them (for the sender,
+    /// once they are durable).
+    queued_mail: std::sync::Mutex<Vec<crate::domain::mail::Outgoing>>,
 }
 
 /// Up to this many stored requests the search index is read before the service starts; more
@@ -55,7 +61,26 @@ impl Service {
             policy,
             clock,
             search: SearchIndex::empty(),
+            mail: None,
+            queued_mail: Default::default(),
         }
+    }
+
+    /// The same service, sending mail as `setup` says.
+    pub fn with_mail(self, setup: Option<mail::MailSetup>) -> Service {
+        Service {
+            mail: setup.map(Arc::new),
+            ..self
+        }
+    }
+
+    /// Messages queued since the last call: the server hands them to the mail sender once
+    /// the batch that queued them is durable.
+    pub fn take_queued_mail(&self) -> Vec<crate::domain::mail::Outgoing> {
+        self.queued_mail
+            .lock()
+            .map(|mut queued| std::mem::take(&mut *queued))
+            .unwrap_or_default()
     }
 
     /// Reads every stored request into the search index, once: a small store at once, a
@@ -149,6 +174,8 @@ impl Service {
             clock,
             search,
             site,
+            mail,
+            queued_mail,
         } = self;
         let dir = store.dir().to_path_buf();
         drop(store);
@@ -159,6 +186,8 @@ impl Service {
             clock,
             search,
             site,
+            mail,
+            queued_mail,
         })
     }
 
@@ -195,6 +224,7 @@ impl Service {
                 .filter_map(|request| view_of(request, me, &self.policy))
                 .collect(),
             draft: self.store.draft(&me.login)?,
+            mail: self.mail().map(|setup| setup.result.clone()),
         })
     }
 

@@ -52,12 +52,19 @@ pub(super) fn daily(
         senders(&staff),
     );
     // the head reads who has the overdue request, not a login
-    for late in &mut daily.overdue {
-        if let Some(login) = &late.assignee {
-            if let Some(member) = staff.iter().find(|member| &member.login == login) {
-                late.assignee = Some(member.short_name());
-            }
+    let named = |login: &mut Option<String>| {
+        if let Some(member) = staff
+            .iter()
+            .find(|member| Some(&member.login) == login.as_ref())
+        {
+            *login = Some(member.short_name());
         }
+    };
+    for late in &mut daily.overdue {
+        named(&mut late.assignee);
+    }
+    for waiting in &mut daily.undelivered {
+        named(&mut waiting.assignee);
     }
     Ok(daily)
 }

@@ -227,6 +227,7 @@ impl Service {
         actor: &Staff,
         form: &WebForm,
         consent_in_force: Option<&Result<String, String>>,
+        queued: &super::writes::Queued,
         now: Timestamp,
     ) -> TxResult<Result<Request, ServiceError>> {
         if let Err(error) = Self::website_only(actor) {
@@ -262,6 +263,8 @@ impl Service {
             consent: Some(consent),
         };
         let key = IntakeKey::website(&form.key);
+        // a form sent again is the request already stored, acknowledged already
+        let fresh = tx.known_intake(&key)?.is_none();
         let deadlines = &self.policy.deadlines;
         let request = tx.insert_request(
             |id| lifecycle::receive(id, intake, deadlines),
@@ -269,6 +272,11 @@ impl Service {
             Some(&key),
             None,
         )?;
+        if fresh {
+            if let Some(message) = self.queue_acknowledgement(tx, &request, actor, now)? {
+                queued.borrow_mut().push(message);
+            }
+        }
         Ok(Ok(request))
     }
 }

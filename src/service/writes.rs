@@ -1,6 +1,9 @@
 //! The commands that write requests: logging a call and every change to a stored request.
 //! A run of them shares one transaction; each is checked against the rules table first.
 
+use std::cell::RefCell;
+
+use super::mail::parses_as_mailbox;
 use super::website::{self, WebForm};
 use super::{Command, Event, Outcome, Reply, Service, ServiceError};
 use crate::domain::access::{may, may_do, Operation};
@@ -8,7 +11,8 @@ use crate::domain::call_form::CallDraft;
 use crate::domain::change::Change;
 use crate::domain::import::ImportCall;
 use crate::domain::lifecycle;
-use crate::domain::request::{Channel, Request, RequestId};
+use crate::domain::mail::Outgoing;
+use crate::domain::request::{Channel, Request, RequestId, ReturnChannel};
 use crate::domain::staff::Staff;
 use crate::domain::time::Timestamp;
 use crate::store::{IntakeKey, StoreError, Tx, TxResult};
@@ -25,16 +29,27 @@ impl Service {
             .iter()
             .any(|(_, write)| matches!(write, RequestWrite::Web { .. }))
             .then(|| self.consent_in_force());
+        // the mail this transaction queues (its closure may run again: it starts over)
+        let queued = RefCell::new(Vec::new());
         let written = self.store.write(|tx| {
+            queued.borrow_mut().clear();
             segment
                 .iter()
                 .map(|(actor, write)| {
-                    self.apply_in(tx, actor, write, consent_in_force.as_ref(), now)
+                    self.apply_in(tx, actor, write, consent_in_force.as_ref(), &queued, now)
                 })
                 .collect::<TxResult<Vec<Outcome>>>()
         });
         match written {
-            Ok(outcomes) => outcomes,
+            Ok(outcomes) => {
+                let queued = queued.into_inner();
+                if !queued.is_empty() {
+                    if let Ok(mut waiting) = self.queued_mail.lock() {
+                        waiting.extend(queued);
+                    }
+                }
+                outcomes
+            }
             Err(StoreError::DiskFull) => segment
                 .iter()
                 .map(|_| Err(ServiceError::Store(StoreError::DiskFull)))
@@ -64,6 +79,7 @@ impl Service {
         actor: &Staff,
         write: &RequestWrite,
         consent_in_force: Option<&Result<String, String>>,
+        queued: &Queued,
         now: Timestamp,
     ) -> TxResult<Outcome> {
         let (written, reply): (_, fn(Request) -> Reply) = match write {
@@ -72,14 +88,13 @@ impl Service {
                     Reply::Logged { request }
                 })
             }
-            RequestWrite::Change { id, change } => {
-                (self.change(tx, actor, *id, change, now)?, |request| {
-                    Reply::Changed { request }
-                })
-            }
+            RequestWrite::Change { id, change } => (
+                self.change(tx, actor, *id, change, queued, now)?,
+                |request| Reply::Changed { request },
+            ),
             RequestWrite::Import { calls } => return self.import(tx, actor, calls, now),
             RequestWrite::Web { form } => (
-                self.log_web(tx, actor, form, consent_in_force, now)?,
+                self.log_web(tx, actor, form, consent_in_force, queued, now)?,
                 website::receipt,
             ),
         };
@@ -148,6 +163,7 @@ impl Service {
         actor: &Staff,
         id: RequestId,
         change: &Change,
+        queued: &Queued,
         now: Timestamp,
     ) -> TxResult<Result<Request, ServiceError>> {
         let Some(current) = tx.request(id)? else {
@@ -161,10 +177,35 @@ impl Service {
             Ok(next) => next,
             Err(refusal) => return Ok(Err(refusal.into())),
         };
+        let emailed = match change {
+            Change::Resolve {
+                returned_by: ReturnChannel::Email,
+                message,
+                ..
+            } if self.mail().is_some() => Some(message.as_deref()),
+            _ => None,
+        };
+        if emailed.is_some() {
+            // the address is checked before the message is queued, not by the mail server
+            let to = next.caller.email.as_ref().map(|email| email.as_str());
+            if !to.is_some_and(parses_as_mailbox) {
+                return Ok(Err(ServiceError::MailAddress {
+                    to: to.unwrap_or_default().to_string(),
+                }));
+            }
+        }
         tx.record_change(&next, &actor.login, now, change.audit(&current))?;
+        if let Some(edited) = emailed {
+            if let Some(message) = self.queue_result(tx, &next, actor, edited, now)? {
+                queued.borrow_mut().push(message);
+            }
+        }
         Ok(Ok(next))
     }
 }
+
+/// The messages a transaction put in the outbox.
+pub(super) type Queued = RefCell<Vec<Outgoing>>;
 
 /// A command that writes requests: a run of them shares one transaction.
 pub(super) enum RequestWrite {
@@ -194,6 +235,7 @@ impl RequestWrite {
             | Command::DisableStaff { .. }
             | Command::EnableStaff { .. }
             | Command::VendorHistory
+            | Command::MailStatus
             | Command::RecordView { .. }
             | Command::Timeline { .. }
             | Command::History { .. }

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::old_requests::{RequestV1, RequestV2, RequestV3};
+use super::old_requests::{RequestV1, RequestV2, RequestV3, RequestV4};
 use crate::domain::call_form::CallDraft;
 use crate::domain::request::{Request, RequestId};
 use crate::domain::staff::Staff;
@@ -113,7 +113,7 @@ macro_rules! record_v1 {
 
 impl Record for Request {
     const KIND: &'static str = "request";
-    const VERSION: u8 = 4;
+    const VERSION: u8 = 5;
 
     fn encode(&self) -> Result<Vec<u8>, CodecError> {
         encode_versioned(Self::KIND, Self::VERSION, self)
@@ -124,7 +124,8 @@ impl Record for Request {
             (1, body) => Ok(decode_body::<RequestV1>(Self::KIND, body)?.into()),
             (2, body) => Ok(decode_body::<RequestV2>(Self::KIND, body)?.into()),
             (3, body) => Ok(decode_body::<RequestV3>(Self::KIND, body)?.into()),
-            (4, body) => decode_body(Self::KIND, body),
+            (4, body) => Ok(decode_body::<RequestV4>(Self::KIND, body)?.into()),
+            (5, body) => decode_body(Self::KIND, body),
             (found, _) => Err(CodecError::UnknownVersion {
                 kind: Self::KIND,
                 found,
@@ -186,6 +187,7 @@ impl Record for CallDraft {
 record_v1!(AuditEvent, "audit");
 record_v1!(super::callers::StoredCard, "caller");
 record_v1!(super::Proposals, "proposals");
+record_v1!(crate::domain::mail::Outgoing, "mail");
 
 pub use crate::domain::audit::AuditAction;
 

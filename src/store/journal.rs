@@ -19,7 +19,7 @@ use std::time::Instant;
 pub(super) const JOURNAL_FILE: &str = "pult.journal";
 
 /// The trees a transaction writes, in the order of `Store::write`'s tuple.
-pub(super) const TREES: usize = 8;
+pub(super) const TREES: usize = 9;
 
 /// One blind write: `tree` is an index into `TREES`.
 #[derive(Debug, Clone, PartialEq, Eq)]

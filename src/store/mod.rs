@@ -30,6 +30,7 @@ pub use proposals::Proposals;
 pub use tx::{Abort, Refusal, Tx, TxResult};
 
 use crate::domain::lifecycle::TransitionError;
+use crate::domain::mail::Outgoing;
 use crate::domain::request::{Request, RequestId};
 use crate::domain::staff::Staff;
 use crate::domain::time::Timestamp;
@@ -49,6 +50,7 @@ pub(crate) const META_NEXT_REQUEST: &[u8] = b"next_request_id";
 const META_NEXT_EVENT: &[u8] = b"next_event_seq";
 const META_EVENT_BASE: &[u8] = b"event_seq_base";
 pub(crate) const META_NEXT_CALLER: &[u8] = b"next_caller_id";
+pub(crate) const META_NEXT_MAIL: &[u8] = b"next_mail_seq";
 /// The number the next journaled transaction gets: sled holds every one below it.
 const META_JOURNALED: &[u8] = b"journal_next";
 
@@ -83,6 +85,8 @@ pub struct Store {
     index: sled::Tree,
     /// The head's proposals per ISO week (outside the request transactions).
     reports: sled::Tree,
+    /// Mail to callers, by its outbox number (see `domain::mail::Outgoing`).
+    outbox: sled::Tree,
     meta: sled::Tree,
     /// Added to sled's generated ids to number audit events (above every number a store
     /// from before schema 3 used).
@@ -313,6 +317,7 @@ impl Store {
             &self.intake,
             &self.callers,
             &self.index,
+            &self.outbox,
         ]
     }
 
@@ -335,6 +340,14 @@ impl Store {
         Ok(())
     }
 
+    /// Every message in the outbox, oldest first.
+    pub fn outbox(&self) -> impl Iterator<Item = Result<Outgoing, StoreError>> + '_ {
+        self.outbox
+            .iter()
+            .values()
+            .map(|bytes| Ok(Outgoing::decode(&bytes?)?))
+    }
+
     /// A handle that makes everything written so far durable, for another thread.
     pub fn flusher(&self) -> Flusher {
         Flusher {
@@ -350,9 +363,13 @@ impl Store {
         // one number per transaction, stored by it: sled's state says which it holds
         let seq = self.next_journaled.load(Ordering::SeqCst);
         let ops = RefCell::new(Vec::new());
-        let [requests, open, events, meta, drafts, intake, callers, index] = self.journaled_trees();
-        let result = (requests, open, events, meta, drafts, intake, callers, index).transaction(
-            |(requests, open, events, meta, drafts, intake, callers, index)| {
+        let [requests, open, events, meta, drafts, intake, callers, index, outbox] =
+            self.journaled_trees();
+        let trees = (
+            requests, open, events, meta, drafts, intake, callers, index, outbox,
+        );
+        let result = trees.transaction(
+            |(requests, open, events, meta, drafts, intake, callers, index, outbox)| {
                 // a retried attempt starts over
                 ops.borrow_mut().clear();
                 let tx = Tx {
@@ -365,6 +382,7 @@ impl Store {
                     intake,
                     callers,
                     index,
+                    outbox,
                     ops: &ops,
                 };
                 let done = work(&tx)?;

@@ -7,7 +7,8 @@ use crate::domain::deadline::Deadlines;
 // Note, Extension and VendorCase are shared with the current shape while they stay unchanged; a change to
 // either must freeze its old form here first.
 use crate::domain::request::{
-    Caller, Category, Channel, Extension, Note, Request, RequestId, Resolution, Status, VendorCase,
+    Caller, Category, Channel, Consent, Extension, Note, Request, RequestId, Resolution, Status,
+    VendorCase,
 };
 use crate::domain::time::Timestamp;
 
@@ -167,6 +168,61 @@ impl From<RequestV3> for Request {
             extension: old.extension,
             vendor: old.vendor,
             consent: None,
+            undelivered: None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RequestV4 {
+    id: RequestId,
+    channel: Channel,
+    received_at: Timestamp,
+    logged_by: String,
+    caller: Caller,
+    category: Category,
+    description: String,
+    status: Status,
+    queue: Option<String>,
+    assignee: Option<String>,
+    routed_at: Option<Timestamp>,
+    taken_at: Option<Timestamp>,
+    closed_at: Option<Timestamp>,
+    deadlines: Deadlines,
+    result: Option<Resolution>,
+    cancel_reason: Option<String>,
+    notes: Vec<Note>,
+    extension: Option<Extension>,
+    vendor: Vec<VendorCase>,
+    consent: Option<Consent>,
+}
+
+impl From<RequestV4> for Request {
+    /// Version 5 added a result by email that did not get through; before it, pult sent no
+    /// mail, so none did not.
+    fn from(old: RequestV4) -> Request {
+        Request {
+            id: old.id,
+            channel: old.channel,
+            received_at: old.received_at,
+            logged_by: old.logged_by,
+            caller: old.caller,
+            category: old.category,
+            description: old.description,
+            status: old.status,
+            queue: old.queue,
+            assignee: old.assignee,
+            routed_at: old.routed_at,
+            taken_at: old.taken_at,
+            closed_at: old.closed_at,
+            deadlines: old.deadlines,
+            result: old.result,
+            cancel_reason: old.cancel_reason,
+            notes: old.notes,
+            extension: old.extension,
+            vendor: old.vendor,
+            consent: old.consent,
+            undelivered: None,
         }
     }
 }

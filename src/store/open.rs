@@ -82,6 +82,7 @@ impl Store {
             callers: tree("callers")?,
             index: tree("index")?,
             reports: tree("reports")?,
+            outbox: tree("outbox")?,
             event_base: 0,
             meta: tree("meta")?,
             db,

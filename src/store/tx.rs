@@ -9,9 +9,10 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use super::codec::{event_key, id_key, key_id, AuditAction, AuditEvent, CodecError, Record};
 use super::journal::Op;
-use super::{index, IntakeKey, META_NEXT_REQUEST};
+use super::{index, IntakeKey, META_NEXT_MAIL, META_NEXT_REQUEST};
 use crate::domain::caller::CallerId;
 use crate::domain::lifecycle::TransitionError;
+use crate::domain::mail::Outgoing;
 use crate::domain::request::{Request, RequestId};
 use crate::domain::time::Timestamp;
 
@@ -45,6 +46,7 @@ pub struct Tx<'a> {
     pub(super) intake: &'a TransactionalTree,
     pub(super) callers: &'a TransactionalTree,
     pub(super) index: &'a TransactionalTree,
+    pub(super) outbox: &'a TransactionalTree,
     /// Every write of this attempt, for the journal (see `journal.rs`).
     pub(super) ops: &'a RefCell<Vec<Op>>,
 }
@@ -60,6 +62,7 @@ pub(super) enum T {
     Intake = 5,
     Callers = 6,
     Index = 7,
+    Outbox = 8,
 }
 
 impl Tx<'_> {
@@ -73,6 +76,7 @@ impl Tx<'_> {
             T::Intake => self.intake,
             T::Callers => self.callers,
             T::Index => self.index,
+            T::Outbox => self.outbox,
         }
     }
 
@@ -116,7 +120,7 @@ impl Tx<'_> {
         Ok(current)
     }
 
-    pub(super) fn append_event(&self, event: &AuditEvent) -> TxResult<()> {
+    pub fn append_event(&self, event: &AuditEvent) -> TxResult<()> {
         // sled's generated ids only grow (across restarts too); a retried transaction
         // leaves a gap, never a repeat
         let seq = self.event_base + self.events.generate_id()?;
@@ -260,6 +264,26 @@ impl Tx<'_> {
             request: next.id,
             action,
         })
+    }
+
+    /// Puts a new message in the outbox under the next outbox number (`build` gets it).
+    pub fn queue_mail(&self, build: impl FnOnce(u64) -> Outgoing) -> TxResult<Outgoing> {
+        let seq = self.take_counter(META_NEXT_MAIL, 1)?;
+        let message = build(seq);
+        self.put_mail(&message)?;
+        Ok(message)
+    }
+
+    pub fn mail(&self, seq: u64) -> TxResult<Option<Outgoing>> {
+        match self.outbox.get(id_key(seq))? {
+            Some(bytes) => Ok(Some(codec(Outgoing::decode(&bytes))?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Stores a message's new state (after an attempt).
+    pub fn put_mail(&self, message: &Outgoing) -> TxResult<()> {
+        self.put(T::Outbox, id_key(message.seq), codec(message.encode())?)
     }
 
     /// Records that `actor` read request `id` (with its contact data) at `at`.

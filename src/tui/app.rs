@@ -150,6 +150,8 @@ pub struct App {
     pub me: Staff,
     pub policy: Policy,
     pub staff: Vec<Staff>,
+    /// The school's result template when mail is set up (the close prompt shows the message).
+    pub mail: Option<crate::domain::mail::Template>,
     pub open: OpenRequests,
     pub now: Timestamp,
     pub offset: FixedOffset,
@@ -195,6 +197,7 @@ impl App {
             me: welcome.me,
             policy: welcome.policy,
             staff: welcome.staff,
+            mail: welcome.mail,
             open,
             now,
             offset,

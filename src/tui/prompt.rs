@@ -1,13 +1,16 @@
 //! The small window a change to one request opens: the choice, the text line and the second
 //! line its move declares (`domain::change::Move::form`), turned into one command.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use chrono::FixedOffset;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::TextArea;
 
 use super::keymap::Action;
 use super::line_input::{Edited, LineInput};
-use crate::domain::change::{Answers, Choice, Form, Missing, Move};
+use crate::domain::change::{Answers, Choice, Form, Missing, Move, Picked};
+use crate::domain::mail::Template;
 use crate::domain::policy::Policy;
-use crate::domain::request::{Request, RequestId};
+use crate::domain::request::{Request, RequestId, ReturnChannel};
 use crate::domain::time::Timestamp;
 use crate::domain::validate::sanitize;
 use crate::service::Command;
@@ -21,6 +24,74 @@ pub enum PromptFocus {
     Text,
     /// The second line (the vendor's ticket number).
     Second,
+    /// The message by email a result goes back in (when mail is set up).
+    Message,
+}
+
+/// The message a result by email goes in, as the specialist will send it: the school's
+/// template filled with the result as typed, until the specialist edits the message itself.
+#[derive(Debug, Clone)]
+pub struct MailDraft {
+    template: Template,
+    request: Request,
+    specialist: String,
+    offset: FixedOffset,
+    /// The body as edited; None while it follows the result line.
+    pub edited: Option<TextArea<'static>>,
+}
+
+/// Longest message body a prompt takes.
+pub const MAX_MESSAGE: usize = 10_000;
+
+impl MailDraft {
+    /// The subject and the body that will go for `result`.
+    pub fn message(&self, result: &str) -> (String, String) {
+        let (subject, filled) =
+            self.template
+                .fill(&self.request, result, &self.specialist, self.offset);
+        match &self.edited {
+            Some(area) => (subject, area.lines().join("\n")),
+            None => (subject, filled),
+        }
+    }
+
+    fn edit(&mut self, key: &KeyEvent, result: &str) -> Edited {
+        let newline = key.code == KeyCode::Enter
+            || (key.code == KeyCode::Char('j') && key.modifiers.contains(KeyModifiers::CONTROL));
+        let area = match &mut self.edited {
+            Some(area) => area,
+            None => {
+                let (_, filled) = self.message(result);
+                let mut area = TextArea::new(filled.lines().map(str::to_string).collect());
+                area.move_cursor(ratatui_textarea::CursorMove::Bottom);
+                area.move_cursor(ratatui_textarea::CursorMove::End);
+                self.edited.insert(area)
+            }
+        };
+        let used: usize = area
+            .lines()
+            .iter()
+            .map(|line| line.chars().count() + 1)
+            .sum();
+        let adds = newline || matches!(key.code, KeyCode::Char(_));
+        if adds && used >= MAX_MESSAGE {
+            return Edited::Cut;
+        }
+        if newline {
+            area.insert_newline();
+            return Edited::Changed;
+        }
+        if let KeyCode::Char(c) = key.code {
+            if c.is_control() || key.modifiers.contains(KeyModifiers::CONTROL) {
+                return Edited::Unchanged;
+            }
+        }
+        if area.input(*key) {
+            Edited::Changed
+        } else {
+            Edited::Unchanged
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -37,6 +108,10 @@ pub struct Prompt {
     pub error: Option<String>,
     pub sending: bool,
     resolve_by: Timestamp,
+    /// Closing with a result: the message by email, when mail is set up.
+    pub mail: Option<MailDraft>,
+    /// Closing with a result while mail is not set up (the prompt says so).
+    pub mail_off: bool,
 }
 
 /// What a key did to the prompt.
@@ -77,7 +152,49 @@ impl Prompt {
             error: None,
             sending: false,
             resolve_by: request.deadlines.resolve_by,
+            mail: None,
+            mail_off: kind == Move::Resolve,
         }
+    }
+
+    /// A prompt that closes with a result shows the message by email that will go
+    /// (`template`: the school's, when mail is set up), signed by `specialist`.
+    pub fn with_mail(
+        mut self,
+        template: Option<&Template>,
+        request: &Request,
+        specialist: &str,
+        offset: FixedOffset,
+    ) -> Prompt {
+        if self.kind != Move::Resolve {
+            return self;
+        }
+        self.mail_off = template.is_none();
+        self.mail = template.map(|template| MailDraft {
+            template: template.clone(),
+            request: request.clone(),
+            specialist: specialist.to_string(),
+            offset,
+            edited: None,
+        });
+        // a result with words already in it is most often sent as it stands
+        if let Some(text) = request.result.as_ref().map(|result| result.text.as_str()) {
+            self.text = LineInput::new(&sanitize(text, false, MAX_PROMPT_TEXT));
+        }
+        self
+    }
+
+    /// The chosen way back is email.
+    pub fn by_email(&self) -> bool {
+        self.choice
+            .and_then(|index| self.choices.get(index))
+            .is_some_and(|choice| choice.picked == Picked::Channel(ReturnChannel::Email))
+    }
+
+    /// The message that will go, when the result goes back by email and mail is set up.
+    pub fn message(&self) -> Option<(String, String)> {
+        let mail = self.mail.as_ref().filter(|_| self.by_email())?;
+        Some(mail.message(self.text.text()))
     }
 
     /// The fields Tab moves between, in order.
@@ -91,6 +208,9 @@ impl Prompt {
         }
         if self.second.is_some() {
             order.push(PromptFocus::Second);
+        }
+        if self.message().is_some() {
+            order.push(PromptFocus::Message);
         }
         order
     }
@@ -142,6 +262,14 @@ impl Prompt {
                     }
                 }
             }
+            PromptFocus::Message => {
+                let result = self.text.text().to_string();
+                if let Some(mail) = &mut self.mail {
+                    if mail.edit(key, &result) == Edited::Cut {
+                        self.error = Some(tr!("prompt.full", max = MAX_MESSAGE));
+                    }
+                }
+            }
         }
         PromptOutcome::Stay
     }
@@ -156,6 +284,20 @@ impl Prompt {
                 None => return,
             },
             PromptFocus::Choice => return,
+            PromptFocus::Message => {
+                let result = self.text.text().to_string();
+                if let Some(mail) = &mut self.mail {
+                    for c in sanitize(text, true, MAX_MESSAGE).chars() {
+                        let code = if c == '\n' {
+                            KeyCode::Enter
+                        } else {
+                            KeyCode::Char(c)
+                        };
+                        mail.edit(&KeyEvent::from(code), &result);
+                    }
+                }
+                return;
+            }
         };
         let before = input.char_count();
         if !input.insert(clean.trim_end(), MAX_PROMPT_TEXT) {
@@ -174,7 +316,7 @@ impl Prompt {
         let used = match self.focus {
             PromptFocus::Text => self.text.char_count(),
             PromptFocus::Second => self.second.as_ref()?.char_count(),
-            PromptFocus::Choice => return None,
+            PromptFocus::Choice | PromptFocus::Message => return None,
         };
         Some(MAX_PROMPT_TEXT.saturating_sub(used))
     }
@@ -194,6 +336,7 @@ impl Prompt {
                 .map(|second| second.text().to_string())
                 .unwrap_or_default(),
             resolve_by: self.resolve_by,
+            message: self.message().map(|(_, body)| body),
         };
         match self.kind.build(&answers) {
             Ok(change) => {
@@ -312,6 +455,7 @@ mod tests {
                 change: Change::Resolve {
                     text: "пароль сброшен".into(),
                     returned_by: ReturnChannel::Phone,
+                    message: None,
                 }
             })
         );

@@ -5,6 +5,7 @@
 //! - `calls`: valid call forms and logging them;
 //! - `service`: a service on a temp directory, a server on one and a client of it;
 //! - `screens`: the console drawn from a fixed welcome, for the snapshot tests;
+//! - `smtp`: a real SMTP server on loopback (aiosmtpd) and the messages it stored;
 //! - this file, for the end-to-end tests (e2e_tmux.rs, e2e_two_users.rs, e2e_specialist.rs,
 //!   the walls): a private tmux server to run pult in a real terminal, its sessions, a look at
 //!   processes in /proc, and — for the tests that run as root — real OS users and a data
@@ -19,6 +20,7 @@ pub mod calls;
 pub mod people;
 pub mod screens;
 pub mod service;
+pub mod smtp;
 
 use std::ffi::CString;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};

@@ -146,6 +146,7 @@ pub fn welcome(draft: Option<CallDraft>) -> Welcome {
         ],
         open,
         draft,
+        mail: None,
     }
 }
 

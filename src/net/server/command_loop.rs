@@ -9,12 +9,14 @@ use std::time::{Duration, Instant};
 
 use super::{ConnId, Job, BATCH, COMMIT_WINDOW};
 use crate::domain::access::{redacted, sight, Denied, Sight};
+use crate::domain::mail::Outgoing;
 use crate::domain::policy::Policy;
 use crate::domain::staff::Staff;
 use crate::domain::website::website;
 use crate::lang::{self, Lang};
 use crate::net::link::Link;
 use crate::net::log::ServerLog;
+use crate::net::mail::MailQueue;
 use crate::net::protocol::{encode_frame, program_version, Mode, ServerMsg};
 use crate::service::{Command, Event, Service, ServiceError};
 use crate::store::{Flusher, Pending};
@@ -61,6 +63,8 @@ pub(super) struct Applied {
     replies: Vec<(ConnId, Lang, ServerMsg)>,
     events: Vec<Event>,
     last: bool,
+    /// Messages this batch put in the outbox: handed to the mail sender once durable.
+    mail: Vec<Outgoing>,
 }
 
 /// The one thread that touches the store: commands in arrival order. It does not wait for
@@ -68,6 +72,7 @@ pub(super) struct Applied {
 pub(super) fn service_loop(
     service: Service,
     jobs: Receiver<Job>,
+    mail: Option<MailQueue>,
     in_flight: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
     log: ServerLog,
@@ -79,7 +84,16 @@ pub(super) fn service_loop(
     let teller_health = health.clone();
     let teller = std::thread::Builder::new()
         .name("pult-teller".into())
-        .spawn(move || teller_loop(teller_queue, in_flight, policy, teller_health, teller_log));
+        .spawn(move || {
+            teller_loop(
+                teller_queue,
+                in_flight,
+                policy,
+                mail,
+                teller_health,
+                teller_log,
+            )
+        });
     let Ok(teller) = teller else {
         log.line(tr!("server_log.no_teller"));
         return;
@@ -114,6 +128,7 @@ pub(super) fn service_loop(
             replies: Vec::new(),
             events: Vec::new(),
             last: false,
+            mail: Vec::new(),
         };
         // Commands run together (one transaction) up to the next attach, detach or stop,
         // so a welcome's snapshot includes every command received before it.
@@ -169,11 +184,21 @@ pub(super) fn service_loop(
                     logins.remove(&conn);
                     applied.detached.push(conn);
                 }
+                Job::Mail { delivery } => match service.record_delivery(&delivery) {
+                    Ok(events) => applied.events.extend(events),
+                    Err(error) => {
+                        if error.poisons_the_store() {
+                            troubled(&health, &error.to_string(), &log);
+                        }
+                        log.line(&format!("не записан исход отправки письма: {error}"));
+                    }
+                },
                 Job::Shutdown => running = false,
                 Job::Command { .. } => {}
             }
         }
         run_commands(service, &logins, pending, &mut applied, &health, &log);
+        applied.mail = service.take_queued_mail();
         let pending = service.take_pending();
         if !pending.is_empty() {
             applied.flusher = Some((service.flusher(), pending));
@@ -240,6 +265,7 @@ pub(super) fn teller_loop(
     batches: Receiver<Applied>,
     in_flight: Arc<AtomicUsize>,
     policy: Policy,
+    mail: Option<MailQueue>,
     health: Health,
     log: ServerLog,
 ) {
@@ -299,6 +325,8 @@ pub(super) fn teller_loop(
             if let Err(error) = &durable {
                 // Not durable: nobody may be told it worked.
                 fail_all(&mut batch, &ServiceError::not_durable(error));
+            } else if let (Some(queue), false) = (&mail, batch.mail.is_empty()) {
+                let _ = queue.send(std::mem::take(&mut batch.mail));
             }
             for (conn, connection, welcome) in batch.attached {
                 let attached = connection.mode == Mode::Attach;

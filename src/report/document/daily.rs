@@ -53,6 +53,12 @@ pub fn daily_document(report: &DailyReport, policy: &Policy, offset: FixedOffset
     if !report.overdue.is_empty() {
         blocks.push(Block::Table(overdue_table(report, policy)));
     }
+    if !report.undelivered.is_empty() {
+        blocks.push(Block::Heading(
+            tr!("report.daily.undelivered_heading").into(),
+        ));
+        blocks.push(Block::Table(undelivered_table(report, policy, offset)));
+    }
     let (e, v) = (&figures.extensions, &figures.vendor);
     blocks.extend([
         Block::Heading(tr!("report.daily.extensions_heading").into()),
@@ -123,6 +129,34 @@ fn steps(figures: &PeriodFigures, policy: &Policy) -> Table {
                 figure(share_number(figures.share_tenths())),
                 figure(maybe_hours_minutes(figures.median_ms)),
                 figure(maybe_hours_minutes(figures.p90_ms)),
+            ]
+        })
+        .collect();
+    table
+}
+
+fn undelivered_table(report: &DailyReport, policy: &Policy, offset: FixedOffset) -> Table {
+    let mut table = Table::new(
+        &[
+            tr!("report.column.number"),
+            tr!("report.column.queue"),
+            tr!("report.column.assignee"),
+            tr!("report.column.undelivered_since"),
+            tr!("report.column.mail_reason"),
+        ],
+        3,
+    );
+    table.alert = true;
+    table.rows = report
+        .undelivered
+        .iter()
+        .map(|row| {
+            vec![
+                text(row.id.to_string()),
+                queue(policy, row.queue.as_deref()),
+                text(row.assignee.clone().unwrap_or_else(|| "—".into())),
+                figure(local_time(row.since, offset)),
+                text(row.reason.clone()),
             ]
         })
         .collect();

@@ -139,7 +139,12 @@ fn on_detail_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 
 /// A change key on `request`: sent at once when its move asks nothing, else its prompt.
 fn start_change(app: &mut App, one: Move, request: &Request) -> Vec<Effect> {
-    let mut prompt = Prompt::new(one.for_request(request), request, &app.policy);
+    let mut prompt = Prompt::new(one.for_request(request), request, &app.policy).with_mail(
+        app.mail.as_ref(),
+        request,
+        &app.me.name,
+        app.offset,
+    );
     if prompt.fields().is_empty() {
         return match prompt.submit() {
             PromptOutcome::Submit(command) => app.send_work(command).into_iter().collect(),

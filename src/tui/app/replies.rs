@@ -31,6 +31,7 @@ pub(super) fn on_reconnected(app: &mut App, welcome: Welcome) -> Vec<Effect> {
     app.me = welcome.me;
     app.policy = welcome.policy;
     app.staff = welcome.staff;
+    app.mail = welcome.mail;
     app.offline = None;
     // a server still unable to save says so again right after the welcome
     app.store_trouble = None;

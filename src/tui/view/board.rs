@@ -157,7 +157,9 @@ fn draw_mine(frame: &mut Frame, app: &App, area: Rect) {
                 app.policy.category_short(request.category),
                 short_name(&request.caller.name)
             );
-            let state = if request.extension_pending() {
+            let state = if request.undelivered.is_some() {
+                tr!("board.undelivered").to_string()
+            } else if request.extension_pending() {
                 tr!("board.extension_pending").to_string()
             } else {
                 request.status.label().to_string()
@@ -362,7 +364,9 @@ fn draw_timers(frame: &mut Frame, app: &App, area: Rect) {
 
 /// The status, and "extension pending" while the head has not decided on more time.
 pub fn status_text(request: &Request) -> String {
-    if request.extension_pending() {
+    if request.undelivered.is_some() {
+        tr!("board.status_undelivered", status = request.status.label())
+    } else if request.extension_pending() {
         tr!(
             "board.status_extension_pending",
             status = request.status.label()

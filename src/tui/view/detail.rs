@@ -158,6 +158,17 @@ fn request_lines(app: &App, request: &Request) -> Vec<Line<'static>> {
             text = shown(&result.text)
         )));
     }
+    if let Some(undelivered) = &request.undelivered {
+        lines.push(Line::styled(
+            tr!(
+                "detail.undelivered",
+                at = local_time(app, undelivered.at, "%d.%m %H:%M"),
+                to = shown(&undelivered.to),
+                reason = shown(&undelivered.reason)
+            ),
+            app.theme.overdue,
+        ));
+    }
     if let Some(reason) = &request.cancel_reason {
         lines.push(Line::raw(tr!("detail.cancelled", reason = reason)));
     }

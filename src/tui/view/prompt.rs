@@ -6,6 +6,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
 use super::common::{centered, fit, hint_as, hints, local_time, width_of, window_footer};
+use super::sheet::wrap;
 use crate::domain::access::shown;
 use crate::domain::change::Move;
 use crate::domain::request::Request;
@@ -14,6 +15,9 @@ use crate::tui::app::App;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::prompt::{Prompt, PromptFocus};
 
+/// Rows of the message by email shown in the close prompt.
+const MESSAGE_ROWS: u16 = 10;
+
 pub fn draw(frame: &mut Frame, app: &App, prompt: &Prompt, body: Rect, footer_area: Rect) {
     let theme = &app.theme;
     let asked = app
@@ -21,12 +25,16 @@ pub fn draw(frame: &mut Frame, app: &App, prompt: &Prompt, body: Rect, footer_ar
         .get(prompt.id)
         .filter(|_| prompt.kind == Move::DecideExtension)
         .and_then(|request| extension_asked(app, request));
+    let message = prompt.message();
+    let mail_off = prompt.mail_off && prompt.by_email();
     let height = prompt.choices.len() as u16
         + 6
         + 2 * u16::from(asked.is_some())
         + 2 * u16::from(prompt.form.text.is_some())
-        + u16::from(prompt.second.is_some());
-    let area = centered(body, 70, height);
+        + u16::from(prompt.second.is_some())
+        + (MESSAGE_ROWS + 2) * u16::from(message.is_some())
+        + u16::from(mail_off);
+    let area = centered(body, if message.is_some() { 76 } else { 70 }, height);
     frame.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -104,12 +112,48 @@ pub fn draw(frame: &mut Frame, app: &App, prompt: &Prompt, body: Rect, footer_ar
             Span::raw(typed),
         ]));
     }
+    let mut message_at = None;
+    if let Some((subject, text)) = &message {
+        let style = if prompt.focus == PromptFocus::Message {
+            theme.field_focused
+        } else {
+            theme.field_label
+        };
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            fit(&tr!("prompt.mail_subject", subject = subject), width),
+            style,
+        ));
+        message_at = Some(lines.len() as u16);
+        let shown = wrap(text, width);
+        for row in 0..MESSAGE_ROWS as usize {
+            let line = shown.get(row).map(String::as_str).unwrap_or_default();
+            lines.push(Line::raw(fit(line, width)));
+        }
+    }
+    if mail_off {
+        lines.push(Line::styled(fit(tr!("prompt.mail_off"), width), theme.dim));
+    }
     if let Some(error) = &prompt.error {
         lines.push(Line::styled(fit(&format!("✗ {error}"), width), theme.error));
     } else if prompt.sending {
         lines.push(Line::styled(tr!("prompt.sending"), theme.dim));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+    // the message as edited, in its own editor (its cursor too) over the rows kept for it
+    if let (Some(row), Some(area)) = (
+        message_at,
+        prompt.mail.as_ref().and_then(|mail| mail.edited.as_ref()),
+    ) {
+        let rect = Rect::new(
+            inner.x,
+            inner.y + row,
+            inner.width,
+            MESSAGE_ROWS.min(inner.height.saturating_sub(row)),
+        );
+        frame.render_widget(Clear, rect);
+        frame.render_widget(area, rect);
+    }
     if let Some((text_row, column)) = cursor {
         if prompt.focus == PromptFocus::Text && inner.height > text_row && inner.width > 0 {
             let column = column.min(inner.width as usize - 1);
@@ -117,6 +161,9 @@ pub fn draw(frame: &mut Frame, app: &App, prompt: &Prompt, body: Rect, footer_ar
         }
     }
     let mut keys = Vec::new();
+    if prompt.focus == PromptFocus::Message {
+        keys.push(("Alt+Enter".to_string(), tr!("prompt.new_line")));
+    }
     if !prompt.choices.is_empty() {
         keys.push((format!("1-{}", prompt.choices.len()), tr!("prompt.choose")));
         if prompt.fields().len() > 1 {
