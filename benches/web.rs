@@ -378,6 +378,7 @@ fn call_draft(answered_at: Timestamp) -> CallDraft {
         phone: PHONE.into(),
         email: String::new(),
         caller_card: None,
+        acknowledge: false,
     }
 }
 

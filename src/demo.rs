@@ -212,6 +212,7 @@ fn seed_one(
         phone: caller.phone.clone(),
         email: caller.email.clone(),
         caller_card: None,
+        acknowledge: false,
     };
     let (reply, _) = service.execute(logger, Command::LogCall { draft, channel })?;
     let Reply::Logged { request } = reply else {
@@ -395,6 +396,7 @@ mod tests {
                 phone: caller.phone.clone(),
                 email: caller.email.clone(),
                 caller_card: None,
+                acknowledge: false,
             };
             assert!(
                 draft.check().is_ok(),

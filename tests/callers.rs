@@ -31,6 +31,7 @@ fn draft(name: &str, phone: &str, email: &str, category: Category, text: &str) -
         phone: phone.into(),
         email: email.into(),
         caller_card: None,
+        acknowledge: false,
     }
 }
 
@@ -495,6 +496,7 @@ fn a_card_taken_in_the_form_gets_the_call_and_may_be_renamed_by_it() {
         &operator,
         CallDraft {
             caller_card: Some(hers),
+            acknowledge: false,
             ..draft(
                 "Петрова-Соколова Светлана Юрьевна",
                 "89127771234",
@@ -524,6 +526,7 @@ fn the_head_splits_a_card_from_the_command_line_and_the_timeline_says_so() {
         &operator,
         CallDraft {
             caller_card: Some(hers),
+            acknowledge: false,
             role: Some(CallerRole::Student),
             ..draft(
                 "Петров Иван",

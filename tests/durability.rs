@@ -31,6 +31,7 @@ fn call(number: u64) -> CallDraft {
         phone: "8 912 345-67-89".into(),
         email: String::new(),
         caller_card: None,
+        acknowledge: false,
     }
 }
 

@@ -178,6 +178,7 @@ fn log_four_calls(store: &Store) {
             phone: "8 912 345-67-89".into(),
             email: String::new(),
             caller_card: None,
+            acknowledge: false,
         },
         CallDraft {
             answered_at: at_seconds(3_600),
@@ -189,6 +190,7 @@ fn log_four_calls(store: &Store) {
             phone: String::new(),
             email: "sidorov@school.ru".into(),
             caller_card: None,
+            acknowledge: false,
         },
         CallDraft {
             answered_at: at_seconds(600),
@@ -200,6 +202,7 @@ fn log_four_calls(store: &Store) {
             phone: "+7 (495) 123-45-67".into(),
             email: "orlova@mail.ru".into(),
             caller_card: None,
+            acknowledge: false,
         },
         CallDraft {
             answered_at: at_seconds(60),
@@ -211,6 +214,7 @@ fn log_four_calls(store: &Store) {
             phone: "89123456780".into(),
             email: String::new(),
             caller_card: None,
+            acknowledge: false,
         },
     ];
     for draft in calls {

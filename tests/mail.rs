@@ -18,8 +18,11 @@ use pult::domain::mail::{MailKind, MailState, Outgoing};
 use pult::domain::request::{Channel, Request, RequestId, ReturnChannel, Status};
 use pult::domain::staff::Role;
 use pult::domain::time::{ManualClock, Timestamp};
+use pult::domain::website::website;
 use pult::net::client::Client;
 use pult::net::server::{start, ServerError, ServerHandle};
+use pult::service::mail::MailSetup;
+use pult::service::website::WebForm;
 use pult::service::{Command, Reply};
 use tempfile::TempDir;
 
@@ -67,8 +70,13 @@ struct Scene {
 
 impl Scene {
     fn new(smtp_running: bool) -> Scene {
+        Scene::with(smtp_running, false)
+    }
+
+    /// `acknowledge`: the school sends «обращение принято» (mail.toml's `acknowledge`).
+    fn with(smtp_running: bool, acknowledge: bool) -> Scene {
         let port = free_port();
-        let dir = desk(port, false);
+        let dir = desk(port, acknowledge);
         let smtp = smtp_running.then(|| SmtpServer::start(port, &dir.path().join("maildir")));
         let clock = ManualClock::new(Timestamp(now_ms()));
         let server = serve_at(dir.path(), &clock);
@@ -96,17 +104,28 @@ fn changed(client: &mut Client, id: RequestId, change: Change) -> Request {
     }
 }
 
-/// A call from `email` logged, routed, taken and closed with the result by email.
-fn closed_by_email(client: &mut Client, name: &str, email: &str) -> Request {
+/// A call from `email` logged (asking for an acknowledgement or not).
+fn logged(client: &mut Client, name: &str, email: &str, acknowledge: bool) -> Request {
     let mut draft = valid_call(name, pult::domain::request::Category::Ejournal, None);
     draft.email = email.into();
-    let Ok(Reply::Logged { request }) = client.call(Command::LogCall {
+    draft.acknowledge = acknowledge;
+    match client.call(Command::LogCall {
         draft,
         channel: Channel::Phone,
-    }) else {
-        panic!("not logged")
-    };
-    let id = request.id;
+    }) {
+        Ok(Reply::Logged { request }) => request,
+        other => panic!("not logged: {other:?}"),
+    }
+}
+
+/// A call from `email` logged, routed, taken and closed with the result by email.
+fn closed_by_email(client: &mut Client, name: &str, email: &str) -> Request {
+    let request = logged(client, name, email, false);
+    close_by_email(client, request.id)
+}
+
+/// Request `id` routed, taken and closed with the result by email.
+fn close_by_email(client: &mut Client, id: RequestId) -> Request {
     changed(
         client,
         id,
@@ -440,4 +459,94 @@ fn the_settings_refuse_a_password_others_can_read_and_plain_smtp_to_another_mach
     common::set_mode(&password, 0o600);
     let server = start(dir.path(), Arc::new(clock), &me()).expect("starts once it is 0600");
     server.stop();
+}
+
+#[test]
+fn a_call_that_asks_for_it_is_acknowledged_and_its_result_threads_under_it() {
+    needs_smtp!();
+    let mut scene = Scene::with(true, true);
+    let smtp = scene.smtp.take().expect("an SMTP server");
+    // a call that does not ask gets nothing until its result
+    logged(&mut scene.client, "Сидоров Пётр", "sidorov@mail.ru", false);
+    let asked = logged(
+        &mut scene.client,
+        "Петрова Анна Ивановна",
+        "petrova@mail.ru",
+        true,
+    );
+    let number = asked.id.0;
+    let first = smtp.wait_for(1, TIMEOUT);
+    assert_eq!(
+        first[0].header("Subject"),
+        format!("Ваше обращение №{number} принято")
+    );
+    assert_eq!(
+        first[0].header("To"),
+        "Петрова Анна Ивановна <petrova@mail.ru>"
+    );
+    assert!(first[0].body.contains("не позднее"), "{}", first[0].body);
+    close_by_email(&mut scene.client, asked.id);
+    let both = smtp.wait_for(2, TIMEOUT);
+    assert_eq!(both.len(), 2, "the unasked call got no acknowledgement");
+    let result = &both[1];
+    assert_eq!(
+        result.header("Subject"),
+        format!("Ответ по обращению №{number}")
+    );
+    // one thread: both refer to the same root, each has its own Message-ID
+    assert_eq!(result.header("References"), first[0].header("References"));
+    assert_ne!(result.header("Message-ID"), first[0].header("Message-ID"));
+}
+
+#[test]
+fn the_website_form_is_acknowledged_once_however_often_it_is_sent() {
+    let port = free_port();
+    let dir = desk(port, true);
+    let service = open_as_me(dir.path());
+    let setup = MailSetup::load(dir.path(), service.policy())
+        .expect("mail.toml reads")
+        .expect("mail is set up");
+    let service = service.with_mail(Some(setup));
+    let site = website();
+    let Ok((Reply::WebInfo { info }, _)) = service.execute(&site, Command::WebInfo) else {
+        panic!("no web info")
+    };
+    let form = WebForm {
+        name: "Петрова Анна".into(),
+        role: Some(pult::domain::request::CallerRole::Parent),
+        class: "5А".into(),
+        category: Some(pult::domain::request::Category::Ejournal),
+        description: "Не открывается дневник".into(),
+        phone: String::new(),
+        email: "petrova@mail.ru".into(),
+        consent_version: Some(info.consent.version.clone()),
+        key: [3; 16],
+    };
+    for _ in 0..3 {
+        let sent = service.execute(&site, Command::SubmitWeb { form: form.clone() });
+        assert!(matches!(sent, Ok((Reply::Submitted { .. }, _))), "{sent:?}");
+    }
+    let queued = service.take_queued_mail();
+    assert_eq!(
+        queued.len(),
+        1,
+        "a form sent again is not acknowledged again"
+    );
+    assert_eq!(queued[0].kind, MailKind::Acknowledgement);
+    assert_eq!(queued[0].to, "petrova@mail.ru");
+    assert!(
+        queued[0].subject.ends_with("принято"),
+        "{}",
+        queued[0].subject
+    );
+    // without an email there is nobody to acknowledge
+    let by_phone = WebForm {
+        email: String::new(),
+        phone: "+79123456789".into(),
+        key: [4; 16],
+        ..form
+    };
+    let sent = service.execute(&site, Command::SubmitWeb { form: by_phone });
+    assert!(sent.is_ok(), "{sent:?}");
+    assert!(service.take_queued_mail().is_empty());
 }

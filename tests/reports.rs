@@ -411,3 +411,44 @@ fn frequent_problems_repeat_callers_and_longest_open() {
     );
     assert_eq!(report.proposals, Some(proposals()));
 }
+
+#[test]
+fn a_result_mail_did_not_deliver_is_listed_for_the_head_until_it_is_phoned() {
+    let mut requests = requests();
+    // 222 is in work by Белова; its result mail came back 550 at 09:40
+    let at_922 = requests
+        .iter()
+        .position(|request| request.id == RequestId(222))
+        .expect("222 in the fixture");
+    requests[at_922] = pult::domain::lifecycle::mail_undelivered(
+        &requests[at_922],
+        pult::domain::request::Undelivered {
+            at: at(16, 9, 40),
+            to: "parent@mail.ru".into(),
+            reason: "550 5.1.1 нет такого ящика".into(),
+        },
+    );
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 16).expect("date");
+    let report = pult::report::daily(&requests, date, moscow(), now(), &policy(), senders());
+    assert_eq!(report.undelivered.len(), 1);
+    assert_eq!(report.undelivered[0].id, RequestId(222));
+    let text = pult::report::markdown::daily_markdown(&report, &policy(), moscow());
+    assert!(
+        text.contains("Результат не дошёл по почте — нужно позвонить"),
+        "{text}"
+    );
+    assert!(text.contains("550 5.1.1 нет такого ящика"), "{text}");
+    assert!(!text.contains("parent@mail.ru"), "no address in the report");
+    // phoned and closed: off the list
+    let phoned = pult::domain::lifecycle::resolve(
+        &requests[at_922],
+        pult::domain::request::Resolution {
+            text: "сообщили по телефону".into(),
+            returned_by: pult::domain::request::ReturnChannel::Phone,
+            at: now(),
+        },
+    );
+    requests[at_922] = phoned.expect("resolved by phone");
+    let report = pult::report::daily(&requests, date, moscow(), now(), &policy(), senders());
+    assert!(report.undelivered.is_empty());
+}

@@ -459,6 +459,7 @@ fn draft(params: &Params, now: Timestamp) -> CallDraft {
             String::new()
         },
         caller_card: None,
+        acknowledge: false,
     }
 }
 

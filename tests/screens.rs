@@ -895,3 +895,144 @@ fn a_request_returned_to_the_dispatcher_is_marked_in_incoming_with_its_reason() 
     let screen = render(&app_from(welcome), 160, 48);
     assert!(screen.contains("↩ это вопрос журнала"), "{screen}");
 }
+
+/// A specialist's console where mail is set up: the school's shipped result template.
+fn specialist_with_mail() -> App {
+    let mut welcome = welcome(None);
+    welcome.me = staff("kozlov", "Козлов Андрей Петрович", &[Role::Tech]);
+    let shipped = include_str!("../assets/mail/result.txt");
+    welcome.mail = Some(pult::domain::mail::ConsoleMail {
+        result: pult::domain::mail::Template::parse(shipped, "Ответ")
+            .signed("Служба сопровождения", "8 (800) 100-20-30"),
+        acknowledges: true,
+    });
+    app_from(welcome)
+}
+
+#[test]
+fn closing_by_email_shows_the_message_that_will_go_and_sends_it_as_edited() {
+    let mut app = specialist_with_mail();
+    key(&mut app, KeyCode::Char('c'));
+    key(&mut app, KeyCode::Char('2'));
+    type_text(&mut app, "Пароль сброшен");
+    let screen = render(&app, 100, 40);
+    insta::assert_snapshot!(screen);
+    assert!(
+        screen.contains("Письмо (Tab — изменить): Ответ по обращению №120"),
+        "{screen}"
+    );
+    assert!(screen.contains("Пароль сброшен"), "{screen}");
+    assert!(
+        screen.contains("Специалист: Козлов Андрей Петрович"),
+        "{screen}"
+    );
+    // the message itself edited: it no longer follows the result line
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, " Всего доброго!");
+    let screen = render(&app, 100, 40);
+    assert!(screen.contains("Всего доброго!"), "{screen}");
+    let (_, command) = key_sending(&mut app, KeyCode::Enter).expect("sent");
+    let pult::service::Command::Change {
+        change:
+            pult::domain::change::Change::Resolve {
+                text,
+                returned_by,
+                message,
+            },
+        ..
+    } = command
+    else {
+        panic!("{command:?}")
+    };
+    assert_eq!(text, "Пароль сброшен");
+    assert_eq!(returned_by, pult::domain::request::ReturnChannel::Email);
+    let message = message.expect("the message as shown");
+    assert!(message.contains("Пароль сброшен"), "{message}");
+    assert!(message.ends_with("Всего доброго!"), "{message}");
+}
+
+#[test]
+fn closing_by_phone_sends_no_message_and_without_mail_the_prompt_says_so() {
+    let mut app = specialist_with_mail();
+    key(&mut app, KeyCode::Char('c'));
+    key(&mut app, KeyCode::Char('1'));
+    type_text(&mut app, "Пароль сброшен");
+    assert!(!render(&app, 100, 40).contains("Письмо"));
+    let Some((_, pult::service::Command::Change { change, .. })) =
+        key_sending(&mut app, KeyCode::Enter)
+    else {
+        panic!("nothing sent")
+    };
+    assert!(
+        matches!(
+            change,
+            pult::domain::change::Change::Resolve { message: None, .. }
+        ),
+        "{change:?}"
+    );
+    let mut app = specialist_app();
+    key(&mut app, KeyCode::Char('c'));
+    key(&mut app, KeyCode::Char('2'));
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("Почта в pult не настроена: письмо с результатом отправьте сами"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn a_result_mail_did_not_deliver_is_work_on_the_board_with_a_timer_to_phone() {
+    let mut welcome = welcome(None);
+    welcome.me = staff("kozlov", "Козлов Андрей Петрович", &[Role::Tech]);
+    with_120_taken(&mut welcome, |taken| {
+        lifecycle::mail_undelivered(
+            &taken,
+            pult::domain::request::Undelivered {
+                at: Timestamp(NOW.0 - 10 * 60_000),
+                to: "petrova@mail.ru".into(),
+                reason: "550 5.1.1 нет такого ящика".into(),
+            },
+        )
+    });
+    let mut head = welcome.clone();
+    let app = app_from(welcome);
+    let screen = render(&app, 80, 24);
+    insta::assert_snapshot!(screen);
+    assert!(
+        screen.contains("письмо не доставлено — позвоните"),
+        "{screen}"
+    );
+    assert!(screen.contains("позвонить"), "{screen}");
+    head.me = staff("belova", "Белова Ольга Николаевна", &[Role::Head]);
+    let screen = render(&app_from(head), 160, 48);
+    assert!(screen.contains("позвонить"), "{screen}");
+}
+
+#[test]
+fn f3_ticks_the_acknowledgement_by_email_where_the_school_sends_them() {
+    let mut welcome = welcome(None);
+    welcome.mail = specialist_with_mail().mail;
+    let mut ticked = app_from(welcome);
+    key(&mut ticked, KeyCode::Char('n'));
+    assert!(render(&ticked, 100, 40).contains("[ ] подтверждение на почту (F3)"));
+    key(&mut ticked, KeyCode::F(3));
+    let screen = render(&ticked, 100, 40);
+    assert!(
+        screen.contains("[x] подтверждение на почту (F3)"),
+        "{screen}"
+    );
+    let pult::tui::app::Screen::Form(form) = &ticked.screen else {
+        panic!("the form is open")
+    };
+    assert!(form.draft().acknowledge);
+    // where the school does not send them, there is no tick and F3 says why
+    let mut app = app(None);
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::F(3));
+    let screen = render(&app, 100, 40);
+    assert!(!screen.contains("подтверждение на почту"), "{screen}");
+    assert!(
+        screen.contains("подтверждения по почте не включены"),
+        "{screen}"
+    );
+}

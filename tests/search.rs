@@ -38,6 +38,7 @@ fn call(name: &str, phone: &str, text: &str) -> CallDraft {
         phone: phone.into(),
         email: String::new(),
         caller_card: None,
+        acknowledge: false,
     }
 }
 

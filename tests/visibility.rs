@@ -37,6 +37,7 @@ fn prepared(dir: &Path, roles: &[Role]) -> RequestId {
         phone: "89035557788".into(),
         email: String::new(),
         caller_card: None,
+        acknowledge: false,
     };
     let request = log_call(&service, &operator, draft);
     service

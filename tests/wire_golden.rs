@@ -24,7 +24,7 @@ use pult::domain::caller::{CallerCard, CallerId};
 use pult::domain::change::Change;
 use pult::domain::deadline::{DeadlinePolicy, Deadlines};
 use pult::domain::import::{ImportCall, RowOutcome, RowRefusal};
-use pult::domain::mail::{Attempt, MailKind, MailState, Outgoing, Template};
+use pult::domain::mail::{Attempt, ConsoleMail, MailKind, MailState, Outgoing, Template};
 use pult::domain::policy::{CategoryDef, Policy, QueueDef, ServiceInfo};
 use pult::domain::request::{
     Caller, CallerRole, Category, Channel, Consent, Extension, ExtensionState, Note, NoteKind,
@@ -73,6 +73,7 @@ fn draft() -> CallDraft {
         phone: "8 912 345-67-89".into(),
         email: "petrova@mail.ru".into(),
         caller_card: None,
+        acknowledge: true,
     }
 }
 
@@ -331,9 +332,12 @@ fn welcome() -> Welcome {
         staff: vec![staff()],
         open: vec![request()],
         draft: Some(draft()),
-        mail: Some(Template {
-            subject: "Ответ по обращению №{number}".into(),
-            body: "{result}\n{specialist}\n".into(),
+        mail: Some(ConsoleMail {
+            result: Template {
+                subject: "Ответ по обращению №{number}".into(),
+                body: "{result}\n{specialist}\n".into(),
+            },
+            acknowledges: true,
         }),
     }
 }

@@ -93,6 +93,7 @@ pub fn draft(answered_at: Timestamp) -> CallDraft {
         phone: "8 912 345-67-89".into(),
         email: "petrova@mail.ru".into(),
         caller_card: None,
+        acknowledge: false,
     }
 }
 

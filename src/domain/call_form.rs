@@ -68,6 +68,9 @@ pub struct CallDraft {
     /// so may be renamed by it. None: the call's name finds its card on the contact, or a
     /// new card is made.
     pub caller_card: Option<CallerId>,
+    /// The caller asked for «Ваше обращение №N принято» by email (sent when the school has
+    /// acknowledgements on).
+    pub acknowledge: bool,
 }
 
 /// What the form says once every field is right.
@@ -229,6 +232,7 @@ mod tests {
             phone: "8 912 345-67-89".into(),
             email: String::new(),
             caller_card: None,
+            acknowledge: false,
         }
     }
 

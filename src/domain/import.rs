@@ -126,6 +126,7 @@ mod tests {
                 phone: phone.into(),
                 email: String::new(),
                 caller_card: None,
+                acknowledge: false,
             },
             channel: Channel::Phone,
         }

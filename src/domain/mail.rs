@@ -204,6 +204,14 @@ pub struct Template {
     pub body: String,
 }
 
+/// What a console knows of the school's mail: the result template (the close prompt shows
+/// the message that will go) and whether a call may ask for an acknowledgement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleMail {
+    pub result: Template,
+    pub acknowledges: bool,
+}
+
 /// The line of a template file that holds the subject.
 const SUBJECT_PREFIXES: [&str; 2] = ["Тема:", "Subject:"];
 

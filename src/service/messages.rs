@@ -10,7 +10,7 @@ use crate::domain::call_form::CallDraft;
 use crate::domain::caller::{CallerCard, CallerId};
 use crate::domain::change::Change;
 use crate::domain::import::{ImportCall, RowOutcome};
-use crate::domain::mail::{Outgoing, Template};
+use crate::domain::mail::{ConsoleMail, Outgoing};
 use crate::domain::policy::Policy;
 use crate::domain::request::{Channel, Request, RequestId, Status};
 use crate::domain::staff::Staff;
@@ -276,5 +276,5 @@ pub struct Welcome {
     pub draft: Option<CallDraft>,
     /// The result template, signed (None: mail is not set up; a result by email is sent by
     /// hand).
-    pub mail: Option<Template>,
+    pub mail: Option<ConsoleMail>,
 }

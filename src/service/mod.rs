@@ -224,7 +224,10 @@ impl Service {
                 .filter_map(|request| view_of(request, me, &self.policy))
                 .collect(),
             draft: self.store.draft(&me.login)?,
-            mail: self.mail().map(|setup| setup.result.clone()),
+            mail: self.mail().map(|setup| crate::domain::mail::ConsoleMail {
+                result: setup.result.clone(),
+                acknowledges: setup.acknowledge,
+            }),
         })
     }
 

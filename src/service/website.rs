@@ -103,6 +103,7 @@ impl WebForm {
             phone: self.phone.clone(),
             email: self.email.clone(),
             caller_card: None,
+            acknowledge: false,
         }
     }
 }

@@ -83,11 +83,10 @@ impl Service {
         now: Timestamp,
     ) -> TxResult<Outcome> {
         let (written, reply): (_, fn(Request) -> Reply) = match write {
-            RequestWrite::LogCall { draft, channel } => {
-                (self.log_call(tx, actor, draft, *channel, now)?, |request| {
-                    Reply::Logged { request }
-                })
-            }
+            RequestWrite::LogCall { draft, channel } => (
+                self.log_call(tx, actor, draft, *channel, queued, now)?,
+                |request| Reply::Logged { request },
+            ),
             RequestWrite::Change { id, change } => (
                 self.change(tx, actor, *id, change, queued, now)?,
                 |request| Reply::Changed { request },
@@ -120,6 +119,7 @@ impl Service {
         actor: &Staff,
         draft: &CallDraft,
         channel: Channel,
+        queued: &Queued,
         now: Timestamp,
     ) -> TxResult<Result<Request, ServiceError>> {
         if let Err(denied) = may_do(actor, Operation::LogCall, &self.policy) {
@@ -145,6 +145,11 @@ impl Service {
         let key = draft
             .answered_at
             .map(|answered| IntakeKey::new(&actor.login, answered));
+        // a call sent again is the request already stored, acknowledged already
+        let fresh = match &key {
+            Some(key) => tx.known_intake(key)?.is_none(),
+            None => true,
+        };
         let deadlines = &self.policy.deadlines;
         let request = tx.insert_request(
             |id| lifecycle::receive(id, intake, deadlines),
@@ -152,6 +157,11 @@ impl Service {
             key.as_ref(),
             draft.caller_card,
         )?;
+        if fresh && draft.acknowledge {
+            if let Some(message) = self.queue_acknowledgement(tx, &request, actor, now)? {
+                queued.borrow_mut().push(message);
+            }
+        }
         Ok(Ok(request))
     }
 

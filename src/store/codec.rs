@@ -160,13 +160,45 @@ impl From<CallDraftV1> for CallDraft {
             phone: old.phone,
             email: old.email,
             caller_card: None,
+            acknowledge: false,
+        }
+    }
+}
+
+/// A draft as format 2 wrote it, before a call could ask for an acknowledgement by email.
+#[derive(Deserialize)]
+struct CallDraftV2 {
+    answered_at: Option<Timestamp>,
+    name: String,
+    role: Option<crate::domain::request::CallerRole>,
+    class: String,
+    category: Option<crate::domain::request::Category>,
+    description: String,
+    phone: String,
+    email: String,
+    caller_card: Option<crate::domain::caller::CallerId>,
+}
+
+impl From<CallDraftV2> for CallDraft {
+    fn from(old: CallDraftV2) -> CallDraft {
+        CallDraft {
+            answered_at: old.answered_at,
+            name: old.name,
+            role: old.role,
+            class: old.class,
+            category: old.category,
+            description: old.description,
+            phone: old.phone,
+            email: old.email,
+            caller_card: old.caller_card,
+            acknowledge: false,
         }
     }
 }
 
 impl Record for CallDraft {
     const KIND: &'static str = "draft";
-    const VERSION: u8 = 2;
+    const VERSION: u8 = 3;
 
     fn encode(&self) -> Result<Vec<u8>, CodecError> {
         encode_versioned(Self::KIND, Self::VERSION, self)
@@ -175,7 +207,8 @@ impl Record for CallDraft {
     fn decode(bytes: &[u8]) -> Result<Self, CodecError> {
         match split_version(bytes)? {
             (1, body) => Ok(decode_body::<CallDraftV1>(Self::KIND, body)?.into()),
-            (2, body) => decode_body(Self::KIND, body),
+            (2, body) => Ok(decode_body::<CallDraftV2>(Self::KIND, body)?.into()),
+            (3, body) => decode_body(Self::KIND, body),
             (found, _) => Err(CodecError::UnknownVersion {
                 kind: Self::KIND,
                 found,

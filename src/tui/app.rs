@@ -151,7 +151,7 @@ pub struct App {
     pub policy: Policy,
     pub staff: Vec<Staff>,
     /// The school's result template when mail is set up (the close prompt shows the message).
-    pub mail: Option<crate::domain::mail::Template>,
+    pub mail: Option<crate::domain::mail::ConsoleMail>,
     pub open: OpenRequests,
     pub now: Timestamp,
     pub offset: FixedOffset,

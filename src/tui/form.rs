@@ -42,6 +42,8 @@ pub struct FormState {
     pub known_callers: Vec<CallerCard>,
     /// The card the operator took for this call (F2): only that card may be renamed by it.
     pub chosen_card: Option<CallerId>,
+    /// The caller asked for «обращение принято» by email (F3).
+    pub acknowledge: bool,
     /// F2 with several people on the contact: the next digit says which.
     pub choosing_caller: bool,
     /// The (phone, email) last asked about, so each is asked once.
@@ -98,6 +100,7 @@ impl FormState {
             draft_kept_at: None,
             known_callers: Vec::new(),
             chosen_card: draft.caller_card,
+            acknowledge: draft.acknowledge,
             choosing_caller: false,
             looked_up: (None, None),
         };
@@ -119,6 +122,7 @@ impl FormState {
             phone: self.phone.text().to_string(),
             email: self.email.text().to_string(),
             caller_card: self.chosen_card,
+            acknowledge: self.acknowledge,
         }
     }
 

@@ -80,6 +80,10 @@ fn allowed(app: &App, action: Action) -> bool {
             may_ever(&app.me, Operation::Change(Move::Route), &app.policy)
         }
         Action::FillCaller => may(Operation::FindCallers),
+        // offered only where the school sends acknowledgements
+        Action::Acknowledge => {
+            may(Operation::LogCall) && app.mail.as_ref().is_some_and(|mail| mail.acknowledges)
+        }
         Action::Reports => may(Operation::ReadDaily) || may(Operation::ReadWeekly),
         Action::OtherReport => may(Operation::ReadDaily) && may(Operation::ReadWeekly),
         Action::Proposals => may(Operation::WriteProposals),

@@ -81,6 +81,8 @@ pub enum Action {
     Close,
     Search,
     FillCaller,
+    /// The call asks for «обращение принято» by email.
+    Acknowledge,
     Reports,
     Send,
     PreviousPeriod,
@@ -94,9 +96,10 @@ pub enum Action {
 }
 
 /// The actions that are not changes, with their names in `keymap.toml`.
-const ACTIONS: [(Action, &str); 26] = [
+const ACTIONS: [(Action, &str); 27] = [
     (Action::LeaveIncoming, "leave_incoming"),
     (Action::FillCaller, "fill_caller"),
+    (Action::Acknowledge, "acknowledge"),
     (Action::PreviousPeriod, "previous_period"),
     (Action::NewCall, "new_call"),
     (Action::Open, "open"),
@@ -129,6 +132,7 @@ impl Action {
             Action::Change(one) => one.hint(),
             Action::LeaveIncoming => tr!("action.leave_incoming"),
             Action::FillCaller => tr!("action.fill_caller"),
+            Action::Acknowledge => tr!("action.acknowledge"),
             Action::PreviousPeriod => tr!("action.previous_period"),
             Action::NewCall => tr!("action.new_call"),
             Action::Open => tr!("action.open"),

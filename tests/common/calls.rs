@@ -52,6 +52,7 @@ pub fn valid_call(name: &str, category: Category, answered_at: Option<Timestamp>
         phone: "8 912 345-67-89".into(),
         email: String::new(),
         caller_card: None,
+        acknowledge: false,
     }
 }
 

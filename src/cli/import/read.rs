@@ -357,6 +357,7 @@ impl Fields {
             line,
             draft: CallDraft {
                 caller_card: None,
+                acknowledge: false,
                 answered_at,
                 name: self.name,
                 role: Some(role),

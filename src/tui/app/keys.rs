@@ -140,7 +140,7 @@ fn on_detail_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 /// A change key on `request`: sent at once when its move asks nothing, else its prompt.
 fn start_change(app: &mut App, one: Move, request: &Request) -> Vec<Effect> {
     let mut prompt = Prompt::new(one.for_request(request), request, &app.policy).with_mail(
-        app.mail.as_ref(),
+        app.mail.as_ref().map(|mail| &mail.result),
         request,
         &app.me.name,
         app.offset,
@@ -246,6 +246,7 @@ fn on_board_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         | Action::Confirm
         | Action::Close
         | Action::FillCaller
+        | Action::Acknowledge
         | Action::Send
         | Action::PreviousPeriod
         | Action::NextPeriod
@@ -261,6 +262,7 @@ fn on_form_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let action = app.keymap.action(Context::Form, &key);
     let dialog = app.keymap.action(Context::Dialog, &key);
     let policy = app.policy.clone();
+    let acknowledges = app.mail.as_ref().is_some_and(|mail| mail.acknowledges);
     let Screen::Form(form) = &mut app.screen else {
         return Vec::new();
     };
@@ -313,6 +315,14 @@ fn on_form_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         Some(Action::FillCaller) => {
             if !form.fill_known_caller() {
                 app.error(tr!("status.caller_unknown").into());
+            }
+        }
+        Some(Action::Acknowledge) => {
+            if acknowledges {
+                form.acknowledge = !form.acknowledge;
+                form.draft_dirty = true;
+            } else {
+                app.error(tr!("status.no_acknowledgements").into());
             }
         }
         Some(Action::NextField) => form.next_field(true),

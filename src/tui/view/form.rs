@@ -225,6 +225,10 @@ fn draw_value(
                 }
                 _ => None,
             };
+            let preview = match acknowledgement(app, form).filter(|_| field == Field::Email) {
+                Some(tick) => Some(format!("{}  {tick}", preview.unwrap_or_default())),
+                None => preview,
+            };
             // the focused field says how much room is left
             let left = focused.then(|| form.remaining(field)).flatten();
             let area = match left {
@@ -247,6 +251,17 @@ fn draw_value(
         }
         Field::Description => {}
     }
+}
+
+/// The tick beside the email where the school sends acknowledgements: `[x] подтверждение (F3)`.
+fn acknowledgement(app: &App, form: &FormState) -> Option<String> {
+    app.mail.as_ref().filter(|mail| mail.acknowledges)?;
+    let key = app
+        .keymap
+        .hint(Context::Form, Action::Acknowledge)
+        .unwrap_or_default();
+    let mark = if form.acknowledge { "[x]" } else { "[ ]" };
+    Some(tr!("form.acknowledge", mark = mark, key = key))
 }
 
 /// The chosen option in brackets, so the choice reads without colour too.
