@@ -318,6 +318,38 @@ fn a_draft_kept_by_format_1_still_comes_back() {
     assert_eq!(draft.name, "Петрова Анна");
     assert_eq!(draft.phone, "8 912 345-67-89");
     assert_eq!(draft.caller_card, None);
+    assert!(!draft.acknowledge);
     // and is kept again in the current format
-    assert_eq!(draft.encode().unwrap()[0], 2);
+    assert_eq!(draft.encode().unwrap()[0], 3);
+}
+
+#[test]
+fn an_outbox_message_round_trips_and_a_damaged_one_is_an_error() {
+    use pult::domain::mail::{message_id, Attempt, MailKind, MailState, Outgoing};
+    let message = Outgoing {
+        seq: 7,
+        request: RequestId(124),
+        kind: MailKind::Result,
+        to: "petrova@mail.ru".into(),
+        to_name: "Петрова Анна Ивановна".into(),
+        subject: "Ответ по обращению №124".into(),
+        body: "Здравствуйте!\nПароль сброшен.\n".into(),
+        message_id: message_id(RequestId(124), MailKind::Result, 7, "school167.ru"),
+        thread: "pult.124.5@school167.ru".into(),
+        queued_at: Timestamp(1_000),
+        queued_by: "smirnova".into(),
+        state: MailState::Waiting {
+            next_at: Timestamp(61_000),
+        },
+        attempts: vec![Attempt::Temporary {
+            at: Timestamp(1_000),
+            reason: "421 4.3.0 try again later".into(),
+        }],
+    };
+    let bytes = message.encode().unwrap();
+    assert_eq!(bytes[0], 1);
+    assert_eq!(Outgoing::decode(&bytes).unwrap(), message);
+    for cut in 0..bytes.len() {
+        assert!(Outgoing::decode(&bytes[..cut]).is_err(), "cut at {cut}");
+    }
 }

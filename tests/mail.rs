@@ -248,14 +248,7 @@ fn a_result_by_email_arrives_as_correct_threaded_utf8_mail() {
     let said = timeline(&mut scene.client, closed.id);
     assert!(said.iter().any(|action| matches!(
         action,
-        AuditAction::MailQueued {
-            kind: MailKind::Result,
-            ..
-        }
-    )));
-    assert!(said.iter().any(|action| matches!(
-        action,
-        AuditAction::MailDelivered { reply, .. } if reply.starts_with("250")
+        AuditAction::MailDelivered { kind: MailKind::Result, reply } if reply.starts_with("250")
     )));
     // the same from a shell
     let status = Process::new(PULT_BUILT)
@@ -549,4 +542,84 @@ fn the_website_form_is_acknowledged_once_however_often_it_is_sent() {
     let sent = service.execute(&site, Command::SubmitWeb { form: by_phone });
     assert!(sent.is_ok(), "{sent:?}");
     assert!(service.take_queued_mail().is_empty());
+}
+
+/// A hostile SMTP server on loopback: it greets, then answers every command with `answer`
+/// (or says nothing at all after the greeting when `answer` is None).
+fn hostile_smtp(answer: Option<&'static str>) -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut writer = stream.try_clone().expect("clone");
+                let _ = writer.write_all(b"220 \x1b[2J\x1b]0;owned\x07 mail.evil ESMTP\r\n");
+                let mut lines = BufReader::new(stream);
+                let mut line = String::new();
+                while lines.read_line(&mut line).is_ok_and(|read| read > 0) {
+                    let command = line.to_ascii_uppercase();
+                    let reply: &[u8] = match answer {
+                        None => b"",
+                        Some(_) if command.starts_with("EHLO") => b"250 mail.evil\r\n",
+                        Some(answer) => answer.as_bytes(),
+                    };
+                    if writer.write_all(reply).is_err() {
+                        return;
+                    }
+                    line.clear();
+                }
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn a_hostile_mail_server_neither_writes_to_a_terminal_nor_holds_up_the_service() {
+    // every answer a refusal laced with escape sequences and a bell
+    let port = hostile_smtp(Some("550 \x1b[31mno\x1b]0;pwned\x07 such \r\n"));
+    let dir = desk(port, false);
+    let clock = ManualClock::new(Timestamp(now_ms()));
+    let _server = serve_at(dir.path(), &clock);
+    let mut client = connect(dir.path());
+    let closed = closed_by_email(&mut client, "Петрова Анна Ивановна", "petrova@mail.ru");
+    let back = eventually("the refusal is recorded", || {
+        Some(request(&mut client, closed.id)).filter(|request| request.undelivered.is_some())
+    });
+    let reason = back.undelivered.expect("undelivered").reason;
+    assert!(reason.contains("550"), "{reason}");
+    assert!(!reason.chars().any(char::is_control), "{reason:?}");
+    let printed = Process::new(PULT_BUILT)
+        .env("PULT_LANG", "ru")
+        .args(["mail", "status", "--data"])
+        .arg(dir.path())
+        .output()
+        .expect("pult mail status");
+    assert!(printed.status.success());
+    assert!(!printed.stdout.contains(&0x1b), "{:?}", printed.stdout);
+    assert!(!printed.stdout.contains(&0x07));
+
+    // a server that greets and then says nothing: the sender waits on it, nobody else does
+    let mute = hostile_smtp(None);
+    let dir = desk(mute, false);
+    let _server = serve_at(dir.path(), &clock);
+    let mut client = connect(dir.path());
+    closed_by_email(&mut client, "Петрова Анна Ивановна", "petrova@mail.ru");
+    let started = Instant::now();
+    for n in 0..20 {
+        closed_by_email(
+            &mut client,
+            &format!("Сидоров {}", common::calls::surname(n)),
+            "s@mail.ru",
+        );
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "20 closes waited for the mail server: {:?}",
+        started.elapsed()
+    );
+    let waiting = outbox(&mut client);
+    assert_eq!(waiting.len(), 21);
+    assert!(waiting.iter().all(Outgoing::is_waiting));
 }

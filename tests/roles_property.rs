@@ -1240,7 +1240,10 @@ fn random_commands_from_random_staff_keep_the_table_and_every_invariant() {
         ..ProptestConfig::default()
     };
     let coverage = RefCell::new(Coverage::new());
-    let mut runner = TestRunner::new(config);
+    // one fixed sequence of cases: the coverage asserted below (each command went through at
+    // least once) held for most random seeds, not for all, and a CI run must not depend on one
+    let rng = proptest::test_runner::TestRng::deterministic_rng(config.rng_algorithm);
+    let mut runner = TestRunner::new_with_rng(config, rng);
     let result = runner.run(&proptest::collection::vec(step(), 1..=MAX_STEPS), |steps| {
         let mut run = Run::new();
         for step in &steps {

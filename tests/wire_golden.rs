@@ -438,12 +438,8 @@ fn audit_actions() -> Vec<AuditAction> {
             from: CallerId(7),
             to: CallerId(9),
         },
-        AuditAction::MailQueued {
-            kind: MailKind::Acknowledgement,
-            to: "petrova@mail.ru".into(),
-        },
         AuditAction::MailDelivered {
-            kind: MailKind::Result,
+            kind: MailKind::Acknowledgement,
             reply: "250 OK".into(),
         },
         AuditAction::MailFailed {

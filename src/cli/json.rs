@@ -130,7 +130,6 @@ fn action(action: &AuditAction) -> Value {
         | AuditAction::TypeChanged { .. }
         | AuditAction::ReassignedWithComment { .. }
         | AuditAction::CallerSplit { .. }
-        | AuditAction::MailQueued { .. }
         | AuditAction::MailDelivered { .. } => key(action),
     }
 }

@@ -67,11 +67,6 @@ pub enum AuditAction {
         from: CallerId,
         to: CallerId,
     },
-    /// A message to the caller was put in the outbox.
-    MailQueued {
-        kind: MailKind,
-        to: String,
-    },
     /// The SMTP server took the message; its words.
     MailDelivered {
         kind: MailKind,
@@ -138,9 +133,6 @@ pub fn describe(action: &AuditAction, policy: &Policy, offset: FixedOffset) -> S
         }
         AuditAction::TypeChanged { from, to } => {
             tr!("audit.type_changed", from = from.label(), to = to.label())
-        }
-        AuditAction::MailQueued { kind, to } => {
-            tr!("audit.mail_queued", kind = kind.label(), to = to)
         }
         AuditAction::MailDelivered { kind, reply } => {
             tr!("audit.mail_delivered", kind = kind.label(), reply = reply)

@@ -346,6 +346,46 @@ mod tests {
         assert_eq!(taken.last_words(), Some("250 OK"));
     }
 
+    proptest::proptest! {
+        /// Whatever the attempts bring, a message is delivered once accepted, failed at once
+        /// by a permanent answer, and never planned after its retry window.
+        #[test]
+        fn the_outbox_state_machine_settles_and_keeps_to_its_window(
+            outcomes in proptest::collection::vec(0u8..3, 1..40),
+            gaps in proptest::collection::vec(0i64..(3 * HOUR_MS), 40),
+            window_hours in 1i64..48,
+        ) {
+            let window = window_hours * HOUR_MS;
+            let mut message = waiting(1_000);
+            let mut at = 1_000;
+            for (outcome, gap) in outcomes.iter().zip(&gaps) {
+                if !message.is_waiting() {
+                    break;
+                }
+                at += gap;
+                let attempt = match outcome {
+                    0 => Attempt::Accepted { at: Timestamp(at), reply: "250".into() },
+                    1 => Attempt::Permanent { at: Timestamp(at), reason: "550".into() },
+                    _ => Attempt::Temporary { at: Timestamp(at), reason: "421".into() },
+                };
+                let before = message.attempts.len();
+                message = message.after(attempt, window);
+                proptest::prop_assert_eq!(message.attempts.len(), before + 1);
+                match (outcome, &message.state) {
+                    (0, MailState::Delivered { .. }) | (1, MailState::Failed { .. }) => {}
+                    (2, MailState::Waiting { next_at }) => {
+                        proptest::prop_assert!(next_at.0 > at);
+                        proptest::prop_assert!(next_at.0 <= 1_000 + window);
+                    }
+                    (2, MailState::Failed { .. }) => {
+                        proptest::prop_assert!(at + retry_delay_ms(before + 1) > 1_000 + window);
+                    }
+                    (outcome, state) => proptest::prop_assert!(false, "{outcome} gave {state:?}"),
+                }
+            }
+        }
+    }
+
     #[test]
     fn no_header_takes_a_line_break() {
         assert_eq!(

@@ -25,6 +25,9 @@ use crate::service::{Command, Event, Failure, Reply, Welcome};
 /// carries a comment (and its audit action keeps it); `pult import` (`Command::Import`,
 /// `Reply::Imported`) and `Command::EnableStaff`. 8: the website door (`Mode::Web`, its
 /// commands and replies), the consent a website request records, the policy's `[service]`.
+/// 9: mail — a result's edited message, the outbox (`Command::MailStatus`, `Reply::Outbox`),
+/// a result that did not get through, the mail lines of a timeline, the console's template
+/// and a call's acknowledgement.
 /// tests/wire_golden.rs holds every message's encoding and fails when it changes without a bump.
 pub const PROTOCOL_VERSION: u32 = 9;
 

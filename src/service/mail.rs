@@ -238,7 +238,8 @@ impl MailSetup {
         }))
     }
 
-    /// Puts a message about `request` in the outbox inside `tx`, and says so in its timeline.
+    /// Puts a message about `request` in the outbox inside `tx` (its timeline tells what
+    /// became of it: the close is already there, and each attempt is recorded).
     fn queue(
         &self,
         tx: &Tx,
@@ -268,15 +269,6 @@ impl MailSetup {
             queued_by: actor.login.clone(),
             state: MailState::Waiting { next_at: now },
             attempts: Vec::new(),
-        })?;
-        tx.append_event(&crate::store::AuditEvent {
-            at: now,
-            actor: actor.login.clone(),
-            request: request.id,
-            action: AuditAction::MailQueued {
-                kind,
-                to: message.to.clone(),
-            },
         })?;
         Ok(message)
     }
