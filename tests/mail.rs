@@ -145,6 +145,16 @@ fn close_by_email(client: &mut Client, id: RequestId) -> Request {
     )
 }
 
+/// Request `id`, in work, closed with the result given by phone.
+fn closed_by_phone(client: &mut Client, id: RequestId) -> Request {
+    let change = Change::Resolve {
+        text: RESULT.into(),
+        returned_by: ReturnChannel::Phone,
+        message: None,
+    };
+    changed(client, id, change)
+}
+
 fn outbox(client: &mut Client) -> Vec<Outgoing> {
     match client.call(Command::MailStatus) {
         Ok(Reply::Outbox { messages, set_up }) => {
@@ -330,15 +340,7 @@ fn a_refused_address_stops_the_retries_and_the_request_becomes_a_call_to_make() 
             AuditAction::MailFailed { retry_at: None, reason, .. } if reason.contains("550")
         )));
     // the specialist phones and records it
-    let phoned = changed(
-        &mut scene.client,
-        closed.id,
-        Change::Resolve {
-            text: RESULT.into(),
-            returned_by: ReturnChannel::Phone,
-            message: None,
-        },
-    );
+    let phoned = closed_by_phone(&mut scene.client, closed.id);
     assert_eq!(phoned.status, Status::Resolved);
     assert!(phoned.undelivered.is_none());
     assert_eq!(
@@ -431,6 +433,9 @@ fn the_settings_refuse_a_password_others_can_read_and_plain_smtp_to_another_mach
         panic!("started with plain SMTP to another machine: {refused:?}")
     };
     assert!(error.to_string().contains("starttls"), "{error}");
+    // refused before anything said the server was up
+    assert!(!dir.path().join("server.pid").exists());
+    assert!(!dir.path().join("pult.sock").exists());
 
     let password = dir.path().join("smtp-password");
     std::fs::write(&password, "секрет\n").unwrap();
@@ -622,4 +627,40 @@ fn a_hostile_mail_server_neither_writes_to_a_terminal_nor_holds_up_the_service()
     let waiting = outbox(&mut client);
     assert_eq!(waiting.len(), 21);
     assert!(waiting.iter().all(Outgoing::is_waiting));
+}
+
+#[test]
+fn a_result_mail_that_gives_up_after_the_request_was_phoned_puts_nothing_back_in_work() {
+    needs_smtp!();
+    let mut scene = Scene::new(false);
+    let closed = closed_by_email(
+        &mut scene.client,
+        "Петрова Анна Ивановна",
+        "petrova@mail.ru",
+    );
+    eventually("a failed attempt", || {
+        outbox(&mut scene.client)
+            .into_iter()
+            .find(|message| !message.attempts.is_empty())
+    });
+    // the head reopens it and the specialist phones the result instead
+    changed(
+        &mut scene.client,
+        closed.id,
+        Change::Reopen {
+            reason: "письмо не уходит".into(),
+        },
+    );
+    let phoned = closed_by_phone(&mut scene.client, closed.id);
+    assert_eq!(phoned.status, Status::Resolved);
+    // a day later the old message gives up
+    scene.clock.advance_minutes(25 * 60);
+    eventually("the old message gave up", || {
+        outbox(&mut scene.client)
+            .into_iter()
+            .find(|message| matches!(message.state, MailState::Failed { .. }))
+    });
+    let after = request(&mut scene.client, closed.id);
+    assert_eq!(after.status, Status::Resolved, "{after:?}");
+    assert!(after.undelivered.is_none());
 }

@@ -926,8 +926,18 @@ fn closing_by_email_shows_the_message_that_will_go_and_sends_it_as_edited() {
         screen.contains("Специалист: Козлов Андрей Петрович"),
         "{screen}"
     );
-    // the message itself edited: it no longer follows the result line
+    // moving about the message changes nothing: it still follows the result line
     key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Up);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, ", войдите снова");
+    let screen = render(&app, 100, 40);
+    assert!(screen.contains("Пароль сброшен, войдите снова"), "{screen}");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::End);
+    // the message itself edited: it no longer follows the result line
     type_text(&mut app, " Всего доброго!");
     let screen = render(&app, 100, 40);
     assert!(screen.contains("Всего доброго!"), "{screen}");
@@ -944,10 +954,13 @@ fn closing_by_email_shows_the_message_that_will_go_and_sends_it_as_edited() {
     else {
         panic!("{command:?}")
     };
-    assert_eq!(text, "Пароль сброшен");
+    assert_eq!(text, "Пароль сброшен, войдите снова");
     assert_eq!(returned_by, pult::domain::request::ReturnChannel::Email);
     let message = message.expect("the message as shown");
-    assert!(message.contains("Пароль сброшен"), "{message}");
+    assert!(
+        message.contains("Пароль сброшен, войдите снова"),
+        "{message}"
+    );
     assert!(message.ends_with("Всего доброго!"), "{message}");
 }
 

@@ -42,7 +42,7 @@ fn test(dir: &Path, address: &str) -> Result<(), CliError> {
     let setup = MailSetup::load(dir, &policy)
         .map_err(|error| CliError::Mail(error.to_string()))?
         .ok_or_else(|| CliError::Mail(tr!("cli.mail.not_set_up", dir = dir.display())))?;
-    if !crate::service::mail::parses_as_mailbox(address) {
+    if !crate::service::mail::sendable(address.trim()) {
         return Err(CliError::Mail(tr!(
             "cli.mail.bad_address",
             address = address

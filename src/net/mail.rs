@@ -52,17 +52,28 @@ pub fn start_sender(
                     .filter(|(_, (at, _))| *at <= now)
                     .map(|(seq, _)| *seq)
                     .collect();
-                for seq in due {
+                let mut due = due.into_iter();
+                while let Some(seq) = due.next() {
                     let Some((_, message)) = outbox.remove(&seq) else {
                         continue;
                     };
-                    let attempt = send(&setup, &mut transport, &message, clock.now());
+                    let (attempt, server_down) =
+                        send(&setup, &mut transport, &message, clock.now());
                     let next = message.after(attempt.clone(), setup.retry_for_ms);
                     if !report(Delivery { seq, attempt }) {
                         return;
                     }
                     if let MailState::Waiting { next_at } = next.state {
                         outbox.insert(seq, (next_at, next));
+                        if server_down {
+                            // the server, not this message, failed: the others due now wait
+                            // with it instead of each paying for the same failure
+                            for later in due.by_ref() {
+                                if let Some(entry) = outbox.get_mut(&later) {
+                                    entry.0 = next_at;
+                                }
+                            }
+                        }
                     }
                     while let Ok(more) = notices.try_recv() {
                         add(&mut outbox, more);
@@ -102,25 +113,28 @@ fn transport(setup: &MailSetup) -> Result<SmtpTransport, String> {
     Ok(builder.build())
 }
 
-/// One attempt to hand `message` over.
+/// One attempt to hand `message` over, and whether it was the server that failed (no
+/// connection, no answer) rather than the message (an SMTP reply about it).
 fn send(
     setup: &MailSetup,
     transport_slot: &mut Option<SmtpTransport>,
     message: &Outgoing,
     now: Timestamp,
-) -> Attempt {
+) -> (Attempt, bool) {
     let email = match build(setup, message) {
         Ok(email) => email,
-        Err(reason) => return Attempt::Permanent { at: now, reason },
+        Err(reason) => return (Attempt::Permanent { at: now, reason }, false),
     };
     let transport = match transport_slot {
         Some(transport) => transport,
         None => match transport(setup) {
             Ok(made) => transport_slot.insert(made),
-            Err(reason) => return Attempt::Temporary { at: now, reason },
+            Err(reason) => return (Attempt::Temporary { at: now, reason }, true),
         },
     };
-    outcome(transport.send(&email), now)
+    let sent = transport.send(&email);
+    let server_down = sent.as_ref().is_err_and(|error| error.status().is_none());
+    (outcome(sent, now), server_down)
 }
 
 fn outcome(sent: Result<Response, lettre::transport::smtp::Error>, at: Timestamp) -> Attempt {
@@ -193,7 +207,7 @@ pub fn send_test(setup: &MailSetup, to: &str, now: Timestamp) -> Result<String, 
         state: MailState::Waiting { next_at: now },
         attempts: Vec::new(),
     };
-    match send(setup, &mut None, &outgoing, now) {
+    match send(setup, &mut None, &outgoing, now).0 {
         Attempt::Accepted { reply, .. } => Ok(reply),
         Attempt::Temporary { reason, .. } | Attempt::Permanent { reason, .. } => Err(reason),
     }

@@ -169,6 +169,9 @@ pub fn start(
         }
         other => other?,
     };
+    // a mistyped mail.toml stops the start before anything says the server is up
+    let mail = MailSetup::load(dir, service.policy())?;
+    let service = service.with_mail(mail);
     let log = ServerLog::open(&files.log).map_err(|source| ServerError::Log {
         path: files.log.clone(),
         source,
@@ -200,12 +203,15 @@ pub fn start(
         }
     }
 
-    let mail = MailSetup::load(dir, service.policy())?;
-    let service = service.with_mail(mail);
     let (jobs, job_queue) = mpsc::channel();
     let mail_queue = match service.mail() {
         Some(setup) => {
-            let waiting = service.waiting_mail()?;
+            let (waiting, unreadable) = service.waiting_mail();
+            if unreadable > 0 {
+                log.line(&format!(
+                    "не читаются записи исходящих писем: {unreadable}; они не отправляются,                      восстановите хранилище из резервной копии"
+                ));
+            }
             if !waiting.is_empty() {
                 log.line(&format!(
                     "в исходящих ждут отправки писем: {}",

@@ -14,7 +14,7 @@ use crate::domain::audit::AuditAction;
 use crate::domain::lifecycle;
 use crate::domain::mail::{self, header_safe, Attempt, MailKind, MailState, Outgoing, Template};
 use crate::domain::policy::Policy;
-use crate::domain::request::{Request, Undelivered};
+use crate::domain::request::{Request, ReturnChannel, Status, Undelivered};
 use crate::domain::staff::Staff;
 use crate::domain::time::{Timestamp, HOUR_MS};
 use crate::store::{Tx, TxResult};
@@ -28,6 +28,9 @@ const RESULT_TEMPLATE: &str = "result.txt";
 const ACK_TEMPLATE: &str = "acknowledgement.txt";
 const SHIPPED_RESULT: &str = include_str!("../../assets/mail/result.txt");
 const SHIPPED_ACK: &str = include_str!("../../assets/mail/acknowledgement.txt");
+
+/// Most messages `pult mail status` lists (the newest; a reply stays well under a frame).
+pub const OUTBOX_SHOWN: usize = 200;
 
 /// The author of what the mail sender records in a timeline. No OS login has an `@`.
 pub const MAIL_LOGIN: &str = "@mail";
@@ -162,9 +165,14 @@ fn is_loopback(host: &str) -> bool {
             .is_ok_and(|address| address.is_loopback())
 }
 
-/// Whether `text` is an address (with an optional display name) mail can be sent to.
-pub fn parses_as_mailbox(text: &str) -> bool {
+/// Whether `text` is an address (with an optional display name) mail can come from.
+fn parses_as_mailbox(text: &str) -> bool {
     text.parse::<lettre::message::Mailbox>().is_ok()
+}
+
+/// Whether `address` (a bare address, as a caller gives it) is one the sender can send to.
+pub fn sendable(address: &str) -> bool {
+    address.parse::<lettre::Address>().is_ok()
 }
 
 impl MailSetup {
@@ -375,7 +383,13 @@ impl Service {
         let Some(setup) = self.mail().filter(|setup| setup.acknowledge) else {
             return Ok(None);
         };
-        if request.caller.email.is_none() {
+        // an address the sender would refuse is not queued (the request stands without it)
+        if !request
+            .caller
+            .email
+            .as_ref()
+            .is_some_and(|email| sendable(email.as_str()))
+        {
             return Ok(None);
         }
         let filled = setup
@@ -385,20 +399,31 @@ impl Service {
         Ok(Some(setup.queue(tx, request, kind, filled, actor, now)?))
     }
 
-    /// Messages still to be sent (the sender's work at start).
-    pub fn waiting_mail(&self) -> Result<Vec<Outgoing>, ServiceError> {
-        Ok(self
+    /// Messages still to be sent (the sender's work at start, and again whenever what it was
+    /// told may be behind the store), and how many stored records could not be read.
+    pub fn waiting_mail(&self) -> (Vec<Outgoing>, usize) {
+        let mut unreadable = 0;
+        let waiting = self
             .store
             .outbox()
-            .filter_map(|message| message.map(|m| m.is_waiting().then_some(m)).transpose())
-            .collect::<Result<_, _>>()?)
+            .filter_map(|message| match message {
+                Ok(message) => message.is_waiting().then_some(message),
+                Err(_) => {
+                    unreadable += 1;
+                    None
+                }
+            })
+            .collect();
+        (waiting, unreadable)
     }
 
-    /// The outbox, newest first, for `pult mail status`.
+    /// The newest `OUTBOX_SHOWN` messages, newest first, for `pult mail status`.
     pub(super) fn outbox(&self) -> Result<Vec<Outgoing>, ServiceError> {
-        let mut messages = self.store.outbox().collect::<Result<Vec<_>, _>>()?;
-        messages.reverse();
-        Ok(messages)
+        Ok(self
+            .store
+            .outbox_newest()
+            .take(OUTBOX_SHOWN)
+            .collect::<Result<Vec<_>, _>>()?)
     }
 
     /// Writes what the sender reports of one attempt: the message's new state, a line in the
@@ -441,8 +466,14 @@ impl Service {
             let Some(request) = tx.request(next.request)? else {
                 return Ok(None);
             };
+            // only the close this message carried becomes a call to make: a request reopened
+            // and closed again since has had its result returned another way
+            let this_close = request.status == Status::Resolved
+                && request.result.as_ref().is_some_and(|result| {
+                    result.returned_by == ReturnChannel::Email && result.at == next.queued_at
+                });
             let undelivered = match &next.state {
-                MailState::Failed { at, reason } if next.kind == MailKind::Result => {
+                MailState::Failed { at, reason } if next.kind == MailKind::Result && this_close => {
                     Some(Undelivered {
                         at: *at,
                         to: next.to.clone(),

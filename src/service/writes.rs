@@ -3,7 +3,7 @@
 
 use std::cell::RefCell;
 
-use super::mail::parses_as_mailbox;
+use super::mail::sendable;
 use super::website::{self, WebForm};
 use super::{Command, Event, Outcome, Reply, Service, ServiceError};
 use crate::domain::access::{may, may_do, Operation};
@@ -198,7 +198,7 @@ impl Service {
         if emailed.is_some() {
             // the address is checked before the message is queued, not by the mail server
             let to = next.caller.email.as_ref().map(|email| email.as_str());
-            if !to.is_some_and(parses_as_mailbox) {
+            if !to.is_some_and(sendable) {
                 return Ok(Err(ServiceError::MailAddress {
                     to: to.unwrap_or_default().to_string(),
                 }));

@@ -348,6 +348,15 @@ impl Store {
             .map(|bytes| Ok(Outgoing::decode(&bytes?)?))
     }
 
+    /// The outbox, newest first.
+    pub fn outbox_newest(&self) -> impl Iterator<Item = Result<Outgoing, StoreError>> + '_ {
+        self.outbox
+            .iter()
+            .values()
+            .rev()
+            .map(|bytes| Ok(Outgoing::decode(&bytes?)?))
+    }
+
     /// A handle that makes everything written so far durable, for another thread.
     pub fn flusher(&self) -> Flusher {
         Flusher {

@@ -36,8 +36,10 @@ pub struct MailDraft {
     request: Request,
     specialist: String,
     offset: FixedOffset,
-    /// The body as edited; None while it follows the result line.
+    /// The editor over the body, once the specialist is in it.
     pub edited: Option<TextArea<'static>>,
+    /// The body's text was changed: it no longer follows the result line.
+    changed: bool,
 }
 
 /// Longest message body a prompt takes.
@@ -49,48 +51,82 @@ impl MailDraft {
         let (subject, filled) =
             self.template
                 .fill(&self.request, result, &self.specialist, self.offset);
-        match &self.edited {
-            Some(area) => (subject, area.lines().join("\n")),
-            None => (subject, filled),
+        match (&self.edited, self.changed) {
+            (Some(area), true) => (subject, area.lines().join("\n")),
+            _ => (subject, filled),
         }
+    }
+
+    /// The editor over the message, following the result line until its text is changed
+    /// (moving about in it changes nothing).
+    fn area(&mut self, result: &str) -> &mut TextArea<'static> {
+        if !self.changed {
+            let (_, filled) = self.message(result);
+            let lines: Vec<String> = filled.lines().map(str::to_string).collect();
+            let at = self.edited.as_ref().map(TextArea::cursor);
+            let mut area = TextArea::new(lines);
+            match at {
+                Some(ratatui_textarea::DataCursor(row, column)) => area.move_cursor(
+                    ratatui_textarea::CursorMove::Jump(row as u16, column as u16),
+                ),
+                None => {
+                    area.move_cursor(ratatui_textarea::CursorMove::Bottom);
+                    area.move_cursor(ratatui_textarea::CursorMove::End);
+                }
+            }
+            self.edited = Some(area);
+        }
+        self.edited.get_or_insert_with(TextArea::default)
+    }
+
+    fn used(&self) -> usize {
+        self.edited.as_ref().map_or(0, |area| {
+            area.lines()
+                .iter()
+                .map(|line| line.chars().count() + 1)
+                .sum()
+        })
     }
 
     fn edit(&mut self, key: &KeyEvent, result: &str) -> Edited {
         let newline = key.code == KeyCode::Enter
             || (key.code == KeyCode::Char('j') && key.modifiers.contains(KeyModifiers::CONTROL));
-        let area = match &mut self.edited {
-            Some(area) => area,
-            None => {
-                let (_, filled) = self.message(result);
-                let mut area = TextArea::new(filled.lines().map(str::to_string).collect());
-                area.move_cursor(ratatui_textarea::CursorMove::Bottom);
-                area.move_cursor(ratatui_textarea::CursorMove::End);
-                self.edited.insert(area)
-            }
-        };
-        let used: usize = area
-            .lines()
-            .iter()
-            .map(|line| line.chars().count() + 1)
-            .sum();
+        self.area(result);
         let adds = newline || matches!(key.code, KeyCode::Char(_));
-        if adds && used >= MAX_MESSAGE {
+        if adds && self.used() >= MAX_MESSAGE {
             return Edited::Cut;
         }
-        if newline {
-            area.insert_newline();
-            return Edited::Changed;
-        }
         if let KeyCode::Char(c) = key.code {
-            if c.is_control() || key.modifiers.contains(KeyModifiers::CONTROL) {
+            if !newline && (c.is_control() || key.modifiers.contains(KeyModifiers::CONTROL)) {
                 return Edited::Unchanged;
             }
         }
-        if area.input(*key) {
+        let area = self.area(result);
+        let changed = if newline {
+            area.insert_newline();
+            true
+        } else {
+            area.input(*key)
+        };
+        self.changed |= changed;
+        if changed {
             Edited::Changed
         } else {
             Edited::Unchanged
         }
+    }
+
+    /// Pasted text at the cursor, cut to the room left; false when it was cut.
+    fn paste(&mut self, text: &str, result: &str) -> bool {
+        self.area(result);
+        let room = MAX_MESSAGE.saturating_sub(self.used());
+        let kept: String = text.chars().take(room).collect();
+        let whole = kept.chars().count() == text.chars().count();
+        if !kept.is_empty() {
+            self.area(result).insert_str(&kept);
+            self.changed = true;
+        }
+        whole
     }
 }
 
@@ -176,6 +212,7 @@ impl Prompt {
             specialist: specialist.to_string(),
             offset,
             edited: None,
+            changed: false,
         });
         // a result with words already in it is most often sent as it stands
         if let Some(text) = request.result.as_ref().map(|result| result.text.as_str()) {
@@ -286,14 +323,10 @@ impl Prompt {
             PromptFocus::Choice => return,
             PromptFocus::Message => {
                 let result = self.text.text().to_string();
+                let pasted = sanitize(text, true, MAX_MESSAGE + 1);
                 if let Some(mail) = &mut self.mail {
-                    for c in sanitize(text, true, MAX_MESSAGE).chars() {
-                        let code = if c == '\n' {
-                            KeyCode::Enter
-                        } else {
-                            KeyCode::Char(c)
-                        };
-                        mail.edit(&KeyEvent::from(code), &result);
+                    if !mail.paste(&pasted, &result) {
+                        self.error = Some(tr!("prompt.full", max = MAX_MESSAGE));
                     }
                 }
                 return;

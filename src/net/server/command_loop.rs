@@ -41,6 +41,10 @@ pub(super) struct Health {
     why: Arc<std::sync::Mutex<String>>,
     /// Batches the teller has finished with (and so let go of their flushers).
     told: Arc<AtomicU64>,
+    /// What the mail sender holds may be behind the outbox (a batch that queued mail was
+    /// not made durable, an attempt's outcome was not written, the store was opened again):
+    /// the service thread hands it every waiting message again.
+    rescan_mail: Arc<AtomicBool>,
 }
 
 impl Health {
@@ -82,6 +86,7 @@ pub(super) fn service_loop(
     let teller_log = log.clone();
     let health = Health::default();
     let teller_health = health.clone();
+    let mail_again = mail.clone();
     let teller = std::thread::Builder::new()
         .name("pult-teller".into())
         .spawn(move || {
@@ -107,6 +112,12 @@ pub(super) fn service_loop(
         let Ok(first) = jobs.recv() else { break };
         if health.troubled.load(Ordering::SeqCst) {
             current = current.and_then(|service| recover(service, &health, sent, &log));
+        }
+        if let (Some(service), Some(queue)) = (current.as_ref(), mail_again.as_ref()) {
+            if health.rescan_mail.swap(false, Ordering::SeqCst) {
+                // the sender keeps what it already holds; the rest is due now
+                let _ = queue.send(service.waiting_mail().0);
+            }
         }
         let Some(service) = current.as_ref() else {
             // the store could not be opened again: stop, so a fresh start can
@@ -190,6 +201,8 @@ pub(super) fn service_loop(
                         if error.poisons_the_store() {
                             troubled(&health, &error.to_string(), &log);
                         }
+                        // the store still says waiting: the message is tried again
+                        health.rescan_mail.store(true, Ordering::SeqCst);
                         log.line(&format!("не записан исход отправки письма: {error}"));
                     }
                 },
@@ -234,6 +247,7 @@ fn recover(service: Service, health: &Health, sent: u64, log: &ServerLog) -> Opt
     match service.reopen_store() {
         Ok(service) => {
             health.troubled.store(false, Ordering::SeqCst);
+            health.rescan_mail.store(true, Ordering::SeqCst);
             log.line(tr!("server_log.recovered"));
             Some(service)
         }
@@ -327,6 +341,10 @@ pub(super) fn teller_loop(
                 fail_all(&mut batch, &ServiceError::not_durable(error));
             } else if let (Some(queue), false) = (&mail, batch.mail.is_empty()) {
                 let _ = queue.send(std::mem::take(&mut batch.mail));
+            }
+            if durable.is_err() && !batch.mail.is_empty() {
+                // sled may yet keep what it was not made to: the outbox is read again later
+                health.rescan_mail.store(true, Ordering::SeqCst);
             }
             for (conn, connection, welcome) in batch.attached {
                 let attached = connection.mode == Mode::Attach;
