@@ -7,6 +7,7 @@ pub mod call_form;
 pub mod caller;
 pub mod change;
 pub mod deadline;
+pub mod hours;
 pub mod import;
 pub mod lifecycle;
 pub mod mail;
