@@ -20,6 +20,7 @@ use tempfile::TempDir;
 
 use common::{children_of, is_pult, path_str, shell_quote, terminate, Session, Tmux};
 use common::{EXITED, POLL, PULT_BUILT, TIMEOUT};
+use pult::domain::staff::Role;
 
 /// A temporary data directory and a config directory, so a user's own
 /// `~/.config/pult/keymap.toml` never changes the keys under test.
@@ -118,6 +119,26 @@ impl Tmux {
 }
 
 impl Session<'_> {
+    /// Петрова's call about the e-journal typed into a new form and saved: `to_contact` are
+    /// the keys from the description to the contact field, `contact` what is typed there and
+    /// `shown` how the form shows it.
+    fn petrovas_call(&self, to_contact: &[&str], contact: &str, shown: &str) {
+        self.keys(&["n"]);
+        self.wait_for_text("Новое обращение");
+        self.type_text("Петрова Анна Ивановна");
+        self.wait_for_text("Петрова Анна Ивановна");
+        self.keys(&["Tab", "3"]);
+        self.type_text("5а");
+        self.keys(&["Tab", "2"]);
+        self.type_text("Не открывается электронный дневник");
+        self.wait_for_text("Не открывается электронный дневник");
+        self.keys(to_contact);
+        self.type_text(contact);
+        self.wait_for_text(shown);
+        self.keys(&["C-s"]);
+        self.wait_for_text("сохранено");
+    }
+
     /// The pid of pult: the child of the pane's shell.
     #[track_caller]
     fn pult_pid(&self) -> i32 {
@@ -141,20 +162,7 @@ fn a_call_logged_and_routed_with_one_key_survives_a_restart() {
     let tmux = Tmux::start(fixture.root.path(), "restart");
 
     let console = tmux.console("first", &fixture);
-    console.keys(&["n"]);
-    console.wait_for_text("Новое обращение");
-    console.type_text("Петрова Анна Ивановна");
-    console.wait_for_text("Петрова Анна Ивановна");
-    console.keys(&["Tab", "3"]);
-    console.type_text("5а");
-    console.keys(&["Tab", "2"]);
-    console.type_text("Не открывается электронный дневник");
-    console.wait_for_text("Не открывается электронный дневник");
-    console.keys(&["Tab"]);
-    console.type_text("8 912 345-67-89");
-    console.wait_for_text("8 912 345-67-89");
-    console.keys(&["C-s"]);
-    console.wait_for_text("сохранено");
+    console.petrovas_call(&["Tab"], "8 912 345-67-89", "8 912 345-67-89");
     console.keys(&["Enter"]);
     console.wait_for_text("направлено");
     console.keys(&["q"]);
@@ -576,4 +584,71 @@ fn a_teachers_call_skips_the_class_without_a_key() {
     );
     assert_eq!(request["category"], "technical", "{request:#}");
     assert_eq!(request["description"], "Нет звука на уроке", "{request:#}");
+}
+
+/// The result typed when №1 is closed by email.
+const MAILED_RESULT: &str = "Пароль сброшен, дневник открывается";
+
+#[test]
+fn a_result_closed_by_email_at_the_console_reaches_the_mail_server() {
+    if let Err(why) = common::smtp::available() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let fixture = Fixture::new();
+    let port = common::smtp::free_port();
+    let smtp = common::smtp::SmtpServer::start(port, &fixture.root.path().join("maildir"));
+    common::smtp::write_mail_toml(&fixture.data(), port, false);
+    {
+        // the test's user logs calls and also works the e-journal queue
+        let service = common::service::open_as_me(&fixture.data());
+        common::service::set_my_roles(
+            &service,
+            &[Role::Operator, Role::Ejournal, Role::Head, Role::Admin],
+        );
+    }
+    let tmux = Tmux::start(fixture.root.path(), "mail");
+    let console = tmux.console("mail", &fixture);
+    console.petrovas_call(&["Tab", "Tab"], "petrova@mail.ru", "petrova@mail.ru ✓");
+    console.keys(&["Enter"]);
+    console.wait_for_text("Входящие 0");
+    // №1 is the one timer: Tab to Сроки (the head's board opens on the queues, an
+    // operator's on Входящие) and onto its row, take it, close it by email
+    let selected = |screen: &str| screen.contains("№1 · направлено");
+    for _ in 0..3 {
+        // a row that came after the pane was drawn is chosen by moving onto it
+        console.keys(&["Tab", "Down"]);
+        let waited = Instant::now();
+        while !selected(&console.screen()) && waited.elapsed() < std::time::Duration::from_secs(2) {
+            std::thread::sleep(POLL);
+        }
+        if selected(&console.screen()) {
+            break;
+        }
+    }
+    console.wait_for_text("№1 · направлено");
+    console.keys(&["t"]);
+    console.wait_for_text("№1 · в работе");
+    console.keys(&["c"]);
+    console.wait_for_text("Закрыть с результатом · №1");
+    console.wait_for_text("написали на petrova@mail.ru");
+    console.keys(&["1"]);
+    console.wait_for_text("[1 написали на petrova@mail.ru]");
+    console.type_text(MAILED_RESULT);
+    console.wait_for_text("Письмо (Tab — изменить): Ответ по обращению №1");
+    console.keys(&["Enter"]);
+    console.wait_for_text("№1 закрыто");
+
+    let messages = smtp.wait_for(1, common::TIMEOUT);
+    assert_eq!(messages[0].header("Subject"), "Ответ по обращению №1");
+    assert!(
+        messages[0].body.contains(MAILED_RESULT),
+        "{}",
+        messages[0].body
+    );
+    let status = fixture.pult(&["mail", "status"]);
+    let printed = String::from_utf8_lossy(&status.stdout);
+    assert!(printed.contains("принято почтовым сервером"), "{printed}");
+    console.keys(&["q"]);
+    console.wait_for_clean_exit();
 }
