@@ -23,6 +23,7 @@ use pult::domain::call_form::{CallDraft, Field};
 use pult::domain::caller::{CallerCard, CallerId};
 use pult::domain::change::Change;
 use pult::domain::deadline::{DeadlinePolicy, Deadlines};
+use pult::domain::hours::HoursFile;
 use pult::domain::import::{ImportCall, RowOutcome, RowRefusal};
 use pult::domain::mail::{Attempt, ConsoleMail, MailKind, MailState, Outgoing, Template};
 use pult::domain::policy::{CategoryDef, Policy, QueueDef, ServiceInfo};
@@ -210,6 +211,13 @@ fn policy() -> Policy {
             short: "ЭЖД".into(),
             queue: "ejournal".into(),
         }],
+        hours: Some(HoursFile {
+            zone: "Europe/Moscow".into(),
+            week: vec!["пн-пт 08:00-20:00".into(), "сб 09:00-15:00".into()],
+            production_calendar: true,
+            closed: vec!["2026-12-28..2027-01-08 зимние каникулы".into()],
+            service_time: vec!["route".into(), "take".into()],
+        }),
     }
 }
 

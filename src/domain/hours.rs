@@ -64,10 +64,12 @@ pub enum HoursError {
     Slot(String),
     #[error("{}", tr!("hours.error.date", date = .0))]
     Date(String),
+    #[error("{}", tr!("hours.error.deadline", deadline = .0))]
+    Deadline(String),
 }
 
 /// `[hours]` of `policy.toml` as the school writes it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HoursFile {
     /// An IANA zone name: `Europe/Moscow`.
@@ -79,6 +81,17 @@ pub struct HoursFile {
     /// `["2026-12-31", "2027-01-02..2027-01-11 зимние каникулы"]`.
     #[serde(default)]
     pub closed: Vec<String>,
+    /// The deadlines that count service time (`route`, `take`, `resolve`); the others count
+    /// the clock.
+    #[serde(default = "every_deadline")]
+    pub service_time: Vec<String>,
+}
+
+/// The deadlines `service_time` may name.
+pub const DEADLINES: [&str; 3] = ["route", "take", "resolve"];
+
+fn every_deadline() -> Vec<String> {
+    DEADLINES.iter().map(|name| name.to_string()).collect()
 }
 
 const DAY_NAMES: [[&str; 2]; 7] = [
@@ -105,7 +118,19 @@ fn minutes(text: &str) -> Option<u16> {
 }
 
 impl HoursFile {
+    /// Whether the deadline `name` (`route`, `take`, `resolve`) counts service time.
+    pub fn counts(&self, name: &str) -> bool {
+        self.service_time.iter().any(|counted| counted == name)
+    }
+
     pub fn hours(&self) -> Result<ServiceHours, HoursError> {
+        if let Some(unknown) = self
+            .service_time
+            .iter()
+            .find(|name| !DEADLINES.contains(&name.as_str()))
+        {
+            return Err(HoursError::Deadline(unknown.clone()));
+        }
         let zone: Tz = self
             .zone
             .parse()
@@ -224,6 +249,25 @@ pub fn production_calendar(date: NaiveDate) -> (CalendarDay, bool) {
     (kind, official)
 }
 
+/// The instant local `date` at `minute` after midnight is in `zone`: a time that does not
+/// exist (the spring gap) is the first one after it that does; a time that exists twice (the
+/// autumn overlap) is the earlier.
+pub fn instant_in(zone: Tz, date: NaiveDate, minute: u16) -> Timestamp {
+    let midnight = date.and_time(NaiveTime::MIN);
+    for late in 0..=180 {
+        let local = midnight + Duration::minutes(i64::from(minute) + late);
+        if let Some(at) = zone.from_local_datetime(&local).earliest() {
+            return Timestamp(at.timestamp_millis());
+        }
+    }
+    // no zone skips three hours; fall back to the fixed reading of the time
+    Timestamp(
+        (midnight + Duration::minutes(i64::from(minute)))
+            .and_utc()
+            .timestamp_millis(),
+    )
+}
+
 impl ServiceHours {
     /// The slots the service keeps on local `date`, and whether the calendar's word on it
     /// is official.
@@ -261,23 +305,8 @@ impl ServiceHours {
         (slots, official)
     }
 
-    /// The instant local `date` at `minute` after midnight is in this zone: a time that
-    /// does not exist (the spring gap) is the first one after it that does; a time that
-    /// exists twice (the autumn overlap) is the earlier.
     fn instant(&self, date: NaiveDate, minute: u16) -> Timestamp {
-        let midnight = date.and_time(NaiveTime::MIN);
-        for late in 0..=180 {
-            let local = midnight + Duration::minutes(i64::from(minute) + late);
-            if let Some(at) = self.zone.from_local_datetime(&local).earliest() {
-                return Timestamp(at.timestamp_millis());
-            }
-        }
-        // no zone skips three hours; fall back to the fixed reading of the time
-        Timestamp(
-            (midnight + Duration::minutes(i64::from(minute)))
-                .and_utc()
-                .timestamp_millis(),
-        )
+        instant_in(self.zone, date, minute)
     }
 
     /// The open intervals of local `date`, as instants, and whether the day is covered.
@@ -386,6 +415,7 @@ mod tests {
             week: week.iter().map(|line| line.to_string()).collect(),
             production_calendar: calendar,
             closed: closed.iter().map(|line| line.to_string()).collect(),
+            service_time: every_deadline(),
         }
         .hours()
         .expect("hours")
@@ -396,17 +426,9 @@ mod tests {
     }
 
     /// Local Moscow time as an instant.
-    fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> Timestamp {
-        let local = NaiveDate::from_ymd_opt(y, m, d)
-            .and_then(|date| date.and_hms_opt(h, min, 0))
-            .expect("date");
-        Timestamp(
-            chrono_tz::Europe::Moscow
-                .from_local_datetime(&local)
-                .earliest()
-                .expect("exists")
-                .timestamp_millis(),
-        )
+    fn at(y: i32, m: u32, d: u32, h: u16, min: u16) -> Timestamp {
+        let date = NaiveDate::from_ymd_opt(y, m, d).expect("date");
+        instant_in(chrono_tz::Europe::Moscow, date, h * 60 + min)
     }
 
     fn due(hours: &ServiceHours, start: Timestamp, minutes: i64) -> Timestamp {
@@ -510,6 +532,7 @@ mod tests {
             week: vec!["пн-вс 00:00-24:00".into()],
             production_calendar: false,
             closed: Vec::new(),
+            service_time: every_deadline(),
         }
         .hours()
         .unwrap();
@@ -531,6 +554,7 @@ mod tests {
                 week: vec![week.into()],
                 production_calendar: false,
                 closed: Vec::new(),
+                service_time: every_deadline(),
             }
             .hours()
             .unwrap_err()
@@ -617,6 +641,7 @@ mod tests {
                     week,
                     production_calendar: calendar,
                     closed: vec!["2026-03-30..2026-03-31".into()],
+                    service_time: every_deadline(),
                 };
                 file.hours().expect("generated hours parse")
             })

@@ -1,5 +1,6 @@
 //! The service's queues, categories and deadline spans, as read from `policy.toml`.
 
+use super::hours::{HoursError, HoursFile, ServiceHours};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -58,6 +59,9 @@ pub struct Policy {
     pub deadlines: DeadlinePolicy,
     pub queues: Vec<QueueDef>,
     pub categories: Vec<CategoryDef>,
+    /// The service's hours (`[hours]`); without them every deadline counts the clock.
+    #[serde(default)]
+    pub hours: Option<HoursFile>,
 }
 
 #[derive(Debug, Error)]
@@ -78,6 +82,8 @@ pub enum PolicyError {
     MissingCategory(String),
     #[error("{}", tr!("policy.bad_deadlines"))]
     BadDeadlines,
+    #[error("{0}")]
+    Hours(#[from] HoursError),
 }
 
 impl Policy {
@@ -87,7 +93,15 @@ impl Policy {
         Ok(policy)
     }
 
+    /// The service's hours, when the policy has them (checked by `parse`).
+    pub fn service_hours(&self) -> Option<ServiceHours> {
+        self.hours.as_ref().and_then(|file| file.hours().ok())
+    }
+
     fn check(&self) -> Result<(), PolicyError> {
+        if let Some(hours) = &self.hours {
+            hours.hours()?;
+        }
         let d = &self.deadlines;
         if d.route_minutes <= 0
             || d.take_minutes <= 0

@@ -27,7 +27,7 @@ use crate::service::{Command, Event, Failure, Reply, Welcome};
 /// commands and replies), the consent a website request records, the policy's `[service]`.
 /// 9: mail — a result's edited message, the outbox (`Command::MailStatus`, `Reply::Outbox`),
 /// a result that did not get through, the mail lines of a timeline, the console's template
-/// and a call's acknowledgement.
+/// and a call's acknowledgement; the policy's `[hours]`.
 /// tests/wire_golden.rs holds every message's encoding and fails when it changes without a bump.
 pub const PROTOCOL_VERSION: u32 = 9;
 

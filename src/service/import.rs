@@ -48,8 +48,11 @@ impl Service {
                 consent: None,
             };
             let deadlines = &self.policy.deadlines;
-            let request =
-                tx.insert_imported(|id| lifecycle::receive(id, intake, deadlines), now, &key)?;
+            let request = tx.insert_imported(
+                |id| self.in_service_time(None, lifecycle::receive(id, intake, deadlines)),
+                now,
+                &key,
+            )?;
             rows.push(RowOutcome::Imported {
                 line,
                 id: request.id,

@@ -44,6 +44,8 @@ pub struct Service {
     site: Arc<website::SiteTexts>,
     /// The school's mail settings (`mail.toml`), when mail is set up.
     mail: Option<Arc<mail::MailSetup>>,
+    /// The service's hours from the policy, when it has them.
+    hours: Option<Arc<crate::domain::hours::ServiceHours>>,
     /// Messages queued by transactions since the server last took them (for the sender,
     /// once they are durable).
     queued_mail: std::sync::Mutex<Vec<crate::domain::mail::Outgoing>>,
@@ -58,11 +60,12 @@ impl Service {
         Service {
             site: Arc::new(website::SiteTexts::new(store.dir())),
             store,
-            policy,
             clock,
             search: SearchIndex::empty(),
             mail: None,
             queued_mail: Default::default(),
+            hours: policy.service_hours().map(Arc::new),
+            policy,
         }
     }
 
@@ -176,6 +179,7 @@ impl Service {
             site,
             mail,
             queued_mail,
+            hours,
         } = self;
         let dir = store.dir().to_path_buf();
         drop(store);
@@ -188,6 +192,7 @@ impl Service {
             site,
             mail,
             queued_mail,
+            hours,
         })
     }
 

@@ -268,7 +268,7 @@ impl Service {
         let fresh = tx.known_intake(&key)?.is_none();
         let deadlines = &self.policy.deadlines;
         let request = tx.insert_request(
-            |id| lifecycle::receive(id, intake, deadlines),
+            |id| self.in_service_time(None, lifecycle::receive(id, intake, deadlines)),
             now,
             Some(&key),
             None,

@@ -152,7 +152,7 @@ impl Service {
         };
         let deadlines = &self.policy.deadlines;
         let request = tx.insert_request(
-            |id| lifecycle::receive(id, intake, deadlines),
+            |id| self.in_service_time(None, lifecycle::receive(id, intake, deadlines)),
             now,
             key.as_ref(),
             draft.caller_card,
@@ -184,7 +184,7 @@ impl Service {
             return Ok(Err(denied.into()));
         }
         let next = match change.apply(&current, &actor.login, &self.policy, now) {
-            Ok(next) => next,
+            Ok(next) => self.in_service_time(Some(&current), next),
             Err(refusal) => return Ok(Err(refusal.into())),
         };
         let emailed = match change {
@@ -211,6 +211,39 @@ impl Service {
             }
         }
         Ok(Ok(next))
+    }
+}
+
+impl Service {
+    /// `next` (the request after a change, or a new one) with the deadlines the change set
+    /// counted in service time, where the policy's hours say so: each deadline set afresh
+    /// (its start plus its span on the clock) is counted again from the same start. A span
+    /// that would cross a year the production calendar only predicts keeps the clock.
+    pub(super) fn in_service_time(&self, before: Option<&Request>, mut next: Request) -> Request {
+        let (Some(hours), Some(file)) = (&self.hours, &self.policy.hours) else {
+            return next;
+        };
+        let d = self.policy.deadlines;
+        let again = |due: Timestamp, minutes: i64| {
+            hours
+                .add(due.plus_minutes(-minutes), minutes)
+                .filter(|reckoned| reckoned.covered)
+                .map_or(due, |reckoned| reckoned.value)
+        };
+        let old = before.map(|request| request.deadlines);
+        if file.counts("route") && old.map(|old| old.route_by) != Some(next.deadlines.route_by) {
+            next.deadlines.route_by = again(next.deadlines.route_by, d.route_minutes);
+        }
+        if let Some(take_by) = next.deadlines.take_by {
+            if file.counts("take") && old.and_then(|old| old.take_by) != Some(take_by) {
+                next.deadlines.take_by = Some(again(take_by, d.take_minutes));
+            }
+        }
+        // resolve-by is set at receipt only (an approved extension is the head's own date)
+        if file.counts("resolve") && before.is_none() {
+            next.deadlines.resolve_by = again(next.deadlines.resolve_by, d.resolve_hours * 60);
+        }
+        next
     }
 }
 
