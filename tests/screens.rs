@@ -1049,3 +1049,24 @@ fn f3_ticks_the_acknowledgement_by_email_where_the_school_sends_them() {
         "{screen}"
     );
 }
+
+#[test]
+fn outside_the_service_hours_the_timers_say_when_they_go_on() {
+    let mut welcome = welcome(None);
+    welcome.policy.hours = Some(pult::domain::hours::HoursFile {
+        zone: "Europe/Moscow".into(),
+        week: vec!["пн-пт 08:00-20:00".into()],
+        production_calendar: true,
+        closed: Vec::new(),
+        service_time: vec!["route".into(), "take".into(), "resolve".into()],
+    });
+    // the fixture's now is Saturday 28 November 2026, 14:32
+    let screen = render(&app_from(welcome.clone()), 100, 30);
+    assert!(screen.contains("пауза до пн 08:00"), "{screen}");
+    // on a working day's hours, the countdowns run
+    welcome.policy.hours.as_mut().expect("hours").week = vec!["пн-вс 08:00-20:00".into()];
+    let screen = render(&app_from(welcome), 100, 30);
+    assert!(!screen.contains("пауза"), "{screen}");
+    // without hours, as before
+    assert!(!render(&app(None), 100, 30).contains("пауза"));
+}

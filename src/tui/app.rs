@@ -152,6 +152,8 @@ pub struct App {
     pub staff: Vec<Staff>,
     /// The school's result template when mail is set up (the close prompt shows the message).
     pub mail: Option<crate::domain::mail::ConsoleMail>,
+    /// The service's hours from the policy, when it has them (timers pause outside them).
+    pub hours: Option<crate::domain::hours::ServiceHours>,
     pub open: OpenRequests,
     pub now: Timestamp,
     pub offset: FixedOffset,
@@ -193,11 +195,13 @@ impl App {
         offset: FixedOffset,
     ) -> App {
         let open = OpenRequests::for_staff(&welcome.me, welcome.open, &welcome.policy.deadlines);
+        let hours = welcome.policy.service_hours();
         let mut app = App {
             me: welcome.me,
             policy: welcome.policy,
             staff: welcome.staff,
             mail: welcome.mail,
+            hours,
             open,
             now,
             offset,
@@ -468,6 +472,26 @@ impl App {
 
     /// A colleague's short name («Козлов А. П.»), or the login of an account this console
     /// does not know.
+    /// When a timer of `kind` that counts service time resumes, while the service is closed
+    /// now.
+    pub fn paused_until(&self, kind: crate::domain::deadline::TimerKind) -> Option<Timestamp> {
+        use crate::domain::deadline::TimerKind;
+        let hours = self.hours.as_ref()?;
+        let name = match kind {
+            TimerKind::Route => "route",
+            TimerKind::Take => "take",
+            TimerKind::Resolve => "resolve",
+            TimerKind::Phone => return None,
+        };
+        let counted = self
+            .policy
+            .hours
+            .as_ref()
+            .is_some_and(|file| file.counts(name));
+        let opens = hours.opens_at(self.now)?;
+        (counted && opens > self.now).then_some(opens)
+    }
+
     pub fn short_name_of(&self, login: &str) -> String {
         if is_website(login) {
             return tr!("who.website").to_string();

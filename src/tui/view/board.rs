@@ -303,6 +303,20 @@ fn draw_queues(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
+/// «пауза до пн 08:00»: a timer in service time while the service is closed, and when it
+/// goes on (in the school's zone).
+fn paused(app: &App, opens: crate::domain::time::Timestamp) -> String {
+    let local = app.hours.as_ref().map_or_else(
+        || opens.in_offset(app.offset).naive_local(),
+        |hours| opens.to_utc().with_timezone(&hours.zone).naive_local(),
+    );
+    tr!(
+        "board.paused",
+        day = crate::report::format::weekday_short(local.date()).to_lowercase(),
+        time = local.format("%H:%M")
+    )
+}
+
 /// The room a timer's row needs to say its queue and caller besides what is due.
 const TIMER_WITH_WHERE: usize = 42;
 
@@ -322,11 +336,11 @@ fn draw_timers(frame: &mut Frame, app: &App, area: Rect) {
         .enumerate()
     {
         let urgency = timer.urgency(app.now, deadlines);
-        let clock = format!(
-            "{}{}",
-            format_countdown(timer.remaining(app.now)),
-            urgency_symbol(urgency)
-        );
+        let counting = match app.paused_until(timer.kind) {
+            Some(opens) => paused(app, opens),
+            None => format_countdown(timer.remaining(app.now)),
+        };
+        let clock = format!("{counting}{}", urgency_symbol(urgency));
         let id = format!("{} ", request.id);
         let label_width = width.saturating_sub(width_of(&id) + width_of(&clock) + 1);
         // where it is wide enough: whose queue, and who called
