@@ -130,3 +130,42 @@ fn hours_that_do_not_parse_refuse_the_policy_with_a_sentence() {
     let error = pult::service::setup::load_policy(dir.path()).expect_err("refused");
     assert!(error.to_string().contains("Europe/Moskva"), "{error}");
 }
+
+#[test]
+fn the_daily_report_counts_the_steps_in_the_same_hours_and_says_which() {
+    let friday = moscow(2026, 11, 20, 19, 55);
+    let (_dir, service, clock) = service_with(HOURS, friday);
+    let request = logged(&service);
+    // routed on Saturday at 09:20: 13 h 25 min on the clock, 25 minutes of service time
+    clock.set(moscow(2026, 11, 21, 9, 20));
+    let first = service.identify("ivanova").expect("first user");
+    let routed = service.execute(
+        &first,
+        Command::Change {
+            id: request.id,
+            change: Change::Route {
+                queue: "ejournal".into(),
+            },
+        },
+    );
+    assert!(routed.is_ok(), "{routed:?}");
+    let date = NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+    let Ok((Reply::Daily { report }, _)) = service.execute(
+        &first,
+        Command::DailyReport {
+            date: Some(date),
+            offset_seconds: 3 * 3600,
+        },
+    ) else {
+        panic!("no daily report")
+    };
+    let route = report.figures.steps.route.clone();
+    assert_eq!((route.within, route.of), (1, 1), "{route:?}");
+    assert_eq!(route.median_ms, Some(25 * 60_000));
+    let offset = chrono::FixedOffset::east_opt(3 * 3600).expect("offset");
+    let text = pult::report::markdown::daily_markdown(&report, service.policy(), offset);
+    assert!(
+        text.contains("считаются в часы работы Службы: пн-пт 08:00-20:00; сб 09:00-15:00"),
+        "{text}"
+    );
+}

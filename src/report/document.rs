@@ -10,6 +10,37 @@ use crate::domain::policy::Policy;
 use crate::domain::request::Category;
 
 pub use daily::daily_document;
+
+/// The hours a report counted its deadlines in, when the policy has them: «Сроки «…» считаются
+/// в часы работы Службы: пн-пт 08:00-20:00; …, часовой пояс Europe/Moscow, с производственным
+/// календарём».
+fn hours_used(policy: &Policy) -> Option<String> {
+    let file = policy.hours.as_ref()?;
+    let steps: Vec<&str> = [
+        ("route", tr!("report.hours.route")),
+        ("take", tr!("report.hours.take")),
+        ("resolve", tr!("report.hours.resolve")),
+    ]
+    .into_iter()
+    .filter(|(name, _)| file.counts(name))
+    .map(|(_, label)| label)
+    .collect();
+    if steps.is_empty() {
+        return None;
+    }
+    let calendar = if file.production_calendar {
+        tr!("report.hours.with_calendar")
+    } else {
+        tr!("report.hours.without_calendar")
+    };
+    Some(tr!(
+        "report.hours.used",
+        steps = steps.join(", "),
+        week = file.week.join("; "),
+        zone = file.zone,
+        calendar = calendar
+    ))
+}
 pub use weekly::weekly_document;
 
 /// One report, ready to be drawn.

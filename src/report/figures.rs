@@ -109,15 +109,24 @@ fn steps(received: &[&Request], policy: &Policy) -> Steps {
         .filter(|r| r.status != Status::Cancelled)
         .collect();
     let deadlines = &policy.deadlines;
+    // a step whose deadline counts service time is measured in it too
+    let hours = policy.service_hours();
+    let took = |name: &str, from: Timestamp, to: Timestamp| match (&hours, &policy.hours) {
+        (Some(hours), Some(file)) if file.counts(name) => hours.between(from, to).value,
+        _ => from.millis_until(to),
+    };
     let route = step(
         &counted,
         deadlines.route_minutes.saturating_mul(MINUTE_MS),
-        |r| r.routed_at.map(|routed| r.received_at.millis_until(routed)),
+        |r| {
+            r.routed_at
+                .map(|routed| took("route", r.received_at, routed))
+        },
     );
     let take = step(
         &counted,
         deadlines.take_minutes.saturating_mul(MINUTE_MS),
-        |r| Some(r.routed_at?.millis_until(r.taken_at?)),
+        |r| Some(took("take", r.routed_at?, r.taken_at?)),
     );
     let resolve = step(
         &counted,
@@ -125,7 +134,7 @@ fn steps(received: &[&Request], policy: &Policy) -> Steps {
         |r| {
             r.closed_at
                 .filter(|_| r.status == Status::Resolved)
-                .map(|closed| r.received_at.millis_until(closed))
+                .map(|closed| took("resolve", r.received_at, closed))
         },
     );
     Steps {

@@ -40,6 +40,9 @@ pub fn daily_document(report: &DailyReport, policy: &Policy, offset: FixedOffset
     blocks.extend([
         Block::Heading(tr!("report.daily.deadlines_heading").into()),
         Block::Text(tr!("report.daily.deadlines_note").into()),
+    ]);
+    blocks.extend(super::hours_used(policy).map(Block::Text));
+    blocks.extend([
         Block::Table(steps(figures, policy)),
         Block::Heading(tr!("report.daily.open_heading").into()),
     ]);

@@ -35,6 +35,9 @@ pub fn weekly_document(report: &WeeklyReport, policy: &Policy, offset: FixedOffs
             ),
         ]),
         Block::Text(tr!("report.weekly.about").into()),
+    ];
+    blocks.extend(super::hours_used(policy).map(Block::Text));
+    blocks.extend([
         Block::Heading(tr!("report.weekly.comparison_heading").into()),
         Block::Table(comparison(report, policy)),
         Block::Heading(tr!("report.weekly.days_heading").into()),
@@ -42,7 +45,7 @@ pub fn weekly_document(report: &WeeklyReport, policy: &Policy, offset: FixedOffs
         Block::Series(category_series(report, policy)),
         Block::Series(share_series(report, policy)),
         Block::Heading(tr!("report.weekly.problems_heading").into()),
-    ];
+    ]);
     blocks.push(if report.top_categories.is_empty() {
         Block::Text(tr!("report.weekly.no_requests").into())
     } else {
