@@ -11,6 +11,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::deadline::TimerKind;
 use super::time::{Timestamp, MINUTE_MS};
 
 /// Minutes after local midnight, `[start, end)`.
@@ -121,6 +122,17 @@ impl HoursFile {
     /// Whether the deadline `name` (`route`, `take`, `resolve`) counts service time.
     pub fn counts(&self, name: &str) -> bool {
         self.service_time.iter().any(|counted| counted == name)
+    }
+
+    /// Whether a timer of `kind` counts service time (phoning an undelivered result is
+    /// always on the clock).
+    pub fn counts_timer(&self, kind: TimerKind) -> bool {
+        match kind {
+            TimerKind::Route => self.counts("route"),
+            TimerKind::Take => self.counts("take"),
+            TimerKind::Resolve => self.counts("resolve"),
+            TimerKind::Phone => false,
+        }
     }
 
     pub fn hours(&self) -> Result<ServiceHours, HoursError> {

@@ -18,7 +18,7 @@ use crate::domain::request::{Request, ReturnChannel, Status, Undelivered};
 use crate::domain::staff::Staff;
 use crate::domain::time::{Timestamp, HOUR_MS};
 use crate::store::{Tx, TxResult};
-use chrono::FixedOffset;
+use chrono::{FixedOffset, Offset};
 
 /// The school's mail settings, beside the policy in the data directory.
 pub const MAIL_FILE: &str = "mail.toml";
@@ -327,11 +327,6 @@ fn read_template(
     Ok(Template::parse(&text, default_subject))
 }
 
-/// The school's time as this machine keeps it (the consoles show the same).
-fn school_offset() -> FixedOffset {
-    *chrono::Local::now().offset()
-}
-
 /// What the sender reports of one attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
@@ -342,6 +337,15 @@ pub struct Delivery {
 impl Service {
     pub fn mail(&self) -> Option<&MailSetup> {
         self.mail.as_deref()
+    }
+
+    /// The school's offset from UTC at `at`: its zone's, when the policy names one (`[hours]`),
+    /// else this machine's, as the consoles show.
+    fn school_offset(&self, at: Timestamp) -> FixedOffset {
+        match &self.hours {
+            Some(hours) => at.to_utc().with_timezone(&hours.zone).offset().fix(),
+            None => *chrono::Local::now().offset(),
+        }
     }
 
     /// Puts the result of `request` (just resolved by `actor`) in the outbox, when it went
@@ -363,7 +367,7 @@ impl Service {
         let (subject, filled) =
             setup
                 .result
-                .fill(request, &result.text, &actor.name, school_offset());
+                .fill(request, &result.text, &actor.name, self.school_offset(now));
         let body = edited
             .filter(|body| !body.trim().is_empty())
             .map_or(filled, |body| body.to_string());
@@ -394,7 +398,7 @@ impl Service {
         }
         let filled = setup
             .acknowledgement
-            .fill(request, "", &actor.name, school_offset());
+            .fill(request, "", &actor.name, self.school_offset(now));
         let kind = MailKind::Acknowledgement;
         Ok(Some(setup.queue(tx, request, kind, filled, actor, now)?))
     }

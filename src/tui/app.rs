@@ -154,6 +154,8 @@ pub struct App {
     pub mail: Option<crate::domain::mail::ConsoleMail>,
     /// The service's hours from the policy, when it has them (timers pause outside them).
     pub hours: Option<crate::domain::hours::ServiceHours>,
+    /// While the service is closed: when it opens (see `set_now`).
+    closed_until: Option<Timestamp>,
     pub open: OpenRequests,
     pub now: Timestamp,
     pub offset: FixedOffset,
@@ -202,6 +204,7 @@ impl App {
             staff: welcome.staff,
             mail: welcome.mail,
             hours,
+            closed_until: None,
             open,
             now,
             offset,
@@ -230,6 +233,7 @@ impl App {
             app.screen = Screen::Form(Box::new(FormState::from_draft(&draft, now)));
             app.info(tr!("status.draft_restored", answered = answered));
         }
+        app.set_now(now);
         app.recount_overdue();
         app.overdue_seen = app.open.overdue_ids(now).into_iter().collect();
         if app.watches_queues() {
@@ -470,28 +474,30 @@ impl App {
         }
     }
 
-    /// A colleague's short name («Козлов А. П.»), or the login of an account this console
-    /// does not know.
-    /// When a timer of `kind` that counts service time resumes, while the service is closed
-    /// now.
+    /// When a timer of `kind` resumes: the service is closed now and the timer counts its
+    /// hours.
     pub fn paused_until(&self, kind: crate::domain::deadline::TimerKind) -> Option<Timestamp> {
-        use crate::domain::deadline::TimerKind;
-        let hours = self.hours.as_ref()?;
-        let name = match kind {
-            TimerKind::Route => "route",
-            TimerKind::Take => "take",
-            TimerKind::Resolve => "resolve",
-            TimerKind::Phone => return None,
-        };
         let counted = self
             .policy
             .hours
             .as_ref()
-            .is_some_and(|file| file.counts(name));
-        let opens = hours.opens_at(self.now)?;
-        (counted && opens > self.now).then_some(opens)
+            .is_some_and(|file| file.counts_timer(kind));
+        self.closed_until.filter(|_| counted)
     }
 
+    /// Notes the time: when the service, closed now, opens again (once per message, not
+    /// per timer drawn).
+    fn set_now(&mut self, now: Timestamp) {
+        self.now = now;
+        self.closed_until = self
+            .hours
+            .as_ref()
+            .and_then(|hours| hours.opens_at(now))
+            .filter(|opens| *opens > now);
+    }
+
+    /// A colleague's short name («Козлов А. П.»), or the login of an account this console
+    /// does not know.
     pub fn short_name_of(&self, login: &str) -> String {
         if is_website(login) {
             return tr!("who.website").to_string();
@@ -524,7 +530,7 @@ fn follow_queue(rows: &[(usize, &QueueDef)], queues: &mut Selection<String>) {
 
 /// Applies one message at `now`; returns what the runner must do.
 pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
-    app.now = now;
+    app.set_now(now);
     match msg {
         Msg::Key(key) if key.kind == KeyEventKind::Press => on_key(app, key),
         Msg::Key(_) | Msg::Resize => Vec::new(),

@@ -33,6 +33,7 @@ pub(super) fn on_reconnected(app: &mut App, welcome: Welcome) -> Vec<Effect> {
     app.staff = welcome.staff;
     app.mail = welcome.mail;
     app.hours = app.policy.service_hours();
+    app.set_now(app.now);
     app.offline = None;
     // a server still unable to save says so again right after the welcome
     app.store_trouble = None;
