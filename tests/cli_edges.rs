@@ -4,30 +4,21 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::calls::{log_call_through, valid_call};
 use common::people::me;
 use common::service::{connect, open_as_me, serve};
-use common::{is_pult, terminate, PULT_BUILT};
+use common::{is_pult, terminate};
 use pult::domain::call_form::CallDraft;
 use pult::domain::change::Change;
-use pult::domain::policy::DEFAULT_POLICY_TOML;
 use pult::domain::request::{Category, RequestId};
 use pult::domain::staff::Role;
 use pult::net::client::Client;
 use pult::service::Command as Cmd;
 
 fn pult(dir: &Path, args: &[&str]) -> Output {
-    Command::new(PULT_BUILT)
-        .env("PULT_LANG", "ru")
-        .arg("--data")
-        .arg(dir)
-        .args(args)
-        .env("LANG", "C.UTF-8")
-        .env_remove("PULT_DATA")
-        .output()
-        .expect("run pult")
+    common::pult_in(dir, args)
 }
 
 /// The pult processes whose command line names `dir` (a server started for it).
@@ -216,10 +207,10 @@ fn nothing_staff_typed_reaches_the_terminal_raw() {
     let dir = root.path().join("data");
     std::fs::create_dir(&dir).unwrap();
     // the school's policy names the technical queue with escape sequences
-    let policy = DEFAULT_POLICY_TOML
+    let policy = common::clock_policy()
         .replace("\"Технический специалист\"", &format!("\"{HOSTILE_TOML}\""))
         .replace("\"Техн.\"", &format!("\"{HOSTILE_TOML}\""));
-    assert_ne!(policy, DEFAULT_POLICY_TOML);
+    assert_ne!(policy, common::clock_policy());
     std::fs::write(dir.join("policy.toml"), policy).unwrap();
     {
         // the test's user: the first admin, operator and head, and the technician who is

@@ -8,12 +8,11 @@ use chrono::NaiveDate;
 
 use pult::domain::change::Change;
 use pult::domain::hours::instant_in;
-use pult::domain::policy::DEFAULT_POLICY_TOML;
 use pult::domain::request::{Category, Channel, Request};
 use pult::domain::time::{ManualClock, Timestamp};
 use pult::service::{Command, Reply, Service};
 
-use common::calls::valid_call;
+use common::calls::{log_a_call, log_call, valid_call};
 use common::service::open_as_first_user;
 
 const HOURS: &str = r#"
@@ -34,7 +33,7 @@ fn service_with(policy_extra: &str, now: Timestamp) -> (tempfile::TempDir, Servi
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(
         dir.path().join("policy.toml"),
-        format!("{DEFAULT_POLICY_TOML}{policy_extra}"),
+        format!("{}{policy_extra}", common::clock_policy()),
     )
     .expect("policy");
     let clock = ManualClock::new(now);
@@ -42,25 +41,11 @@ fn service_with(policy_extra: &str, now: Timestamp) -> (tempfile::TempDir, Servi
     (dir, service, clock)
 }
 
-fn logged(service: &Service) -> Request {
-    let first = service.identify("ivanova").expect("first user");
-    match service.execute(
-        &first,
-        Command::LogCall {
-            draft: valid_call("Петрова Анна", Category::Ejournal, None),
-            channel: Channel::Phone,
-        },
-    ) {
-        Ok((Reply::Logged { request }, _)) => request,
-        other => panic!("not logged: {other:?}"),
-    }
-}
-
 #[test]
 fn a_call_on_friday_evening_is_due_for_routing_on_saturday_morning() {
     let friday = moscow(2026, 11, 20, 19, 55);
     let (_dir, service, clock) = service_with(HOURS, friday);
-    let request = logged(&service);
+    let request = log_a_call(&service);
     assert_eq!(request.deadlines.route_by, moscow(2026, 11, 21, 9, 25));
     let hours = service.policy().service_hours().expect("hours");
     assert_eq!(
@@ -91,12 +76,12 @@ fn a_call_on_friday_evening_is_due_for_routing_on_saturday_morning() {
 #[test]
 fn the_schools_holidays_and_the_new_year_carry_a_deadline_past_them() {
     let (_dir, service, _) = service_with(HOURS, moscow(2026, 12, 25, 19, 50));
-    let request = logged(&service);
+    let request = log_a_call(&service);
     // Friday 25 December, 10 minutes left that day; the winter holidays from the 28th, then
     // the public ones: Saturday 26th 09:00 + 20 minutes
     assert_eq!(request.deadlines.route_by, moscow(2026, 12, 26, 9, 20));
     let (_dir, service, _) = service_with(HOURS, moscow(2026, 12, 26, 14, 50));
-    let request = logged(&service);
+    let request = log_a_call(&service);
     assert!(
         request.deadlines.route_by > moscow(2027, 1, 9, 0, 0),
         "{:?}",
@@ -109,12 +94,12 @@ fn deadlines_the_policy_keeps_on_the_clock_and_policies_without_hours_count_the_
     let friday = moscow(2026, 11, 20, 19, 55);
     let clock_only = format!("{HOURS}service_time = [\"take\"]\n");
     let (_dir, service, _) = service_with(&clock_only, friday);
-    let request = logged(&service);
+    let request = log_a_call(&service);
     assert_eq!(request.deadlines.route_by, friday.plus_minutes(30));
     assert_eq!(request.deadlines.resolve_by, friday.plus_hours(24));
     let (_dir, service, _) = service_with("", friday);
     assert!(service.policy().service_hours().is_none());
-    let request = logged(&service);
+    let request = log_a_call(&service);
     assert_eq!(request.deadlines.route_by, friday.plus_minutes(30));
 }
 
@@ -124,7 +109,7 @@ fn hours_that_do_not_parse_refuse_the_policy_with_a_sentence() {
     let broken = HOURS.replace("Europe/Moscow", "Europe/Moskva");
     std::fs::write(
         dir.path().join("policy.toml"),
-        format!("{DEFAULT_POLICY_TOML}{broken}"),
+        format!("{}{broken}", common::clock_policy()),
     )
     .expect("policy");
     let error = pult::service::setup::load_policy(dir.path()).expect_err("refused");
@@ -135,7 +120,7 @@ fn hours_that_do_not_parse_refuse_the_policy_with_a_sentence() {
 fn the_daily_report_counts_the_steps_in_the_same_hours_and_says_which() {
     let friday = moscow(2026, 11, 20, 19, 55);
     let (_dir, service, clock) = service_with(HOURS, friday);
-    let request = logged(&service);
+    let request = log_a_call(&service);
     // routed on Saturday at 09:20: 13 h 25 min on the clock, 25 minutes of service time
     clock.set(moscow(2026, 11, 21, 9, 20));
     let first = service.identify("ivanova").expect("first user");
@@ -168,4 +153,243 @@ fn the_daily_report_counts_the_steps_in_the_same_hours_and_says_which() {
         text.contains("считаются в часы работы Службы: пн-пт 08:00-20:00; сб 09:00-15:00"),
         "{text}"
     );
+}
+
+#[test]
+fn new_hours_count_the_open_requests_deadlines_again_once_and_the_log_says_so() {
+    let friday = moscow(2026, 11, 20, 19, 55);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, common::clock_policy()).expect("policy");
+    let clock = ManualClock::new(friday);
+    let (service, _) = open_as_first_user(dir.path(), &clock);
+    // a fresh store notes its rules: nothing to count again
+    assert_eq!(service.recount_deadlines().expect("recount"), 0);
+    let waiting = log_a_call(&service);
+    let routed = log_a_call(&service);
+    let first = service.identify("ivanova").expect("first user");
+    let route = Command::Change {
+        id: routed.id,
+        change: Change::Route {
+            queue: "ejournal".into(),
+        },
+    };
+    assert!(service.execute(&first, route).is_ok());
+    let closed = log_a_call(&service);
+    let cancel = Command::Change {
+        id: closed.id,
+        change: Change::Cancel {
+            reason: "дубль".into(),
+        },
+    };
+    assert!(service.execute(&first, cancel).is_ok());
+    assert_eq!(waiting.deadlines.route_by, friday.plus_minutes(30));
+    drop(service);
+
+    // the school puts its hours in; on the next start the open requests count them
+    std::fs::write(&policy, format!("{}{HOURS}", common::clock_policy())).expect("policy");
+    clock.set(friday.plus_minutes(10));
+    let (service, _) = open_as_first_user(dir.path(), &clock);
+    assert_eq!(service.recount_deadlines().expect("recount"), 2);
+    let stored = |id| service.records().request(id).expect("read").expect("kept");
+    let hours = service.policy().service_hours().expect("hours");
+    let waiting_now = stored(waiting.id);
+    assert_eq!(waiting_now.deadlines.route_by, moscow(2026, 11, 21, 9, 25));
+    let in_hours = |minutes| hours.add(friday, minutes).expect("open").value;
+    assert_eq!(waiting_now.deadlines.resolve_by, in_hours(24 * 60));
+    let routed_now = stored(routed.id);
+    assert_eq!(
+        routed_now.deadlines.take_by,
+        Some(moscow(2026, 11, 21, 9, 25))
+    );
+    // a cancelled request keeps what it had
+    assert_eq!(stored(closed.id).deadlines, closed.deadlines);
+    let events = service.records().events_of(waiting.id).expect("events");
+    let recounted = events.last().expect("an event");
+    assert_eq!(recounted.actor, pult::service::RECOUNT_LOGIN);
+    assert_eq!(
+        recounted.action,
+        pult::domain::audit::AuditAction::DeadlinesRecounted {
+            route_by: Some(moscow(2026, 11, 21, 9, 25)),
+            take_by: None,
+            resolve_by: Some(in_hours(24 * 60)),
+        }
+    );
+    // the same rules again: nothing moves, nothing more is written
+    assert_eq!(service.recount_deadlines().expect("recount"), 0);
+    drop(service);
+    let (service, _) = open_as_first_user(dir.path(), &clock);
+    assert_eq!(service.recount_deadlines().expect("recount"), 0);
+    let again = service.records().events_of(waiting.id).expect("events");
+    assert_eq!(again.len(), events.len());
+
+    // and back to the clock: counted again from the same starts
+    drop(service);
+    std::fs::write(&policy, common::clock_policy()).expect("policy");
+    let (service, _) = open_as_first_user(dir.path(), &clock);
+    assert_eq!(service.recount_deadlines().expect("recount"), 2);
+    let back = service
+        .records()
+        .request(waiting.id)
+        .expect("read")
+        .expect("kept");
+    assert_eq!(back.deadlines, waiting.deadlines);
+}
+
+#[test]
+fn a_request_outside_the_hours_is_told_when_it_is_looked_at_and_the_psychologists_whom_to_call() {
+    let hours = format!(
+        "{HOURS}emergency = [\"Детский телефон доверия: 8-800-2000-122 (бесплатно, круглосуточно)\"]\n"
+    );
+    // Friday 20 November 2026, 21:10: the service opens on Saturday at 09:00
+    let (_dir, service, clock) = service_with(&hours, moscow(2026, 11, 20, 21, 10));
+    let request = log_a_call(&service);
+    assert_eq!(
+        service.after_hours(&request),
+        ["Служба сейчас не работает. Обращение рассмотрят, когда она откроется: суббота, 21.11, 09:00."]
+    );
+    let first = service.identify("ivanova").expect("first user");
+    let psych = log_call(
+        &service,
+        &first,
+        valid_call("Петрова Анна", Category::Psych, None),
+    );
+    let told = service.after_hours(&psych);
+    assert_eq!(told.len(), 3, "{told:?}");
+    assert_eq!(told[1], "Если нужна срочная помощь, звоните:");
+    assert_eq!(
+        told[2],
+        "— Детский телефон доверия: 8-800-2000-122 (бесплатно, круглосуточно)"
+    );
+    // in the hours nothing is said
+    clock.set(moscow(2026, 11, 21, 10, 0));
+    let in_hours = log_a_call(&service);
+    assert!(service.after_hours(&in_hours).is_empty());
+}
+
+/// A request received at `received` (Moscow time, November 2026) with its steps done at the
+/// times given, as the report reads them.
+fn stepped(
+    id: u64,
+    received: Timestamp,
+    routed: Option<Timestamp>,
+    taken: Option<Timestamp>,
+    resolved: Option<Timestamp>,
+) -> Request {
+    use pult::domain::request::Status;
+    let draft = valid_call("Петрова Анна", Category::Ejournal, None);
+    let call = draft.check().expect("a valid call");
+    let mut request = pult::domain::lifecycle::receive(
+        pult::domain::request::RequestId(id),
+        pult::domain::lifecycle::Intake {
+            channel: Channel::Phone,
+            received_at: received,
+            logged_by: "ivanova".into(),
+            caller: call.caller,
+            category: call.category,
+            description: call.description,
+            consent: None,
+        },
+        &pult::domain::deadline::DeadlinePolicy::default(),
+    );
+    request.routed_at = routed;
+    request.queue = routed.map(|_| "ejournal".to_string());
+    request.taken_at = taken;
+    request.closed_at = resolved;
+    request.status = match (routed, taken, resolved) {
+        (_, _, Some(_)) => Status::Resolved,
+        (_, Some(_), None) => Status::InWork,
+        (Some(_), None, None) => Status::Routed,
+        _ => Status::New,
+    };
+    request
+}
+
+#[test]
+fn a_week_in_service_hours_has_the_hand_counted_figures() {
+    use pult::domain::hours::{production_calendar, CalendarDay};
+    // week 45 of 2026: Tuesday 3 November is shortened (to 19:00), Wednesday the 4th a holiday
+    let date = |d| NaiveDate::from_ymd_opt(2026, 11, d).expect("date");
+    assert_eq!(production_calendar(date(4)).0, CalendarDay::DayOff);
+    assert!(matches!(
+        production_calendar(date(3)).0,
+        CalendarDay::Working {
+            shortened: true,
+            ..
+        }
+    ));
+    let m = |d, h, min| moscow(2026, 11, d, h, min);
+    let requests = vec![
+        // Monday in the hours: as on the clock, 20 / 20 min, closed in 5 h
+        stepped(
+            1,
+            m(2, 10, 0),
+            Some(m(2, 10, 20)),
+            Some(m(2, 10, 40)),
+            Some(m(2, 15, 0)),
+        ),
+        // Friday 19:50, routed Saturday 09:15: 10 + 15 = 25 min (13 h 25 min on the clock);
+        // taken 09:40 (25 min); closed Monday 10:00: 10 min + 6 h + 2 h = 8 h 10 min
+        stepped(
+            2,
+            m(6, 19, 50),
+            Some(m(7, 9, 15)),
+            Some(m(7, 9, 40)),
+            Some(m(9, 10, 0)),
+        ),
+        // Tuesday 18:45 of the shortened day, the holiday, routed Thursday 08:20: 15 + 20 =
+        // 35 min, late; taken 08:30 (10 min); closed 12:00: 15 min + 4 h = 4 h 15 min
+        stepped(
+            3,
+            m(3, 18, 45),
+            Some(m(5, 8, 20)),
+            Some(m(5, 8, 30)),
+            Some(m(5, 12, 0)),
+        ),
+        // Saturday 14:50, routed 14:58 (8 min), taken Monday 08:10: 2 + 10 = 12 min; open
+        stepped(4, m(7, 14, 50), Some(m(7, 14, 58)), Some(m(9, 8, 10)), None),
+        // Sunday, closed: routed and taken the same day in no service time; closed Monday
+        // 09:00, an hour of it
+        stepped(
+            5,
+            m(8, 12, 0),
+            Some(m(8, 12, 30)),
+            Some(m(8, 13, 0)),
+            Some(m(9, 9, 0)),
+        ),
+        // on the holiday, from the website: waiting
+        stepped(6, m(4, 11, 0), None, None, None),
+    ];
+    let policy = pult::domain::policy::Policy::parse(&format!("{}{HOURS}", common::clock_policy()))
+        .expect("policy");
+    let offset = chrono::FixedOffset::east_opt(3 * 3600).expect("offset");
+    let week = |policy: &pult::domain::policy::Policy| {
+        pult::report::weekly(&requests, 2026, 45, offset, m(10, 12, 0), policy, None)
+            .expect("W45")
+            .totals
+            .steps
+    };
+    let minutes = |ms: Option<i64>| ms.map(|ms| ms as f64 / 60_000.0);
+    let steps = week(&policy);
+    let route = &steps.route;
+    assert_eq!((route.of, route.done, route.within), (6, 5, 4));
+    assert_eq!(minutes(route.median_ms), Some(20.0));
+    assert_eq!(minutes(route.p90_ms), Some(35.0));
+    let take = &steps.take;
+    assert_eq!((take.of, take.done, take.within), (6, 5, 5));
+    assert_eq!(minutes(take.median_ms), Some(12.0));
+    assert_eq!(minutes(take.p90_ms), Some(25.0));
+    let resolve = &steps.resolve;
+    assert_eq!((resolve.of, resolve.done, resolve.within), (6, 4, 4));
+    // the middle two are 4 h 15 min and 5 h
+    assert_eq!(minutes(resolve.median_ms), Some(277.5));
+    assert_eq!(minutes(resolve.p90_ms), Some(490.0));
+
+    // the same week on the clock: Friday's and Tuesday's routing, Saturday's take and the
+    // closes of Friday's and Tuesday's are late
+    let clock = pult::domain::policy::Policy::parse(&common::clock_policy()).expect("policy");
+    let steps = week(&clock);
+    assert_eq!((steps.route.done, steps.route.within), (5, 3));
+    assert_eq!((steps.take.done, steps.take.within), (5, 4));
+    assert_eq!((steps.resolve.done, steps.resolve.within), (4, 2));
 }

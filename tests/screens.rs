@@ -1059,6 +1059,8 @@ fn outside_the_service_hours_the_timers_say_when_they_go_on() {
         production_calendar: true,
         closed: Vec::new(),
         service_time: vec!["route".into(), "take".into(), "resolve".into()],
+        emergency: Vec::new(),
+        calendars: Vec::new(),
     });
     // the fixture's now is Saturday 28 November 2026, 14:32
     let screen = render(&app_from(welcome.clone()), 100, 30);
@@ -1069,4 +1071,62 @@ fn outside_the_service_hours_the_timers_say_when_they_go_on() {
     assert!(!screen.contains("пауза"), "{screen}");
     // without hours, as before
     assert!(!render(&app(None), 100, 30).contains("пауза"));
+}
+
+fn school_hours(emergency: &[&str]) -> pult::domain::hours::HoursFile {
+    pult::domain::hours::HoursFile {
+        zone: "Europe/Moscow".into(),
+        week: vec!["пн-пт 08:00-20:00".into()],
+        production_calendar: true,
+        closed: Vec::new(),
+        service_time: vec!["route".into(), "take".into(), "resolve".into()],
+        emergency: emergency.iter().map(|line| line.to_string()).collect(),
+        calendars: Vec::new(),
+    }
+}
+
+#[test]
+fn outside_the_service_hours_the_form_says_when_the_request_is_looked_at() {
+    let mut welcome = welcome(None);
+    welcome.policy.hours = Some(school_hours(&["Детский телефон доверия: 8-800-2000-122"]));
+    let mut app = app_from(welcome);
+    key(&mut app, KeyCode::Char('n'));
+    let screen = render(&app, 120, 40);
+    // Saturday 28 November 2026, 14:32: the service opens on Monday
+    assert!(
+        screen.contains("Служба сейчас не работает. Обращение рассмотрят, когда она откроется: понедельник, 30.11, 08:00."),
+        "{screen}"
+    );
+    // the emergency contacts are for the psychologist's requests
+    assert!(!screen.contains("8-800-2000-122"), "{screen}");
+    let told = app.after_hours(Category::Psych).expect("closed").lines();
+    assert_eq!(told[2], "— Детский телефон доверия: 8-800-2000-122");
+    // in the hours the form says nothing of them
+    let mut welcome = common::screens::welcome(None);
+    let mut open = school_hours(&[]);
+    open.week = vec!["пн-вс 00:00-24:00".into()];
+    welcome.policy.hours = Some(open);
+    let mut app = app_from(welcome);
+    key(&mut app, KeyCode::Char('n'));
+    assert!(!render(&app, 120, 40).contains("не работает"));
+}
+
+#[test]
+fn a_deadline_in_a_year_the_calendar_only_predicts_is_on_the_clock_and_the_console_says_so() {
+    let mut welcome = welcome(None);
+    welcome.policy.hours = Some(school_hours(&[]));
+    let app = app_from(welcome);
+    let mut request = request(
+        9,
+        5,
+        "Петрова",
+        CallerRole::Parent,
+        Some("5А"),
+        Category::Ejournal,
+    );
+    // the data covers the years to 2027; a resolve-by in 2028 counted the clock
+    request.deadlines.resolve_by = Timestamp(1_830_427_200_000);
+    assert_eq!(app.clock_year(&request), Some(2028));
+    request.deadlines.resolve_by = NOW.plus_hours(24);
+    assert_eq!(app.clock_year(&request), None);
 }

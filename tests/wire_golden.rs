@@ -217,6 +217,8 @@ fn policy() -> Policy {
             production_calendar: true,
             closed: vec!["2026-12-28..2027-01-08 зимние каникулы".into()],
             service_time: vec!["route".into(), "take".into()],
+            emergency: vec!["Детский телефон доверия: 8-800-2000-122".into()],
+            calendars: Vec::new(),
         }),
     }
 }
@@ -455,6 +457,11 @@ fn audit_actions() -> Vec<AuditAction> {
             reason: "421 занят".into(),
             retry_at: Some(at(100)),
         },
+        AuditAction::DeadlinesRecounted {
+            route_by: Some(at(200)),
+            take_by: None,
+            resolve_by: Some(at(300)),
+        },
     ]
 }
 
@@ -647,7 +654,7 @@ fn replies() -> Vec<Reply> {
             }),
         },
         Reply::Submitted {
-            receipt: Receipt::of(&request()),
+            receipt: Receipt::of(&request(), vec!["Служба сейчас не работает.".into()]),
         },
         Reply::PublicStatus {
             status: Some(PublicStatus::of(&request())),

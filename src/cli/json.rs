@@ -113,6 +113,15 @@ fn action(action: &AuditAction) -> Value {
             "reason": reason,
             "retry_at": retry_at.map(|at| at.to_rfc3339()),
         } }),
+        AuditAction::DeadlinesRecounted {
+            route_by,
+            take_by,
+            resolve_by,
+        } => json!({ "deadlines_recounted": {
+            "route_by": route_by.map(|at| at.to_rfc3339()),
+            "take_by": take_by.map(|at| at.to_rfc3339()),
+            "resolve_by": resolve_by.map(|at| at.to_rfc3339()),
+        } }),
         AuditAction::Logged
         | AuditAction::Routed { .. }
         | AuditAction::Taken

@@ -3,6 +3,7 @@
 // Everything printed goes through `out`, which cleans what people typed.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+mod calendar;
 mod callers;
 mod console;
 pub mod help;
@@ -140,6 +141,11 @@ pub enum CliCommand {
         #[command(subcommand)]
         action: mail::MailAction,
     },
+    /// Производственный календарь: загрузить новый год из публикации, какие годы известны
+    Calendar {
+        #[command(subcommand)]
+        action: calendar::CalendarAction,
+    },
     /// Учётные записи сотрудников (администратор системы)
     Staff {
         #[command(subcommand)]
@@ -190,6 +196,8 @@ pub enum CliError {
     Demo(#[from] DemoError),
     #[error("{}", tr!("cli.unknown_status", status = .0))]
     UnknownStatus(String),
+    #[error("{0}")]
+    Calendar(String),
     #[error("{}", tr!("cli.unknown_role", role = .0))]
     UnknownRole(String),
     #[error("{}", tr!("cli.bad_id", text = .0))]
@@ -395,6 +403,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         CliCommand::Staff { action } => staff(&dir, action),
         CliCommand::Mail { action } => mail::run(&dir, action),
+        CliCommand::Calendar { action } => calendar::run(&dir, action),
         CliCommand::Search { words, json } => callers::search(&dir, &words, json),
         CliCommand::Callers { action } => callers::callers(&dir, action),
         CliCommand::Report { action } => report::run(&dir, action),

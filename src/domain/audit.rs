@@ -4,6 +4,7 @@ use chrono::FixedOffset;
 use serde::{Deserialize, Serialize};
 
 use super::caller::CallerId;
+use super::deadline::TimerKind;
 use super::mail::MailKind;
 use super::policy::Policy;
 use super::request::{Category, NoteKind};
@@ -77,6 +78,13 @@ pub enum AuditAction {
         kind: MailKind,
         reason: String,
         retry_at: Option<Timestamp>,
+    },
+    /// The policy's deadlines or hours changed: the running deadlines were counted again
+    /// from their starts (the new ones; None: that one did not move).
+    DeadlinesRecounted {
+        route_by: Option<Timestamp>,
+        take_by: Option<Timestamp>,
+        resolve_by: Option<Timestamp>,
     },
 }
 
@@ -152,5 +160,23 @@ pub fn describe(action: &AuditAction, policy: &Policy, offset: FixedOffset) -> S
             reason,
             retry_at: None,
         } => tr!("audit.mail_failed", kind = kind.label(), reason = reason),
+        AuditAction::DeadlinesRecounted {
+            route_by,
+            take_by,
+            resolve_by,
+        } => {
+            let moved: Vec<String> = [
+                (TimerKind::Route, route_by),
+                (TimerKind::Take, take_by),
+                (TimerKind::Resolve, resolve_by),
+            ]
+            .into_iter()
+            .filter_map(|(kind, due)| {
+                let due = due.as_ref()?.in_offset(offset).format("%d.%m %H:%M");
+                Some(tr!("audit.deadline_moved", step = kind.label(), due = due))
+            })
+            .collect();
+            tr!("audit.deadlines_recounted", moved = moved.join(", "))
+        }
     }
 }

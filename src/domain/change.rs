@@ -303,9 +303,9 @@ impl Move {
             (Move::Return, _) => Change::Return {
                 reason: required(tr!("form.reason"))?,
             },
-            (Move::AskExtension, Some(Picked::Hours(hours))) => Change::AskExtension {
+            (Move::AskExtension, Some(Picked::Until(until))) => Change::AskExtension {
                 reason: required(tr!("form.reason"))?,
-                until: Timestamp(answers.resolve_by.0 + hours * HOUR_MS),
+                until: *until,
             },
             (Move::DecideExtension, Some(Picked::Approve(approve))) => Change::DecideExtension {
                 approve: *approve,
@@ -383,7 +383,8 @@ pub enum Choices {
 pub enum Picked {
     NoteKind(NoteKind),
     Channel(ReturnChannel),
-    Hours(i64),
+    /// An extension's new resolve-by.
+    Until(Timestamp),
     Approve(bool),
     Queue(String),
     Category(Category),
@@ -429,16 +430,39 @@ impl Choices {
                 });
                 phone.into_iter().chain(email).collect()
             }
-            Choices::ExtensionSpans => EXTENSION_HOURS
-                .iter()
-                .map(|hours| {
-                    let label = match hours {
-                        168 => tr!("choice.extension_week").to_string(),
-                        h => tr!("choice.extension_hours", hours = h),
-                    };
-                    choice(label, Picked::Hours(*hours))
-                })
-                .collect(),
+            Choices::ExtensionSpans => {
+                let in_service_time = policy
+                    .hours
+                    .as_ref()
+                    .is_some_and(|file| file.counts("resolve"));
+                let hours = policy.service_hours().filter(|_| in_service_time);
+                EXTENSION_HOURS
+                    .iter()
+                    .map(|span| {
+                        let from = request.deadlines.resolve_by;
+                        let on_the_clock = Timestamp(from.0 + span * HOUR_MS);
+                        let Some(hours) = &hours else {
+                            let label = match span {
+                                168 => tr!("choice.extension_week").to_string(),
+                                h => tr!("choice.extension_hours", hours = h),
+                            };
+                            return choice(label, Picked::Until(on_the_clock));
+                        };
+                        // in service time an extension counts the hours the service works,
+                        // as resolve-by does; the label says until when
+                        let until = hours
+                            .add(from, span * 60)
+                            .filter(|reckoned| reckoned.covered)
+                            .map_or(on_the_clock, |reckoned| reckoned.value);
+                        let label = tr!(
+                            "choice.extension_service_hours",
+                            hours = span,
+                            until = hours.local(until).format("%d.%m %H:%M")
+                        );
+                        choice(label, Picked::Until(until))
+                    })
+                    .collect()
+            }
             Choices::Decision => vec![
                 choice(tr!("choice.approve").into(), Picked::Approve(true)),
                 choice(tr!("choice.deny").into(), Picked::Approve(false)),
@@ -471,8 +495,6 @@ pub struct Answers {
     pub choices: usize,
     pub text: String,
     pub second: String,
-    /// The request's resolve-by (an extension counts from it).
-    pub resolve_by: Timestamp,
     /// The message by email the specialist saw and edited, when mail is set up.
     pub message: Option<String>,
 }

@@ -11,8 +11,10 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::calendar::YearCalendar;
 use super::deadline::TimerKind;
 use super::time::{Timestamp, MINUTE_MS};
+use std::collections::BTreeMap;
 
 /// Minutes after local midnight, `[start, end)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +40,8 @@ pub struct ServiceHours {
     pub week: [Vec<Slot>; 7],
     pub production_calendar: bool,
     pub closed: Vec<ClosedDays>,
+    /// The imported years of the production calendar, by year.
+    pub calendars: BTreeMap<i32, YearCalendar>,
 }
 
 /// A result in service time, and whether every day it crossed was known to the production
@@ -86,6 +90,14 @@ pub struct HoursFile {
     /// the clock.
     #[serde(default = "every_deadline")]
     pub service_time: Vec<String>,
+    /// Whom to call when it is urgent and the service is closed, shown with a request to
+    /// the psychologist outside the hours: `["Детский телефон доверия: 8-800-2000-122"]`.
+    #[serde(default)]
+    pub emergency: Vec<String>,
+    /// Years of the production calendar imported from the government's publication
+    /// (`pult calendar import`): they take the place of the shipped data for their year.
+    #[serde(default)]
+    pub calendars: Vec<YearCalendar>,
 }
 
 /// The deadlines `service_time` may name.
@@ -191,12 +203,45 @@ impl HoursFile {
                 })
             })
             .collect::<Result<_, _>>()?;
+        let calendars = self
+            .calendars
+            .iter()
+            .map(|year| (year.year, year.clone().sorted()))
+            .collect();
         Ok(ServiceHours {
             zone,
             week,
             production_calendar: self.production_calendar,
             closed,
+            calendars,
         })
+    }
+}
+
+/// What a person who turns to the service while it is closed is told: when the request
+/// will be looked at and, for the psychologist, whom to call meanwhile if it is urgent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AfterHours {
+    /// When the service opens, on the school's clock.
+    pub opens: chrono::DateTime<Tz>,
+    pub emergency: Vec<String>,
+}
+
+impl AfterHours {
+    /// The notice, a sentence a line.
+    pub fn lines(&self) -> Vec<String> {
+        let day = super::time::weekday_name(self.opens.date_naive());
+        let mut lines = vec![tr!(
+            "after_hours.opens",
+            day = day,
+            date = self.opens.format("%d.%m"),
+            time = self.opens.format("%H:%M")
+        )];
+        if !self.emergency.is_empty() {
+            lines.push(tr!("after_hours.emergency").to_string());
+            lines.extend(self.emergency.iter().map(|contact| format!("— {contact}")));
+        }
+        lines
     }
 }
 
@@ -295,7 +340,10 @@ impl ServiceHours {
         if !self.production_calendar {
             return (self.week[weekday].clone(), true);
         }
-        let (kind, official) = production_calendar(date);
+        let (kind, official) = match self.calendars.get(&date.year()) {
+            Some(imported) => (imported.day(date), true),
+            None => production_calendar(date),
+        };
         let slots = match kind {
             CalendarDay::DayOff => Vec::new(),
             CalendarDay::Weekend => self.week[weekday].clone(),
@@ -340,10 +388,12 @@ impl ServiceHours {
     }
 
     fn local_date(&self, at: Timestamp) -> NaiveDate {
-        self.zone
-            .timestamp_millis_opt(at.0)
-            .earliest()
-            .map_or_else(|| at.to_utc().date_naive(), |local| local.date_naive())
+        self.local(at).date_naive()
+    }
+
+    /// `at` on the school's clock.
+    pub fn local(&self, at: Timestamp) -> chrono::DateTime<Tz> {
+        self.zone.from_utc_datetime(&at.to_utc().naive_utc())
     }
 
     /// The instant `minutes` of service time after `start` (None: no open time within
@@ -356,6 +406,10 @@ impl ServiceHours {
         for offset in -1..MAX_DAYS {
             let date = first + Duration::days(offset);
             let (intervals, official) = self.open_on(date);
+            // a predicted day counts against the span even when predicted closed
+            if offset >= 0 {
+                covered &= official;
+            }
             for (open, close) in intervals {
                 let from = open.0.max(start.0);
                 if from >= close.0 {
@@ -386,6 +440,9 @@ impl ServiceHours {
         let mut date = first - Duration::days(1);
         while date <= last {
             let (intervals, official) = self.open_on(date);
+            if date >= first {
+                covered &= official;
+            }
             for (open, close) in intervals {
                 let (start, end) = (open.0.max(from.0), close.0.min(to.0));
                 if start < end {
@@ -428,6 +485,8 @@ mod tests {
             production_calendar: calendar,
             closed: closed.iter().map(|line| line.to_string()).collect(),
             service_time: every_deadline(),
+            emergency: Vec::new(),
+            calendars: Vec::new(),
         }
         .hours()
         .expect("hours")
@@ -545,6 +604,8 @@ mod tests {
             production_calendar: false,
             closed: Vec::new(),
             service_time: every_deadline(),
+            emergency: Vec::new(),
+            calendars: Vec::new(),
         }
         .hours()
         .unwrap();
@@ -567,6 +628,8 @@ mod tests {
                 production_calendar: false,
                 closed: Vec::new(),
                 service_time: every_deadline(),
+                emergency: Vec::new(),
+                calendars: Vec::new(),
             }
             .hours()
             .unwrap_err()
@@ -654,6 +717,8 @@ mod tests {
                     production_calendar: calendar,
                     closed: vec!["2026-03-30..2026-03-31".into()],
                     service_time: every_deadline(),
+                    emergency: Vec::new(),
+                    calendars: Vec::new(),
                 };
                 file.hours().expect("generated hours parse")
             })

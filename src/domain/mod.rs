@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod calendar;
 pub mod call_form;
 pub mod caller;
 pub mod change;

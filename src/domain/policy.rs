@@ -1,6 +1,7 @@
 //! The service's queues, categories and deadline spans, as read from `policy.toml`.
 
-use super::hours::{HoursError, HoursFile, ServiceHours};
+use super::hours::{AfterHours, HoursError, HoursFile, ServiceHours};
+use super::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -96,6 +97,37 @@ impl Policy {
     /// The service's hours, when the policy has them (checked by `parse`).
     pub fn service_hours(&self) -> Option<ServiceHours> {
         self.hours.as_ref().and_then(|file| file.hours().ok())
+    }
+
+    /// What a request of `category` made at `at` is told when the service is closed then
+    /// (None: it is open, or the policy keeps no hours). `hours`: the policy's, built once.
+    pub fn after_hours(
+        &self,
+        hours: &ServiceHours,
+        category: Category,
+        at: Timestamp,
+    ) -> Option<AfterHours> {
+        let opens = hours.opens_at(at).filter(|opens| *opens > at)?;
+        self.closed_until(hours, category, opens)
+    }
+
+    /// The same, known already that the service is closed until `opens`.
+    pub fn closed_until(
+        &self,
+        hours: &ServiceHours,
+        category: Category,
+        opens: Timestamp,
+    ) -> Option<AfterHours> {
+        let file = self.hours.as_ref()?;
+        let emergency = if category == Category::Psych {
+            file.emergency.clone()
+        } else {
+            Vec::new()
+        };
+        Some(AfterHours {
+            opens: hours.local(opens),
+            emergency,
+        })
     }
 
     fn check(&self) -> Result<(), PolicyError> {

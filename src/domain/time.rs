@@ -140,6 +140,20 @@ pub fn format_countdown(millis: i64) -> String {
     }
 }
 
+/// `понедельник`…`воскресенье` (the catalogue's words for the day of `date`).
+pub fn weekday_name(date: chrono::NaiveDate) -> &'static str {
+    use chrono::Datelike;
+    [
+        tr!("report.weekday.mon"),
+        tr!("report.weekday.tue"),
+        tr!("report.weekday.wed"),
+        tr!("report.weekday.thu"),
+        tr!("report.weekday.fri"),
+        tr!("report.weekday.sat"),
+        tr!("report.weekday.sun"),
+    ][date.weekday().num_days_from_monday() as usize]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -59,15 +59,19 @@ pub struct Receipt {
     pub received_at: Timestamp,
     pub deadlines: Deadlines,
     pub answer_by: ReturnChannel,
+    /// Sent while the service was closed: when it will be looked at (and, for the
+    /// psychologist, whom to call if it is urgent), a line each; empty in the hours.
+    pub after_hours: Vec<String>,
 }
 
 impl Receipt {
-    pub fn of(request: &Request) -> Receipt {
+    pub fn of(request: &Request, after_hours: Vec<String>) -> Receipt {
         Receipt {
             id: request.id,
             received_at: request.received_at,
             deadlines: request.deadlines,
             answer_by: answer_by(request),
+            after_hours,
         }
     }
 }

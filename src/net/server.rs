@@ -192,6 +192,11 @@ pub fn start(
         std::process::id(),
         files.socket.display()
     ));
+    match service.recount_deadlines() {
+        Ok(0) => {}
+        Ok(moved) => log.line(&tr!("server.deadlines_recounted", count = moved)),
+        Err(error) => log.line(&tr!("server.deadlines_not_recounted", error = error)),
+    }
     if let Ok(unreadable) = service.unreadable_open_requests() {
         if !unreadable.is_empty() {
             let ids: Vec<String> = unreadable.iter().map(|id| id.to_string()).collect();

@@ -183,15 +183,7 @@ pub fn weekday_short(date: NaiveDate) -> &'static str {
 
 /// `понедельник`…`воскресенье`
 pub fn weekday(date: NaiveDate) -> &'static str {
-    [
-        tr!("report.weekday.mon"),
-        tr!("report.weekday.tue"),
-        tr!("report.weekday.wed"),
-        tr!("report.weekday.thu"),
-        tr!("report.weekday.fri"),
-        tr!("report.weekday.sat"),
-        tr!("report.weekday.sun"),
-    ][date.weekday().num_days_from_monday() as usize]
+    crate::domain::time::weekday_name(date)
 }
 
 /// `2026-W46`

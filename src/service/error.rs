@@ -35,6 +35,11 @@ pub enum ServiceError {
         path: std::path::PathBuf,
         source: PolicyError,
     },
+    #[error("{}", tr!("service.calendar_file", path = .path.display(), error = .reason))]
+    CalendarFile {
+        path: std::path::PathBuf,
+        reason: String,
+    },
     #[error("{}", tr!("service.policy_file", path = .path.display(), error = .source))]
     PolicyFile {
         path: std::path::PathBuf,
@@ -172,6 +177,7 @@ impl ServiceError {
             ServiceError::Rule(TransitionError::UnknownQueue { .. }) => FailureKind::UnknownQueue,
             ServiceError::Policy { .. }
             | ServiceError::PolicyFile { .. }
+            | ServiceError::CalendarFile { .. }
             | ServiceError::SiteText { .. } => FailureKind::Policy,
             ServiceError::ConsentMissing | ServiceError::ConsentChanged => FailureKind::Consent,
             ServiceError::NoSuchCaller { .. } => FailureKind::NoSuchCaller,

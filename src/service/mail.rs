@@ -396,9 +396,12 @@ impl Service {
         {
             return Ok(None);
         }
-        let filled = setup
-            .acknowledgement
-            .fill(request, "", &actor.name, self.school_offset(now));
+        let (subject, body) =
+            setup
+                .acknowledgement
+                .fill(request, "", &actor.name, self.school_offset(now));
+        let notice = self.after_hours(request).join("\n");
+        let filled = (subject, with_after_hours(&body, &notice));
         let kind = MailKind::Acknowledgement;
         Ok(Some(setup.queue(tx, request, kind, filled, actor, now)?))
     }
@@ -512,5 +515,57 @@ impl Service {
                 }]
             })
             .unwrap_or_default())
+    }
+}
+
+/// `body` with the after-hours `notice` where the template has `{after_hours}`, or before
+/// the last paragraph (the signature) when a school's own template has no place for it.
+fn with_after_hours(body: &str, notice: &str) -> String {
+    if body.contains("{after_hours}") {
+        if notice.is_empty() {
+            // no notice: no empty paragraph where it would have been
+            return body
+                .replace("{after_hours}\n\n", "")
+                .replace("{after_hours}", "");
+        }
+        return body.replace("{after_hours}", notice);
+    }
+    if notice.is_empty() {
+        return body.to_string();
+    }
+    match body.trim_end().rfind("\n\n") {
+        Some(end) => format!("{}\n\n{notice}{}", &body[..end], &body[end..]),
+        None => format!("{body}\n{notice}\n"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_after_hours;
+
+    const NOTICE: &str = "Служба сейчас не работает.";
+
+    #[test]
+    fn the_after_hours_notice_goes_where_the_template_says_or_before_the_signature() {
+        let shipped = "Здравствуйте!\n\nПринято.\n\n{after_hours}\n\nСлужба\n";
+        assert_eq!(
+            with_after_hours(shipped, NOTICE),
+            "Здравствуйте!\n\nПринято.\n\nСлужба сейчас не работает.\n\nСлужба\n"
+        );
+        // in the hours nothing is said, and no empty paragraph is left
+        assert_eq!(
+            with_after_hours(shipped, ""),
+            "Здравствуйте!\n\nПринято.\n\nСлужба\n"
+        );
+        let own = "Здравствуйте!\n\nПринято.\n\nСлужба\n";
+        assert_eq!(
+            with_after_hours(own, NOTICE),
+            "Здравствуйте!\n\nПринято.\n\nСлужба сейчас не работает.\n\nСлужба\n"
+        );
+        assert_eq!(with_after_hours(own, ""), own);
+        assert_eq!(
+            with_after_hours("Принято.\n", NOTICE),
+            "Принято.\n\nСлужба сейчас не работает.\n"
+        );
     }
 }

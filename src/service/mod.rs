@@ -4,6 +4,7 @@
 mod callers;
 mod commands;
 mod error;
+mod hours;
 mod import;
 pub mod mail;
 mod messages;
@@ -18,6 +19,7 @@ mod writes;
 use std::sync::Arc;
 
 pub use error::{Failure, FailureKind, ServiceError};
+pub use hours::RECOUNT_LOGIN;
 pub use messages::{Command, Detail, Event, Reply, Welcome};
 pub use records::{Records, Seed};
 pub use search::{Found, Hit, Matches, SearchIndex};

@@ -283,8 +283,8 @@ impl Service {
 }
 
 /// The receipt the website shows for a request it sent.
-pub(super) fn receipt(request: Request) -> Reply {
+pub(super) fn receipt(request: Request, after_hours: Vec<String>) -> Reply {
     Reply::Submitted {
-        receipt: Receipt::of(&request),
+        receipt: Receipt::of(&request, after_hours),
     }
 }

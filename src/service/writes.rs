@@ -82,19 +82,22 @@ impl Service {
         queued: &Queued,
         now: Timestamp,
     ) -> TxResult<Outcome> {
-        let (written, reply): (_, fn(Request) -> Reply) = match write {
+        let (written, reply): (_, fn(&Service, Request) -> Reply) = match write {
             RequestWrite::LogCall { draft, channel } => (
                 self.log_call(tx, actor, draft, *channel, queued, now)?,
-                |request| Reply::Logged { request },
+                |_, request| Reply::Logged { request },
             ),
             RequestWrite::Change { id, change } => (
                 self.change(tx, actor, *id, change, queued, now)?,
-                |request| Reply::Changed { request },
+                |_, request| Reply::Changed { request },
             ),
             RequestWrite::Import { calls } => return self.import(tx, actor, calls, now),
             RequestWrite::Web { form } => (
                 self.log_web(tx, actor, form, consent_in_force, queued, now)?,
-                website::receipt,
+                |service, request| {
+                    let after_hours = service.after_hours(&request);
+                    website::receipt(request, after_hours)
+                },
             ),
         };
         Ok(written.map(|request| {
@@ -102,7 +105,7 @@ impl Service {
                 request: request.clone(),
                 by: actor.login.clone(),
             };
-            (reply(request), vec![event])
+            (reply(self, request), vec![event])
         }))
     }
 
@@ -211,39 +214,6 @@ impl Service {
             }
         }
         Ok(Ok(next))
-    }
-}
-
-impl Service {
-    /// `next` (the request after a change, or a new one) with the deadlines the change set
-    /// counted in service time, where the policy's hours say so: each deadline set afresh
-    /// (its start plus its span on the clock) is counted again from the same start. A span
-    /// that would cross a year the production calendar only predicts keeps the clock.
-    pub(super) fn in_service_time(&self, before: Option<&Request>, mut next: Request) -> Request {
-        let (Some(hours), Some(file)) = (&self.hours, &self.policy.hours) else {
-            return next;
-        };
-        let d = self.policy.deadlines;
-        let again = |due: Timestamp, minutes: i64| {
-            hours
-                .add(due.plus_minutes(-minutes), minutes)
-                .filter(|reckoned| reckoned.covered)
-                .map_or(due, |reckoned| reckoned.value)
-        };
-        let old = before.map(|request| request.deadlines);
-        if file.counts("route") && old.map(|old| old.route_by) != Some(next.deadlines.route_by) {
-            next.deadlines.route_by = again(next.deadlines.route_by, d.route_minutes);
-        }
-        if let Some(take_by) = next.deadlines.take_by {
-            if file.counts("take") && old.and_then(|old| old.take_by) != Some(take_by) {
-                next.deadlines.take_by = Some(again(take_by, d.take_minutes));
-            }
-        }
-        // resolve-by is set at receipt only (an approved extension is the head's own date)
-        if file.counts("resolve") && before.is_none() {
-            next.deadlines.resolve_by = again(next.deadlines.resolve_by, d.resolve_hours * 60);
-        }
-        next
     }
 }
 

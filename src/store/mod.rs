@@ -51,6 +51,8 @@ const META_NEXT_EVENT: &[u8] = b"next_event_seq";
 const META_EVENT_BASE: &[u8] = b"event_seq_base";
 pub(crate) const META_NEXT_CALLER: &[u8] = b"next_caller_id";
 pub(crate) const META_NEXT_MAIL: &[u8] = b"next_mail_seq";
+/// The policy's deadlines and hours the stored deadlines were counted in (`Tx::deadline_rules`).
+const META_DEADLINE_RULES: &[u8] = b"deadline_rules";
 /// The number the next journaled transaction gets: sled holds every one below it.
 const META_JOURNALED: &[u8] = b"journal_next";
 

@@ -120,6 +120,19 @@ impl Tx<'_> {
         Ok(current)
     }
 
+    /// The deadline rules (the policy's spans and hours, as the service writes them down)
+    /// the open requests' deadlines were counted in, when the service wrote them down.
+    pub fn deadline_rules(&self) -> TxResult<Option<Vec<u8>>> {
+        Ok(self
+            .meta
+            .get(super::META_DEADLINE_RULES)?
+            .map(|bytes| bytes.to_vec()))
+    }
+
+    pub fn set_deadline_rules(&self, rules: &[u8]) -> TxResult<()> {
+        self.put(T::Meta, super::META_DEADLINE_RULES, rules)
+    }
+
     pub fn append_event(&self, event: &AuditEvent) -> TxResult<()> {
         // sled's generated ids only grow (across restarts too); a retried transaction
         // leaves a gap, never a repeat

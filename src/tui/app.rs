@@ -485,6 +485,46 @@ impl App {
         self.closed_until.filter(|_| counted)
     }
 
+    /// What a caller with a request of `category` is told while the service is closed
+    /// (None: it is open, or keeps no hours).
+    pub fn after_hours(
+        &self,
+        category: crate::domain::request::Category,
+    ) -> Option<crate::domain::hours::AfterHours> {
+        self.policy
+            .closed_until(self.hours.as_ref()?, category, self.closed_until?)
+    }
+
+    /// The year the production calendar only predicts that put a deadline of `request` in
+    /// service time on the clock (the console says so when the deadline is set).
+    pub fn clock_year(&self, request: &crate::domain::request::Request) -> Option<i32> {
+        use crate::domain::deadline::TimerKind;
+        use crate::domain::request::Status;
+        let (hours, file) = (self.hours.as_ref()?, self.policy.hours.as_ref()?);
+        let d = request.deadlines;
+        let running = [
+            (
+                TimerKind::Route,
+                Some(d.route_by).filter(|_| request.status == Status::New),
+            ),
+            (
+                TimerKind::Take,
+                d.take_by.filter(|_| request.status == Status::Routed),
+            ),
+            (
+                TimerKind::Resolve,
+                Some(d.resolve_by).filter(|_| request.status.is_open()),
+            ),
+        ];
+        running
+            .into_iter()
+            .filter(|(kind, _)| file.counts_timer(*kind))
+            .filter_map(|(_, due)| due)
+            .filter(|due| !hours.between(self.now.min(*due), *due).covered)
+            .map(|due| chrono::Datelike::year(&hours.local(due)))
+            .max()
+    }
+
     /// Notes the time: when the service, closed now, opens again (once per message, not
     /// per timer drawn).
     fn set_now(&mut self, now: Timestamp) {

@@ -11,7 +11,6 @@ use crate::domain::change::{Answers, Choice, Form, Missing, Move, Picked};
 use crate::domain::mail::Template;
 use crate::domain::policy::Policy;
 use crate::domain::request::{Request, RequestId, ReturnChannel};
-use crate::domain::time::Timestamp;
 use crate::domain::validate::sanitize;
 use crate::service::Command;
 
@@ -143,7 +142,6 @@ pub struct Prompt {
     pub focus: PromptFocus,
     pub error: Option<String>,
     pub sending: bool,
-    resolve_by: Timestamp,
     /// Closing with a result: the message by email, when mail is set up.
     pub mail: Option<MailDraft>,
     /// Closing with a result while mail is not set up (the prompt says so).
@@ -187,7 +185,6 @@ impl Prompt {
             focus,
             error: None,
             sending: false,
-            resolve_by: request.deadlines.resolve_by,
             mail: None,
             mail_off: kind == Move::Resolve,
         }
@@ -368,7 +365,6 @@ impl Prompt {
                 .as_ref()
                 .map(|second| second.text().to_string())
                 .unwrap_or_default(),
-            resolve_by: self.resolve_by,
             message: self.message().map(|(_, body)| body),
         };
         match self.kind.build(&answers) {
@@ -410,7 +406,7 @@ mod tests {
     use crate::domain::lifecycle::{receive, Intake};
     use crate::domain::request::{Caller, CallerRole, Category, Channel};
     use crate::domain::request::{NoteKind, ReturnChannel};
-    use crate::domain::time::HOUR_MS;
+    use crate::domain::time::{Timestamp, HOUR_MS};
     use crate::domain::validate::Phone;
     use ratatui::crossterm::event::KeyModifiers;
 
@@ -509,6 +505,39 @@ mod tests {
         };
         assert_eq!(until.0, request.deadlines.resolve_by.0 + 48 * HOUR_MS);
         assert_eq!(reason, "ждём поставщика");
+    }
+
+    #[test]
+    fn in_service_time_an_extension_counts_the_hours_the_service_works() {
+        let mut policy = policy();
+        policy.hours = Some(crate::domain::hours::HoursFile {
+            zone: "Europe/Moscow".into(),
+            week: vec!["пн-пт 08:00-20:00".into(), "сб 09:00-15:00".into()],
+            production_calendar: true,
+            closed: Vec::new(),
+            service_time: vec!["resolve".into()],
+            emergency: Vec::new(),
+            calendars: Vec::new(),
+        });
+        let mut request = request();
+        // Friday 4 December 2026, 19:00 in Moscow
+        request.deadlines.resolve_by = Timestamp(1_796_400_000_000);
+        let mut prompt = Prompt::new(Move::AskExtension, &request, &policy);
+        // 1 h on Friday, 6 on Saturday, 12 on Monday, 5 on Tuesday: 13:00 on 8 December
+        assert_eq!(
+            prompt.choices[0].label,
+            "ещё на 24 ч рабочего времени (до 08.12 13:00)"
+        );
+        typed(&mut prompt, "1");
+        typed(&mut prompt, "ждём поставщика");
+        let PromptOutcome::Submit(Command::Change {
+            change: Change::AskExtension { until, .. },
+            ..
+        }) = press(&mut prompt, KeyCode::Enter)
+        else {
+            panic!("not submitted")
+        };
+        assert_eq!(until, Timestamp(1_796_724_000_000));
     }
 
     #[test]

@@ -243,6 +243,9 @@ pub fn sent(info: &WebInfo, receipt: &Receipt) -> Markup {
         h1 { (tr!("web.sent.title", id = receipt.id)) }
         p.number { (tr!("web.sent.number")) " " strong { (receipt.id) } }
         p { (tr!("web.sent.keep")) }
+        @for line in &receipt.after_hours {
+            p.after-hours { (line) }
+        }
         h2 { (tr!("web.sent.next")) }
         ul {
             li { (tr!("web.sent.route_by", at = local_time(receipt.deadlines.route_by))) }

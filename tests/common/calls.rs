@@ -73,6 +73,16 @@ pub fn log_call(service: &Service, by: &Staff, draft: CallDraft) -> Request {
     }
 }
 
+/// An e-journal call by the fresh store's first user `ivanova` (see `open_as_first_user`).
+pub fn log_a_call(service: &Service) -> Request {
+    let first = service.identify("ivanova").expect("the first user");
+    log_call(
+        service,
+        &first,
+        valid_call("Петрова Анна", Category::Ejournal, None),
+    )
+}
+
 /// Logs `draft` as a phone call through a server; the new request (panics if refused).
 pub fn log_call_through(client: &mut Client, draft: CallDraft) -> Request {
     let command = Command::LogCall {

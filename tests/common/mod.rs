@@ -30,6 +30,41 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long any awaited state may take to show (generous: CI machines are busy).
+/// The shipped policy without its `[hours]`: every deadline on the clock, as the tests that
+/// count minutes by hand (or run at whatever hour CI does) expect.
+pub fn clock_policy() -> String {
+    let shipped = pult::domain::policy::DEFAULT_POLICY_TOML;
+    let Some(start) = shipped.find("\n[hours]") else {
+        return shipped.to_string();
+    };
+    let end = shipped[start + 1..]
+        .find("\n[")
+        .map_or(shipped.len(), |end| start + 1 + end);
+    format!("{}{}", &shipped[..start + 1], &shipped[end..])
+}
+
+/// The built `pult` with `--data dir` and `args`, in Russian, run to its end.
+pub fn pult_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(PULT_BUILT)
+        .env("PULT_LANG", "ru")
+        .arg("--data")
+        .arg(dir)
+        .args(args)
+        .env("LANG", "C.UTF-8")
+        .env_remove("PULT_DATA")
+        .output()
+        .expect("run pult")
+}
+
+/// `dir`'s policy is the clock policy unless the test wrote one of its own.
+pub fn on_the_clock(dir: &Path) {
+    let path = dir.join("policy.toml");
+    if !path.exists() {
+        std::fs::create_dir_all(dir).expect("data dir");
+        std::fs::write(path, clock_policy()).expect("the clock policy");
+    }
+}
+
 pub const TIMEOUT: Duration = Duration::from_secs(15);
 pub const POLL: Duration = Duration::from_millis(50);
 /// Printed by the pane's shell after pult, with pult's exit status.
@@ -532,6 +567,11 @@ impl Place {
         std::os::unix::fs::chown(&data, Some(owner), Some(group))
             .unwrap_or_else(|error| panic!("chown {}: {error}", data.display()));
         set_mode(&data, 0o750);
+        // the clock policy, the data directory owner's as pult would have written it
+        on_the_clock(&data);
+        std::os::unix::fs::chown(data.join("policy.toml"), Some(owner), Some(group))
+            .expect("chown the policy");
+        set_mode(&data.join("policy.toml"), 0o644);
 
         if let Some(reason) = out_of_reach(Path::new(PULT_BUILT)) {
             let bin = place.root.join("bin");

@@ -11,7 +11,7 @@ use ratatui::Terminal;
 use pult::domain::call_form::CallDraft;
 use pult::domain::deadline::DeadlinePolicy;
 use pult::domain::lifecycle::{self, Intake};
-use pult::domain::policy::{Policy, DEFAULT_POLICY_TOML};
+use pult::domain::policy::Policy;
 use pult::domain::request::{Caller, CallerRole, Category, Channel, Request, RequestId};
 use pult::domain::staff::Role;
 use pult::domain::time::Timestamp;
@@ -61,7 +61,8 @@ pub fn request(
 }
 
 pub fn welcome(draft: Option<CallDraft>) -> Welcome {
-    let policy = Policy::parse(DEFAULT_POLICY_TOML).unwrap();
+    // the fixture's deadlines are on the clock (a test puts hours in where it shows them)
+    let policy = Policy::parse(&super::clock_policy()).unwrap();
     let deadlines = policy.deadlines;
     let routed = |r: Request, queue: &str, minutes_ago: i64| {
         lifecycle::route(

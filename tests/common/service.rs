@@ -22,12 +22,14 @@ use super::PULT_BUILT;
 /// The service on `dir` as the OS user running the test, on the system clock (on a fresh
 /// directory that user becomes its first admin, operator and head).
 pub fn open_as_me(dir: &Path) -> Service {
+    super::on_the_clock(dir);
     open_service(dir, Arc::new(SystemClock), &me()).expect("open the service")
 }
 
 /// A fresh service on `dir` whose time is `clock`, and its first user `ivanova`'s account
 /// (admin, operator and head).
 pub fn open_as_first_user(dir: &Path, clock: &ManualClock) -> (Service, Staff) {
+    super::on_the_clock(dir);
     let service = open_service(dir, Arc::new(clock.clone()), &first_os_user()).expect("open");
     let first = service
         .identify("ivanova")
@@ -49,6 +51,7 @@ pub fn set_my_roles(service: &Service, roles: &[Role]) {
 
 /// A server on `dir`, in this process, as the OS user running the test; stops on drop.
 pub fn serve(dir: &Path) -> ServerHandle {
+    super::on_the_clock(dir);
     start(dir, Arc::new(SystemClock), &me()).expect("server starts")
 }
 

@@ -120,18 +120,18 @@ fn done_message(app: &App, one: Move, request: &Request) -> String {
         Move::Resolve => tr!("done.resolve", id = id),
         Move::Return => tr!("done.return", id = id),
         Move::AskExtension => {
-            let longer = request.extension_asked_ms().unwrap_or_default();
-            let asked = request.extension.as_ref().map(|extension| {
-                let hours = longer / crate::domain::time::HOUR_MS;
-                let until = extension
+            let until = request.extension.as_ref().map(|extension| {
+                extension
                     .until
                     .in_offset(app.offset)
                     .format("%d.%m %H:%M")
-                    .to_string();
-                (hours, until)
+                    .to_string()
             });
-            let (hours, until) = asked.unwrap_or_default();
-            tr!("done.ask_extension", id = id, hours = hours, until = until)
+            tr!(
+                "done.ask_extension",
+                id = id,
+                until = until.unwrap_or_default()
+            )
         }
         Move::DecideExtension => match request.extension.as_ref().map(|e| e.state) {
             Some(ExtensionState::Approved) => tr!("done.extension_approved", id = id),
@@ -197,6 +197,7 @@ pub(super) fn on_reply(
     match (awaiting, result) {
         (Awaiting::SaveCall, Ok(Reply::Logged { request })) => {
             let id = request.id;
+            let said = noting_the_clock(app, &request, tr!("status.saved", id = id));
             app.open.upsert(request, &app.policy.deadlines);
             app.follow_selection();
             // the call just logged is the one chosen in Входящие once the offer is left
@@ -204,7 +205,7 @@ pub(super) fn on_reply(
                 app.selection.incoming.choose(id, row);
             }
             app.screen = Screen::RouteOffer { id };
-            app.info(tr!("status.saved", id = id));
+            app.info(said);
         }
         (Awaiting::SaveCall, Err(error)) => {
             if let Screen::Form(form) = &mut app.screen {
@@ -218,7 +219,8 @@ pub(super) fn on_reply(
                 .as_deref()
                 .map(|key| app.policy.queue_short(key).to_string())
                 .unwrap_or_default();
-            app.info(tr!("status.routed_to", id = request.id, queue = queue));
+            let said = tr!("status.routed_to", id = request.id, queue = queue);
+            app.info(noting_the_clock(app, &request, said));
             app.open.upsert(request, &app.policy.deadlines);
             app.follow_selection();
             app.recount_overdue();
@@ -341,5 +343,14 @@ fn not_saved(error: &ClientError) -> String {
     match letters.next() {
         Some(first) => first.to_uppercase().chain(letters).collect(),
         None => sentence,
+    }
+}
+
+/// `said`, and that a deadline of `request` in service time counts the clock when the
+/// production calendar only predicts a year it crosses (a school can import that year's).
+fn noting_the_clock(app: &App, request: &Request, said: String) -> String {
+    match app.clock_year(request) {
+        Some(year) => tr!("status.calendar_predicted", said = said, year = year),
+        None => said,
     }
 }

@@ -51,7 +51,17 @@ pub fn draw(frame: &mut Frame, app: &App, form: &FormState, body: Rect, footer_a
         };
         rows.push((field, height, error_rows(field)));
     }
-    let fixed: u16 = rows.iter().map(|(_, h, e)| h + e).sum::<u16>() + 1 + 1; // label of description, notice
+    // outside the service's hours the operator can tell the caller when it opens
+    let category = form
+        .category
+        .unwrap_or(crate::domain::request::Category::Other);
+    let after_hours = app
+        .after_hours(category)
+        .map(|notice| notice.lines())
+        .unwrap_or_default();
+    let after_rows = after_hours.len() as u16;
+    // label of description, notice
+    let fixed: u16 = rows.iter().map(|(_, h, e)| h + e).sum::<u16>() + 1 + 1 + after_rows;
     let description_height = inner.height.saturating_sub(fixed).clamp(1, 12);
 
     let mut constraints = Vec::new();
@@ -64,6 +74,7 @@ pub fn draw(frame: &mut Frame, app: &App, form: &FormState, body: Rect, footer_a
         }
         constraints.push(Constraint::Length(*errors));
     }
+    constraints.push(Constraint::Length(after_rows));
     constraints.push(Constraint::Length(1));
     let areas = Layout::vertical(constraints).split(inner);
 
@@ -113,6 +124,14 @@ pub fn draw(frame: &mut Frame, app: &App, form: &FormState, body: Rect, footer_a
             frame.render_widget(Paragraph::new(Span::styled(text, theme.error)), error_area);
         }
     }
+    if let Some(area) = areas.get(next) {
+        let lines: Vec<Line> = after_hours
+            .iter()
+            .map(|line| Line::styled(fit(&format!("  {line}"), area.width as usize), theme.dim))
+            .collect();
+        frame.render_widget(Paragraph::new(lines), *area);
+    }
+    next += 1;
     if let (Some(area), Some(text)) = (areas.get(next), known_callers_line(app, form)) {
         let style = if form.notice.is_some() {
             theme.error

@@ -187,7 +187,19 @@ pub fn draw(frame: &mut Frame, app: &App, prompt: &Prompt, body: Rect, footer_ar
 /// and why.
 fn extension_asked(app: &App, request: &Request) -> Option<[String; 2]> {
     let extension = request.extension.as_ref()?;
-    let minutes = request.extension_asked_ms()? / 60_000;
+    let mut minutes = request.extension_asked_ms()? / 60_000;
+    // in service time the span asked for is the hours the service works
+    let counted = app
+        .policy
+        .hours
+        .as_ref()
+        .is_some_and(|file| file.counts("resolve"));
+    if let Some(hours) = app.hours.as_ref().filter(|_| counted) {
+        let asked = hours.between(request.deadlines.resolve_by, extension.until);
+        if asked.covered {
+            minutes = asked.value / 60_000;
+        }
+    }
     let longer = if minutes % 60 == 0 {
         tr!("prompt.hours", hours = minutes * 60_000 / HOUR_MS)
     } else {
