@@ -267,6 +267,29 @@ fn a_request_outside_the_hours_is_told_when_it_is_looked_at_and_the_psychologist
     assert!(service.after_hours(&in_hours).is_empty());
 }
 
+#[test]
+fn the_shipped_policy_keeps_school_hours_with_the_production_calendar_and_a_new_directory_gets_them(
+) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let policy = pult::service::setup::load_policy(dir.path()).expect("the shipped policy");
+    let hours = policy.hours.as_ref().expect("[hours]");
+    assert_eq!(hours.zone, "Europe/Moscow");
+    assert!(hours.production_calendar);
+    assert_eq!(hours.week, ["пн-пт 08:00-20:00", "сб 09:00-15:00"]);
+    assert!(["route", "take", "resolve"]
+        .iter()
+        .all(|name| hours.counts(name)));
+    assert!(hours
+        .emergency
+        .iter()
+        .any(|line| line.contains("8-800-2000-122")));
+    // the tests' clock policy is the shipped one without the hours, and nothing else
+    let clock = pult::domain::policy::Policy::parse(&common::clock_policy()).expect("parses");
+    assert!(clock.hours.is_none());
+    assert_eq!(clock.queues, policy.queues);
+    assert_eq!(clock.categories, policy.categories);
+}
+
 /// A request received at `received` (Moscow time, November 2026) with its steps done at the
 /// times given, as the report reads them.
 fn stepped(
