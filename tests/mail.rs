@@ -664,3 +664,51 @@ fn a_result_mail_that_gives_up_after_the_request_was_phoned_puts_nothing_back_in
     assert_eq!(after.status, Status::Resolved, "{after:?}");
     assert!(after.undelivered.is_none());
 }
+
+#[test]
+fn an_acknowledgement_sent_at_night_says_when_the_request_is_looked_at_and_whom_to_call() {
+    needs_smtp!();
+    let port = free_port();
+    let dir = tempfile::tempdir().expect("temp dir");
+    // the shipped policy, hours and the children's helpline included
+    std::fs::write(
+        dir.path().join("policy.toml"),
+        pult::domain::policy::DEFAULT_POLICY_TOML,
+    )
+    .expect("policy");
+    write_mail_toml(dir.path(), port, true);
+    let service = open_as_me(dir.path());
+    set_my_roles(&service, &[Role::Operator, Role::Head, Role::Admin]);
+    drop(service);
+    let smtp = SmtpServer::start(port, &dir.path().join("maildir"));
+    // Saturday 21 November 2026, 21:30 in Moscow
+    let clock = ManualClock::new(Timestamp(1_795_285_800_000));
+    let _server = serve_at(dir.path(), &clock);
+    let mut client = connect(dir.path());
+    let mut draft = valid_call(
+        "Петрова Анна Ивановна",
+        pult::domain::request::Category::Psych,
+        None,
+    );
+    draft.email = "petrova@mail.ru".into();
+    draft.acknowledge = true;
+    let logged = client.call(Command::LogCall {
+        draft,
+        channel: Channel::Phone,
+    });
+    assert!(matches!(logged, Ok(Reply::Logged { .. })), "{logged:?}");
+    let message = smtp.wait_for(1, TIMEOUT);
+    let body = &message[0].body;
+    assert!(
+        body.contains(
+            "Служба сейчас не работает. Обращение рассмотрят, когда она откроется: понедельник, 23.11, 08:00."
+        ),
+        "{body}"
+    );
+    assert!(
+        body.contains("Детский телефон доверия: 8-800-2000-122"),
+        "{body}"
+    );
+    // the deadlines it gives are in the service's hours: routing by Monday 08:30
+    assert!(body.contains("не позднее 23.11.2026 08:30"), "{body}");
+}

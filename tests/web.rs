@@ -267,10 +267,53 @@ fn a_website_request_lands_in_incoming_with_its_deadlines_and_the_consent_given(
         std::fs::read_to_string(kept).expect("the version kept"),
         text
     );
-    // the sent page gives the deadlines in the school's time
-    assert!(page
-        .body
-        .contains(&pult::web::pages::local_time(arrived.plus_minutes(30))));
+    // the sent page gives the deadlines in the school's time: its zone, not this machine's
+    let route_by = chrono::TimeZone::timestamp_millis_opt(
+        &chrono_tz::Europe::Moscow,
+        arrived.plus_minutes(30).0,
+    )
+    .single()
+    .expect("a time")
+    .format("%d.%m.%Y %H:%M")
+    .to_string();
+    assert!(page.body.contains(&route_by), "{route_by}: {}", page.body);
+    // in the hours the page says nothing of them
+    assert!(!page.body.contains("не работает"), "{}", page.body);
+}
+
+#[test]
+fn a_request_sent_at_night_is_told_when_it_is_looked_at_and_the_psychologists_whom_to_call() {
+    let site = Site::open();
+    // Saturday 21 November 2026, 21:30 in Moscow: the service opens on Monday at 08:00
+    site.clock.set(Timestamp(1_795_285_800_000));
+    let token = site.token();
+    let mut form = filled(&token, "Ребёнок плачет, не хочет заниматься");
+    form.retain(|(name, _)| *name != "category");
+    form.push(("category", "psych"));
+    let page = post(site.addr(), "/", &encode(&form));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Обращение №1 принято"), "{}", page.body);
+    assert!(
+        page.body.contains(
+            "Служба сейчас не работает. Обращение рассмотрят, когда она откроется: понедельник, 23.11, 08:00."
+        ),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("8-800-2000-122"), "{}", page.body);
+    // another type of request is told when, without the helpline
+    let token = site.token();
+    let page = post(
+        site.addr(),
+        "/",
+        &encode(&filled(&token, "Не открывается дневник")),
+    );
+    assert!(
+        page.body.contains("Служба сейчас не работает"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("8-800-2000-122"), "{}", page.body);
 }
 
 #[test]

@@ -651,6 +651,7 @@ fn replies() -> Vec<Reply> {
                     version: "fedcba9876543210".into(),
                     text: "Политика".into(),
                 },
+                zone: Some("Europe/Moscow".into()),
             }),
         },
         Reply::Submitted {

@@ -55,6 +55,8 @@ pub struct WebInfo {
     pub deadlines: DeadlinePolicy,
     pub consent: SiteText,
     pub privacy: SiteText,
+    /// The school's time zone by name (`[hours]`), for the times the pages show.
+    pub zone: Option<String>,
 }
 
 impl WebInfo {
@@ -70,6 +72,7 @@ impl WebInfo {
             deadlines: policy.deadlines,
             consent,
             privacy,
+            zone: policy.hours.as_ref().map(|hours| hours.zone.clone()),
         }
     }
 }

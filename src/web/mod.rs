@@ -246,6 +246,7 @@ pub fn fallback_info(data: &Path) -> WebInfo {
             deadlines: Default::default(),
             consent: empty(),
             privacy: empty(),
+            zone: None,
         },
     }
 }

@@ -33,12 +33,24 @@ pub struct FormPage<'a> {
     pub token: String,
 }
 
-/// An instant in the school's time (this machine's zone).
-pub fn local_time(at: Timestamp) -> String {
-    match Local.timestamp_millis_opt(at.0).single() {
-        Some(time) => time.format("%d.%m.%Y %H:%M").to_string(),
-        None => String::new(),
+/// An instant in the school's time: its zone when the policy names one, else this machine's.
+pub fn local_time(info: &WebInfo, at: Timestamp) -> String {
+    const SHOWN: &str = "%d.%m.%Y %H:%M";
+    let zone = info
+        .zone
+        .as_deref()
+        .and_then(|zone| zone.parse::<chrono_tz::Tz>().ok());
+    match zone {
+        Some(zone) => zone
+            .timestamp_millis_opt(at.0)
+            .single()
+            .map(|time| time.format(SHOWN).to_string()),
+        None => Local
+            .timestamp_millis_opt(at.0)
+            .single()
+            .map(|time| time.format(SHOWN).to_string()),
     }
+    .unwrap_or_default()
 }
 
 /// The hotline as a `tel:` link: its digits, with the plus if it has one.
@@ -248,8 +260,8 @@ pub fn sent(info: &WebInfo, receipt: &Receipt) -> Markup {
         }
         h2 { (tr!("web.sent.next")) }
         ul {
-            li { (tr!("web.sent.route_by", at = local_time(receipt.deadlines.route_by))) }
-            li { (tr!("web.sent.resolve_by", at = local_time(receipt.deadlines.resolve_by))) }
+            li { (tr!("web.sent.route_by", at = local_time(info, receipt.deadlines.route_by))) }
+            li { (tr!("web.sent.resolve_by", at = local_time(info, receipt.deadlines.resolve_by))) }
             li { (answer_words(receipt.answer_by)) }
         }
         (hotline_line(info))
@@ -288,19 +300,19 @@ pub fn status(info: &WebInfo, status: &PublicStatus) -> Markup {
         h1 { (tr!("web.status.of", id = status.id)) }
         p.state { (tr!("web.status.state")) " " strong { (status.status.label()) } }
         dl {
-            dt { (tr!("web.status.received")) } dd { (local_time(status.received_at)) }
+            dt { (tr!("web.status.received")) } dd { (local_time(info, status.received_at)) }
             @if let Some(at) = status.routed_at {
-                dt { (tr!("web.status.routed")) } dd { (local_time(at)) }
+                dt { (tr!("web.status.routed")) } dd { (local_time(info, at)) }
             } @else if open {
-                dt { (tr!("web.status.route_by")) } dd { (local_time(status.deadlines.route_by)) }
+                dt { (tr!("web.status.route_by")) } dd { (local_time(info, status.deadlines.route_by)) }
             }
             @if let Some(at) = status.taken_at {
-                dt { (tr!("web.status.taken")) } dd { (local_time(at)) }
+                dt { (tr!("web.status.taken")) } dd { (local_time(info, at)) }
             }
             @if let Some(at) = status.closed_at {
-                dt { (tr!("web.status.closed")) } dd { (local_time(at)) }
+                dt { (tr!("web.status.closed")) } dd { (local_time(info, at)) }
             } @else {
-                dt { (tr!("web.status.resolve_by")) } dd { (local_time(status.deadlines.resolve_by)) }
+                dt { (tr!("web.status.resolve_by")) } dd { (local_time(info, status.deadlines.resolve_by)) }
             }
         }
         p { (answer_words(status.answer_by)) }
