@@ -44,7 +44,10 @@ use pult::report::{
     UndeliveredResult, WeeklyReport,
 };
 use pult::service::website::{SiteText, WebForm, WebInfo};
-use pult::service::{Command, Detail, Event, Failure, FailureKind, Found, Hit, Reply, Welcome};
+use pult::service::{
+    BackupState, Command, Detail, Event, Failure, FailureKind, Found, Hit, Reply, Welcome,
+};
+use pult::store::backup::{BackupHeader, BackupSummary};
 use pult::store::{AuditAction, AuditEvent};
 
 const BLESS: &str = "PULT_BLESS_WIRE";
@@ -218,7 +221,13 @@ fn policy() -> Policy {
             closed: vec!["2026-12-28..2027-01-08 зимние каникулы".into()],
             service_time: vec!["route".into(), "take".into()],
             emergency: vec!["Детский телефон доверия: 8-800-2000-122".into()],
-            calendars: Vec::new(),
+            calendars: vec![pult::domain::calendar::YearCalendar {
+                year: 2028,
+                days_off: vec![chrono::NaiveDate::from_ymd_opt(2028, 1, 3).expect("date")],
+                worked: vec![chrono::NaiveDate::from_ymd_opt(2028, 1, 8).expect("date")],
+                shortened: vec![chrono::NaiveDate::from_ymd_opt(2028, 2, 22).expect("date")],
+                source: "calendar2028.xml".into(),
+            }],
         }),
     }
 }
@@ -556,6 +565,11 @@ fn commands() -> Vec<Command> {
             contact: text("+79123456789"),
         },
         Command::MailStatus,
+        Command::Backup {
+            keep_daily: Some(7),
+            keep_weekly: Some(4),
+        },
+        Command::BackupStatus,
     ]
 }
 
@@ -663,6 +677,27 @@ fn replies() -> Vec<Reply> {
         Reply::Outbox {
             messages: vec![outgoing()],
             set_up: true,
+        },
+        Reply::Backup {
+            state: BackupState::Done {
+                file: "/srv/pult/backups/pult-20261201-030000.pultbak".into(),
+                summary: BackupSummary {
+                    header: BackupHeader {
+                        format: 1,
+                        created_at_ms: at(400).0,
+                        pult_version: "0.3.0".into(),
+                        schema_version: 3,
+                    },
+                    entries: 1200,
+                    writes: 3,
+                    files: 4,
+                    requests: 300,
+                    bytes: 65_536,
+                    sha256: "ab".repeat(32),
+                },
+                took_ms: 850,
+                removed: vec!["/srv/pult/backups/pult-20261124-030000.pultbak".into()],
+            },
         },
     ]
 }

@@ -3,6 +3,7 @@
 // Everything printed goes through `out`, which cleans what people typed.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+mod backup;
 mod calendar;
 mod callers;
 mod console;
@@ -141,6 +142,26 @@ pub enum CliCommand {
         #[command(subcommand)]
         action: mail::MailAction,
     },
+    /// Резервная копия всего хранилища, сделанная работающим сервером (администратор системы)
+    Backup {
+        /// Положить копию ещё и в FILE (её читает пользователь сервера)
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Проверить копию FILE, ничего не восстанавливая
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["output", "keep_daily", "keep_weekly"])]
+        verify: Option<PathBuf>,
+        /// Оставить в backups/ по копии за столько последних дней
+        #[arg(long, value_name = "N")]
+        keep_daily: Option<u32>,
+        /// И по копии за столько последних недель
+        #[arg(long, value_name = "N")]
+        keep_weekly: Option<u32>,
+    },
+    /// Восстановить хранилище из резервной копии в пустой каталог данных (--data)
+    Restore {
+        /// Файл резервной копии
+        file: PathBuf,
+    },
     /// Производственный календарь: загрузить новый год из публикации, какие годы известны
     Calendar {
         #[command(subcommand)]
@@ -198,6 +219,8 @@ pub enum CliError {
     UnknownStatus(String),
     #[error("{0}")]
     Calendar(String),
+    #[error("{0}")]
+    Backup(String),
     #[error("{}", tr!("cli.unknown_role", role = .0))]
     UnknownRole(String),
     #[error("{}", tr!("cli.bad_id", text = .0))]
@@ -404,6 +427,21 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         CliCommand::Staff { action } => staff(&dir, action),
         CliCommand::Mail { action } => mail::run(&dir, action),
         CliCommand::Calendar { action } => calendar::run(&dir, action),
+        CliCommand::Backup {
+            output,
+            verify,
+            keep_daily,
+            keep_weekly,
+        } => backup::backup(
+            &dir,
+            backup::BackupArgs {
+                output,
+                verify,
+                keep_daily,
+                keep_weekly,
+            },
+        ),
+        CliCommand::Restore { file } => backup::restore_into(&dir, &file),
         CliCommand::Search { words, json } => callers::search(&dir, &words, json),
         CliCommand::Callers { action } => callers::callers(&dir, action),
         CliCommand::Report { action } => report::run(&dir, action),

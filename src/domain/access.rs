@@ -76,6 +76,8 @@ pub enum Operation {
     ReadVendorHistory,
     /// Add and disable staff accounts.
     ManageStaff,
+    /// Make a backup of the whole store (everyone's personal data).
+    Backup,
 }
 
 impl Operation {
@@ -95,6 +97,7 @@ impl Operation {
                 Operation::ReadHistory,
                 Operation::ReadVendorHistory,
                 Operation::ManageStaff,
+                Operation::Backup,
             ])
             .collect()
     }
@@ -115,6 +118,7 @@ impl Operation {
             Operation::ReadHistory => 8,
             Operation::ReadVendorHistory => 9,
             Operation::ManageStaff => 10,
+            Operation::Backup => 11,
         }
     }
 
@@ -132,6 +136,7 @@ impl Operation {
             Operation::ReadHistory => rule(&[HEAD], Refusal::HeadOnly),
             Operation::ReadVendorHistory => rule(&[Who::VendorRep, HEAD], Refusal::NotVendorRep),
             Operation::ManageStaff => rule(&[ADMIN], Refusal::NotAdmin),
+            Operation::Backup => rule(&[ADMIN], Refusal::NotAdmin),
         }
     }
 
@@ -149,6 +154,7 @@ impl Operation {
             Operation::ReadHistory => tr!("operation.read_history"),
             Operation::ReadVendorHistory => tr!("operation.vendor_history"),
             Operation::ManageStaff => tr!("operation.manage_staff"),
+            Operation::Backup => tr!("operation.backup"),
         }
     }
 }
@@ -615,7 +621,7 @@ mod tests {
             all.iter().map(|operation| operation.place()).collect();
         assert_eq!(
             places,
-            (0..=10).collect(),
+            (0..=11).collect(),
             "an operation is missing from all()"
         );
         for one in Move::ALL {

@@ -27,9 +27,12 @@ use crate::service::{Command, Event, Failure, Reply, Welcome};
 /// commands and replies), the consent a website request records, the policy's `[service]`.
 /// 9: mail — a result's edited message, the outbox (`Command::MailStatus`, `Reply::Outbox`),
 /// a result that did not get through, the mail lines of a timeline, the console's template
-/// and a call's acknowledgement; the policy's `[hours]`.
+/// and a call's acknowledgement; the policy's `[hours]`. 10: the hours' emergency contacts
+/// and imported calendar years, the after-hours notice of a website receipt, the school's
+/// zone in `WebInfo`, deadlines counted again (`AuditAction::DeadlinesRecounted`); backups
+/// (`Command::Backup`, `Command::BackupStatus`, `Reply::Backup`).
 /// tests/wire_golden.rs holds every message's encoding and fails when it changes without a bump.
-pub const PROTOCOL_VERSION: u32 = 9;
+pub const PROTOCOL_VERSION: u32 = 10;
 
 /// Largest frame a client may send (a call form with a 4,000-character description is ~10 KiB).
 pub const MAX_CLIENT_FRAME: usize = 256 * 1024;

@@ -192,6 +192,7 @@ pub fn start(
         std::process::id(),
         files.socket.display()
     ));
+    crate::service::clear_partial_backups(dir);
     match service.recount_deadlines() {
         Ok(0) => {}
         Ok(moved) => log.line(&tr!("server.deadlines_recounted", count = moved)),

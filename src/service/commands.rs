@@ -228,6 +228,11 @@ impl Service {
             Command::SubmitWeb { form } => self.apply_write(actor, RequestWrite::Web { form }),
             Command::WebInfo => self.web_info(actor),
             Command::PublicStatus { id, contact } => self.public_status(actor, id, &contact),
+            Command::Backup {
+                keep_daily,
+                keep_weekly,
+            } => self.start_backup(actor, keep_daily, keep_weekly),
+            Command::BackupStatus => self.backup_status(actor),
             Command::MailStatus => {
                 may_do(actor, Operation::ReadHistory, &self.policy)?;
                 Ok((

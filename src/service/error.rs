@@ -62,6 +62,8 @@ pub enum ServiceError {
     BadOffset { seconds: i32 },
     #[error("{}", tr!("service.not_saved", why = .0))]
     NotSaved(String),
+    #[error("{}", tr!("service.backup", why = .0))]
+    Backup(String),
     #[error("{}", tr!("service.mail_address", to = .to))]
     MailAddress { to: String },
     #[error("{0}")]
@@ -182,6 +184,7 @@ impl ServiceError {
             ServiceError::ConsentMissing | ServiceError::ConsentChanged => FailureKind::Consent,
             ServiceError::NoSuchCaller { .. } => FailureKind::NoSuchCaller,
             ServiceError::NotSaved(_) => FailureKind::NotSaved,
+            ServiceError::Backup(_) => FailureKind::Store,
             ServiceError::TooLong(_) | ServiceError::Rule(TransitionError::TooLong(_)) => {
                 FailureKind::TooLong
             }

@@ -1,6 +1,8 @@
 //! The messages of the service: what a console or script asks (`Command`), what it is told
 //! (`Reply`), what every console applies (`Event`) and what it gets on attaching (`Welcome`).
 
+use std::path::PathBuf;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -14,8 +16,10 @@ use crate::domain::mail::{ConsoleMail, Outgoing};
 use crate::domain::policy::Policy;
 use crate::domain::request::{Channel, Request, RequestId, Status};
 use crate::domain::staff::Staff;
+use crate::domain::time::Timestamp;
 use crate::domain::website::{PublicStatus, Receipt};
 use crate::report::{DailyReport, WeeklyReport};
+use crate::store::backup::BackupSummary;
 use crate::store::AuditEvent;
 
 /// What a console or a script asks the service to do.
@@ -144,6 +148,15 @@ pub enum Command {
     },
     /// The outbox, newest first (those who read a request's whole history).
     MailStatus,
+    /// Make a backup of everything in the data directory's `backups/` while the service goes
+    /// on (the system admin); then keep `keep_daily` and `keep_weekly` copies there, when given.
+    /// The answer: `Reply::Backup` (running).
+    Backup {
+        keep_daily: Option<u32>,
+        keep_weekly: Option<u32>,
+    },
+    /// Where the last backup stands (the system admin): `Reply::Backup`.
+    BackupStatus,
 }
 
 impl Command {
@@ -232,6 +245,32 @@ pub enum Reply {
     Outbox {
         messages: Vec<Outgoing>,
         set_up: bool,
+    },
+    /// Where the server's backup stands.
+    Backup {
+        state: BackupState,
+    },
+}
+
+/// A backup made by the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BackupState {
+    /// None made since the server started.
+    None,
+    Running {
+        file: PathBuf,
+        started_at: Timestamp,
+    },
+    Done {
+        file: PathBuf,
+        summary: BackupSummary,
+        took_ms: i64,
+        /// Older copies removed to keep the number asked for.
+        removed: Vec<PathBuf>,
+    },
+    Failed {
+        file: PathBuf,
+        reason: String,
     },
 }
 

@@ -1,6 +1,7 @@
 //! The commands of the service: who may do what, one transaction each, durable before the
 //! answer, and the events every console applies to its copy of the open requests.
 
+mod backup;
 mod callers;
 mod commands;
 mod error;
@@ -18,9 +19,10 @@ mod writes;
 
 use std::sync::Arc;
 
+pub use backup::{clear_partial_backups, to_remove, BACKUP_DIR, BACKUP_EXTENSION};
 pub use error::{Failure, FailureKind, ServiceError};
 pub use hours::RECOUNT_LOGIN;
-pub use messages::{Command, Detail, Event, Reply, Welcome};
+pub use messages::{BackupState, Command, Detail, Event, Reply, Welcome};
 pub use records::{Records, Seed};
 pub use search::{Found, Hit, Matches, SearchIndex};
 
@@ -51,6 +53,8 @@ pub struct Service {
     /// Messages queued by transactions since the server last took them (for the sender,
     /// once they are durable).
     queued_mail: std::sync::Mutex<Vec<crate::domain::mail::Outgoing>>,
+    /// Where the server's backup stands (see `backup.rs`).
+    backup: backup::SharedBackup,
 }
 
 /// Up to this many stored requests the search index is read before the service starts; more
@@ -67,6 +71,7 @@ impl Service {
             mail: None,
             queued_mail: Default::default(),
             hours: policy.service_hours().map(Arc::new),
+            backup: Arc::new(std::sync::Mutex::new(BackupState::None)),
             policy,
         }
     }
@@ -182,6 +187,7 @@ impl Service {
             mail,
             queued_mail,
             hours,
+            backup,
         } = self;
         let dir = store.dir().to_path_buf();
         drop(store);
@@ -195,6 +201,7 @@ impl Service {
             mail,
             queued_mail,
             hours,
+            backup,
         })
     }
 

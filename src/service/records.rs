@@ -40,6 +40,11 @@ impl<'a> Records<'a> {
         self.store.events_of(id)
     }
 
+    /// Numbers given so far (every request ever logged or imported has one at most this).
+    pub fn requests_numbered(&self) -> Result<u64, StoreError> {
+        self.store.requests_numbered()
+    }
+
     /// How many audit events were ever written.
     pub fn event_count(&self) -> Result<u64, StoreError> {
         self.store.event_count()

@@ -249,6 +249,8 @@ impl RequestWrite {
             | Command::EnableStaff { .. }
             | Command::VendorHistory
             | Command::MailStatus
+            | Command::Backup { .. }
+            | Command::BackupStatus
             | Command::RecordView { .. }
             | Command::Timeline { .. }
             | Command::History { .. }

@@ -1,8 +1,9 @@
 //! The sled store: its trees, one transaction per command, and flushing before anything is
 //! acknowledged. Knows bytes and records, not screens or rules.
 
+pub mod backup;
 mod callers;
-pub mod codec;
+mod codec;
 mod error;
 mod files;
 mod index;
@@ -90,6 +91,8 @@ pub struct Store {
     /// Mail to callers, by its outbox number (see `domain::mail::Outgoing`).
     outbox: sled::Tree,
     meta: sled::Tree,
+    /// Where writes are caught while a backup reads (see `backup.rs`).
+    catch: backup::Catch,
     /// Added to sled's generated ids to number audit events (above every number a store
     /// from before schema 3 used).
     event_base: u64,
@@ -374,6 +377,7 @@ impl Store {
         // one number per transaction, stored by it: sled's state says which it holds
         let seq = self.next_journaled.load(Ordering::SeqCst);
         let ops = RefCell::new(Vec::new());
+        let held = self.catch.hold();
         let [requests, open, events, meta, drafts, intake, callers, index, outbox] =
             self.journaled_trees();
         let trees = (
@@ -402,11 +406,19 @@ impl Store {
             },
         )?;
         self.next_journaled.store(seq + 1, Ordering::SeqCst);
+        let ops = ops.into_inner();
+        held.caught(|| {
+            ops.iter()
+                .map(|op| backup::Caught {
+                    tree: op.tree,
+                    key: op.key.clone(),
+                    value: op.value.clone(),
+                })
+                .collect()
+        });
+        drop(held);
         if let Ok(mut pending) = self.pending.lock() {
-            pending.entries.push(Entry {
-                seq,
-                ops: ops.into_inner(),
-            });
+            pending.entries.push(Entry { seq, ops });
         }
         Ok(result)
     }

@@ -85,6 +85,7 @@ impl Store {
             outbox: tree("outbox")?,
             event_base: 0,
             meta: tree("meta")?,
+            catch: Default::default(),
             db,
             log: Arc::new(log),
             mark: Arc::new(mark),

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::backup::{caught, REPORTS};
 use super::{Store, StoreError};
 use crate::domain::time::Timestamp;
 use crate::store::codec::Record;
@@ -36,10 +37,14 @@ impl Store {
     ) -> Result<(), StoreError> {
         let key = week_key(year, week);
         self.unjournaled();
+        let held = self.catch.hold();
         if proposals.text.trim().is_empty() {
-            self.reports.remove(key)?;
+            self.reports.remove(key.as_bytes())?;
+            held.caught(|| vec![caught(REPORTS, key.as_bytes(), None)]);
         } else {
-            self.reports.insert(key, proposals.encode()?)?;
+            let bytes = proposals.encode()?;
+            self.reports.insert(key.as_bytes(), bytes.as_slice())?;
+            held.caught(|| vec![caught(REPORTS, key.as_bytes(), Some(&bytes))]);
         }
         Ok(())
     }

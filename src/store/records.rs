@@ -1,6 +1,7 @@
 //! Reading the store's records outside a transaction (staff, requests by number, status
 //! and period, a request's events, drafts), and the few writes that need no transaction.
 
+use super::backup::{caught, DRAFTS, STAFF};
 use super::codec::{id_key, key_id, AuditEvent, Record};
 use super::{index, Page, RequestReader, Store, StoreError, META_NEXT_REQUEST};
 use crate::domain::call_form::CallDraft;
@@ -27,8 +28,11 @@ impl Store {
     /// Adds or replaces a staff account (durable after `flush`).
     pub fn put_staff(&self, member: &Staff) -> Result<(), StoreError> {
         self.unjournaled();
+        let bytes = member.encode()?;
+        let held = self.catch.hold();
         self.staff
-            .insert(member.login.as_bytes(), member.encode()?)?;
+            .insert(member.login.as_bytes(), bytes.as_slice())?;
+        held.caught(|| vec![caught(STAFF, member.login.as_bytes(), Some(&bytes))]);
         Ok(())
     }
 
@@ -199,13 +203,18 @@ impl Store {
     /// transaction: a draft stands alone, and this is the write every open form makes.
     pub fn save_draft(&self, login: &str, draft: &CallDraft) -> Result<(), StoreError> {
         self.unjournaled();
-        self.drafts.insert(login.as_bytes(), draft.encode()?)?;
+        let bytes = draft.encode()?;
+        let held = self.catch.hold();
+        self.drafts.insert(login.as_bytes(), bytes.as_slice())?;
+        held.caught(|| vec![caught(DRAFTS, login.as_bytes(), Some(&bytes))]);
         Ok(())
     }
 
     pub fn discard_draft(&self, login: &str) -> Result<(), StoreError> {
         self.unjournaled();
+        let held = self.catch.hold();
         self.drafts.remove(login.as_bytes())?;
+        held.caught(|| vec![caught(DRAFTS, login.as_bytes(), None)]);
         Ok(())
     }
 
