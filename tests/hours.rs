@@ -416,3 +416,54 @@ fn a_week_in_service_hours_has_the_hand_counted_figures() {
     assert_eq!((steps.take.done, steps.take.within), (5, 4));
     assert_eq!((steps.resolve.done, steps.resolve.within), (4, 2));
 }
+
+#[test]
+fn counting_again_keeps_a_resolve_by_the_head_approved_even_after_a_second_ask() {
+    let friday = moscow(2026, 11, 20, 12, 0);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, common::clock_policy()).expect("policy");
+    let clock = ManualClock::new(friday);
+    let (service, mut first) = open_as_first_user(dir.path(), &clock);
+    first.roles.push(pult::domain::staff::Role::Ejournal);
+    service.seed().put_staff(&first).expect("roles");
+    let request = log_a_call(&service);
+    let change = |change: Change| {
+        let done = service.execute(
+            &first,
+            Command::Change {
+                id: request.id,
+                change,
+            },
+        );
+        assert!(done.is_ok(), "{done:?}");
+    };
+    change(Change::Route {
+        queue: "ejournal".into(),
+    });
+    change(Change::Take);
+    let approved_until = request.deadlines.resolve_by.plus_hours(48);
+    change(Change::AskExtension {
+        reason: "ждём поставщика".into(),
+        until: approved_until,
+    });
+    change(Change::DecideExtension {
+        approve: true,
+        note: String::new(),
+    });
+    // asked again, still pending: the request's extension is now the second ask
+    change(Change::AskExtension {
+        reason: "поставщик молчит".into(),
+        until: approved_until.plus_hours(24),
+    });
+    drop(service);
+    std::fs::write(&policy, format!("{}{HOURS}", common::clock_policy())).expect("policy");
+    let (service, _) = open_as_first_user(dir.path(), &clock);
+    service.recount_deadlines().expect("recount");
+    let kept = service
+        .records()
+        .request(request.id)
+        .expect("read")
+        .expect("kept");
+    assert_eq!(kept.deadlines.resolve_by, approved_until);
+}

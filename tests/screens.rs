@@ -1116,6 +1116,9 @@ fn a_deadline_in_a_year_the_calendar_only_predicts_is_on_the_clock_and_the_conso
     let mut welcome = welcome(None);
     welcome.policy.hours = Some(school_hours(&[]));
     let app = app_from(welcome);
+    // received on Thursday 30 December 2027 at 19:00 in Moscow: 24 working hours from it
+    // would reach into 2028, which the data only predicts, so the clock counts (resolve-by
+    // on the 31st, still 2027) — and the console names the year that did it
     let mut request = request(
         9,
         5,
@@ -1124,9 +1127,10 @@ fn a_deadline_in_a_year_the_calendar_only_predicts_is_on_the_clock_and_the_conso
         Some("5А"),
         Category::Ejournal,
     );
-    // the data covers the years to 2027; a resolve-by in 2028 counted the clock
-    request.deadlines.resolve_by = Timestamp(1_830_427_200_000);
+    request.received_at = Timestamp(1_830_182_400_000);
+    request.deadlines.resolve_by = request.received_at.plus_hours(24);
     assert_eq!(app.clock_year(&request), Some(2028));
-    request.deadlines.resolve_by = NOW.plus_hours(24);
+    // received now, in November 2026, everything it reaches is known
+    request.received_at = NOW;
     assert_eq!(app.clock_year(&request), None);
 }

@@ -101,10 +101,21 @@ impl YearCalendar {
         }
     }
 
-    fn checked(self) -> Result<YearCalendar, CalendarError> {
-        // every year has its New Year holidays: a file without days off is not a calendar
+    /// The year as a calendar must be: in the years one may be given for, with its New Year
+    /// holidays (a file without days off is not a calendar), every date in that year.
+    pub fn checked(self) -> Result<YearCalendar, CalendarError> {
+        if !YEARS.contains(&self.year) {
+            return Err(CalendarError::Year(self.year.to_string()));
+        }
         if self.days_off.is_empty() {
             return Err(CalendarError::Empty(self.year));
+        }
+        let elsewhere = [&self.days_off, &self.worked, &self.shortened]
+            .into_iter()
+            .flatten()
+            .find(|date| date.year() != self.year);
+        if let Some(date) = elsewhere {
+            return Err(CalendarError::Day(date.to_string()));
         }
         Ok(self.sorted())
     }
@@ -133,6 +144,10 @@ pub fn parse_xml(text: &str, source: &str) -> Result<YearCalendar, CalendarError
         let name = tag.split(|c: char| c.is_whitespace() || c == '/').next();
         match name {
             Some("calendar") => {
+                // one year a file: a second is not this layout
+                if calendar.is_some() {
+                    return Err(CalendarError::Format);
+                }
                 let year = attribute(tag, "year").ok_or(CalendarError::Format)?;
                 let number = year
                     .parse::<i32>()
@@ -204,14 +219,15 @@ fn attribute<'t>(tag: &'t str, name: &str) -> Option<&'t str> {
 /// columns after December (totals) are not read.
 pub fn parse_csv(text: &str, source: &str) -> Result<Vec<YearCalendar>, CalendarError> {
     let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
+        .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut years = Vec::new();
-    for row in reader.records() {
+    for (number, row) in reader.records().enumerate() {
         let row = row.map_err(|_| CalendarError::Format)?;
         let year_cell = row.get(0).unwrap_or_default().trim();
-        if year_cell.is_empty() {
+        // the first row is the header when it does not start with a year
+        if year_cell.is_empty() || (number == 0 && year_cell.parse::<i32>().is_err()) {
             continue;
         }
         let year = year_cell
@@ -333,6 +349,32 @@ mod tests {
         assert_eq!(
             refused("Год\nдве тысячи\n"),
             CalendarError::Year("две тысячи".into())
+        );
+        // two years in one XML file is not the layout
+        let twice =
+            r#"<calendar year="2030"><day d="01.01" t="1"/></calendar><calendar year="2031">"#;
+        assert_eq!(refused(twice), CalendarError::Format);
+        // a calendar file edited by hand: a date of another year
+        let mut year = parse(
+            r#"<calendar year="2030"><day d="01.01" t="1"/></calendar>"#,
+            "x",
+        )
+        .expect("parsed")
+        .remove(0);
+        year.shortened.push(date(2031, 2, 22));
+        assert_eq!(year.checked(), Err(CalendarError::Day("2031-02-22".into())));
+    }
+
+    #[test]
+    fn a_csv_without_its_header_keeps_its_first_year() {
+        let years = parse(
+            "2030,\"1,2,5,6\",,,,,,,,,,,\n2031,\"1,4,5\",,,,,,,,,,,\n",
+            "x",
+        )
+        .expect("parsed");
+        assert_eq!(
+            years.iter().map(|year| year.year).collect::<Vec<_>>(),
+            [2030, 2031]
         );
     }
 }

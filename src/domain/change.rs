@@ -11,7 +11,7 @@ use super::audit::AuditAction;
 use super::lifecycle::{self, TransitionError};
 use super::policy::Policy;
 use super::request::{Category, Note, NoteKind, Request, Resolution, ReturnChannel, Status};
-use super::time::{Timestamp, HOUR_MS};
+use super::time::Timestamp;
 use super::validate::{bounded, MAX_REASON};
 
 /// A change a console or a script asks for one request.
@@ -431,34 +431,24 @@ impl Choices {
                 phone.into_iter().chain(email).collect()
             }
             Choices::ExtensionSpans => {
-                let in_service_time = policy
-                    .hours
-                    .as_ref()
-                    .is_some_and(|file| file.counts("resolve"));
-                let hours = policy.service_hours().filter(|_| in_service_time);
+                let hours = policy.service_hours();
                 EXTENSION_HOURS
                     .iter()
                     .map(|span| {
                         let from = request.deadlines.resolve_by;
-                        let on_the_clock = Timestamp(from.0 + span * HOUR_MS);
-                        let Some(hours) = &hours else {
-                            let label = match span {
-                                168 => tr!("choice.extension_week").to_string(),
-                                h => tr!("choice.extension_hours", hours = h),
-                            };
-                            return choice(label, Picked::Until(on_the_clock));
+                        // an extension counts as resolve-by does: in the hours the service
+                        // works where the policy says so, and the label then says until when
+                        let (until, in_service_time) =
+                            policy.due(hours.as_ref(), "resolve", from, span * 60);
+                        let label = match (in_service_time, &hours, span) {
+                            (true, Some(hours), _) => tr!(
+                                "choice.extension_service_hours",
+                                hours = span,
+                                until = hours.local(until).format("%d.%m %H:%M")
+                            ),
+                            (_, _, 168) => tr!("choice.extension_week").to_string(),
+                            _ => tr!("choice.extension_hours", hours = span),
                         };
-                        // in service time an extension counts the hours the service works,
-                        // as resolve-by does; the label says until when
-                        let until = hours
-                            .add(from, span * 60)
-                            .filter(|reckoned| reckoned.covered)
-                            .map_or(on_the_clock, |reckoned| reckoned.value);
-                        let label = tr!(
-                            "choice.extension_service_hours",
-                            hours = span,
-                            until = hours.local(until).format("%d.%m %H:%M")
-                        );
                         choice(label, Picked::Until(until))
                     })
                     .collect()

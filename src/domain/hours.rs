@@ -458,6 +458,14 @@ impl ServiceHours {
         }
     }
 
+    /// Whether the calendar's word on `year` is official (the shipped data or an imported
+    /// year); always so without the production calendar.
+    pub fn knows_year(&self, year: i32) -> bool {
+        !self.production_calendar
+            || self.calendars.contains_key(&year)
+            || NaiveDate::from_ymd_opt(year, 1, 1).is_some_and(|first| production_calendar(first).1)
+    }
+
     /// Whether the service is open at `at`; when not, the instant it opens next.
     pub fn opens_at(&self, at: Timestamp) -> Option<Timestamp> {
         let first = self.local_date(at);

@@ -333,7 +333,8 @@ pub fn decide_extension(
     decided.decision_note = Some(note.trim().to_string()).filter(|note| !note.is_empty());
     let mut next = request.clone();
     if approve {
-        next.deadlines.resolve_by = decided.until;
+        // never earlier than it is: resolve-by may have been counted again since the ask
+        next.deadlines.resolve_by = decided.until.max(request.deadlines.resolve_by);
     }
     next.extension = Some(decided);
     Ok(next)

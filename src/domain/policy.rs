@@ -99,6 +99,44 @@ impl Policy {
         self.hours.as_ref().and_then(|file| file.hours().ok())
     }
 
+    /// The instant `minutes` after `start` for the deadline `name` (`route`, `take`,
+    /// `resolve`), and whether it is in service time: it is where the policy's hours count
+    /// that deadline, unless the span would cross a year the production calendar only
+    /// predicts, which keeps the clock. `hours`: the policy's, built once.
+    pub fn due(
+        &self,
+        hours: Option<&ServiceHours>,
+        name: &str,
+        start: Timestamp,
+        minutes: i64,
+    ) -> (Timestamp, bool) {
+        let counted = self.hours.as_ref().is_some_and(|file| file.counts(name));
+        hours
+            .filter(|_| counted)
+            .and_then(|hours| hours.add(start, minutes))
+            .filter(|reckoned| reckoned.covered)
+            .map_or((start.plus_minutes(minutes), false), |reckoned| {
+                (reckoned.value, true)
+            })
+    }
+
+    /// How much longer the pending extension of `request` asks for, in minutes: in the hours
+    /// the service works where resolve-by counts them (builds the hours: call it once).
+    pub fn extension_asked_minutes(&self, request: &super::request::Request) -> Option<i64> {
+        let extension = request.extension.as_ref()?;
+        let on_the_clock = request.extension_asked_ms()? / 60_000;
+        let counted = self
+            .hours
+            .as_ref()
+            .is_some_and(|file| file.counts("resolve"));
+        let asked = self
+            .service_hours()
+            .filter(|_| counted)
+            .map(|hours| hours.between(request.deadlines.resolve_by, extension.until))
+            .filter(|asked| asked.covered);
+        Some(asked.map_or(on_the_clock, |asked| asked.value / 60_000))
+    }
+
     /// What a request of `category` made at `at` is told when the service is closed then
     /// (None: it is open, or the policy keeps no hours). `hours`: the policy's, built once.
     pub fn after_hours(
@@ -108,11 +146,11 @@ impl Policy {
         at: Timestamp,
     ) -> Option<AfterHours> {
         let opens = hours.opens_at(at).filter(|opens| *opens > at)?;
-        self.closed_until(hours, category, opens)
+        self.after_hours_until(hours, category, opens)
     }
 
     /// The same, known already that the service is closed until `opens`.
-    pub fn closed_until(
+    pub fn after_hours_until(
         &self,
         hours: &ServiceHours,
         category: Category,

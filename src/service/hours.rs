@@ -7,22 +7,28 @@ use super::{Service, ServiceError};
 use crate::domain::audit::AuditAction;
 use crate::domain::deadline::{DeadlinePolicy, Deadlines};
 use crate::domain::hours::HoursFile;
-use crate::domain::request::{ExtensionState, Request, Status};
+use crate::domain::request::{Request, Status};
 use crate::domain::time::Timestamp;
 
 /// Who the audit log names for deadlines the service counted again by itself.
 pub const RECOUNT_LOGIN: &str = "@policy";
 
-/// What the stored deadlines were counted in: the spans and the hours of the policy.
+/// What the stored deadlines were counted in: the spans and the hours of the policy (without
+/// what does not move a deadline: the emergency contacts).
 #[derive(Serialize)]
 struct DeadlineRules<'a> {
     deadlines: &'a DeadlinePolicy,
-    hours: Option<&'a HoursFile>,
+    hours: Option<HoursFile>,
 }
 
 impl DeadlineRules<'_> {
-    fn bytes(&self) -> Result<Vec<u8>, ServiceError> {
-        serde_json::to_vec(self).map_err(|error| ServiceError::NotSaved(error.to_string()))
+    fn of(deadlines: &DeadlinePolicy, hours: Option<&HoursFile>) -> Result<Vec<u8>, ServiceError> {
+        let hours = hours.map(|hours| HoursFile {
+            emergency: Vec::new(),
+            ..hours.clone()
+        });
+        serde_json::to_vec(&DeadlineRules { deadlines, hours })
+            .map_err(|error| ServiceError::NotSaved(error.to_string()))
     }
 }
 
@@ -72,14 +78,9 @@ impl Service {
     /// `resolve`): in service time where the policy's hours count it, on the clock otherwise
     /// and wherever the span would cross a year the production calendar only predicts.
     pub(super) fn due(&self, name: &str, start: Timestamp, minutes: i64) -> Timestamp {
-        let on_the_clock = start.plus_minutes(minutes);
-        match (&self.hours, &self.policy.hours) {
-            (Some(hours), Some(file)) if file.counts(name) => hours
-                .add(start, minutes)
-                .filter(|reckoned| reckoned.covered)
-                .map_or(on_the_clock, |reckoned| reckoned.value),
-            _ => on_the_clock,
-        }
+        self.policy
+            .due(self.hours.as_deref(), name, start, minutes)
+            .0
     }
 
     /// When the rules the open requests' deadlines were counted in are not the policy's
@@ -87,34 +88,37 @@ impl Service {
     /// from its start and each request that moved is audited. A store that has never noted
     /// its rules was counted on the clock. Returns how many requests moved.
     pub fn recount_deadlines(&self) -> Result<usize, ServiceError> {
-        let rules = DeadlineRules {
-            deadlines: &self.policy.deadlines,
-            hours: self.policy.hours.as_ref(),
-        }
-        .bytes()?;
+        let rules = DeadlineRules::of(&self.policy.deadlines, self.policy.hours.as_ref())?;
         let noted = self.store.write(|tx| tx.deadline_rules())?;
         let before = match noted {
             Some(noted) => noted,
-            None => DeadlineRules {
-                deadlines: &self.policy.deadlines,
-                hours: None,
-            }
-            .bytes()?,
+            None => DeadlineRules::of(&self.policy.deadlines, None)?,
         };
         let mut moved = Vec::new();
         if before != rules {
             for request in self.store.open_requests()? {
-                let returned_at = if request.status == Status::New {
-                    self.store
-                        .events_of(request.id)?
-                        .iter()
-                        .rev()
-                        .find(|event| matches!(event.action, AuditAction::Returned))
-                        .map(|event| event.at)
+                // the starts the request itself does not keep are in its history; a history
+                // that does not read leaves the request as it is
+                let history = if request.status == Status::New || request.extension.is_some() {
+                    match self.store.events_of(request.id) {
+                        Ok(events) => events,
+                        Err(_) => continue,
+                    }
                 } else {
-                    None
+                    Vec::new()
                 };
-                let deadlines = self.counted_again(&request, returned_at);
+                let returned_at = history
+                    .iter()
+                    .rev()
+                    .find(|event| matches!(event.action, AuditAction::Returned))
+                    .map(|event| event.at);
+                let extended = history.iter().any(|event| {
+                    matches!(
+                        event.action,
+                        AuditAction::ExtensionDecided { approved: true }
+                    )
+                });
+                let deadlines = self.counted_again(&request, returned_at, extended);
                 if deadlines != request.deadlines {
                     moved.push((request, deadlines));
                 }
@@ -145,8 +149,14 @@ impl Service {
 
     /// `request`'s deadlines counted again from their starts in the policy's rules: route-by
     /// of a request in Входящие from its receipt or its last return (`returned_at`), take-by
-    /// from its routing, resolve-by from its receipt unless the head approved a later one.
-    fn counted_again(&self, request: &Request, returned_at: Option<Timestamp>) -> Deadlines {
+    /// from its routing, resolve-by from its receipt unless the head ever approved a later
+    /// one (`extended`: a later ask may since have taken the extension's place).
+    fn counted_again(
+        &self,
+        request: &Request,
+        returned_at: Option<Timestamp>,
+        extended: bool,
+    ) -> Deadlines {
         let d = self.policy.deadlines;
         let mut deadlines = request.deadlines;
         if request.status == Status::New {
@@ -158,10 +168,6 @@ impl Service {
         {
             deadlines.take_by = Some(self.due("take", routed_at, d.take_minutes));
         }
-        let extended = request
-            .extension
-            .as_ref()
-            .is_some_and(|extension| extension.state == ExtensionState::Approved);
         if !extended {
             deadlines.resolve_by = self.due("resolve", request.received_at, d.resolve_hours * 60);
         }

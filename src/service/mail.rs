@@ -396,12 +396,14 @@ impl Service {
         {
             return Ok(None);
         }
-        let (subject, body) =
-            setup
-                .acknowledgement
-                .fill(request, "", &actor.name, self.school_offset(now));
+        // the notice goes into the template before the caller's own words do, so nothing a
+        // caller wrote is taken for its place
         let notice = self.after_hours(request).join("\n");
-        let filled = (subject, with_after_hours(&body, &notice));
+        let template = Template {
+            body: with_after_hours(&setup.acknowledgement.body, &notice),
+            ..setup.acknowledgement.clone()
+        };
+        let filled = template.fill(request, "", &actor.name, self.school_offset(now));
         let kind = MailKind::Acknowledgement;
         Ok(Some(setup.queue(tx, request, kind, filled, actor, now)?))
     }

@@ -84,7 +84,8 @@ pub fn imported_calendars(dir: &Path) -> Result<Vec<YearCalendar>, ServiceError>
         let text = read_bounded(&path, MAX_CALENDAR_BYTES).map_err(refused)?;
         let year: YearCalendar =
             toml::from_str(&text).map_err(|error| refused(error.to_string()))?;
-        years.push(year.sorted());
+        let year = year.checked().map_err(|error| refused(error.to_string()))?;
+        years.push(year);
     }
     years.sort_by_key(|year| year.year);
     Ok(years)
@@ -120,16 +121,20 @@ pub fn store_calendars(dir: &Path, years: &[YearCalendar]) -> Result<Vec<PathBuf
     for year in years {
         let path = folder.join(format!("{}.toml", year.year));
         let text = toml::to_string(year).map_err(|error| failed(&path, &error))?;
-        let heading = tr!(
-            "calendar.file_heading",
-            year = year.year,
-            source = year.source
-        );
+        // a comment line takes no control character (a file's name may hold one)
+        let source: String = year.source.chars().filter(|c| !c.is_control()).collect();
+        let heading = tr!("calendar.file_heading", year = year.year, source = source);
         let temporary = folder.join(format!(".{}.toml.new", year.year));
-        std::fs::write(&temporary, format!("# {heading}\n{text}"))
+        let text = format!("# {heading}\n{text}");
+        // public data, synced before it takes the year's name
+        std::fs::write(&temporary, text)
+            .and_then(|()| std::fs::File::open(&temporary)?.sync_all())
             .and_then(|()| std::fs::rename(&temporary, &path))
             .map_err(|error| failed(&path, &error))?;
         written.push(path);
+    }
+    if let Ok(folder) = std::fs::File::open(&folder) {
+        let _ = folder.sync_all();
     }
     Ok(written)
 }

@@ -146,6 +146,8 @@ pub struct Prompt {
     pub mail: Option<MailDraft>,
     /// Closing with a result while mail is not set up (the prompt says so).
     pub mail_off: bool,
+    /// Deciding an extension: how many minutes longer it asks for, as the policy counts them.
+    pub asked_minutes: Option<i64>,
 }
 
 /// What a key did to the prompt.
@@ -187,6 +189,9 @@ impl Prompt {
             sending: false,
             mail: None,
             mail_off: kind == Move::Resolve,
+            asked_minutes: (kind == Move::DecideExtension)
+                .then(|| policy.extension_asked_minutes(request))
+                .flatten(),
         }
     }
 

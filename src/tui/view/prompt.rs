@@ -24,7 +24,7 @@ pub fn draw(frame: &mut Frame, app: &App, prompt: &Prompt, body: Rect, footer_ar
         .open
         .get(prompt.id)
         .filter(|_| prompt.kind == Move::DecideExtension)
-        .and_then(|request| extension_asked(app, request));
+        .and_then(|request| extension_asked(app, request, prompt.asked_minutes?));
     let message = prompt.message();
     let mail_off = prompt.mail_off && prompt.by_email();
     let height = prompt.choices.len() as u16
@@ -185,21 +185,8 @@ pub fn draw(frame: &mut Frame, app: &App, prompt: &Prompt, body: Rect, footer_ar
 
 /// What the specialist asked for, for the head deciding: how much longer, until when, who,
 /// and why.
-fn extension_asked(app: &App, request: &Request) -> Option<[String; 2]> {
+fn extension_asked(app: &App, request: &Request, minutes: i64) -> Option<[String; 2]> {
     let extension = request.extension.as_ref()?;
-    let mut minutes = request.extension_asked_ms()? / 60_000;
-    // in service time the span asked for is the hours the service works
-    let counted = app
-        .policy
-        .hours
-        .as_ref()
-        .is_some_and(|file| file.counts("resolve"));
-    if let Some(hours) = app.hours.as_ref().filter(|_| counted) {
-        let asked = hours.between(request.deadlines.resolve_by, extension.until);
-        if asked.covered {
-            minutes = asked.value / 60_000;
-        }
-    }
     let longer = if minutes % 60 == 0 {
         tr!("prompt.hours", hours = minutes * 60_000 / HOUR_MS)
     } else {
