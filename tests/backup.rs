@@ -379,3 +379,130 @@ fn only_the_system_admin_makes_backups() {
     assert!(!dir.path().join("backups").exists());
     drop(server);
 }
+
+#[test]
+fn the_copies_past_what_the_school_keeps_are_removed_and_others_left_alone() {
+    let dir = seeded_dir(10);
+    let folder = dir.path().join("backups");
+    std::fs::create_dir(&folder).expect("backups");
+    // copies of earlier nights, and a file of the admin's own
+    let old: Vec<_> = [
+        "pult-20260101-030000.pultbak",
+        "pult-20260102-030000.pultbak",
+    ]
+    .iter()
+    .map(|name| folder.join(name))
+    .collect();
+    for copy in &old {
+        std::fs::write(copy, b"an older copy").expect("write");
+    }
+    std::fs::write(folder.join("notes.txt"), b"mine").expect("write");
+    let server = serve(dir.path());
+    let mut client = connect(dir.path());
+    let started = client.call(Command::Backup {
+        keep_daily: Some(2),
+        keep_weekly: Some(0),
+    });
+    assert!(matches!(started, Ok(Reply::Backup { .. })), "{started:?}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let state = loop {
+        match client.call(Command::BackupStatus) {
+            Ok(Reply::Backup {
+                state: BackupState::Running { .. },
+            }) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            Ok(Reply::Backup { state }) => break state,
+            other => panic!("{other:?}"),
+        }
+    };
+    drop(server);
+    let BackupState::Done { file, removed, .. } = state else {
+        panic!("{state:?}")
+    };
+    // two days kept: today's new copy and the newest before it
+    assert_eq!(removed, vec![old[0].clone()]);
+    assert!(file.is_file() && old[1].is_file() && !old[0].exists());
+    assert!(folder.join("notes.txt").is_file());
+}
+
+#[test]
+fn a_copy_sealed_with_a_passphrase_opens_with_it_alone_and_restores() {
+    let dir = seeded_dir(200);
+    let root = tempfile::tempdir().expect("temp dir");
+    let phrase = root.path().join("pass");
+    std::fs::write(&phrase, "верный пароль 2026\n").expect("write");
+    common::set_mode(&phrase, 0o600);
+    let wrong = root.path().join("wrong");
+    std::fs::write(&wrong, "не тот пароль\n").expect("write");
+    common::set_mode(&wrong, 0o600);
+    let sealed = root.path().join("pult.pultbak.age");
+    let server = serve(dir.path());
+    let output = common::pult_in(
+        dir.path(),
+        &[
+            "backup",
+            "-o",
+            sealed.to_str().expect("utf-8"),
+            "--encrypt",
+            "--passphrase-file",
+            phrase.to_str().expect("utf-8"),
+        ],
+    );
+    drop(server);
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("зашифрована, положена и проверена"),
+        "{output:?}"
+    );
+    let bytes = std::fs::read(&sealed).expect("sealed");
+    assert!(bytes.starts_with(b"age-encryption.org/v1"));
+    // nothing of a caller's readable in it
+    assert!(!String::from_utf8_lossy(&bytes).contains("дневник"));
+    // the plain format refuses it; the passphrase opens it
+    assert!(verify(&sealed).is_err());
+    let checked = |phrase: &Path| {
+        common::pult_in(
+            dir.path(),
+            &[
+                "backup",
+                "--verify",
+                sealed.to_str().expect("utf-8"),
+                "--passphrase-file",
+                phrase.to_str().expect("utf-8"),
+            ],
+        )
+    };
+    assert!(checked(&phrase).status.success());
+    let refused = checked(&wrong);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("не открыть этим паролем"),
+        "{refused:?}"
+    );
+    // a passphrase file others can read is refused before it is used
+    common::set_mode(&phrase, 0o644);
+    let open = checked(&phrase);
+    assert!(
+        String::from_utf8_lossy(&open.stderr).contains("chmod 600"),
+        "{open:?}"
+    );
+    common::set_mode(&phrase, 0o600);
+    let target = root.path().join("restored");
+    let restored = common::pult_in(
+        &target,
+        &[
+            "restore",
+            sealed.to_str().expect("utf-8"),
+            "--passphrase-file",
+            phrase.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(restored.status.success(), "{restored:?}");
+    assert!(String::from_utf8_lossy(&restored.stdout).contains("обращений 200"));
+    // the opened copy does not stay behind
+    let left: Vec<_> = std::fs::read_dir(root.path())
+        .expect("list")
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().contains("opened"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

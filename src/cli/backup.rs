@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 use super::out::say;
 use super::{connect, CliError};
 use crate::service::{BackupState, Command, Reply};
-use crate::store::backup::{restore, verify, write_private, BackupSummary};
+use crate::store::backup::{
+    is_sealed, restore, seal, unseal, verify, write_private, BackupSummary,
+};
 
 /// How often the server is asked whether its backup is done, and for how long at most.
 const POLL: Duration = Duration::from_millis(200);
@@ -18,14 +20,102 @@ pub struct BackupArgs {
     pub verify: Option<PathBuf>,
     pub keep_daily: Option<u32>,
     pub keep_weekly: Option<u32>,
+    /// Seal the copy put at `output` with a passphrase.
+    pub encrypt: bool,
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// The environment variable a passphrase may come in (else `--passphrase-file`).
+pub const PASSPHRASE_VARIABLE: &str = "PULT_BACKUP_PASSPHRASE";
+
+/// The passphrase from `file` (its owner's alone, the first line) or the environment.
+fn passphrase(file: Option<&Path>) -> Result<Option<String>, CliError> {
+    let Some(file) = file else {
+        return Ok(std::env::var(PASSPHRASE_VARIABLE)
+            .ok()
+            .filter(|phrase| !phrase.is_empty()));
+    };
+    use std::os::unix::fs::PermissionsExt;
+    let refused = |reason: String| {
+        CliError::Backup(tr!(
+            "cli.backup.passphrase_file",
+            file = file.display(),
+            reason = reason
+        ))
+    };
+    let mode = std::fs::metadata(file)
+        .map_err(|error| refused(error.to_string()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(refused(tr!(
+            "cli.backup.passphrase_open",
+            mode = format!("{:o}", mode & 0o777)
+        )));
+    }
+    let text = std::fs::read_to_string(file).map_err(|error| refused(error.to_string()))?;
+    let phrase = text.lines().next().unwrap_or_default().to_string();
+    if phrase.is_empty() {
+        return Err(refused(tr!("cli.backup.passphrase_empty").into()));
+    }
+    Ok(Some(phrase))
+}
+
+/// A plain copy of `file` to read: `file` itself, or it opened with the passphrase into a
+/// temporary file beside `near` that the guard removes.
+fn opened(file: &Path, near: &Path, phrase_file: Option<&Path>) -> Result<Opened, CliError> {
+    if !is_sealed(file) {
+        return Ok(Opened {
+            path: file.to_path_buf(),
+            temporary: false,
+        });
+    }
+    let phrase = passphrase(phrase_file)?.ok_or_else(|| {
+        CliError::Backup(tr!("cli.backup.needs_passphrase", file = file.display()))
+    })?;
+    opened_with(file, near, &phrase)
+}
+
+/// A backup to read, removed at the end when it was opened from a sealed one.
+struct Opened {
+    path: PathBuf,
+    temporary: bool,
+}
+
+impl Drop for Opened {
+    fn drop(&mut self) {
+        if self.temporary {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 pub fn backup(dir: &Path, args: BackupArgs) -> Result<(), CliError> {
     if let Some(file) = args.verify {
-        let summary = verify(&file).map_err(|error| CliError::Backup(error.to_string()))?;
+        let plain = opened(
+            &file,
+            &std::env::temp_dir(),
+            args.passphrase_file.as_deref(),
+        )?;
+        let summary = verify(&plain.path).map_err(|error| CliError::Backup(error.to_string()))?;
         say!("{}", tr!("cli.backup.verified", file = file.display()))?;
         return describe(&summary);
     }
+    let sealing = if args.encrypt {
+        if args.output.is_none() {
+            return Err(CliError::Backup(
+                tr!("cli.backup.encrypt_needs_output").into(),
+            ));
+        }
+        Some(passphrase(args.passphrase_file.as_deref())?.ok_or_else(|| {
+            CliError::Backup(tr!(
+                "cli.backup.no_passphrase",
+                variable = PASSPHRASE_VARIABLE
+            ))
+        })?)
+    } else {
+        None
+    };
     let mut client = connect(dir)?;
     let started = Instant::now();
     let mut state = match client.call(Command::Backup {
@@ -65,8 +155,20 @@ pub fn backup(dir: &Path, args: BackupArgs) -> Result<(), CliError> {
                 say!("{}", tr!("cli.backup.removed", file = old.display()))?;
             }
             if let Some(output) = args.output {
-                copy_out(&file, &output)?;
-                say!("{}", tr!("cli.backup.copied", file = output.display()))?;
+                match &sealing {
+                    Some(phrase) => {
+                        seal(&file, &output, phrase)
+                            .map_err(|error| CliError::Backup(error.to_string()))?;
+                        // checked as it now is on its disk, opened with the same passphrase
+                        let plain = opened_with(&output, &std::env::temp_dir(), phrase)?;
+                        verify(&plain.path).map_err(|error| CliError::Backup(error.to_string()))?;
+                        say!("{}", tr!("cli.backup.sealed", file = output.display()))?;
+                    }
+                    None => {
+                        copy_out(&file, &output)?;
+                        say!("{}", tr!("cli.backup.copied", file = output.display()))?;
+                    }
+                }
             }
             Ok(())
         }
@@ -129,9 +231,26 @@ fn describe(summary: &BackupSummary) -> Result<(), CliError> {
     Ok(())
 }
 
+/// `sealed` opened with `phrase` into a temporary file in `near`.
+fn opened_with(sealed: &Path, near: &Path, phrase: &str) -> Result<Opened, CliError> {
+    let path = near.join(format!(".pult-opened-{}.pultbak", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    unseal(sealed, &path, phrase).map_err(|error| CliError::Backup(error.to_string()))?;
+    Ok(Opened {
+        path,
+        temporary: true,
+    })
+}
+
 /// Restores `file` into `dir`, which must be empty or not exist; no server runs there yet.
-pub fn restore_into(dir: &Path, file: &Path) -> Result<(), CliError> {
-    let summary = restore(file, dir).map_err(|error| CliError::Backup(error.to_string()))?;
+/// A sealed copy is opened with the passphrase first, beside `dir`.
+pub fn restore_into(dir: &Path, file: &Path, phrase_file: Option<&Path>) -> Result<(), CliError> {
+    let near = dir
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let plain = opened(file, near, phrase_file)?;
+    let summary = restore(&plain.path, dir).map_err(|error| CliError::Backup(error.to_string()))?;
     say!(
         "{}",
         tr!(

@@ -156,11 +156,20 @@ pub enum CliCommand {
         /// И по копии за столько последних недель
         #[arg(long, value_name = "N")]
         keep_weekly: Option<u32>,
+        /// Зашифровать копию, положенную в -o FILE, паролем (age)
+        #[arg(long, requires = "output")]
+        encrypt: bool,
+        /// Файл с паролем (права 0600; иначе PULT_BACKUP_PASSPHRASE)
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
     },
     /// Восстановить хранилище из резервной копии в пустой каталог данных (--data)
     Restore {
         /// Файл резервной копии
         file: PathBuf,
+        /// Файл с паролем зашифрованной копии (права 0600; иначе PULT_BACKUP_PASSPHRASE)
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
     },
     /// Производственный календарь: загрузить новый год из публикации, какие годы известны
     Calendar {
@@ -432,6 +441,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             verify,
             keep_daily,
             keep_weekly,
+            encrypt,
+            passphrase_file,
         } => backup::backup(
             &dir,
             backup::BackupArgs {
@@ -439,9 +450,14 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 verify,
                 keep_daily,
                 keep_weekly,
+                encrypt,
+                passphrase_file,
             },
         ),
-        CliCommand::Restore { file } => backup::restore_into(&dir, &file),
+        CliCommand::Restore {
+            file,
+            passphrase_file,
+        } => backup::restore_into(&dir, &file, passphrase_file.as_deref()),
         CliCommand::Search { words, json } => callers::search(&dir, &words, json),
         CliCommand::Callers { action } => callers::callers(&dir, action),
         CliCommand::Report { action } => report::run(&dir, action),

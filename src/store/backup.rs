@@ -738,3 +738,116 @@ pub fn backup_file(
         }
     }
 }
+
+/// How an age file begins: a copy sealed with a passphrase.
+const SEALED: &[u8] = b"age-encryption.org/v1";
+
+/// Whether the file at `path` is a copy sealed with a passphrase (age, scrypt).
+pub fn is_sealed(path: &Path) -> bool {
+    let mut start = [0u8; SEALED.len()];
+    fs::File::open(path)
+        .and_then(|mut file| file.read_exact(&mut start))
+        .is_ok_and(|()| start == SEALED)
+}
+
+#[derive(Debug, Error)]
+pub enum SealError {
+    #[error("{}", tr!("backup.seal_io", path = .path.display(), error = .source))]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{}", tr!("backup.unsealed_not", path = .0.display()))]
+    WrongPassphrase(PathBuf),
+    #[error("{}", tr!("backup.seal_failed", path = .path.display(), error = .reason))]
+    Age { path: PathBuf, reason: String },
+}
+
+/// Writes `plain` sealed with `passphrase` to `sealed` (age's scrypt recipient), 0600,
+/// through a synced partial file renamed at the end.
+pub fn seal(plain: &Path, sealed: &Path, passphrase: &str) -> Result<(), SealError> {
+    use age::secrecy::SecretString;
+    let io_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SealError::Io { path, source }
+    };
+    let name = sealed
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "backup".into());
+    let partial = sealed.with_file_name(format!(".{name}.partial"));
+    let written = (|| {
+        let mut input = BufReader::new(fs::File::open(plain).map_err(io_error(plain))?);
+        let output = {
+            use std::os::unix::fs::OpenOptionsExt;
+            fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&partial)
+                .map_err(io_error(&partial))?
+        };
+        let encryptor =
+            age::Encryptor::with_user_passphrase(SecretString::from(passphrase.to_string()));
+        let mut writer = encryptor
+            .wrap_output(BufWriter::new(output))
+            .map_err(io_error(&partial))?;
+        io::copy(&mut input, &mut writer).map_err(io_error(&partial))?;
+        let output = writer.finish().map_err(io_error(&partial))?;
+        let file = output
+            .into_inner()
+            .map_err(|error| io_error(&partial)(error.into_error()))?;
+        file.sync_all().map_err(io_error(&partial))?;
+        fs::rename(&partial, sealed).map_err(io_error(sealed))
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&partial);
+    }
+    written
+}
+
+/// Opens the sealed copy at `sealed` with `passphrase` into a new file `plain` (0600).
+pub fn unseal(sealed: &Path, plain: &Path, passphrase: &str) -> Result<(), SealError> {
+    use age::secrecy::SecretString;
+    let io_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SealError::Io { path, source }
+    };
+    let input = BufReader::new(fs::File::open(sealed).map_err(io_error(sealed))?);
+    let decryptor = age::Decryptor::new(input).map_err(|error| SealError::Age {
+        path: sealed.to_path_buf(),
+        reason: error.to_string(),
+    })?;
+    let identity = age::scrypt::Identity::new(SecretString::from(passphrase.to_string()));
+    let mut reader = decryptor
+        .decrypt(std::iter::once(&identity as &dyn age::Identity))
+        .map_err(|error| match error {
+            age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
+                SealError::WrongPassphrase(sealed.to_path_buf())
+            }
+            other => SealError::Age {
+                path: sealed.to_path_buf(),
+                reason: other.to_string(),
+            },
+        })?;
+    let opened = (|| {
+        use std::os::unix::fs::OpenOptionsExt;
+        let output = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(plain)?;
+        let mut output = BufWriter::new(output);
+        io::copy(&mut reader, &mut output)?;
+        output
+            .into_inner()
+            .map_err(|error| error.into_error())?
+            .sync_all()
+    })();
+    opened.map_err(|source| {
+        let _ = fs::remove_file(plain);
+        // a wrong passphrase of a cut or altered file shows up while reading
+        SealError::Io {
+            path: sealed.to_path_buf(),
+            source,
+        }
+    })
+}
