@@ -229,6 +229,12 @@ fn policy() -> Policy {
                 source: "calendar2028.xml".into(),
             }],
         }),
+        retention: Some(pult::domain::retention::RetentionFile {
+            personal_data_days: 365,
+            by_type: [("psych".to_string(), 1095)].into_iter().collect(),
+            drafts_days: 30,
+            apply_daily: false,
+        }),
     }
 }
 
@@ -471,6 +477,9 @@ fn audit_actions() -> Vec<AuditAction> {
             take_by: None,
             resolve_by: Some(at(300)),
         },
+        AuditAction::PersonalDataDestroyed {
+            act: "act-20271201-030000.md".into(),
+        },
     ]
 }
 
@@ -570,6 +579,10 @@ fn commands() -> Vec<Command> {
             keep_weekly: Some(4),
         },
         Command::BackupStatus,
+        Command::Retention {
+            apply: true,
+            offset_seconds: 3 * 3600,
+        },
     ]
 }
 
@@ -698,6 +711,23 @@ fn replies() -> Vec<Reply> {
                 took_ms: 850,
                 removed: vec!["/srv/pult/backups/pult-20261124-030000.pultbak".into()],
             },
+        },
+        Reply::Retention {
+            plan: Some(pult::domain::retention::RetentionPlan {
+                by_month: [(("2025-11".to_string(), Category::Psych), 3)]
+                    .into_iter()
+                    .collect(),
+                oldest: Some(at(500)),
+                newest: Some(at(600)),
+                requests: vec![ID],
+                drafts: vec!["ivanova".into()],
+            }),
+            act: Some(pult::service::retention::ActFiles {
+                markdown: "/srv/pult/retention/act-20271201-030000.md".into(),
+                csv: "/srv/pult/retention/act-20271201-030000.csv".into(),
+                destroyed: 3,
+                drafts: 1,
+            }),
         },
     ]
 }

@@ -122,6 +122,9 @@ fn action(action: &AuditAction) -> Value {
             "take_by": take_by.map(|at| at.to_rfc3339()),
             "resolve_by": resolve_by.map(|at| at.to_rfc3339()),
         } }),
+        AuditAction::PersonalDataDestroyed { act } => {
+            json!({ "personal_data_destroyed": { "act": act } })
+        }
         AuditAction::Logged
         | AuditAction::Routed { .. }
         | AuditAction::Taken

@@ -14,6 +14,7 @@ mod mail;
 mod out;
 mod print;
 mod report;
+mod retention;
 mod server;
 mod web;
 
@@ -162,6 +163,12 @@ pub enum CliCommand {
         /// Файл с паролем (права 0600; иначе PULT_BACKUP_PASSPHRASE)
         #[arg(long, value_name = "FILE")]
         passphrase_file: Option<PathBuf>,
+    },
+    /// Персональные данные закрытых обращений, срок хранения которых истёк: что уничтожить, и --apply
+    Retention {
+        /// Уничтожить их и составить акт (руководитель Службы, администратор системы)
+        #[arg(long)]
+        apply: bool,
     },
     /// Восстановить хранилище из резервной копии в пустой каталог данных (--data)
     Restore {
@@ -458,6 +465,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             file,
             passphrase_file,
         } => backup::restore_into(&dir, &file, passphrase_file.as_deref()),
+        CliCommand::Retention { apply } => retention::run(&dir, apply),
         CliCommand::Search { words, json } => callers::search(&dir, &words, json),
         CliCommand::Callers { action } => callers::callers(&dir, action),
         CliCommand::Report { action } => report::run(&dir, action),

@@ -78,6 +78,8 @@ pub enum Operation {
     ManageStaff,
     /// Make a backup of the whole store (everyone's personal data).
     Backup,
+    /// See and destroy the personal data kept past its time, with the act.
+    Retention,
 }
 
 impl Operation {
@@ -98,6 +100,7 @@ impl Operation {
                 Operation::ReadVendorHistory,
                 Operation::ManageStaff,
                 Operation::Backup,
+                Operation::Retention,
             ])
             .collect()
     }
@@ -119,6 +122,7 @@ impl Operation {
             Operation::ReadVendorHistory => 9,
             Operation::ManageStaff => 10,
             Operation::Backup => 11,
+            Operation::Retention => 12,
         }
     }
 
@@ -137,6 +141,7 @@ impl Operation {
             Operation::ReadVendorHistory => rule(&[Who::VendorRep, HEAD], Refusal::NotVendorRep),
             Operation::ManageStaff => rule(&[ADMIN], Refusal::NotAdmin),
             Operation::Backup => rule(&[ADMIN], Refusal::NotAdmin),
+            Operation::Retention => rule(&[HEAD, ADMIN], Refusal::NotMerger),
         }
     }
 
@@ -155,6 +160,7 @@ impl Operation {
             Operation::ReadVendorHistory => tr!("operation.vendor_history"),
             Operation::ManageStaff => tr!("operation.manage_staff"),
             Operation::Backup => tr!("operation.backup"),
+            Operation::Retention => tr!("operation.retention"),
         }
     }
 }
@@ -621,7 +627,7 @@ mod tests {
             all.iter().map(|operation| operation.place()).collect();
         assert_eq!(
             places,
-            (0..=11).collect(),
+            (0..=12).collect(),
             "an operation is missing from all()"
         );
         for one in Move::ALL {

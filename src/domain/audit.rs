@@ -86,6 +86,11 @@ pub enum AuditAction {
         take_by: Option<Timestamp>,
         resolve_by: Option<Timestamp>,
     },
+    /// The request's personal data was destroyed at the end of its keeping, under the act
+    /// `act` (its file's name).
+    PersonalDataDestroyed {
+        act: String,
+    },
 }
 
 /// "направил(а) в очередь ЭЖД" — what the actor did (the author and time are shown apart),
@@ -178,5 +183,6 @@ pub fn describe(action: &AuditAction, policy: &Policy, offset: FixedOffset) -> S
             .collect();
             tr!("audit.deadlines_recounted", moved = moved.join(", "))
         }
+        AuditAction::PersonalDataDestroyed { act } => tr!("audit.destroyed", act = act),
     }
 }

@@ -14,6 +14,7 @@ pub mod lifecycle;
 pub mod mail;
 pub mod policy;
 pub mod request;
+pub mod retention;
 pub mod staff;
 pub mod time;
 pub mod validate;

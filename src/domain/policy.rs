@@ -1,6 +1,7 @@
 //! The service's queues, categories and deadline spans, as read from `policy.toml`.
 
 use super::hours::{AfterHours, HoursError, HoursFile, ServiceHours};
+use super::retention::{RetentionError, RetentionFile};
 use super::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -63,6 +64,9 @@ pub struct Policy {
     /// The service's hours (`[hours]`); without them every deadline counts the clock.
     #[serde(default)]
     pub hours: Option<HoursFile>,
+    /// How long personal data is kept (`[retention]`); without it nothing is destroyed.
+    #[serde(default)]
+    pub retention: Option<RetentionFile>,
 }
 
 #[derive(Debug, Error)]
@@ -85,6 +89,8 @@ pub enum PolicyError {
     BadDeadlines,
     #[error("{0}")]
     Hours(#[from] HoursError),
+    #[error("{0}")]
+    Retention(#[from] RetentionError),
 }
 
 impl Policy {
@@ -171,6 +177,9 @@ impl Policy {
     fn check(&self) -> Result<(), PolicyError> {
         if let Some(hours) = &self.hours {
             hours.hours()?;
+        }
+        if let Some(retention) = &self.retention {
+            retention.check()?;
         }
         let d = &self.deadlines;
         if d.route_minutes <= 0

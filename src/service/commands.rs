@@ -233,6 +233,10 @@ impl Service {
                 keep_weekly,
             } => self.start_backup(actor, keep_daily, keep_weekly),
             Command::BackupStatus => self.backup_status(actor),
+            Command::Retention {
+                apply,
+                offset_seconds,
+            } => self.retention(actor, apply, offset_seconds),
             Command::MailStatus => {
                 may_do(actor, Operation::ReadHistory, &self.policy)?;
                 Ok((

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::retention::ActFiles;
 use super::search::{Found, Hit};
 use super::website::{WebForm, WebInfo};
 use crate::domain::call_form::CallDraft;
@@ -15,6 +16,7 @@ use crate::domain::import::{ImportCall, RowOutcome};
 use crate::domain::mail::{ConsoleMail, Outgoing};
 use crate::domain::policy::Policy;
 use crate::domain::request::{Channel, Request, RequestId, Status};
+use crate::domain::retention::RetentionPlan;
 use crate::domain::staff::Staff;
 use crate::domain::time::Timestamp;
 use crate::domain::website::{PublicStatus, Receipt};
@@ -157,6 +159,12 @@ pub enum Command {
     },
     /// Where the last backup stands (the system admin): `Reply::Backup`.
     BackupStatus,
+    /// What the policy's `[retention]` has due now, and with `apply` destroying it with the
+    /// act (the head, the system admin): `Reply::Retention`. Months in `offset_seconds`' time.
+    Retention {
+        apply: bool,
+        offset_seconds: i32,
+    },
 }
 
 impl Command {
@@ -249,6 +257,12 @@ pub enum Reply {
     /// Where the server's backup stands.
     Backup {
         state: BackupState,
+    },
+    /// What is due under `[retention]` (None: the policy keeps no span), and the act when it
+    /// was destroyed.
+    Retention {
+        plan: Option<RetentionPlan>,
+        act: Option<ActFiles>,
     },
 }
 

@@ -11,6 +11,7 @@ pub mod mail;
 mod messages;
 mod records;
 mod reports;
+pub mod retention;
 pub mod search;
 pub mod setup;
 mod staff;

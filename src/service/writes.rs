@@ -251,6 +251,7 @@ impl RequestWrite {
             | Command::MailStatus
             | Command::Backup { .. }
             | Command::BackupStatus
+            | Command::Retention { .. }
             | Command::RecordView { .. }
             | Command::Timeline { .. }
             | Command::History { .. }

@@ -64,7 +64,7 @@ impl StoredCard {
     }
 }
 
-fn card_key(id: CallerId) -> Vec<u8> {
+pub(super) fn card_key(id: CallerId) -> Vec<u8> {
     let mut key = vec![b'c'];
     key.extend_from_slice(&id_key(id.0));
     key
@@ -95,7 +95,7 @@ fn requests_prefix(id: CallerId) -> Vec<u8> {
     key
 }
 
-fn request_key(id: CallerId, request: RequestId) -> Vec<u8> {
+pub(super) fn request_key(id: CallerId, request: RequestId) -> Vec<u8> {
     let mut key = requests_prefix(id);
     key.extend_from_slice(&id_key(request.0));
     key
@@ -119,7 +119,7 @@ impl Tx<'_> {
     }
 
     /// Puts `card` on `contact` (true) or takes it off (false).
-    fn set_on(&self, contact: &ContactKey, card: CallerId, on: bool) -> TxResult<()> {
+    pub(super) fn set_on(&self, contact: &ContactKey, card: CallerId, on: bool) -> TxResult<()> {
         let mut cards = self.cards_on(contact)?;
         if cards.contains(&card) == on {
             return Ok(());

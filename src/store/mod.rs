@@ -12,6 +12,7 @@ mod old_requests;
 mod open;
 mod proposals;
 mod records;
+mod retention;
 mod tx;
 
 use std::cell::RefCell;

@@ -1,0 +1,265 @@
+//! Letting go: what the policy's `[retention]` has due, and destroying it, with the act of
+//! destruction and the extract of the event log for those records (Roskomnadzor's order
+//! No. 179) written for the admin into the data directory's `retention/` before anything goes.
+
+use std::path::{Path, PathBuf};
+
+use chrono::FixedOffset;
+use serde::{Deserialize, Serialize};
+
+use super::{Event, Outcome, Reply, Service, ServiceError};
+use crate::domain::access::{may_do, Operation};
+use crate::domain::audit::{describe, AuditAction};
+use crate::domain::request::Request;
+use crate::domain::retention::{destroyed, scrubbed, RetentionFile, RetentionPlan};
+use crate::domain::staff::Staff;
+use crate::domain::time::Timestamp;
+use crate::report::document::{Align, Block, Cell, Column, Document, Figure, Table};
+use crate::store::backup::write_private;
+
+/// The folder of the data directory the acts of destruction go to (the server's user's).
+pub const RETENTION_DIR: &str = "retention";
+
+/// The files of one act: the act with the extract (Markdown) and the extract (CSV).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActFiles {
+    pub markdown: PathBuf,
+    pub csv: PathBuf,
+    pub destroyed: u32,
+    pub drafts: u32,
+}
+
+impl Service {
+    /// What is due under the policy's `[retention]` at now (`offset`: the months' zone) and,
+    /// with `apply`, destroying it: the act first, then the store.
+    pub(super) fn retention(&self, actor: &Staff, apply: bool, offset_seconds: i32) -> Outcome {
+        may_do(actor, Operation::Retention, &self.policy)?;
+        let offset = FixedOffset::east_opt(offset_seconds).ok_or(ServiceError::BadOffset {
+            seconds: offset_seconds,
+        })?;
+        let Some(retention) = self.policy.retention.as_ref() else {
+            return Ok((
+                Reply::Retention {
+                    plan: None,
+                    act: None,
+                },
+                Vec::new(),
+            ));
+        };
+        let now = self.clock.now();
+        let mut plan = RetentionPlan::default();
+        let mut due = Vec::new();
+        for request in self.store.request_reader().all() {
+            let request = request?;
+            if retention.due(&request, now) {
+                plan.add(&request, offset);
+                due.push(request);
+            }
+        }
+        plan.drafts = self
+            .store
+            .drafts_kept()?
+            .into_iter()
+            .filter(|(_, kept)| kept.is_some_and(|kept| retention.draft_due(kept, now)))
+            .map(|(login, _)| login)
+            .collect();
+        if !apply || (due.is_empty() && plan.drafts.is_empty()) {
+            return Ok((
+                Reply::Retention {
+                    plan: Some(plan),
+                    act: None,
+                },
+                Vec::new(),
+            ));
+        }
+        let name = format!("act-{}", now.to_utc().format("%Y%m%d-%H%M%S"));
+        // the extract is read before the events are scrubbed, the files written once the
+        // store has let go
+        let document = self.act_document(&name, actor, retention, &plan, &due, now, offset)?;
+        self.store
+            .destroy_personal_data(&due, &plan.drafts, &actor.login, now, &name)?;
+        let act = self.write_act(&name, &document, due.len(), plan.drafts.len())?;
+        let events = due
+            .iter()
+            .map(|request| Event::RequestChanged {
+                request: destroyed(request),
+                by: actor.login.clone(),
+            })
+            .collect();
+        Ok((
+            Reply::Retention {
+                plan: Some(plan),
+                act: Some(act),
+            },
+            events,
+        ))
+    }
+
+    /// Writes the act `name` (Markdown and CSV, 0600) into `retention/`, each whole.
+    fn write_act(
+        &self,
+        name: &str,
+        document: &Document,
+        destroyed: usize,
+        drafts: usize,
+    ) -> Result<ActFiles, ServiceError> {
+        let folder = self.store.dir().join(RETENTION_DIR);
+        let failed = |error: std::io::Error| ServiceError::NotSaved(error.to_string());
+        std::fs::create_dir_all(&folder).map_err(failed)?;
+        let markdown = folder.join(format!("{name}.md"));
+        let csv = folder.join(format!("{name}.csv"));
+        for (path, text) in [
+            (&markdown, crate::report::markdown::markdown(document)),
+            (&csv, crate::report::csv::csv(&extract_only(document))),
+        ] {
+            write_whole(path, &text).map_err(failed)?;
+        }
+        Ok(ActFiles {
+            markdown,
+            csv,
+            destroyed: destroyed as u32,
+            drafts: drafts as u32,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn act_document(
+        &self,
+        name: &str,
+        actor: &Staff,
+        retention: &RetentionFile,
+        plan: &RetentionPlan,
+        due: &[Request],
+        now: Timestamp,
+        offset: FixedOffset,
+    ) -> Result<Document, ServiceError> {
+        let when = |at: Timestamp| at.in_offset(offset).format("%d.%m.%Y %H:%M").to_string();
+        let ids: Vec<String> = due.iter().map(|request| request.id.to_string()).collect();
+        let by_type: Vec<String> = retention
+            .by_type
+            .iter()
+            .map(|(key, days)| tr!("retention.act.by_type", kind = key, days = days))
+            .collect();
+        let figure = |label: String, value: String| Figure {
+            label,
+            value: Cell::Text(value),
+            note: None,
+            alert: false,
+        };
+        let mut rows = Vec::new();
+        for request in due {
+            for event in self.store.events_of(request.id)? {
+                let action = scrubbed(&event.action);
+                rows.push(vec![
+                    Cell::Text(request.id.to_string()),
+                    Cell::Text(when(event.at)),
+                    Cell::Text(event.actor.clone()),
+                    Cell::Text(describe(&action, &self.policy, offset)),
+                ]);
+            }
+            rows.push(vec![
+                Cell::Text(request.id.to_string()),
+                Cell::Text(when(now)),
+                Cell::Text(actor.login.clone()),
+                Cell::Text(describe(
+                    &AuditAction::PersonalDataDestroyed { act: name.into() },
+                    &self.policy,
+                    offset,
+                )),
+            ]);
+        }
+        let column = |title: &str, align| Column {
+            title: title.to_string(),
+            align,
+        };
+        Ok(Document {
+            title: tr!("retention.act.title", name = name),
+            period: when(now),
+            blocks: vec![
+                Block::Figures(vec![
+                    figure(tr!("retention.act.date").into(), when(now)),
+                    figure(
+                        tr!("retention.act.operator").into(),
+                        self.policy.service.name.clone(),
+                    ),
+                    figure(
+                        tr!("retention.act.who").into(),
+                        format!("{} ({})", actor.name, actor.login),
+                    ),
+                    figure(
+                        tr!("retention.act.basis").into(),
+                        tr!(
+                            "retention.act.basis_text",
+                            days = retention.personal_data_days,
+                            by_type = by_type.join(", ")
+                        ),
+                    ),
+                    figure(
+                        tr!("retention.act.kinds").into(),
+                        tr!("retention.act.kinds_text").into(),
+                    ),
+                    figure(
+                        tr!("retention.act.whose").into(),
+                        tr!(
+                            "retention.act.whose_text",
+                            ids = ids.join(", "),
+                            count = due.len()
+                        ),
+                    ),
+                    figure(
+                        tr!("retention.act.closed").into(),
+                        match (plan.oldest, plan.newest) {
+                            (Some(oldest), Some(newest)) => {
+                                format!("{} — {}", when(oldest), when(newest))
+                            }
+                            _ => "—".into(),
+                        },
+                    ),
+                    figure(
+                        tr!("retention.act.drafts").into(),
+                        plan.drafts.len().to_string(),
+                    ),
+                    figure(
+                        tr!("retention.act.way").into(),
+                        tr!("retention.act.way_text", drafts = retention.drafts_days),
+                    ),
+                ]),
+                Block::Heading(tr!("retention.act.extract").into()),
+                Block::Table(Table {
+                    columns: vec![
+                        column(tr!("retention.act.column.request"), Align::Right),
+                        column(tr!("retention.act.column.at"), Align::Left),
+                        column(tr!("retention.act.column.who"), Align::Left),
+                        column(tr!("retention.act.column.what"), Align::Left),
+                    ],
+                    rows,
+                    alert: false,
+                }),
+            ],
+        })
+    }
+}
+
+/// The act's extract alone, for its CSV.
+fn extract_only(document: &Document) -> Document {
+    Document {
+        blocks: document
+            .blocks
+            .iter()
+            .filter(|block| matches!(block, Block::Table(_)))
+            .cloned()
+            .collect(),
+        ..document.clone()
+    }
+}
+
+/// `text` at `path`, 0600, through a synced file beside it renamed at the end.
+fn write_whole(path: &Path, text: &str) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let partial = path.with_file_name(format!(".{name}.partial"));
+    write_private(&partial, text.as_bytes())?;
+    std::fs::rename(&partial, path)
+}
