@@ -3,6 +3,8 @@
 //! the store's, the longest wait of a command (a call logged) issued during it against the
 //! longest without it, and the time of a restore. One run of each: these are minutes, not
 //! microseconds. `PULT_BENCH_STORE=NAME` picks another store under `target/bench-data/`.
+//! Then the retention applied to 100,000 requests closed two years ago (a store built in a
+//! temporary directory each run: it is destroyed by the measurement).
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -124,6 +126,8 @@ fn main() {
     let restore_took = started.elapsed();
     let _ = std::fs::remove_file(&file);
 
+    let (destroyed, retention_took) = retention_of_100k();
+
     let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
     println!("pult backup figures (this machine, one run)");
     println!(
@@ -147,4 +151,37 @@ fn main() {
         "  restore into a new directory   {:.1} s",
         restore_took.as_secs_f64()
     );
+    println!(
+        "  retention applied to {destroyed} closed requests (the act written)   {:.1} s",
+        retention_took.as_secs_f64()
+    );
+}
+
+/// `pult retention --apply` through the service on 100,000 requests closed two years ago.
+fn retention_of_100k() -> (u32, Duration) {
+    const CLOSED: u64 = 100_000;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let service =
+        open_service(dir.path(), Arc::new(SystemClock), &common::bench_user()).expect("open");
+    let long_ago = pult::domain::time::Timestamp(SystemClock.now().0 - 800 * 24 * 3600 * 1000);
+    let records: Vec<_> = (0..CLOSED)
+        .map(|index| common::synthetic(index, CLOSED, 0, long_ago))
+        .collect();
+    for chunk in records.chunks(20_000) {
+        service.seed().import_requests(chunk).expect("import");
+    }
+    let head = service.identify("bench").expect("the first user");
+    let started = Instant::now();
+    let reply = service.execute(
+        &head,
+        Command::Retention {
+            apply: true,
+            offset_seconds: 3 * 3600,
+        },
+    );
+    let took = started.elapsed();
+    match reply {
+        Ok((Reply::Retention { act: Some(act), .. }, _)) => (act.destroyed, took),
+        other => panic!("{other:?}"),
+    }
 }

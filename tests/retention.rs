@@ -324,4 +324,29 @@ fn what_is_due_is_destroyed_record_by_record_with_the_act_and_the_rest_kept() {
     // applied again, nothing is left to destroy
     let (plan, act) = desk.retention(true);
     assert!(plan.requests.is_empty() && act.is_none());
+    // and what is left is changed no more: a reopened one would gather new personal data
+    // that would never be due again
+    let reopened = desk.service.execute(
+        &desk.first,
+        Command::Change {
+            id: petrova.id,
+            change: Change::Reopen {
+                reason: "перезвонила".into(),
+            },
+        },
+    );
+    let refused = reopened.expect_err("refused").to_string();
+    assert!(refused.contains("уничтожены"), "{refused}");
+    // only the head and the system admin see or destroy it
+    let mut operator = desk.first.clone();
+    operator.roles = vec![pult::domain::staff::Role::Operator];
+    let denied = desk.service.execute(
+        &operator,
+        Command::Retention {
+            apply: false,
+            offset_seconds: 0,
+        },
+    );
+    let denied = denied.expect_err("denied").to_string();
+    assert!(denied.contains("руководитель Службы"), "{denied}");
 }

@@ -231,9 +231,32 @@ fn describe(summary: &BackupSummary) -> Result<(), CliError> {
     Ok(())
 }
 
-/// `sealed` opened with `phrase` into a temporary file in `near`.
+/// How an opened copy's temporary file is named: `.pult-opened-PID.pultbak`.
+const OPENED: (&str, &str) = (".pult-opened-", ".pultbak");
+
+/// Removes what a run killed before it could clean up left opened in `near` (its process
+/// is gone): a plain copy of everyone's data must not lie about.
+fn clear_left_opened(near: &Path) {
+    let Ok(entries) = std::fs::read_dir(near) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let pid = name
+            .strip_prefix(OPENED.0)
+            .and_then(|rest| rest.strip_suffix(OPENED.1))
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// `sealed` opened with `phrase` into a temporary file in `near` (0600, removed after).
 fn opened_with(sealed: &Path, near: &Path, phrase: &str) -> Result<Opened, CliError> {
-    let path = near.join(format!(".pult-opened-{}.pultbak", std::process::id()));
+    clear_left_opened(near);
+    let path = near.join(format!("{}{}{}", OPENED.0, std::process::id(), OPENED.1));
     let _ = std::fs::remove_file(&path);
     unseal(sealed, &path, phrase).map_err(|error| CliError::Backup(error.to_string()))?;
     Ok(Opened {

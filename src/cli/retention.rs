@@ -5,7 +5,6 @@ use std::path::Path;
 
 use super::out::say;
 use super::{connect, CliError};
-use crate::domain::request::Category;
 use crate::service::{Command, Reply};
 
 pub fn run(dir: &Path, apply: bool) -> Result<(), CliError> {
@@ -32,14 +31,14 @@ pub fn run(dir: &Path, apply: bool) -> Result<(), CliError> {
             .format("%d.%m.%Y")
             .to_string()
     };
-    let heading = if act.is_some() {
-        tr!("cli.retention.destroyed", count = plan.requests.len())
+    let heading = if let Some(act) = &act {
+        tr!("cli.retention.destroyed", count = act.destroyed)
     } else {
         tr!("cli.retention.due", count = plan.requests.len())
     };
     say!("{heading}")?;
     for ((month, category), count) in &plan.by_month {
-        say!("  {month}  {:<40} {count:>6}", label(*category))?;
+        say!("  {month}  {:<40} {count:>6}", category.label())?;
     }
     if let (Some(oldest), Some(newest)) = (plan.oldest, plan.newest) {
         say!(
@@ -54,6 +53,12 @@ pub fn run(dir: &Path, apply: bool) -> Result<(), CliError> {
     if !plan.drafts.is_empty() {
         say!("{}", tr!("cli.retention.drafts", count = plan.drafts.len()))?;
     }
+    if let Some(act) = &act {
+        let left = plan.requests.len().saturating_sub(act.destroyed as usize);
+        if left > 0 {
+            say!("{}", tr!("cli.retention.left", count = left))?;
+        }
+    }
     match act {
         Some(act) => say!(
             "{}",
@@ -66,8 +71,4 @@ pub fn run(dir: &Path, apply: bool) -> Result<(), CliError> {
         None => say!("{}", tr!("cli.retention.to_apply"))?,
     }
     Ok(())
-}
-
-fn label(category: Category) -> &'static str {
-    category.label()
 }

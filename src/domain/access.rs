@@ -33,6 +33,7 @@ pub enum Refusal {
     NotWeeklyReader,
     NotProposer,
     NotAdmin,
+    NotRetainer,
 }
 
 /// One row of the rules table: who may, and what the others are told.
@@ -141,7 +142,7 @@ impl Operation {
             Operation::ReadVendorHistory => rule(&[Who::VendorRep, HEAD], Refusal::NotVendorRep),
             Operation::ManageStaff => rule(&[ADMIN], Refusal::NotAdmin),
             Operation::Backup => rule(&[ADMIN], Refusal::NotAdmin),
-            Operation::Retention => rule(&[HEAD, ADMIN], Refusal::NotMerger),
+            Operation::Retention => rule(&[HEAD, ADMIN], Refusal::NotRetainer),
         }
     }
 
@@ -204,6 +205,8 @@ pub enum Denied {
     NotCallerDesk,
     #[error("{}", tr!("denied.not_merger"))]
     NotMerger,
+    #[error("{}", tr!("denied.not_retainer"))]
+    NotRetainer,
     #[error("{}", tr!("denied.not_daily_reader"))]
     NotDailyReader,
     #[error("{}", tr!("denied.not_weekly_reader"))]
@@ -292,7 +295,8 @@ impl Refusal {
             | Refusal::NotDailyReader
             | Refusal::NotWeeklyReader
             | Refusal::NotProposer
-            | Refusal::NotAdmin => false,
+            | Refusal::NotAdmin
+            | Refusal::NotRetainer => false,
         }
     }
 }
@@ -324,6 +328,7 @@ fn refused(refusal: Refusal, request: Option<&Request>, policy: &Policy) -> Deni
         },
         Refusal::NotCallerDesk => Denied::NotCallerDesk,
         Refusal::NotMerger => Denied::NotMerger,
+        Refusal::NotRetainer => Denied::NotRetainer,
         Refusal::NotDailyReader => Denied::NotDailyReader,
         Refusal::NotWeeklyReader => Denied::NotWeeklyReader,
         Refusal::NotProposer => Denied::NotProposer,

@@ -568,6 +568,11 @@ impl Change {
         policy: &Policy,
         now: Timestamp,
     ) -> Result<Request, TransitionError> {
+        // what is left of a request whose personal data was destroyed is a record for the
+        // reports: nothing is written to it again (a reopened one would never be due again)
+        if crate::domain::retention::is_destroyed(request) {
+            return Err(TransitionError::Destroyed(request.id));
+        }
         let deadlines = &policy.deadlines;
         let known = |queue: &str| {
             if policy.queue(queue).is_some() {

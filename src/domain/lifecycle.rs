@@ -15,6 +15,8 @@ pub use super::change::Move;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum TransitionError {
+    #[error("{}", tr!("transition.destroyed", id = .0))]
+    Destroyed(RequestId),
     #[error("{}", tr!("transition.not_allowed", action = .action.label(), id = .id, status = .status.label()))]
     NotAllowed {
         id: RequestId,

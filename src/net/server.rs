@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
@@ -86,6 +86,11 @@ enum Job {
     /// What the mail sender reports of one attempt.
     Mail {
         delivery: Delivery,
+    },
+    /// Destroy the personal data due under the policy's `[retention]`, as `login` (the
+    /// server's own user), with the act (the school turned `apply_daily` on).
+    Retention {
+        login: String,
     },
     Shutdown,
 }
@@ -238,6 +243,11 @@ pub fn start(
     let stop = Arc::new(AtomicBool::new(false));
     let service_log = log.clone();
     let service_stop = Arc::clone(&stop);
+    let apply_daily = service
+        .policy()
+        .retention
+        .as_ref()
+        .is_some_and(|retention| retention.apply_daily);
     let service_thread = std::thread::Builder::new()
         .name("pult-service".into())
         .spawn(move || {
@@ -251,6 +261,9 @@ pub fn start(
             )
         })
         .map_err(socket_error)?;
+    if apply_daily {
+        daily_retention(jobs.clone(), owner.login.clone(), Arc::clone(&stop));
+    }
     let accept_stop = Arc::clone(&stop);
     let accept_thread = std::thread::Builder::new()
         .name("pult-accept".into())
@@ -262,4 +275,33 @@ pub fn start(
         accept: Some(accept_thread),
         service: Some(service_thread),
     })
+}
+
+/// How soon after the start the first daily retention runs, and how often after it.
+const RETENTION_FIRST: Duration = Duration::from_secs(60);
+const RETENTION_EVERY: Duration = Duration::from_secs(24 * 3600);
+
+/// Asks the service thread once a day to destroy what `[retention]` has due, as `login`.
+fn daily_retention(jobs: mpsc::Sender<Job>, login: String, stop: Arc<AtomicBool>) {
+    let spawned = std::thread::Builder::new()
+        .name("pult-retention".into())
+        .spawn(move || {
+            let mut next = Instant::now() + RETENTION_FIRST;
+            while !stop.load(Ordering::SeqCst) {
+                if Instant::now() >= next {
+                    if jobs
+                        .send(Job::Retention {
+                            login: login.clone(),
+                        })
+                        .is_err()
+                    {
+                        return;
+                    }
+                    next = Instant::now() + RETENTION_EVERY;
+                }
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        });
+    // without the thread the school applies it by hand, as without apply_daily
+    drop(spawned);
 }

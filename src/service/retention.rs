@@ -20,6 +20,10 @@ use crate::store::backup::write_private;
 /// The folder of the data directory the acts of destruction go to (the server's user's).
 pub const RETENTION_DIR: &str = "retention";
 
+/// Requests destroyed in one run at most (the service answers no one meanwhile); the rest go
+/// in the next run.
+pub const AT_MOST_PER_RUN: usize = 10_000;
+
 /// The files of one act: the act with the extract (Markdown) and the extract (CSV).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActFiles {
@@ -30,6 +34,20 @@ pub struct ActFiles {
 }
 
 impl Service {
+    /// Destroys what `[retention]` has due now as `login` (the server's daily run): the act
+    /// when something went, and the changes for the consoles.
+    pub fn apply_retention_as(
+        &self,
+        login: &str,
+    ) -> Result<(Option<ActFiles>, Vec<Event>), ServiceError> {
+        let actor = self.identify(login)?;
+        let offset = chrono::Local::now().offset().local_minus_utc();
+        match self.retention(&actor, true, offset)? {
+            (Reply::Retention { act, .. }, events) => Ok((act, events)),
+            (_, events) => Ok((None, events)),
+        }
+    }
+
     /// What is due under the policy's `[retention]` at now (`offset`: the months' zone) and,
     /// with `apply`, destroying it: the act first, then the store.
     pub(super) fn retention(&self, actor: &Staff, apply: bool, offset_seconds: i32) -> Outcome {
@@ -53,7 +71,9 @@ impl Service {
             let request = request?;
             if retention.due(&request, now) {
                 plan.add(&request, offset);
-                due.push(request);
+                if apply && due.len() < AT_MOST_PER_RUN {
+                    due.push(request);
+                }
             }
         }
         plan.drafts = self
@@ -72,13 +92,27 @@ impl Service {
                 Vec::new(),
             ));
         }
-        let name = format!("act-{}", now.to_utc().format("%Y%m%d-%H%M%S"));
-        // the extract is read before the events are scrubbed, the files written once the
-        // store has let go
+        let name = self.act_name(now);
+        // the act is written first (its extract read before the events are scrubbed) and
+        // takes its name once the store has let go: no destruction without its act
         let document = self.act_document(&name, actor, retention, &plan, &due, now, offset)?;
-        self.store
-            .destroy_personal_data(&due, &plan.drafts, &actor.login, now, &name)?;
         let act = self.write_act(&name, &document, due.len(), plan.drafts.len())?;
+        if let Err(error) =
+            self.store
+                .destroy_personal_data(&due, &plan.drafts, &actor.login, now, &name)
+        {
+            act.discard();
+            // what was destroyed before the failure leaves the search too
+            for request in &due {
+                if let Ok(Some(stored)) = self.store.request(request.id) {
+                    self.search.upsert(&stored);
+                }
+            }
+            return Err(error.into());
+        }
+        let act = act
+            .keep()
+            .map_err(|error| ServiceError::NotSaved(error.to_string()))?;
         let events = due
             .iter()
             .map(|request| Event::RequestChanged {
@@ -95,31 +129,54 @@ impl Service {
         ))
     }
 
-    /// Writes the act `name` (Markdown and CSV, 0600) into `retention/`, each whole.
+    /// A name no act in `retention/` has yet: `act-20271201-030000` (`-2`… within a second).
+    fn act_name(&self, now: Timestamp) -> String {
+        let folder = self.store.dir().join(RETENTION_DIR);
+        let stamp = format!("act-{}", now.to_utc().format("%Y%m%d-%H%M%S"));
+        let mut name = stamp.clone();
+        let mut again = 1;
+        while folder.join(format!("{name}.md")).exists() {
+            again += 1;
+            name = format!("{stamp}-{again}");
+        }
+        name
+    }
+
+    /// Writes the act `name` (Markdown and CSV, 0600) into `retention/` as synced partial
+    /// files, named when `keep` is called.
     fn write_act(
         &self,
         name: &str,
         document: &Document,
         destroyed: usize,
         drafts: usize,
-    ) -> Result<ActFiles, ServiceError> {
+    ) -> Result<PendingAct, ServiceError> {
         let folder = self.store.dir().join(RETENTION_DIR);
         let failed = |error: std::io::Error| ServiceError::NotSaved(error.to_string());
         std::fs::create_dir_all(&folder).map_err(failed)?;
-        let markdown = folder.join(format!("{name}.md"));
-        let csv = folder.join(format!("{name}.csv"));
-        for (path, text) in [
-            (&markdown, crate::report::markdown::markdown(document)),
-            (&csv, crate::report::csv::csv(&extract_only(document))),
-        ] {
-            write_whole(path, &text).map_err(failed)?;
-        }
-        Ok(ActFiles {
-            markdown,
-            csv,
+        let files = ActFiles {
+            markdown: folder.join(format!("{name}.md")),
+            csv: folder.join(format!("{name}.csv")),
             destroyed: destroyed as u32,
             drafts: drafts as u32,
-        })
+        };
+        let act = PendingAct { files };
+        for (path, text) in [
+            (
+                &act.files.markdown,
+                crate::report::markdown::markdown(document),
+            ),
+            (
+                &act.files.csv,
+                crate::report::csv::csv(&extract_only(document)),
+            ),
+        ] {
+            if let Err(error) = write_private(&partial(path), text.as_bytes()) {
+                act.discard();
+                return Err(failed(error));
+            }
+        }
+        Ok(act)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -253,13 +310,38 @@ fn extract_only(document: &Document) -> Document {
     }
 }
 
-/// `text` at `path`, 0600, through a synced file beside it renamed at the end.
-fn write_whole(path: &Path, text: &str) -> std::io::Result<()> {
+/// The hidden file an act's `path` is written to before it is named.
+fn partial(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let partial = path.with_file_name(format!(".{name}.partial"));
-    write_private(&partial, text.as_bytes())?;
-    std::fs::rename(&partial, path)
+    path.with_file_name(format!(".{name}.partial"))
+}
+
+/// An act written and synced, not named yet.
+struct PendingAct {
+    files: ActFiles,
+}
+
+impl PendingAct {
+    /// Names the act's files (the destruction it records is done).
+    fn keep(self) -> std::io::Result<ActFiles> {
+        for path in [&self.files.markdown, &self.files.csv] {
+            std::fs::rename(partial(path), path)?;
+        }
+        if let Some(folder) = self.files.markdown.parent() {
+            if let Ok(folder) = std::fs::File::open(folder) {
+                let _ = folder.sync_all();
+            }
+        }
+        Ok(self.files)
+    }
+
+    /// Removes the act's files (nothing was destroyed).
+    fn discard(&self) {
+        for path in [&self.files.markdown, &self.files.csv] {
+            let _ = std::fs::remove_file(partial(path));
+        }
+    }
 }

@@ -150,17 +150,20 @@ impl Held<'_> {
     }
 }
 
+/// What of a data directory is no file a backup keeps: the store itself, the server's runtime
+/// files, the backups.
+const LEFT: [&str; 6] = [
+    "db",
+    "backups",
+    "server.sock",
+    "server.pid",
+    "server.log",
+    "maildir",
+];
+
 /// The files of a data directory a backup keeps: everything but the store itself, the
 /// server's runtime files and the backups.
 fn kept_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
-    const LEFT: [&str; 6] = [
-        "db",
-        "backups",
-        "server.sock",
-        "server.pid",
-        "server.log",
-        "maildir",
-    ];
     let mut found = Vec::new();
     let mut folders = vec![PathBuf::new()];
     while let Some(folder) = folders.pop() {
@@ -426,10 +429,15 @@ impl Records {
                 let path = String::from_utf8(self.field()?)
                     .map_err(|_| self.damaged(tr!("backup.detail.file_name")))?;
                 let path = PathBuf::from(path);
-                // a name that climbs out of the data directory is no file of it
-                if !path
-                    .components()
-                    .all(|part| matches!(part, Component::Normal(_)))
+                // a name that climbs out of the data directory is no file of it, and the store
+                // and the server's own files are not written from one
+                let first = path.components().next();
+                let left =
+                    first.is_some_and(|first| LEFT.iter().any(|left| first.as_os_str() == *left));
+                if left
+                    || !path
+                        .components()
+                        .all(|part| matches!(part, Component::Normal(_)))
                 {
                     return Err(self.damaged(tr!("backup.detail.file_outside")));
                 }

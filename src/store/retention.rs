@@ -106,6 +106,8 @@ impl Store {
                 }
                 Ok(())
             })?;
+            // each chunk durable on its own: a run cut short keeps what it destroyed
+            self.commit()?;
             done += work.len();
         }
         for login in drafts {

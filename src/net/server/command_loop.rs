@@ -206,6 +206,18 @@ pub(super) fn service_loop(
                         log.line(&format!("не записан исход отправки письма: {error}"));
                     }
                 },
+                Job::Retention { login } => match service.apply_retention_as(&login) {
+                    Ok((None, events)) => applied.events.extend(events),
+                    Ok((Some(act), events)) => {
+                        log.line(&tr!(
+                            "server.retention_applied",
+                            count = act.destroyed,
+                            act = act.markdown.display()
+                        ));
+                        applied.events.extend(events);
+                    }
+                    Err(error) => log.line(&tr!("server.retention_failed", error = error)),
+                },
                 Job::Shutdown => running = false,
                 Job::Command { .. } => {}
             }
