@@ -126,7 +126,7 @@ fn main() {
     let restore_took = started.elapsed();
     let _ = std::fs::remove_file(&file);
 
-    let (destroyed, retention_took) = retention_of_100k();
+    let (destroyed, retention_took, longest_run) = retention_of_100k();
 
     let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
     println!("pult backup figures (this machine, one run)");
@@ -152,13 +152,14 @@ fn main() {
         restore_took.as_secs_f64()
     );
     println!(
-        "  retention applied to {destroyed} closed requests (the act written)   {:.1} s",
-        retention_took.as_secs_f64()
+        "  retention applied to {destroyed} closed requests, run after run   {:.1} s (the longest run, the consoles' longest wait, {:.0} ms)",
+        retention_took.as_secs_f64(),
+        longest_run.as_secs_f64() * 1e3
     );
 }
 
 /// `pult retention --apply` through the service on 100,000 requests closed two years ago.
-fn retention_of_100k() -> (u32, Duration) {
+fn retention_of_100k() -> (u32, Duration, Duration) {
     const CLOSED: u64 = 100_000;
     let dir = tempfile::tempdir().expect("temp dir");
     let service =
@@ -171,17 +172,24 @@ fn retention_of_100k() -> (u32, Duration) {
         service.seed().import_requests(chunk).expect("import");
     }
     let head = service.identify("bench").expect("the first user");
+    // run after run, as an admin would (each run destroys at most AT_MOST_PER_RUN)
     let started = Instant::now();
-    let reply = service.execute(
-        &head,
-        Command::Retention {
-            apply: true,
-            offset_seconds: 3 * 3600,
-        },
-    );
-    let took = started.elapsed();
-    match reply {
-        Ok((Reply::Retention { act: Some(act), .. }, _)) => (act.destroyed, took),
-        other => panic!("{other:?}"),
+    let (mut destroyed, mut longest) = (0, Duration::ZERO);
+    loop {
+        let run = Instant::now();
+        let reply = service.execute(
+            &head,
+            Command::Retention {
+                apply: true,
+                offset_seconds: 3 * 3600,
+            },
+        );
+        longest = longest.max(run.elapsed());
+        match reply {
+            Ok((Reply::Retention { act: Some(act), .. }, _)) => destroyed += act.destroyed,
+            Ok((Reply::Retention { act: None, .. }, _)) => break,
+            other => panic!("{other:?}"),
+        }
     }
+    (destroyed, started.elapsed(), longest)
 }

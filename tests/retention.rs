@@ -350,3 +350,89 @@ fn what_is_due_is_destroyed_record_by_record_with_the_act_and_the_rest_kept() {
     let denied = denied.expect_err("denied").to_string();
     assert!(denied.contains("руководитель Службы"), "{denied}");
 }
+
+#[test]
+fn the_messages_their_servers_words_and_old_drafts_go_too() {
+    let desk = desk();
+    // mail set up to a server that is not there: the result waits in the outbox
+    common::smtp::write_mail_toml(&desk.dir, common::smtp::free_port(), false);
+    let setup = pult::service::mail::MailSetup::load(&desk.dir, desk.service.policy())
+        .expect("mail.toml")
+        .expect("set up");
+    let Desk {
+        _dir,
+        dir,
+        service,
+        clock,
+        first,
+    } = desk;
+    let desk = Desk {
+        _dir,
+        dir,
+        service: service.with_mail(Some(setup)),
+        clock,
+        first,
+    };
+    let mut draft = valid_call("Громова Ольга", Category::Ejournal, None);
+    draft.email = "gromova@mail.ru".into();
+    draft.description = "Громова не может войти".into();
+    let request = match desk.service.execute(
+        &desk.first,
+        Command::LogCall {
+            draft,
+            channel: Channel::Phone,
+        },
+    ) {
+        Ok((Reply::Logged { request }, _)) => request,
+        other => panic!("{other:?}"),
+    };
+    desk.change(
+        request.id,
+        Change::Route {
+            queue: "ejournal".into(),
+        },
+    );
+    desk.change(request.id, Change::Take);
+    desk.change(
+        request.id,
+        Change::Resolve {
+            text: "Громовой сбросили пароль".into(),
+            returned_by: ReturnChannel::Email,
+            message: None,
+        },
+    );
+    let outbox = |desk: &Desk| match desk.service.execute(&desk.first, Command::MailStatus) {
+        Ok((Reply::Outbox { messages, .. }, _)) => messages,
+        other => panic!("{other:?}"),
+    };
+    let queued = outbox(&desk);
+    assert_eq!(queued.len(), 1);
+    assert!(queued[0].body.contains("Громовой"));
+    // a draft left by someone a long time ago
+    let old_draft = pult::domain::call_form::CallDraft {
+        answered_at: Some(Timestamp(1_763_000_000_000)),
+        ..valid_call("Белоусов Игорь", Category::Other, None)
+    };
+    let saved = desk
+        .service
+        .execute(&desk.first, Command::SaveDraft { draft: old_draft });
+    assert!(saved.is_ok(), "{saved:?}");
+
+    desk.clock.set(Timestamp(1_763_000_000_000 + 366 * DAY_MS));
+    let (plan, act) = desk.retention(true);
+    assert_eq!(plan.requests, vec![request.id]);
+    assert_eq!(plan.drafts, vec![desk.first.login.clone()]);
+    assert_eq!(act.expect("an act").drafts, 1);
+    let left = outbox(&desk);
+    assert_eq!(left.len(), 1, "the message stays, as a record");
+    let text = format!("{:?}", left[0]);
+    for personal in ["Громов", "gromova"] {
+        assert!(!text.contains(personal), "{personal}: {text}");
+    }
+    assert!(desk
+        .service
+        .records()
+        .draft(&desk.first.login)
+        .expect("reads")
+        .is_none());
+}

@@ -40,6 +40,14 @@ impl<'a> Records<'a> {
         self.store.events_of(id)
     }
 
+    /// `login`'s unfinished call form, when one is kept.
+    pub fn draft(
+        &self,
+        login: &str,
+    ) -> Result<Option<crate::domain::call_form::CallDraft>, StoreError> {
+        self.store.draft(login)
+    }
+
     /// Numbers given so far (every request ever logged or imported has one at most this).
     pub fn requests_numbered(&self) -> Result<u64, StoreError> {
         self.store.requests_numbered()

@@ -170,6 +170,19 @@ impl Store {
         Ok(found)
     }
 
+    /// The requests closed (resolved or cancelled) before `before` and not reopened since,
+    /// through the index of closes, oldest close first.
+    pub fn closed_before(&self, before: Timestamp) -> Result<Vec<Request>, StoreError> {
+        let closes = self
+            .index
+            .range(index::closed_from(Timestamp(0)).to_vec()..index::closed_from(before).to_vec());
+        Ok(self
+            .requests_of_keys(closes)?
+            .into_iter()
+            .filter(|request| !request.status.is_open())
+            .collect())
+    }
+
     fn requests_of_keys(
         &self,
         keys: impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>,
