@@ -62,6 +62,15 @@ fn main() {
     if std::env::args().any(|arg| arg == "--list") {
         return;
     }
+    if std::env::var("PULT_BENCH_ONLY").is_ok_and(|only| only == "retention") {
+        let (destroyed, took, longest) = retention_of_100k();
+        println!(
+            "  retention applied to {destroyed} closed requests, run after run   {:.1} s (the longest run {:.0} ms)",
+            took.as_secs_f64(),
+            longest.as_secs_f64() * 1e3
+        );
+        return;
+    }
     let dir = match std::env::var("PULT_BENCH_STORE") {
         Ok(name) => Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("target/bench-data")

@@ -191,6 +191,33 @@ fn a_backup_under_write_load_restores_to_the_store_as_it_was_at_one_moment() {
         restored.records().staff_member(&me).expect("staff"),
         original.records().staff_member(&me).expect("staff")
     );
+    // the caller cards of the calls logged while the copy read: each on its own phone, as
+    // the original has it then
+    let cards = |service: &pult::service::Service, phone: &str| {
+        let actor = service.identify(&me).expect("me");
+        match service.execute(
+            &actor,
+            Command::FindCaller {
+                phone: Some(phone.into()),
+                email: None,
+            },
+        ) {
+            Ok((Reply::People { cards }, _)) => cards,
+            other => panic!("{other:?}"),
+        }
+    };
+    for id in SEEDED + 1..=numbered {
+        let request = restored
+            .records()
+            .request(RequestId(id))
+            .expect("reads")
+            .expect("kept");
+        let phone = request.caller.phone.expect("a phone").e164().to_string();
+        let kept = cards(&restored, &phone);
+        assert_eq!(kept.len(), 1, "№{id}");
+        assert_eq!(kept[0].requests, vec![request.id], "№{id}");
+        assert_eq!(kept, cards(&original, &phone), "№{id}");
+    }
     // the same call sent again to the restored store is the request it holds (its intake
     // key came along), and a new one is numbered after the copy's last, its history too
     let actor = restored.identify(&me).expect("me");

@@ -11,7 +11,7 @@ use super::{Event, Outcome, Reply, Service, ServiceError};
 use crate::domain::access::{may_do, Operation};
 use crate::domain::audit::{describe, AuditAction};
 use crate::domain::request::Request;
-use crate::domain::retention::{destroyed, scrubbed, RetentionFile, RetentionPlan};
+use crate::domain::retention::{destroyed, is_destroyed, scrubbed, RetentionFile, RetentionPlan};
 use crate::domain::staff::Staff;
 use crate::domain::time::Timestamp;
 use crate::report::document::{Align, Block, Cell, Column, Document, Figure, Table};
@@ -79,16 +79,24 @@ impl Service {
             .unwrap_or(retention.personal_data_days);
         let horizon = Timestamp(now.0 - i64::from(shortest) * 24 * 3600 * 1000 + 1);
         let mut seen = std::collections::HashSet::new();
-        for request in self.store.closed_before(horizon)? {
+        let from = self.store.retention_from()?;
+        // where the next run reads from: the first close whose data is still there after this
+        let mut next_from = horizon;
+        for request in self.store.closed_between(from, horizon)? {
             // a request closed, reopened and closed again has two keys
             if !seen.insert(request.id) {
                 continue;
             }
+            let closed = request.closed_at.unwrap_or(now);
             if retention.due(&request, now) {
                 plan.add(&request, offset);
                 if apply && due.len() < AT_MOST_PER_RUN {
                     due.push(request);
+                    continue;
                 }
+            }
+            if !is_destroyed(&request) {
+                next_from = next_from.min(closed);
             }
         }
         plan.drafts = self
@@ -99,6 +107,9 @@ impl Service {
             .map(|(login, _)| login)
             .collect();
         if !apply || (due.is_empty() && plan.drafts.is_empty()) {
+            if apply {
+                self.store.set_retention_from(next_from)?;
+            }
             return Ok((
                 Reply::Retention {
                     plan: Some(plan),
@@ -128,6 +139,7 @@ impl Service {
         let act = act
             .keep()
             .map_err(|error| ServiceError::NotSaved(error.to_string()))?;
+        self.store.set_retention_from(next_from)?;
         let events = due
             .iter()
             .map(|request| Event::RequestChanged {

@@ -53,6 +53,9 @@ const META_NEXT_EVENT: &[u8] = b"next_event_seq";
 const META_EVENT_BASE: &[u8] = b"event_seq_base";
 pub(crate) const META_NEXT_CALLER: &[u8] = b"next_caller_id";
 pub(crate) const META_NEXT_MAIL: &[u8] = b"next_mail_seq";
+/// Every request closed before this instant (milliseconds) has had its personal data
+/// destroyed: the retention reads the closes from here on (`Store::retention_from`).
+pub(crate) const META_RETENTION_FROM: &[u8] = b"retention_from";
 /// The policy's deadlines and hours the stored deadlines were counted in (`Tx::deadline_rules`).
 const META_DEADLINE_RULES: &[u8] = b"deadline_rules";
 /// The number the next journaled transaction gets: sled holds every one below it.
@@ -470,6 +473,8 @@ impl Store {
             .unwrap_or(1)
             .max(highest + 1);
         self.meta.insert(META_NEXT_REQUEST, &id_key(next))?;
+        // records from elsewhere may be closed before where the retention reads from
+        self.meta.remove(META_RETENTION_FROM)?;
         self.flush()
     }
 }

@@ -170,12 +170,16 @@ impl Store {
         Ok(found)
     }
 
-    /// The requests closed (resolved or cancelled) before `before` and not reopened since,
-    /// through the index of closes, oldest close first.
-    pub fn closed_before(&self, before: Timestamp) -> Result<Vec<Request>, StoreError> {
+    /// The requests closed (resolved or cancelled) from `from` up to `before` and not
+    /// reopened since, through the index of closes, oldest close first.
+    pub fn closed_between(
+        &self,
+        from: Timestamp,
+        before: Timestamp,
+    ) -> Result<Vec<Request>, StoreError> {
         let closes = self
             .index
-            .range(index::closed_from(Timestamp(0)).to_vec()..index::closed_from(before).to_vec());
+            .range(index::closed_from(from).to_vec()..index::closed_from(before).to_vec());
         Ok(self
             .requests_of_keys(closes)?
             .into_iter()
@@ -203,6 +207,29 @@ impl Store {
     /// How many audit events are stored (counts them: for tests and checks).
     pub fn event_count(&self) -> Result<u64, StoreError> {
         Ok(self.events.len() as u64)
+    }
+
+    /// Where the retention reads the closes from: every request closed before it has had its
+    /// personal data destroyed (the start, when nothing is known).
+    pub fn retention_from(&self) -> Result<Timestamp, StoreError> {
+        let from = self
+            .meta
+            .get(super::META_RETENTION_FROM)?
+            .and_then(|bytes| key_id(&bytes))
+            .unwrap_or(0);
+        Ok(Timestamp(i64::try_from(from).unwrap_or(i64::MAX)))
+    }
+
+    /// Notes that every request closed before `from` has had its personal data destroyed.
+    pub fn set_retention_from(&self, from: Timestamp) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.put(
+                super::tx::T::Meta,
+                super::META_RETENTION_FROM,
+                id_key(from.0.max(0) as u64),
+            )
+        })?;
+        Ok(())
     }
 
     pub fn draft(&self, login: &str) -> Result<Option<CallDraft>, StoreError> {

@@ -154,6 +154,16 @@ impl Tx<'_> {
             self.delete(T::Open, key)?;
             if let Some(at) = request.closed_at {
                 self.put(T::Index, index::closed_key(at, request.id), [])?;
+                // a close earlier than where the retention reads from (an import of old
+                // calls) makes it read from the start again
+                let from = self
+                    .meta
+                    .get(super::META_RETENTION_FROM)?
+                    .and_then(|bytes| key_id(&bytes));
+                let earlier = from.is_some_and(|from| (at.0.max(0) as u64) < from);
+                if earlier && !crate::domain::retention::is_destroyed(request) {
+                    self.delete(T::Meta, super::META_RETENTION_FROM)?;
+                }
             }
         }
         Ok(())
