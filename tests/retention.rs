@@ -436,3 +436,28 @@ fn the_messages_their_servers_words_and_old_drafts_go_too() {
         .expect("reads")
         .is_none());
 }
+
+#[test]
+fn old_calls_imported_after_a_run_are_found_by_the_next() {
+    let desk = desk();
+    let first = desk.closed("Петрова Анна", "8 912 345-67-89", Category::Ejournal);
+    desk.clock.set(Timestamp(1_763_000_000_000 + 366 * DAY_MS));
+    let (plan, _) = desk.retention(true);
+    assert_eq!(plan.requests, vec![first.id]);
+    // the next run reads from where this one left off: nothing before it is left…
+    let (plan, _) = desk.retention(false);
+    assert!(plan.requests.is_empty());
+    // …until calls closed long before it come in from elsewhere
+    let mut old = first.clone();
+    old.id = RequestId(first.id.0 + 10);
+    old.caller.name = "Орлов Игорь".into();
+    old.description = "Орлов не может войти в дневник".into();
+    desk.service
+        .seed()
+        .import_requests(&[old.clone()])
+        .expect("import");
+    let (plan, act) = desk.retention(true);
+    assert_eq!(plan.requests, vec![old.id]);
+    assert_eq!(act.expect("an act").destroyed, 1);
+    assert!(is_destroyed(&desk.request(old.id)));
+}
