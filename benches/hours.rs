@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{bench_user, synthetic, Recorder};
+use common::{bench_user, console, operator_welcome, synthetic, Recorder};
 
 use chrono::FixedOffset;
 use criterion::Criterion;
@@ -23,13 +23,8 @@ use ratatui::Terminal;
 
 use pult::domain::policy::{Policy, DEFAULT_POLICY_TOML};
 use pult::domain::request::Request;
-use pult::domain::staff::Staff;
 use pult::domain::time::{ManualClock, Timestamp, MINUTE_MS};
 use pult::service::setup::open_service;
-use pult::service::Welcome;
-use pult::tui::app::App;
-use pult::tui::keymap::Keymap;
-use pult::tui::theme::Theme;
 use pult::tui::view::view;
 
 /// Saturday 21 November 2026, 21:30 in Moscow: the service is closed.
@@ -168,28 +163,9 @@ fn board(c: &mut Criterion, recorder: &Recorder) {
         ("board_on_the_clock", on_the_clock()),
         ("board_in_hours", in_hours()),
     ] {
-        let welcome = Welcome {
-            me: Staff {
-                login: "bench".into(),
-                name: "Оператор Бенчмарков".into(),
-                roles: vec![pult::domain::staff::Role::Operator],
-                vendor_rep: false,
-                disabled: false,
-            },
-            policy,
-            staff: Vec::new(),
-            open: (0..1_000)
-                .map(|i| synthetic(i, 1_000, 1_000, SATURDAY_NIGHT))
-                .collect(),
-            draft: None,
-            mail: None,
-        };
-        let app = App::new(
-            welcome,
-            Keymap::parse_with_override(None).expect("keymap"),
-            Theme::colored(),
+        let app = console(
+            operator_welcome(policy, 1_000, SATURDAY_NIGHT),
             SATURDAY_NIGHT,
-            moscow(),
         );
         let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
         group.bench_function(name, |b| {

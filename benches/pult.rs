@@ -19,9 +19,8 @@ use std::time::Duration;
 
 mod common;
 
-use common::{bench_user, big_store, draft, store_of, synthetic, varied, Recorder};
+use common::{bench_user, big_store, console, draft, operator_welcome, store_of, varied, Recorder};
 
-use chrono::FixedOffset;
 use criterion::Criterion;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -29,46 +28,23 @@ use ratatui::Terminal;
 use pult::domain::change::Change;
 use pult::domain::policy::{Policy, DEFAULT_POLICY_TOML};
 use pult::domain::request::Channel;
-use pult::domain::staff::Staff;
 use pult::domain::time::{Clock, ManualClock, SystemClock, Timestamp};
 use pult::service::setup::open_service;
 use pult::service::{Command, Reply, Service, Welcome};
 use pult::store::CACHE_BYTES;
 use pult::tui::app::App;
-use pult::tui::keymap::Keymap;
-use pult::tui::theme::Theme;
 use pult::tui::view::view;
 
 fn welcome_with(open: u64, now: Timestamp) -> Welcome {
-    let policy = Policy::parse(DEFAULT_POLICY_TOML).expect("policy");
-    Welcome {
-        me: Staff {
-            login: "bench".into(),
-            name: "Оператор Бенчмарков".into(),
-            roles: vec![pult::domain::staff::Role::Operator],
-            vendor_rep: false,
-            disabled: false,
-        },
-        policy,
-        staff: Vec::new(),
-        open: (0..open).map(|i| synthetic(i, open, open, now)).collect(),
-        draft: None,
-        mail: None,
-    }
-}
-
-fn moscow() -> FixedOffset {
-    FixedOffset::east_opt(3 * 3600).expect("offset")
+    operator_welcome(
+        Policy::parse(DEFAULT_POLICY_TOML).expect("policy"),
+        open,
+        now,
+    )
 }
 
 fn app_for(welcome: Welcome, now: Timestamp) -> App {
-    App::new(
-        welcome,
-        Keymap::parse_with_override(None).expect("keymap"),
-        Theme::colored(),
-        now,
-        moscow(),
-    )
+    console(welcome, now)
 }
 
 /// What the console does from launch to its first frame, minus the real terminal.

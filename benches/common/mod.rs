@@ -246,3 +246,37 @@ pub fn varied(index: u64, count: u64, now: Timestamp) -> Request {
     request.description = PROBLEMS[(index % 12) as usize].to_string();
     request
 }
+
+/// The welcome an operator's console gets under `policy`, with `open` synthetic open
+/// requests received before `now`.
+pub fn operator_welcome(
+    policy: pult::domain::policy::Policy,
+    open: u64,
+    now: Timestamp,
+) -> pult::service::Welcome {
+    pult::service::Welcome {
+        me: Staff {
+            login: "bench".into(),
+            name: "Оператор Бенчмарков".into(),
+            roles: vec![pult::domain::staff::Role::Operator],
+            vendor_rep: false,
+            disabled: false,
+        },
+        policy,
+        staff: Vec::new(),
+        open: (0..open).map(|i| synthetic(i, open, open, now)).collect(),
+        draft: None,
+        mail: None,
+    }
+}
+
+/// The console drawn from `welcome` at `now`, in Moscow time.
+pub fn console(welcome: pult::service::Welcome, now: Timestamp) -> pult::tui::app::App {
+    pult::tui::app::App::new(
+        welcome,
+        pult::tui::keymap::Keymap::parse_with_override(None).expect("keymap"),
+        pult::tui::theme::Theme::colored(),
+        now,
+        chrono::FixedOffset::east_opt(3 * 3600).expect("offset"),
+    )
+}

@@ -8,20 +8,33 @@ use super::out::say;
 use super::{connect, CliError};
 use crate::service::{BackupState, Command, Reply};
 use crate::store::backup::{
-    is_sealed, restore, seal, unseal, verify, write_private, BackupSummary,
+    is_sealed, restore, seal, unseal, verify, write_whole_private, BackupSummary,
 };
 
 /// How often the server is asked whether its backup is done, and for how long at most.
 const POLL: Duration = Duration::from_millis(200);
 const AT_MOST: Duration = Duration::from_secs(6 * 3600);
 
+/// `pult backup`'s options (their help is the catalogue's `cli.help.pult.backup.*`).
+#[derive(Debug, clap::Args)]
 pub struct BackupArgs {
+    /// Положить копию ещё и в FILE (её читает пользователь сервера)
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Проверить копию FILE, ничего не восстанавливая
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["output", "keep_daily", "keep_weekly"])]
     pub verify: Option<PathBuf>,
+    /// Оставить в backups/ по копии за столько последних дней
+    #[arg(long, value_name = "N")]
     pub keep_daily: Option<u32>,
+    /// И по копии за столько последних недель
+    #[arg(long, value_name = "N")]
     pub keep_weekly: Option<u32>,
-    /// Seal the copy put at `output` with a passphrase.
+    /// Зашифровать копию, положенную в -o FILE, паролем (age)
+    #[arg(long, requires = "output")]
     pub encrypt: bool,
+    /// Файл с паролем (права 0600; иначе PULT_BACKUP_PASSPHRASE)
+    #[arg(long, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
 }
 
@@ -193,17 +206,7 @@ fn copy_out(file: &Path, output: &Path) -> Result<(), CliError> {
         ))
     };
     let bytes = std::fs::read(file).map_err(failed)?;
-    let name = output
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "backup".into());
-    let partial = output.with_file_name(format!(".{name}.partial"));
-    write_private(&partial, &bytes)
-        .and_then(|()| std::fs::rename(&partial, output))
-        .map_err(|error| {
-            let _ = std::fs::remove_file(&partial);
-            failed(error)
-        })?;
+    write_whole_private(output, &bytes).map_err(failed)?;
     // the copy is checked as it now is on its disk
     verify(output).map_err(|error| CliError::Backup(error.to_string()))?;
     Ok(())

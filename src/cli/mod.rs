@@ -144,26 +144,7 @@ pub enum CliCommand {
         action: mail::MailAction,
     },
     /// Резервная копия всего хранилища, сделанная работающим сервером (администратор системы)
-    Backup {
-        /// Положить копию ещё и в FILE (её читает пользователь сервера)
-        #[arg(short = 'o', long = "output", value_name = "FILE")]
-        output: Option<PathBuf>,
-        /// Проверить копию FILE, ничего не восстанавливая
-        #[arg(long, value_name = "FILE", conflicts_with_all = ["output", "keep_daily", "keep_weekly"])]
-        verify: Option<PathBuf>,
-        /// Оставить в backups/ по копии за столько последних дней
-        #[arg(long, value_name = "N")]
-        keep_daily: Option<u32>,
-        /// И по копии за столько последних недель
-        #[arg(long, value_name = "N")]
-        keep_weekly: Option<u32>,
-        /// Зашифровать копию, положенную в -o FILE, паролем (age)
-        #[arg(long, requires = "output")]
-        encrypt: bool,
-        /// Файл с паролем (права 0600; иначе PULT_BACKUP_PASSPHRASE)
-        #[arg(long, value_name = "FILE")]
-        passphrase_file: Option<PathBuf>,
-    },
+    Backup(backup::BackupArgs),
     /// Персональные данные закрытых обращений, срок хранения которых истёк: что уничтожить, и --apply
     Retention {
         /// Уничтожить их и составить акт (руководитель Службы, администратор системы)
@@ -443,24 +424,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         CliCommand::Staff { action } => staff(&dir, action),
         CliCommand::Mail { action } => mail::run(&dir, action),
         CliCommand::Calendar { action } => calendar::run(&dir, action),
-        CliCommand::Backup {
-            output,
-            verify,
-            keep_daily,
-            keep_weekly,
-            encrypt,
-            passphrase_file,
-        } => backup::backup(
-            &dir,
-            backup::BackupArgs {
-                output,
-                verify,
-                keep_daily,
-                keep_weekly,
-                encrypt,
-                passphrase_file,
-            },
-        ),
+        CliCommand::Backup(args) => backup::backup(&dir, args),
         CliCommand::Restore {
             file,
             passphrase_file,

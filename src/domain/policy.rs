@@ -126,6 +126,52 @@ impl Policy {
             })
     }
 
+    /// The year the production calendar only predicts that put a running deadline of
+    /// `request` on the clock: counted from its start, its span would reach into that year.
+    /// `hours`: the policy's, built once.
+    pub fn clock_year(
+        &self,
+        hours: &ServiceHours,
+        request: &super::request::Request,
+    ) -> Option<i32> {
+        use super::deadline::TimerKind;
+        use super::request::Status;
+        let file = self.hours.as_ref()?;
+        let spans = self.deadlines;
+        let running = [
+            (
+                TimerKind::Route,
+                Some(request.received_at).filter(|_| request.status == Status::New),
+                spans.route_minutes,
+            ),
+            (
+                TimerKind::Take,
+                request
+                    .routed_at
+                    .filter(|_| request.status == Status::Routed),
+                spans.take_minutes,
+            ),
+            (
+                TimerKind::Resolve,
+                Some(request.received_at).filter(|_| request.status.is_open()),
+                spans.resolve_hours * 60,
+            ),
+        ];
+        running
+            .into_iter()
+            .filter(|(kind, _, _)| file.counts_timer(*kind))
+            .filter_map(|(_, start, minutes)| {
+                let start = start?;
+                let reckoned = hours.add(start, minutes)?;
+                if reckoned.covered {
+                    return None;
+                }
+                let from = chrono::Datelike::year(&hours.local(start));
+                (from..=from + 1).find(|year| !hours.knows_year(*year))
+            })
+            .min()
+    }
+
     /// How much longer the pending extension of `request` asks for, in minutes: in the hours
     /// the service works where resolve-by counts them (builds the hours: call it once).
     pub fn extension_asked_minutes(&self, request: &super::request::Request) -> Option<i64> {

@@ -2,7 +2,7 @@
 //! destruction and the extract of the event log for those records (Roskomnadzor's order
 //! No. 179) written for the admin into the data directory's `retention/` before anything goes.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::FixedOffset;
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,7 @@ use crate::domain::retention::{destroyed, is_destroyed, scrubbed, RetentionFile,
 use crate::domain::staff::Staff;
 use crate::domain::time::Timestamp;
 use crate::report::document::{Align, Block, Cell, Column, Document, Figure, Table};
-use crate::store::backup::write_private;
+use crate::store::backup::{partial_of, write_private};
 
 /// The folder of the data directory the acts of destruction go to (the server's user's).
 pub const RETENTION_DIR: &str = "retention";
@@ -198,7 +198,7 @@ impl Service {
                 crate::report::csv::csv(&extract_only(document)),
             ),
         ] {
-            if let Err(error) = write_private(&partial(path), text.as_bytes()) {
+            if let Err(error) = write_private(&partial_of(path), text.as_bytes()) {
                 act.discard();
                 return Err(failed(error));
             }
@@ -337,15 +337,6 @@ fn extract_only(document: &Document) -> Document {
     }
 }
 
-/// The hidden file an act's `path` is written to before it is named.
-fn partial(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.partial"))
-}
-
 /// An act written and synced, not named yet.
 struct PendingAct {
     files: ActFiles,
@@ -355,7 +346,7 @@ impl PendingAct {
     /// Names the act's files (the destruction it records is done).
     fn keep(self) -> std::io::Result<ActFiles> {
         for path in [&self.files.markdown, &self.files.csv] {
-            std::fs::rename(partial(path), path)?;
+            std::fs::rename(partial_of(path), path)?;
         }
         if let Some(folder) = self.files.markdown.parent() {
             if let Ok(folder) = std::fs::File::open(folder) {
@@ -368,7 +359,7 @@ impl PendingAct {
     /// Removes the act's files (nothing was destroyed).
     fn discard(&self) {
         for path in [&self.files.markdown, &self.files.csv] {
-            let _ = std::fs::remove_file(partial(path));
+            let _ = std::fs::remove_file(partial_of(path));
         }
     }
 }

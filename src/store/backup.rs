@@ -703,6 +703,26 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     file.sync_all()
 }
 
+/// Writes `bytes` to `path` whole or not at all: a hidden synced partial file beside it
+/// (0600), renamed at the end.
+pub fn write_whole_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let partial = partial_of(path);
+    let written = write_private(&partial, bytes).and_then(|()| fs::rename(&partial, path));
+    if written.is_err() {
+        let _ = fs::remove_file(&partial);
+    }
+    written
+}
+
+/// The hidden file `path` is written to before it takes its name: `.NAME.partial`.
+pub fn partial_of(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "backup".into());
+    path.with_file_name(format!(".{name}.partial"))
+}
+
 /// Makes a backup of `store` at `target`: written to a hidden file beside it (0600), synced,
 /// then renamed, so `target` is a whole copy or is not there.
 pub fn backup_file(
@@ -711,11 +731,7 @@ pub fn backup_file(
     now_ms: i64,
 ) -> Result<BackupSummary, StoreError> {
     use std::os::unix::fs::OpenOptionsExt;
-    let name = target
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "backup".into());
-    let partial = target.with_file_name(format!(".{name}.partial"));
+    let partial = partial_of(target);
     let file = fs::OpenOptions::new()
         .write(true)
         .create(true)
@@ -776,11 +792,7 @@ pub fn seal(plain: &Path, sealed: &Path, passphrase: &str) -> Result<(), SealErr
         let path = path.to_path_buf();
         move |source| SealError::Io { path, source }
     };
-    let name = sealed
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "backup".into());
-    let partial = sealed.with_file_name(format!(".{name}.partial"));
+    let partial = partial_of(sealed);
     let written = (|| {
         let mut input = BufReader::new(fs::File::open(plain).map_err(io_error(plain))?);
         let output = {

@@ -496,45 +496,9 @@ impl App {
     }
 
     /// The year the production calendar only predicts that put a running deadline of
-    /// `request` on the clock: counted from its start, the span would reach into it (the
-    /// console says so when the deadline is set).
+    /// `request` on the clock (the console says so when the deadline is set).
     pub fn clock_year(&self, request: &crate::domain::request::Request) -> Option<i32> {
-        use crate::domain::deadline::TimerKind;
-        use crate::domain::request::Status;
-        let (hours, file) = (self.hours.as_ref()?, self.policy.hours.as_ref()?);
-        let spans = self.policy.deadlines;
-        let running = [
-            (
-                TimerKind::Route,
-                Some(request.received_at).filter(|_| request.status == Status::New),
-                spans.route_minutes,
-            ),
-            (
-                TimerKind::Take,
-                request
-                    .routed_at
-                    .filter(|_| request.status == Status::Routed),
-                spans.take_minutes,
-            ),
-            (
-                TimerKind::Resolve,
-                Some(request.received_at).filter(|_| request.status.is_open()),
-                spans.resolve_hours * 60,
-            ),
-        ];
-        running
-            .into_iter()
-            .filter(|(kind, _, _)| file.counts_timer(*kind))
-            .filter_map(|(_, start, minutes)| {
-                let start = start?;
-                let reckoned = hours.add(start, minutes)?;
-                if reckoned.covered {
-                    return None;
-                }
-                let from = chrono::Datelike::year(&hours.local(start));
-                (from..=from + 1).find(|year| !hours.knows_year(*year))
-            })
-            .min()
+        self.policy.clock_year(self.hours.as_ref()?, request)
     }
 
     /// Notes the time: when the service, closed now, opens again (once per message, not
