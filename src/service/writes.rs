@@ -24,15 +24,14 @@ impl Service {
             return Vec::new();
         }
         let now = self.clock.now();
-        // read once for the batch, outside the transaction (its closure may run again)
+        // read once for the batch, outside the transaction
         let consent_in_force = segment
             .iter()
             .any(|(_, write)| matches!(write, RequestWrite::Web { .. }))
             .then(|| self.consent_in_force());
-        // the mail this transaction queues (its closure may run again: it starts over)
+        // the mail this transaction queues, handed on only if it is written
         let queued = RefCell::new(Vec::new());
         let written = self.store.write(|tx| {
-            queued.borrow_mut().clear();
             segment
                 .iter()
                 .map(|(actor, write)| {

@@ -1,8 +1,15 @@
-//! pult's own write-ahead journal: what each transaction wrote, appended and `fdatasync`'ed
-//! before the server answers, so one sync of one small file carries a batch's
-//! acknowledgement. sled applies the same writes in memory and makes them durable at its own
-//! pace; a full sync of sled (`Flusher::flush`) makes the journal unneeded, and it is emptied.
-//! At open, entries that sled's files do not hold yet are written again.
+//! pult's own write-ahead journal: what each transaction wrote, written here before sled
+//! applies it and `fdatasync`'ed before the server answers, so one sync of one small file
+//! carries a batch's acknowledgement. sled applies the same writes in memory and makes them
+//! durable at its own pace; a full sync of sled (`Flusher::flush`) makes the journal
+//! unneeded, and it is emptied. At open, entries that sled's files do not hold yet are
+//! written again.
+//!
+//! The file is filled with zeros once and then written over from its start: a write that
+//! does not grow the file leaves `fdatasync` nothing but the data to sync (not the inode's
+//! size, not a block allocation). So an emptied journal still holds older entries after
+//! its newest: reading stops at the first entry whose number does not follow the one
+//! before.
 //!
 //! An entry holds blind writes (a key set to a value, or removed) and the transaction's
 //! number. The number is stored in sled by the same transaction (`META_JOURNALED`), so sled's
@@ -14,6 +21,7 @@ use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 pub(super) const JOURNAL_FILE: &str = "pult.journal";
@@ -37,27 +45,28 @@ pub struct Entry {
     pub ops: Vec<Op>,
 }
 
-/// Writes made since the last commit: journal entries, and whether anything was written
-/// outside a transaction (then only a full sync of sled makes it durable).
+/// Writes made since the last commit: how many transactions the journal holds unsynced,
+/// and whether anything was written outside a transaction (then only a full sync of sled
+/// makes it durable).
 #[derive(Debug, Default)]
 pub struct Pending {
-    pub entries: Vec<Entry>,
+    pub journaled: usize,
     pub unjournaled: bool,
 }
 
 impl Pending {
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty() && !self.unjournaled
+        self.journaled == 0 && !self.unjournaled
     }
 
     pub fn absorb(&mut self, later: Pending) {
-        self.entries.extend(later.entries);
+        self.journaled += later.journaled;
         self.unjournaled |= later.unjournaled;
     }
 }
 
 impl Entry {
-    fn encode(&self, out: &mut Vec<u8>) {
+    pub(super) fn encode(&self, out: &mut Vec<u8>) {
         let start = out.len();
         out.extend_from_slice(&[0; 8]); // length and checksum, filled in below
         out.extend_from_slice(&self.seq.to_be_bytes());
@@ -82,18 +91,23 @@ impl Entry {
         out[start + 4..start + 8].copy_from_slice(&checksum.to_be_bytes());
     }
 
-    /// Entries from the start of `bytes` up to the first that is cut short or damaged.
-    pub fn decode_all(bytes: &[u8]) -> Vec<Entry> {
-        let mut entries = Vec::new();
+    /// Entries from the start of `bytes` up to the first that is cut short or damaged, or
+    /// whose number does not follow the one before (an older entry, left from before the
+    /// journal was last emptied); and where the last one read ends.
+    pub fn decode_all(bytes: &[u8]) -> (Vec<Entry>, usize) {
+        let mut entries: Vec<Entry> = Vec::new();
         let mut at = 0;
         while let Some((entry, used)) = Entry::decode_one(&bytes[at..]) {
+            if entries.last().is_some_and(|last| entry.seq <= last.seq) {
+                break;
+            }
             entries.push(entry);
             at += used;
         }
-        entries
+        (entries, at)
     }
 
-    fn decode_one(bytes: &[u8]) -> Option<(Entry, usize)> {
+    pub(super) fn decode_one(bytes: &[u8]) -> Option<(Entry, usize)> {
         let length = u32::from_be_bytes(bytes.get(0..4)?.try_into().ok()?) as usize;
         let checksum = u32::from_be_bytes(bytes.get(4..8)?.try_into().ok()?);
         let body = bytes.get(8..8 + length)?;
@@ -140,12 +154,18 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// The journal file, appended at `length`; `synced`: when sled last held all of it.
+/// The journal file, written at `length`; `synced`: when sled last held all of it.
 pub struct Journal {
-    file: File,
+    file: Arc<File>,
     length: u64,
     synced: Instant,
+    /// An `fdatasync` of it failed since sled's last full sync.
+    failed: bool,
 }
+
+/// The journal's zeroed size: a full sync of sled empties it before it is reached
+/// (`CHECKPOINT_BYTES`); past it, entries grow the file (slower, as correct).
+pub(super) const JOURNAL_SPACE: u64 = 4 * 1024 * 1024;
 
 impl Journal {
     /// Opens (creating) the journal in the store directory `db`; returns the entries it
@@ -161,45 +181,54 @@ impl Journal {
         // the file's name must survive a power cut too, not only what is written into it
         File::open(db)?.sync_all()?;
         let bytes = std::fs::read(db.join(JOURNAL_FILE))?;
-        let entries = Entry::decode_all(&bytes);
-        let length = bytes.len() as u64;
+        let (entries, end) = Entry::decode_all(&bytes);
+        if (bytes.len() as u64) < JOURNAL_SPACE {
+            let zeros = vec![0; (JOURNAL_SPACE as usize).saturating_sub(bytes.len())];
+            file.write_all_at(&zeros, bytes.len() as u64)?;
+            file.sync_all()?;
+        }
         Ok((
             Journal {
-                file,
-                length,
+                file: Arc::new(file),
+                length: end as u64,
                 synced: Instant::now(),
+                failed: false,
             },
             entries,
         ))
     }
 
-    /// Appends the entries and syncs them; on failure what was appended is cut off again,
-    /// so a later append never follows a torn one.
-    pub fn append(&mut self, entries: &[Entry]) -> io::Result<()> {
+    /// Writes the entry after the others, not yet synced (the flusher syncs the file). On
+    /// failure the end stays where it was: the next entry is written over what was torn.
+    pub fn write(&mut self, entry: &Entry) -> io::Result<()> {
         let mut bytes = Vec::new();
-        for entry in entries {
-            entry.encode(&mut bytes);
-        }
-        let written = self
-            .file
-            .write_all_at(&bytes, self.length)
-            .and_then(|()| self.file.sync_data());
-        match written {
-            Ok(()) => {
-                self.length += bytes.len() as u64;
-                Ok(())
-            }
-            Err(error) => {
-                let _ = self.file.set_len(self.length);
-                Err(error)
-            }
-        }
+        entry.encode(&mut bytes);
+        self.file.write_all_at(&bytes, self.length)?;
+        self.length += bytes.len() as u64;
+        Ok(())
     }
 
-    /// Empties the journal once sled's files hold everything in it.
+    /// Takes the last entry written back (sled could not apply it).
+    pub fn unwrite(&mut self, entry: &Entry) {
+        let mut bytes = Vec::new();
+        entry.encode(&mut bytes);
+        self.length = self.length.saturating_sub(bytes.len() as u64);
+        // its header zeroed, so a reading stops here even if nothing overwrites it
+        let _ = self.file.write_all_at(&[0; 8], self.length);
+    }
+
+    /// The file, for syncing what was written without holding the journal.
+    pub fn file(&self) -> Arc<File> {
+        Arc::clone(&self.file)
+    }
+
+    /// Empties the journal once sled's files hold everything in it: later entries are
+    /// written from its start again.
     pub fn clear(&mut self) -> io::Result<()> {
         if self.length > 0 {
-            self.file.set_len(0)?;
+            // the first header zeroed and synced: after a crash nothing older is read
+            self.file.write_all_at(&[0; 8], 0)?;
+            self.file.sync_data()?;
             self.length = 0;
         }
         Ok(())
@@ -213,8 +242,18 @@ impl Journal {
         self.synced
     }
 
+    /// sled's files hold everything it held.
     pub fn mark_synced(&mut self) {
         self.synced = Instant::now();
+        self.failed = false;
+    }
+
+    pub fn mark_failed(&mut self) {
+        self.failed = true;
+    }
+
+    pub fn failed(&self) -> bool {
+        self.failed
     }
 }
 
@@ -247,33 +286,60 @@ mod tests {
         entry(2).encode(&mut bytes);
         let whole = bytes.len();
         entry(3).encode(&mut bytes);
-        assert_eq!(
-            Entry::decode_all(&bytes),
-            vec![entry(1), entry(2), entry(3)]
-        );
+        let all = Entry::decode_all(&bytes);
+        assert_eq!(all, (vec![entry(1), entry(2), entry(3)], bytes.len()));
         // cut inside the third: the first two stand
         assert_eq!(
             Entry::decode_all(&bytes[..whole + 5]),
-            vec![entry(1), entry(2)]
+            (vec![entry(1), entry(2)], whole)
         );
         // a flipped byte in the second: only the first
         let mut flipped = bytes.clone();
         flipped[whole - 3] ^= 0x40;
-        assert_eq!(Entry::decode_all(&flipped), vec![entry(1)]);
+        assert_eq!(Entry::decode_all(&flipped).0, vec![entry(1)]);
     }
 
     #[test]
-    fn appended_entries_are_read_back_after_a_reopen_and_clear_empties_it() {
+    fn an_older_entry_after_the_newest_is_not_read() {
+        // written over from the start after it was emptied: 7 and 8, then an old 6 is left
+        let mut bytes = Vec::new();
+        entry(7).encode(&mut bytes);
+        entry(8).encode(&mut bytes);
+        let end = bytes.len();
+        entry(6).encode(&mut bytes);
+        assert_eq!(Entry::decode_all(&bytes), (vec![entry(7), entry(8)], end));
+        // zeros end it too
+        let mut zeroed = bytes[..end].to_vec();
+        zeroed.extend_from_slice(&[0; 64]);
+        assert_eq!(Entry::decode_all(&zeroed), (vec![entry(7), entry(8)], end));
+    }
+
+    #[test]
+    fn written_entries_are_read_back_after_a_reopen_and_clear_empties_it() {
         let dir = tempfile::tempdir().unwrap();
         let (mut journal, found) = Journal::open(dir.path()).unwrap();
         assert!(found.is_empty());
-        journal.append(&[entry(5)]).unwrap();
-        journal.append(&[entry(6), entry(7)]).unwrap();
+        let size = std::fs::metadata(dir.path().join(JOURNAL_FILE))
+            .unwrap()
+            .len();
+        assert_eq!(
+            size, JOURNAL_SPACE,
+            "zeroed once, so a write does not grow it"
+        );
+        journal.write(&entry(5)).unwrap();
+        journal.write(&entry(6)).unwrap();
+        journal.write(&entry(7)).unwrap();
+        journal.unwrite(&entry(7));
+        journal.file().sync_data().unwrap();
         drop(journal);
         let (mut journal, found) = Journal::open(dir.path()).unwrap();
-        assert_eq!(found, vec![entry(5), entry(6), entry(7)]);
+        assert_eq!(found, vec![entry(5), entry(6)]);
         journal.clear().unwrap();
         drop(journal);
         assert!(Journal::open(dir.path()).unwrap().1.is_empty());
+        let size = std::fs::metadata(dir.path().join(JOURNAL_FILE))
+            .unwrap()
+            .len();
+        assert_eq!(size, JOURNAL_SPACE);
     }
 }

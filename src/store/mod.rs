@@ -15,7 +15,6 @@ mod records;
 mod retention;
 mod tx;
 
-use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -29,7 +28,7 @@ pub use codec::{AuditAction, AuditEvent, CodecError, Record};
 pub use error::StoreError;
 pub use journal::Pending;
 pub use proposals::Proposals;
-pub use tx::{Abort, Refusal, Tx, TxResult};
+pub use tx::{Abort, Refusal, Staged, Tx, TxError, TxResult};
 
 use crate::domain::lifecycle::TransitionError;
 use crate::domain::mail::Outgoing;
@@ -60,11 +59,15 @@ pub(crate) const META_RETENTION_FROM: &[u8] = b"retention_from";
 const META_DEADLINE_RULES: &[u8] = b"deadline_rules";
 /// The number the next journaled transaction gets: sled holds every one below it.
 const META_JOURNALED: &[u8] = b"journal_next";
+/// The transaction sled is applying, with what its keys held before (a journal entry of
+/// the old values): written before its first write, so a power cut in the middle of it
+/// leaves the means to undo it when the journal lost it (`Store::undo_half_applied`).
+const META_APPLYING: &[u8] = b"journal_applying";
 
 /// The journal is emptied by a full sync of sled at least this often, or when it holds
 /// this much (so it stays small and the start-up replays little).
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
-const CHECKPOINT_BYTES: u64 = 8 * 1024 * 1024;
+const CHECKPOINT_BYTES: u64 = journal::JOURNAL_SPACE - 256 * 1024;
 
 pub struct Store {
     path: PathBuf,
@@ -74,6 +77,10 @@ pub struct Store {
     /// The highest request number known to be on the disk (see `files::write_mark`).
     mark: Arc<std::fs::File>,
     journal: Arc<Mutex<Journal>>,
+    /// Held by a transaction from its first read to its last write to sled, and by a full
+    /// sync of sled: one transaction at a time (its staged reads see nobody else's writes),
+    /// and a sync never sees half of one.
+    writing: Arc<Mutex<()>>,
     /// The number of the next journaled transaction (see `META_JOURNALED`).
     next_journaled: AtomicU64,
     /// Writes since the last `commit` or `take_pending`.
@@ -116,6 +123,7 @@ pub struct Flusher {
     meta: sled::Tree,
     mark: Arc<std::fs::File>,
     journal: Arc<Mutex<Journal>>,
+    writing: Arc<Mutex<()>>,
 }
 
 impl Flusher {
@@ -125,24 +133,37 @@ impl Flusher {
         if pending.is_empty() {
             return Ok(());
         }
-        let mut journal = self.journal.lock().map_err(|_| StoreError::JournalLost)?;
-        let due =
-            journal.length() > CHECKPOINT_BYTES || journal.synced_at().elapsed() > CHECKPOINT_EVERY;
+        let (due, file) = {
+            let journal = self.journal.lock().map_err(|_| StoreError::JournalLost)?;
+            let due = journal.length() > CHECKPOINT_BYTES
+                || journal.synced_at().elapsed() > CHECKPOINT_EVERY
+                || journal.failed();
+            (due, journal.file())
+        };
         if pending.unjournaled || due {
-            return self.sync_sled(&mut journal);
+            return self.flush();
         }
-        journal.append(&pending.entries).map_err(StoreError::from)
+        // without the journal's lock: the service thread writes the next batch meanwhile
+        let synced = file.sync_data();
+        if synced.is_err() {
+            // a failed fdatasync may not say so again: only a full sync of sled is trusted now
+            if let Ok(mut journal) = self.journal.lock() {
+                journal.mark_failed();
+            }
+        }
+        synced.map_err(StoreError::from)
     }
 
     /// Syncs sled itself and empties the journal.
     pub fn flush(&self) -> Result<(), StoreError> {
+        // no transaction half in sled, none written to the journal while it is emptied
+        let _writing = self.writing.lock().map_err(|_| StoreError::JournalLost)?;
         let mut journal = self.journal.lock().map_err(|_| StoreError::JournalLost)?;
         self.sync_sled(&mut journal)
     }
 
     fn sync_sled(&self, journal: &mut Journal) -> Result<(), StoreError> {
         // read before the flush, so the mark never runs ahead of what it makes durable
-        // (the service thread goes on writing meanwhile)
         let numbered = self.meta.get(META_NEXT_REQUEST).ok().flatten();
         self.db.flush()?;
         self.log.sync_data().map_err(StoreError::from)?;
@@ -209,6 +230,15 @@ impl IntakeKey {
 
     fn bytes(&self) -> &[u8] {
         &self.bytes
+    }
+}
+
+impl From<TxError> for StoreError {
+    fn from(error: TxError) -> Self {
+        match error {
+            TxError::Abort(Abort(error)) => StoreError::Codec(error),
+            TxError::Storage(error) => StoreError::from(error),
+        }
     }
 }
 
@@ -281,7 +311,7 @@ impl Store {
             Ok(mut pending) => std::mem::take(&mut *pending),
             // a panic while holding it: nothing is known, so sync everything
             Err(_) => Pending {
-                entries: Vec::new(),
+                journaled: 0,
                 unjournaled: true,
             },
         }
@@ -295,24 +325,44 @@ impl Store {
     }
 
     /// Writes again what the journal holds and sled does not (a crash after an
-    /// acknowledgement, before sled's own sync), then syncs sled and empties the journal.
-    fn replay(&self, entries: Vec<Entry>) -> Result<(), StoreError> {
+    /// acknowledgement, before sled's own sync), and undoes what sled holds half of; true
+    /// when it wrote, and sled is to be synced and the journal emptied (once the store is
+    /// known to be whole: a sync writes the mark that tells a log cut short).
+    fn replay(&self, entries: Vec<Entry>) -> Result<bool, StoreError> {
         let next = self
             .meta
             .get(META_JOURNALED)?
             .and_then(|bytes| key_id(&bytes))
             .unwrap_or(1);
+        let undone = self.undo_half_applied(next, &entries)?;
         let mut highest = next.saturating_sub(1);
-        let held = entries.is_empty();
+        let held = entries.is_empty() && !undone;
         for entry in entries.into_iter().filter(|entry| entry.seq >= next) {
             highest = highest.max(entry.seq);
             self.apply_entry(&entry)?;
         }
         self.next_journaled.store(highest + 1, Ordering::SeqCst);
-        if !held {
-            self.flusher().flush()?;
+        Ok(!held)
+    }
+
+    /// After a power cut in the middle of applying transaction `next` (sled keeps a prefix
+    /// of its writes), when the journal lost it too: puts back what its keys held, so
+    /// nobody is left with half a command that was never acknowledged. True if it did.
+    fn undo_half_applied(&self, next: u64, journaled: &[Entry]) -> Result<bool, StoreError> {
+        let Some(bytes) = self.meta.get(META_APPLYING)? else {
+            return Ok(false);
+        };
+        let Some((undo, _)) = Entry::decode_one(&bytes) else {
+            return Ok(false);
+        };
+        let kept = journaled.iter().any(|entry| entry.seq == undo.seq);
+        if undo.seq < next || kept {
+            // applied whole, or the journal writes it again
+            return Ok(false);
         }
-        Ok(())
+        self.apply_entry(&undo)?;
+        self.meta.remove(META_APPLYING)?;
+        Ok(true)
     }
 
     /// The trees a transaction writes, in the journal's numbering (`tx::T`).
@@ -374,45 +424,37 @@ impl Store {
             meta: self.meta.clone(),
             mark: Arc::clone(&self.mark),
             journal: Arc::clone(&self.journal),
+            writing: Arc::clone(&self.writing),
         }
     }
 
+    /// Runs `work` as one transaction: its writes are staged, written to the journal, then
+    /// applied to sled; an error writes nothing. Durable at the next `commit`.
     pub fn write<T>(&self, work: impl Fn(&Tx) -> TxResult<T>) -> Result<T, StoreError> {
+        let _writing = self.writing.lock().map_err(|_| StoreError::JournalLost)?;
         // one number per transaction, stored by it: sled's state says which it holds
         let seq = self.next_journaled.load(Ordering::SeqCst);
-        let ops = RefCell::new(Vec::new());
         let held = self.catch.hold();
-        let [requests, open, events, meta, drafts, intake, callers, index, outbox] =
-            self.journaled_trees();
-        let trees = (
-            requests, open, events, meta, drafts, intake, callers, index, outbox,
-        );
-        let result = trees.transaction(
-            |(requests, open, events, meta, drafts, intake, callers, index, outbox)| {
-                // a retried attempt starts over
-                ops.borrow_mut().clear();
-                let tx = Tx {
-                    event_base: self.event_base,
-                    requests,
-                    open,
-                    events,
-                    meta,
-                    drafts,
-                    intake,
-                    callers,
-                    index,
-                    outbox,
-                    ops: &ops,
-                };
-                let done = work(&tx)?;
-                tx.put(tx::T::Meta, META_JOURNALED, id_key(seq + 1))?;
-                Ok(done)
-            },
-        )?;
+        let tx = Tx::new(self.event_base, &self.db, self.journaled_trees());
+        let done = work(&tx)?;
+        tx.put(tx::T::Meta, META_JOURNALED, id_key(seq + 1))?;
+        let (entry, undo) = tx.finish(seq);
+        // the journal has it before sled does: a crash in between writes it again at open
+        {
+            let mut journal = self.journal.lock().map_err(|_| StoreError::JournalLost)?;
+            journal.write(&entry).map_err(StoreError::from)?;
+            if let Err(error) = self.apply_staged(&entry, &undo) {
+                // told it failed, so it must not come back at the next open either
+                journal.unwrite(&entry);
+                let _ = journal.file().sync_data();
+                return Err(error);
+            }
+        }
         self.next_journaled.store(seq + 1, Ordering::SeqCst);
-        let ops = ops.into_inner();
         held.caught(|| {
-            ops.iter()
+            entry
+                .ops
+                .iter()
                 .map(|op| backup::Caught {
                     tree: op.tree,
                     key: op.key.clone(),
@@ -422,9 +464,26 @@ impl Store {
         });
         drop(held);
         if let Ok(mut pending) = self.pending.lock() {
-            pending.entries.push(Entry { seq, ops });
+            pending.journaled += 1;
         }
-        Ok(result)
+        Ok(done)
+    }
+
+    /// Applies a transaction's writes to sled, its undo first (see `META_APPLYING`); the
+    /// marker `META_JOURNALED` is its last write.
+    fn apply_staged(&self, entry: &Entry, undo: &Entry) -> Result<(), StoreError> {
+        let mut bytes = Vec::new();
+        undo.encode(&mut bytes);
+        self.meta.insert(META_APPLYING, bytes)?;
+        let trees = self.journaled_trees();
+        for Op { tree, key, value } in &entry.ops {
+            let tree = trees[usize::from(*tree)];
+            match value {
+                Some(value) => tree.insert(key.as_slice(), value.as_slice())?,
+                None => tree.remove(key.as_slice())?,
+            };
+        }
+        Ok(())
     }
 
     /// One change to one request in its own transaction (see `Tx::update_request`).
@@ -476,5 +535,92 @@ impl Store {
         // records from elsewhere may be closed before where the retention reads from
         self.meta.remove(META_RETENTION_FROM)?;
         self.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A transaction sled kept only the start of (a power cut while it was applied): its
+    /// undo and its first write are in sled's files, the rest is not.
+    fn half_apply(store: &Store, journaled: bool) {
+        let seq = store.next_journaled.load(Ordering::SeqCst);
+        let tx = Tx::new(store.event_base, &store.db, store.journaled_trees());
+        tx.put(tx::T::Requests, b"k", b"b").unwrap();
+        tx.put(tx::T::Requests, b"k2", b"new").unwrap();
+        tx.put(tx::T::Meta, META_JOURNALED, id_key(seq + 1))
+            .unwrap();
+        let (entry, undo) = tx.finish(seq);
+        if journaled {
+            let mut journal = store.journal.lock().unwrap();
+            journal.write(&entry).unwrap();
+            journal.file().sync_data().unwrap();
+        }
+        let mut bytes = Vec::new();
+        undo.encode(&mut bytes);
+        store.meta.insert(META_APPLYING, bytes).unwrap();
+        store.requests.insert(b"k", b"b").unwrap();
+        store.db.flush().unwrap();
+    }
+
+    fn stored(dir: &Path) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
+        let store = Store::open(dir).unwrap();
+        let get = |key: &[u8]| store.requests.get(key).unwrap().map(|value| value.to_vec());
+        (get(b"k"), get(b"k2"))
+    }
+
+    fn store_with_k(dir: &Path) -> Store {
+        let store = Store::open(dir).unwrap();
+        store
+            .write(|tx| tx.put(tx::T::Requests, b"k", b"a"))
+            .unwrap();
+        store.commit().unwrap();
+        store
+    }
+
+    #[test]
+    fn half_a_transaction_the_journal_lost_is_undone_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_k(dir.path());
+        half_apply(&store, false);
+        drop(store);
+        assert_eq!(stored(dir.path()), (Some(b"a".to_vec()), None));
+        // and it stays undone: the next open finds nothing to do
+        assert_eq!(stored(dir.path()), (Some(b"a".to_vec()), None));
+    }
+
+    #[test]
+    fn half_a_transaction_the_journal_kept_is_finished_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_k(dir.path());
+        half_apply(&store, true);
+        drop(store);
+        assert_eq!(
+            stored(dir.path()),
+            (Some(b"b".to_vec()), Some(b"new".to_vec()))
+        );
+    }
+
+    #[test]
+    fn an_aborted_transaction_writes_nothing_and_its_reads_saw_its_own_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_k(dir.path());
+        let seen = store.write(|tx| {
+            tx.put(tx::T::Requests, b"k2", b"staged")?;
+            Ok(tx.requests.get(b"k2")?.map(|value| value.to_vec()))
+        });
+        assert_eq!(seen.unwrap(), Some(b"staged".to_vec()));
+        let aborted: Result<(), StoreError> = store.write(|tx| {
+            tx.put(tx::T::Requests, b"k", b"lost")?;
+            Err(TxError::Abort(Abort(CodecError::Empty)))
+        });
+        assert!(aborted.is_err());
+        assert_eq!(store.requests.get(b"k").unwrap().unwrap().as_ref(), b"a");
+        drop(store);
+        assert_eq!(
+            stored(dir.path()),
+            (Some(b"a".to_vec()), Some(b"staged".to_vec()))
+        );
     }
 }

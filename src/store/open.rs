@@ -39,6 +39,9 @@ fn open_db_once(path: &Path, dir: &Path) -> Result<sled::Db, StoreError> {
         sled::Config::new()
             .path(path)
             .cache_capacity(CACHE_BYTES)
+            // pult's journal makes writes durable; sled's files are synced when pult
+            // empties it, not by a timer of sled's own competing with the journal's sync
+            .flush_every_ms(None)
             .open()
     });
     std::panic::set_hook(quiet);
@@ -90,11 +93,12 @@ impl Store {
             log: Arc::new(log),
             mark: Arc::new(mark),
             journal: Arc::new(Mutex::new(journal)),
+            writing: Arc::new(Mutex::new(())),
             next_journaled: AtomicU64::new(1),
             pending: Mutex::new(Pending::default()),
         };
         let mut store = store;
-        store.replay(journaled)?;
+        let replayed = store.replay(journaled)?;
         let numbered = store
             .meta
             .get(META_NEXT_REQUEST)?
@@ -111,6 +115,9 @@ impl Store {
                     marked.saturating_sub(1)
                 ),
             });
+        }
+        if replayed {
+            store.flusher().flush()?;
         }
         if let Some(found) = store.schema_version()? {
             if found > SCHEMA_VERSION {

@@ -1,14 +1,17 @@
-//! Writing inside one sled transaction. A transaction may carry several commands: sled 0.34
-//! writes its log buffer out twice per transaction, so the server applies every command of a
-//! batch in one transaction and flushes once. A refused command writes nothing and does not
-//! abort the others; a storage failure aborts them all.
+//! Writing as one transaction of pult's own. A command's writes are staged here (its reads
+//! see them), then journaled and applied to sled with plain inserts by `Store::write`:
+//! sled's own transactions write their log buffer out on every commit, and that I/O costs
+//! more than the command and competes with the journal's sync. A transaction may carry
+//! several commands; a refused command writes nothing and does not abort the others; a
+//! storage failure aborts them all, and nothing of them reaches sled.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
-use sled::transaction::{ConflictableTransactionError, TransactionalTree};
+use sled::IVec;
 
 use super::codec::{event_key, id_key, key_id, AuditAction, AuditEvent, CodecError, Record};
-use super::journal::Op;
+use super::journal::{Entry, Op, TREES};
 use super::{index, IntakeKey, META_NEXT_MAIL, META_NEXT_REQUEST};
 use crate::domain::caller::CallerId;
 use crate::domain::lifecycle::TransitionError;
@@ -20,8 +23,21 @@ use crate::domain::time::Timestamp;
 #[derive(Debug)]
 pub struct Abort(pub CodecError);
 
+/// What ends a transaction with nothing written.
+#[derive(Debug)]
+pub enum TxError {
+    Storage(sled::Error),
+    Abort(Abort),
+}
+
+impl From<sled::Error> for TxError {
+    fn from(error: sled::Error) -> Self {
+        TxError::Storage(error)
+    }
+}
+
 /// A storage failure aborts the whole transaction (`?` inside it).
-pub type TxResult<T> = Result<T, ConflictableTransactionError<Abort>>;
+pub type TxResult<T> = Result<T, TxError>;
 
 /// Why a change to a request was refused (the transaction goes on).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,24 +47,64 @@ pub enum Refusal {
 }
 
 pub(super) fn codec<T>(result: Result<T, CodecError>) -> TxResult<T> {
-    result.map_err(|error| ConflictableTransactionError::Abort(Abort(error)))
+    result.map_err(|error| TxError::Abort(Abort(error)))
+}
+
+/// One tree as a transaction sees it: what it wrote, over what sled holds.
+pub struct Staged<'a> {
+    tree: &'a sled::Tree,
+    written: RefCell<HashMap<Vec<u8>, Option<IVec>>>,
+}
+
+impl<'a> Staged<'a> {
+    pub(super) fn new(tree: &'a sled::Tree) -> Staged<'a> {
+        Staged {
+            tree,
+            written: RefCell::new(HashMap::new()),
+        }
+    }
+
+    pub fn get(&self, key: impl AsRef<[u8]>) -> TxResult<Option<IVec>> {
+        let key = key.as_ref();
+        if let Some(value) = self.written.borrow().get(key) {
+            return Ok(value.clone());
+        }
+        Ok(self.tree.get(key)?)
+    }
+
+    /// Stages a write; returns what sled held before, the first time the key is written.
+    fn stage(&self, key: &[u8], value: Option<&[u8]>) -> TxResult<Option<Option<IVec>>> {
+        let before = if self.written.borrow().contains_key(key) {
+            None
+        } else {
+            Some(self.tree.get(key)?)
+        };
+        self.written
+            .borrow_mut()
+            .insert(key.to_vec(), value.map(IVec::from));
+        Ok(before)
+    }
 }
 
 /// The trees a command may touch, inside one transaction.
 pub struct Tx<'a> {
     /// Added to sled's generated ids to number audit events.
     pub(super) event_base: u64,
-    pub(super) requests: &'a TransactionalTree,
-    pub(super) open: &'a TransactionalTree,
-    pub(super) events: &'a TransactionalTree,
-    pub(super) meta: &'a TransactionalTree,
-    pub(super) drafts: &'a TransactionalTree,
-    pub(super) intake: &'a TransactionalTree,
-    pub(super) callers: &'a TransactionalTree,
-    pub(super) index: &'a TransactionalTree,
-    pub(super) outbox: &'a TransactionalTree,
-    /// Every write of this attempt, for the journal (see `journal.rs`).
-    pub(super) ops: &'a RefCell<Vec<Op>>,
+    pub(super) ids: &'a sled::Db,
+    pub(super) requests: Staged<'a>,
+    pub(super) open: Staged<'a>,
+    pub(super) events: Staged<'a>,
+    pub(super) meta: Staged<'a>,
+    pub(super) drafts: Staged<'a>,
+    pub(super) intake: Staged<'a>,
+    pub(super) callers: Staged<'a>,
+    pub(super) index: Staged<'a>,
+    pub(super) outbox: Staged<'a>,
+    /// Every write, in order, for the journal and for sled (see `journal.rs`).
+    pub(super) ops: RefCell<Vec<Op>>,
+    /// What sled held under each key before this transaction first wrote it: how a
+    /// half-applied transaction is undone after a power cut (see `Store::undo_half_applied`).
+    pub(super) before: RefCell<Vec<Op>>,
 }
 
 /// The trees of a transaction, numbered as in the journal.
@@ -65,19 +121,64 @@ pub(super) enum T {
     Outbox = 8,
 }
 
-impl Tx<'_> {
-    fn tree(&self, tree: T) -> &TransactionalTree {
-        match tree {
-            T::Requests => self.requests,
-            T::Open => self.open,
-            T::Events => self.events,
-            T::Meta => self.meta,
-            T::Drafts => self.drafts,
-            T::Intake => self.intake,
-            T::Callers => self.callers,
-            T::Index => self.index,
-            T::Outbox => self.outbox,
+impl<'a> Tx<'a> {
+    /// A transaction over the store's trees (in the journal's numbering).
+    pub(super) fn new(event_base: u64, ids: &'a sled::Db, trees: [&'a sled::Tree; TREES]) -> Self {
+        let [requests, open, events, meta, drafts, intake, callers, index, outbox] =
+            trees.map(Staged::new);
+        Tx {
+            event_base,
+            ids,
+            requests,
+            open,
+            events,
+            meta,
+            drafts,
+            intake,
+            callers,
+            index,
+            outbox,
+            ops: RefCell::new(Vec::new()),
+            before: RefCell::new(Vec::new()),
         }
+    }
+
+    /// The journal entry of what the transaction numbered `seq` wrote, and its undo.
+    pub(super) fn finish(self, seq: u64) -> (Entry, Entry) {
+        let ops = self.ops.into_inner();
+        let before = self.before.into_inner();
+        (Entry { seq, ops }, Entry { seq, ops: before })
+    }
+
+    fn tree(&self, tree: T) -> &Staged<'a> {
+        match tree {
+            T::Requests => &self.requests,
+            T::Open => &self.open,
+            T::Events => &self.events,
+            T::Meta => &self.meta,
+            T::Drafts => &self.drafts,
+            T::Intake => &self.intake,
+            T::Callers => &self.callers,
+            T::Index => &self.index,
+            T::Outbox => &self.outbox,
+        }
+    }
+
+    /// Stages `value` (None: a removal) under `key` in `tree`, and notes it for the journal.
+    fn write(&self, tree: T, key: &[u8], value: Option<&[u8]>) -> TxResult<()> {
+        if let Some(before) = self.tree(tree).stage(key, value)? {
+            self.before.borrow_mut().push(Op {
+                tree: tree as u8,
+                key: key.to_vec(),
+                value: before.map(|old| old.to_vec()),
+            });
+        }
+        self.ops.borrow_mut().push(Op {
+            tree: tree as u8,
+            key: key.to_vec(),
+            value: value.map(<[u8]>::to_vec),
+        });
+        Ok(())
     }
 
     /// Sets `key` in `tree`, and notes it for the journal.
@@ -87,26 +188,12 @@ impl Tx<'_> {
         key: impl AsRef<[u8]>,
         value: impl AsRef<[u8]>,
     ) -> TxResult<()> {
-        let (key, value) = (key.as_ref(), value.as_ref());
-        self.tree(tree).insert(key, value)?;
-        self.ops.borrow_mut().push(Op {
-            tree: tree as u8,
-            key: key.to_vec(),
-            value: Some(value.to_vec()),
-        });
-        Ok(())
+        self.write(tree, key.as_ref(), Some(value.as_ref()))
     }
 
     /// Removes `key` from `tree`, and notes it for the journal.
     pub(super) fn delete(&self, tree: T, key: impl AsRef<[u8]>) -> TxResult<()> {
-        let key = key.as_ref();
-        self.tree(tree).remove(key)?;
-        self.ops.borrow_mut().push(Op {
-            tree: tree as u8,
-            key: key.to_vec(),
-            value: None,
-        });
-        Ok(())
+        self.write(tree, key.as_ref(), None)
     }
 
     /// Reads a counter, stores the next value, returns the one read (starting at `first`).
@@ -134,9 +221,9 @@ impl Tx<'_> {
     }
 
     pub fn append_event(&self, event: &AuditEvent) -> TxResult<()> {
-        // sled's generated ids only grow (across restarts too); a retried transaction
+        // sled's generated ids only grow (across restarts too); an aborted transaction
         // leaves a gap, never a repeat
-        let seq = self.event_base + self.events.generate_id()?;
+        let seq = self.event_base + self.ids.generate_id()?;
         self.put(
             T::Events,
             event_key(event.request, seq),
