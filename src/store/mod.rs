@@ -547,6 +547,8 @@ mod tests {
     fn half_apply(store: &Store, journaled: bool) {
         let seq = store.next_journaled.load(Ordering::SeqCst);
         let tx = Tx::new(store.event_base, &store.db, store.journaled_trees());
+        // read first: the undo takes what was read, not a second read
+        assert_eq!(tx.requests.get(b"k").unwrap().unwrap().as_ref(), b"a");
         tx.put(tx::T::Requests, b"k", b"b").unwrap();
         tx.put(tx::T::Requests, b"k2", b"new").unwrap();
         tx.put(tx::T::Meta, META_JOURNALED, id_key(seq + 1))

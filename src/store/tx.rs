@@ -54,6 +54,18 @@ pub(super) fn codec<T>(result: Result<T, CodecError>) -> TxResult<T> {
 pub struct Staged<'a> {
     tree: &'a sled::Tree,
     written: RefCell<HashMap<Vec<u8>, Option<IVec>>>,
+    /// What sled held under the keys read so far (a key read and then written is read from
+    /// sled once: most writes follow a read of the same key).
+    held: RefCell<HashMap<Vec<u8>, Option<IVec>>>,
+}
+
+/// What a write knows of the key it writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Key {
+    /// It may hold a value: what it held is read for the undo.
+    Any,
+    /// Named by a number just taken from a counter, so sled holds nothing under it.
+    New,
 }
 
 impl<'a> Staged<'a> {
@@ -61,6 +73,7 @@ impl<'a> Staged<'a> {
         Staged {
             tree,
             written: RefCell::new(HashMap::new()),
+            held: RefCell::new(HashMap::new()),
         }
     }
 
@@ -69,15 +82,31 @@ impl<'a> Staged<'a> {
         if let Some(value) = self.written.borrow().get(key) {
             return Ok(value.clone());
         }
-        Ok(self.tree.get(key)?)
+        self.held_under(key)
+    }
+
+    fn held_under(&self, key: &[u8]) -> TxResult<Option<IVec>> {
+        if let Some(value) = self.held.borrow().get(key) {
+            return Ok(value.clone());
+        }
+        let value = self.tree.get(key)?;
+        self.held.borrow_mut().insert(key.to_vec(), value.clone());
+        Ok(value)
     }
 
     /// Stages a write; returns what sled held before, the first time the key is written.
-    fn stage(&self, key: &[u8], value: Option<&[u8]>) -> TxResult<Option<Option<IVec>>> {
+    fn stage(
+        &self,
+        key: &[u8],
+        value: Option<&[u8]>,
+        known: Key,
+    ) -> TxResult<Option<Option<IVec>>> {
         let before = if self.written.borrow().contains_key(key) {
             None
+        } else if known == Key::New {
+            Some(None)
         } else {
-            Some(self.tree.get(key)?)
+            Some(self.held_under(key)?)
         };
         self.written
             .borrow_mut()
@@ -165,8 +194,8 @@ impl<'a> Tx<'a> {
     }
 
     /// Stages `value` (None: a removal) under `key` in `tree`, and notes it for the journal.
-    fn write(&self, tree: T, key: &[u8], value: Option<&[u8]>) -> TxResult<()> {
-        if let Some(before) = self.tree(tree).stage(key, value)? {
+    fn write(&self, tree: T, key: &[u8], value: Option<&[u8]>, known: Key) -> TxResult<()> {
+        if let Some(before) = self.tree(tree).stage(key, value, known)? {
             self.before.borrow_mut().push(Op {
                 tree: tree as u8,
                 key: key.to_vec(),
@@ -188,12 +217,22 @@ impl<'a> Tx<'a> {
         key: impl AsRef<[u8]>,
         value: impl AsRef<[u8]>,
     ) -> TxResult<()> {
-        self.write(tree, key.as_ref(), Some(value.as_ref()))
+        self.write(tree, key.as_ref(), Some(value.as_ref()), Key::Any)
+    }
+
+    /// Sets `key`, which sled cannot hold yet (see `Key::New`), in `tree`.
+    pub(super) fn put_new(
+        &self,
+        tree: T,
+        key: impl AsRef<[u8]>,
+        value: impl AsRef<[u8]>,
+    ) -> TxResult<()> {
+        self.write(tree, key.as_ref(), Some(value.as_ref()), Key::New)
     }
 
     /// Removes `key` from `tree`, and notes it for the journal.
     pub(super) fn delete(&self, tree: T, key: impl AsRef<[u8]>) -> TxResult<()> {
-        self.write(tree, key.as_ref(), None)
+        self.write(tree, key.as_ref(), None, Key::Any)
     }
 
     /// Reads a counter, stores the next value, returns the one read (starting at `first`).
@@ -224,7 +263,7 @@ impl<'a> Tx<'a> {
         // sled's generated ids only grow (across restarts too); an aborted transaction
         // leaves a gap, never a repeat
         let seq = self.event_base + self.ids.generate_id()?;
-        self.put(
+        self.put_new(
             T::Events,
             event_key(event.request, seq),
             codec(event.encode())?,
@@ -232,11 +271,12 @@ impl<'a> Tx<'a> {
         Ok(())
     }
 
-    fn write_request(&self, request: &Request) -> TxResult<()> {
+    fn write_request(&self, request: &Request, known: Key) -> TxResult<()> {
         let key = id_key(request.id.0);
-        self.put(T::Requests, key, codec(request.encode())?)?;
+        let value = codec(request.encode())?;
+        self.write(T::Requests, &key, Some(&value), known)?;
         if request.status.is_open() {
-            self.put(T::Open, key, [])?;
+            self.write(T::Open, &key, Some(&[]), known)?;
         } else {
             self.delete(T::Open, key)?;
             if let Some(at) = request.closed_at {
@@ -323,8 +363,8 @@ impl<'a> Tx<'a> {
     ) -> TxResult<Request> {
         let id = RequestId(self.take_counter(META_NEXT_REQUEST, 1)?);
         let request = build(id);
-        self.write_request(&request)?;
-        self.put(T::Index, index::received_key(request.received_at, id), [])?;
+        self.write_request(&request, Key::New)?;
+        self.put_new(T::Index, index::received_key(request.received_at, id), [])?;
         self.link_caller(&request, card)?;
         self.append_event(&AuditEvent {
             at: event_at,
@@ -367,7 +407,7 @@ impl<'a> Tx<'a> {
         at: Timestamp,
         action: AuditAction,
     ) -> TxResult<()> {
-        self.write_request(next)?;
+        self.write_request(next, Key::Any)?;
         self.append_event(&AuditEvent {
             at,
             actor: actor.to_string(),
