@@ -107,7 +107,9 @@ fn a_backup_under_write_load_restores_to_the_store_as_it_was_at_one_moment() {
             let (stop, path) = (Arc::clone(&stop), dir.path().to_path_buf());
             std::thread::spawn(move || {
                 let mut client = connect(&path);
-                let base = now_ms();
+                // answered in the past, each a millisecond after the last: faster than one
+                // call a millisecond, a time from the future would be clamped to now
+                let base = now_ms() - 3_600_000 + writer as i64 * 600_000;
                 let mut logged = 0u64;
                 while !stop.load(Ordering::Relaxed) {
                     let n = writer * 1_000_000 + logged;

@@ -1,6 +1,5 @@
-//! pult's own write-ahead journal: what each transaction wrote, written here before sled
-//! applies it and `fdatasync`'ed before the server answers, so one sync of one small file
-//! carries a batch's acknowledgement. sled applies the same writes in memory and makes them
+//! pult's own journal: what each transaction wrote, written and `fdatasync`'ed before the
+//! server answers, so one sync of one small file carries a batch's acknowledgement. sled applies the same writes in memory and makes them
 //! durable at its own pace; a full sync of sled (`Flusher::flush`) makes the journal
 //! unneeded, and it is emptied. At open, entries that sled's files do not hold yet are
 //! written again.
@@ -21,7 +20,6 @@ use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Instant;
 
 pub(super) const JOURNAL_FILE: &str = "pult.journal";
@@ -45,22 +43,21 @@ pub struct Entry {
     pub ops: Vec<Op>,
 }
 
-/// Writes made since the last commit: how many transactions the journal holds unsynced,
-/// and whether anything was written outside a transaction (then only a full sync of sled
-/// makes it durable).
+/// Writes made since the last commit: journal entries, and whether anything was written
+/// outside a transaction (then only a full sync of sled makes it durable).
 #[derive(Debug, Default)]
 pub struct Pending {
-    pub journaled: usize,
+    pub entries: Vec<Entry>,
     pub unjournaled: bool,
 }
 
 impl Pending {
     pub fn is_empty(&self) -> bool {
-        self.journaled == 0 && !self.unjournaled
+        self.entries.is_empty() && !self.unjournaled
     }
 
     pub fn absorb(&mut self, later: Pending) {
-        self.journaled += later.journaled;
+        self.entries.extend(later.entries);
         self.unjournaled |= later.unjournaled;
     }
 }
@@ -156,7 +153,7 @@ impl<'a> Reader<'a> {
 
 /// The journal file, written at `length`; `synced`: when sled last held all of it.
 pub struct Journal {
-    file: Arc<File>,
+    file: File,
     length: u64,
     synced: Instant,
     /// An `fdatasync` of it failed since sled's last full sync.
@@ -189,7 +186,7 @@ impl Journal {
         }
         Ok((
             Journal {
-                file: Arc::new(file),
+                file,
                 length: end as u64,
                 synced: Instant::now(),
                 failed: false,
@@ -198,28 +195,17 @@ impl Journal {
         ))
     }
 
-    /// Writes the entry after the others, not yet synced (the flusher syncs the file). On
-    /// failure the end stays where it was: the next entry is written over what was torn.
-    pub fn write(&mut self, entry: &Entry) -> io::Result<()> {
+    /// Writes the entries after the others and syncs them. On failure the end stays where
+    /// it was: the next append is written over what was torn.
+    pub fn append(&mut self, entries: &[Entry]) -> io::Result<()> {
         let mut bytes = Vec::new();
-        entry.encode(&mut bytes);
+        for entry in entries {
+            entry.encode(&mut bytes);
+        }
         self.file.write_all_at(&bytes, self.length)?;
+        self.file.sync_data()?;
         self.length += bytes.len() as u64;
         Ok(())
-    }
-
-    /// Takes the last entry written back (sled could not apply it).
-    pub fn unwrite(&mut self, entry: &Entry) {
-        let mut bytes = Vec::new();
-        entry.encode(&mut bytes);
-        self.length = self.length.saturating_sub(bytes.len() as u64);
-        // its header zeroed, so a reading stops here even if nothing overwrites it
-        let _ = self.file.write_all_at(&[0; 8], self.length);
-    }
-
-    /// The file, for syncing what was written without holding the journal.
-    pub fn file(&self) -> Arc<File> {
-        Arc::clone(&self.file)
     }
 
     /// Empties the journal once sled's files hold everything in it: later entries are
@@ -326,11 +312,8 @@ mod tests {
             size, JOURNAL_SPACE,
             "zeroed once, so a write does not grow it"
         );
-        journal.write(&entry(5)).unwrap();
-        journal.write(&entry(6)).unwrap();
-        journal.write(&entry(7)).unwrap();
-        journal.unwrite(&entry(7));
-        journal.file().sync_data().unwrap();
+        journal.append(&[entry(5)]).unwrap();
+        journal.append(&[entry(6)]).unwrap();
         drop(journal);
         let (mut journal, found) = Journal::open(dir.path()).unwrap();
         assert_eq!(found, vec![entry(5), entry(6)]);

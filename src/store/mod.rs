@@ -133,25 +133,22 @@ impl Flusher {
         if pending.is_empty() {
             return Ok(());
         }
-        let (due, file) = {
-            let journal = self.journal.lock().map_err(|_| StoreError::JournalLost)?;
-            let due = journal.length() > CHECKPOINT_BYTES
-                || journal.synced_at().elapsed() > CHECKPOINT_EVERY
-                || journal.failed();
-            (due, journal.file())
-        };
+        let mut journal = self.journal.lock().map_err(|_| StoreError::JournalLost)?;
+        let due = journal.length() > CHECKPOINT_BYTES
+            || journal.synced_at().elapsed() > CHECKPOINT_EVERY
+            || journal.failed();
         if pending.unjournaled || due {
+            drop(journal);
             return self.flush();
         }
-        // without the journal's lock: the service thread writes the next batch meanwhile
-        let synced = file.sync_data();
-        if synced.is_err() {
+        // Written and synced here, on the thread that makes batches durable, never while
+        // the service thread writes the journal: a write waits for a sync of the same file.
+        let appended = journal.append(&pending.entries);
+        if appended.is_err() {
             // a failed fdatasync may not say so again: only a full sync of sled is trusted now
-            if let Ok(mut journal) = self.journal.lock() {
-                journal.mark_failed();
-            }
+            journal.mark_failed();
         }
-        synced.map_err(StoreError::from)
+        appended.map_err(StoreError::from)
     }
 
     /// Syncs sled itself and empties the journal.
@@ -311,7 +308,7 @@ impl Store {
             Ok(mut pending) => std::mem::take(&mut *pending),
             // a panic while holding it: nothing is known, so sync everything
             Err(_) => Pending {
-                journaled: 0,
+                entries: Vec::new(),
                 unjournaled: true,
             },
         }
@@ -439,17 +436,9 @@ impl Store {
         let done = work(&tx)?;
         tx.put(tx::T::Meta, META_JOURNALED, id_key(seq + 1))?;
         let (entry, undo) = tx.finish(seq);
-        // the journal has it before sled does: a crash in between writes it again at open
-        {
-            let mut journal = self.journal.lock().map_err(|_| StoreError::JournalLost)?;
-            journal.write(&entry).map_err(StoreError::from)?;
-            if let Err(error) = self.apply_staged(&entry, &undo) {
-                // told it failed, so it must not come back at the next open either
-                journal.unwrite(&entry);
-                let _ = journal.file().sync_data();
-                return Err(error);
-            }
-        }
+        // sled may keep part of it before the journal has it (sled writes its buffers out
+        // when they fill): the undo, written first, puts that part back at the next open
+        self.apply_staged(&entry, &undo)?;
         self.next_journaled.store(seq + 1, Ordering::SeqCst);
         held.caught(|| {
             entry
@@ -464,7 +453,7 @@ impl Store {
         });
         drop(held);
         if let Ok(mut pending) = self.pending.lock() {
-            pending.journaled += 1;
+            pending.entries.push(entry);
         }
         Ok(done)
     }
@@ -555,9 +544,7 @@ mod tests {
             .unwrap();
         let (entry, undo) = tx.finish(seq);
         if journaled {
-            let mut journal = store.journal.lock().unwrap();
-            journal.write(&entry).unwrap();
-            journal.file().sync_data().unwrap();
+            store.journal.lock().unwrap().append(&[entry]).unwrap();
         }
         let mut bytes = Vec::new();
         undo.encode(&mut bytes);
