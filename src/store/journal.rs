@@ -24,7 +24,7 @@ use std::time::Instant;
 
 pub(super) const JOURNAL_FILE: &str = "pult.journal";
 
-/// The trees a transaction writes, in the order of `Store::write`'s tuple.
+/// The trees a transaction writes (numbered as `tx::T`).
 pub(super) const TREES: usize = 9;
 
 /// One blind write: `tree` is an index into `TREES`.
@@ -155,6 +155,9 @@ impl<'a> Reader<'a> {
 pub struct Journal {
     file: File,
     length: u64,
+    /// The number of the last entry written since it was emptied (0: none): an entry is
+    /// written only after those before it, or reading would stop short of it.
+    last: u64,
     synced: Instant,
     /// An `fdatasync` of it failed since sled's last full sync.
     failed: bool,
@@ -179,6 +182,13 @@ impl Journal {
         File::open(db)?.sync_all()?;
         let bytes = std::fs::read(db.join(JOURNAL_FILE))?;
         let (entries, end) = Entry::decode_all(&bytes);
+        // What follows the last entry read is never read again: entries from before the
+        // last emptying, or torn ones past a gap, whose numbers the next entries may take
+        // again after a crash. Zeroed, so none of them is ever read as one of those.
+        if bytes[end..].iter().any(|byte| *byte != 0) {
+            file.write_all_at(&vec![0; bytes.len() - end], end as u64)?;
+            file.sync_data()?;
+        }
         if (bytes.len() as u64) < JOURNAL_SPACE {
             let zeros = vec![0; (JOURNAL_SPACE as usize).saturating_sub(bytes.len())];
             file.write_all_at(&zeros, bytes.len() as u64)?;
@@ -188,6 +198,7 @@ impl Journal {
             Journal {
                 file,
                 length: end as u64,
+                last: entries.last().map_or(0, |entry| entry.seq),
                 synced: Instant::now(),
                 failed: false,
             },
@@ -195,8 +206,13 @@ impl Journal {
         ))
     }
 
+    /// Whether `entries` may follow what it holds (their numbers above its last).
+    pub fn follows(&self, entries: &[Entry]) -> bool {
+        entries.first().is_none_or(|first| first.seq > self.last)
+    }
+
     /// Writes the entries after the others and syncs them. On failure the end stays where
-    /// it was: the next append is written over what was torn.
+    /// it was (and the flusher syncs sled in full next, see `mark_failed`).
     pub fn append(&mut self, entries: &[Entry]) -> io::Result<()> {
         let mut bytes = Vec::new();
         for entry in entries {
@@ -205,6 +221,9 @@ impl Journal {
         self.file.write_all_at(&bytes, self.length)?;
         self.file.sync_data()?;
         self.length += bytes.len() as u64;
+        if let Some(last) = entries.last() {
+            self.last = last.seq;
+        }
         Ok(())
     }
 
@@ -217,6 +236,7 @@ impl Journal {
             self.file.sync_data()?;
             self.length = 0;
         }
+        self.last = 0;
         Ok(())
     }
 

@@ -134,9 +134,12 @@ impl Flusher {
             return Ok(());
         }
         let mut journal = self.journal.lock().map_err(|_| StoreError::JournalLost)?;
+        // a batch made durable after a later one (the service thread committed a job's
+        // writes itself meanwhile) cannot follow it in the journal: sled is synced instead
         let due = journal.length() > CHECKPOINT_BYTES
             || journal.synced_at().elapsed() > CHECKPOINT_EVERY
-            || journal.failed();
+            || journal.failed()
+            || !journal.follows(&pending.entries);
         if pending.unjournaled || due {
             drop(journal);
             return self.flush();
@@ -350,7 +353,10 @@ impl Store {
             return Ok(false);
         };
         let Some((undo, _)) = Entry::decode_one(&bytes) else {
-            return Ok(false);
+            return Err(StoreError::Corrupt {
+                dir: self.path.clone(),
+                detail: tr!("store.undo_unreadable").into(),
+            });
         };
         let kept = journaled.iter().any(|entry| entry.seq == undo.seq);
         if undo.seq < next || kept {
@@ -425,8 +431,9 @@ impl Store {
         }
     }
 
-    /// Runs `work` as one transaction: its writes are staged, written to the journal, then
-    /// applied to sled; an error writes nothing. Durable at the next `commit`.
+    /// Runs `work` as one transaction: its writes are staged, then applied to sled, its
+    /// undo first; an error in `work` writes nothing. The journal gets it at the next
+    /// `commit`, which makes it durable.
     pub fn write<T>(&self, work: impl Fn(&Tx) -> TxResult<T>) -> Result<T, StoreError> {
         let _writing = self.writing.lock().map_err(|_| StoreError::JournalLost)?;
         // one number per transaction, stored by it: sled's state says which it holds
@@ -438,7 +445,12 @@ impl Store {
         let (entry, undo) = tx.finish(seq);
         // sled may keep part of it before the journal has it (sled writes its buffers out
         // when they fill): the undo, written first, puts that part back at the next open
-        self.apply_staged(&entry, &undo)?;
+        if let Err(error) = self.apply_staged(&entry, &undo) {
+            // told it failed: what sled took of it is put back now (sled fails every write
+            // after one that failed on the disk, and then the open puts it back)
+            let _ = self.apply_ops(&undo.ops);
+            return Err(error);
+        }
         self.next_journaled.store(seq + 1, Ordering::SeqCst);
         held.caught(|| {
             entry
@@ -464,8 +476,12 @@ impl Store {
         let mut bytes = Vec::new();
         undo.encode(&mut bytes);
         self.meta.insert(META_APPLYING, bytes)?;
+        self.apply_ops(&entry.ops)
+    }
+
+    fn apply_ops(&self, ops: &[Op]) -> Result<(), StoreError> {
         let trees = self.journaled_trees();
-        for Op { tree, key, value } in &entry.ops {
+        for Op { tree, key, value } in ops {
             let tree = trees[usize::from(*tree)];
             match value {
                 Some(value) => tree.insert(key.as_slice(), value.as_slice())?,
@@ -566,6 +582,50 @@ mod tests {
             .unwrap();
         store.commit().unwrap();
         store
+    }
+
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy_dir(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn a_batch_made_durable_after_a_later_one_is_not_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.flush().unwrap();
+        store
+            .write(|tx| tx.put(tx::T::Requests, b"a", b"1"))
+            .unwrap();
+        let earlier = store.take_pending();
+        store
+            .write(|tx| tx.put(tx::T::Requests, b"b", b"2"))
+            .unwrap();
+        let later = store.take_pending();
+        // the later batch reaches the disk first (a job's own commit), then the earlier one
+        store.flusher().commit(later).unwrap();
+        store.flusher().commit(earlier).unwrap();
+        // the files as a crash now would leave them (sled is not synced on drop here)
+        let copy = tempfile::tempdir().unwrap();
+        copy_dir(dir.path(), copy.path());
+        let reopened = Store::open(copy.path()).unwrap();
+        let get = |key: &[u8]| {
+            reopened
+                .requests
+                .get(key)
+                .unwrap()
+                .map(|value| value.to_vec())
+        };
+        assert_eq!(get(b"a"), Some(b"1".to_vec()));
+        assert_eq!(get(b"b"), Some(b"2".to_vec()));
     }
 
     #[test]

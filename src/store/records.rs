@@ -123,9 +123,6 @@ impl Store {
         }
     }
 
-    /// Runs `work` in one transaction over the request trees (durable after `commit`, its
-    /// writes noted for the journal). `work` may run more than once (sled retries on
-    /// conflict): no side effects in it.
     /// The audit events of one request, oldest first (its own keys, not a scan).
     pub fn events_of(&self, id: RequestId) -> Result<Vec<AuditEvent>, StoreError> {
         self.events

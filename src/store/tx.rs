@@ -1,9 +1,10 @@
 //! Writing as one transaction of pult's own. A command's writes are staged here (its reads
-//! see them), then journaled and applied to sled with plain inserts by `Store::write`:
-//! sled's own transactions write their log buffer out on every commit, and that I/O costs
-//! more than the command and competes with the journal's sync. A transaction may carry
-//! several commands; a refused command writes nothing and does not abort the others; a
-//! storage failure aborts them all, and nothing of them reaches sled.
+//! see them), then applied to sled with plain inserts by `Store::write` and journaled at
+//! the next commit: sled's own transactions write their log buffer out on every commit,
+//! and that I/O costs more than the command and competes with the journal's sync. A
+//! transaction may carry several commands; a refused command writes nothing and does not
+//! abort the others; a failure inside the transaction aborts them all before anything
+//! reaches sled.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
