@@ -339,7 +339,8 @@ impl Store {
         let held = entries.is_empty() && !undone;
         for entry in entries.into_iter().filter(|entry| entry.seq >= next) {
             highest = highest.max(entry.seq);
-            self.apply_entry(&entry)?;
+            // in order: its marker is its last write, so a crash in the middle replays it again
+            self.apply_ops(&entry.ops)?;
         }
         self.next_journaled.store(highest + 1, Ordering::SeqCst);
         Ok(!held)
@@ -363,7 +364,7 @@ impl Store {
             // applied whole, or the journal writes it again
             return Ok(false);
         }
-        self.apply_entry(&undo)?;
+        self.apply_ops(&undo.ops)?;
         self.meta.remove(META_APPLYING)?;
         Ok(true)
     }
@@ -381,25 +382,6 @@ impl Store {
             &self.index,
             &self.outbox,
         ]
-    }
-
-    fn apply_entry(&self, entry: &Entry) -> Result<(), StoreError> {
-        let trees = self.journaled_trees();
-        // one sled batch per tree; the marker (in meta) goes last, so a crash in the middle
-        // replays the entry again
-        let mut batches: Vec<sled::Batch> = (0..TREES).map(|_| sled::Batch::default()).collect();
-        for Op { tree, key, value } in &entry.ops {
-            let batch = &mut batches[usize::from(*tree)];
-            match value {
-                Some(value) => batch.insert(key.as_slice(), value.as_slice()),
-                None => batch.remove(key.as_slice()),
-            }
-        }
-        let meta = tx::T::Meta as usize;
-        for at in (0..TREES).filter(|&at| at != meta).chain([meta]) {
-            trees[at].apply_batch(std::mem::take(&mut batches[at]))?;
-        }
-        Ok(())
     }
 
     /// Every message in the outbox, oldest first.
