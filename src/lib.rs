@@ -18,5 +18,9 @@ pub mod store;
 pub mod tui;
 pub mod web;
 
+/// Every binary linking pult (the console, the tests, the benchmarks) allocates with it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 // The catalogue (locales/*.yml), compiled in; `tr!` reads it in the current language.
 rust_i18n::i18n!("locales", fallback = "ru");

@@ -152,9 +152,9 @@ impl Tx<'_> {
     /// Puts `request` on its caller's card: the card the operator took (`chosen`), else the
     /// card on its phone or email with the same name, else a new card — which shares the
     /// contact with the others on it. A card is renamed only when it was chosen. A caller
-    /// who gave neither phone nor email has no card (nothing to find them by). Linking the
-    /// same request twice changes nothing.
-    pub fn link_caller(
+    /// who gave neither phone nor email has no card (nothing to find them by). For a request
+    /// just numbered (`Tx::insert_new`).
+    pub(super) fn link_caller(
         &self,
         request: &Request,
         chosen: Option<CallerId>,
@@ -193,7 +193,8 @@ impl Tx<'_> {
                 id
             }
         };
-        self.put(T::Callers, request_key(id, request.id), [])?;
+        // the request's number was just taken (`insert_new`): no card holds it yet
+        self.put_new(T::Callers, request_key(id, request.id), [])?;
         Ok(Some(id))
     }
 

@@ -19,6 +19,7 @@
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::os::unix::io::AsRawFd;
 use std::path::Path;
 use std::time::Instant;
 
@@ -43,21 +44,25 @@ pub struct Entry {
     pub ops: Vec<Op>,
 }
 
-/// Writes made since the last commit: journal entries, and whether anything was written
-/// outside a transaction (then only a full sync of sled makes it durable).
+/// Writes made since the last commit: journal entries, those already written to the journal
+/// and waiting only for its sync, and whether anything was written outside a transaction
+/// (then only a full sync of sled makes it durable).
 #[derive(Debug, Default)]
 pub struct Pending {
     pub entries: Vec<Entry>,
+    /// Entries the transaction wrote to the journal itself (see `Store::write_ahead`).
+    pub written: usize,
     pub unjournaled: bool,
 }
 
 impl Pending {
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty() && !self.unjournaled
+        self.entries.is_empty() && self.written == 0 && !self.unjournaled
     }
 
     pub fn absorb(&mut self, later: Pending) {
         self.entries.extend(later.entries);
+        self.written += later.written;
         self.unjournaled |= later.unjournaled;
     }
 }
@@ -155,12 +160,19 @@ impl<'a> Reader<'a> {
 pub struct Journal {
     file: File,
     length: u64,
-    /// The number of the last entry written since it was emptied (0: none): an entry is
+    /// The number of the last transaction it or sled's synced files hold: an entry is
     /// written only after those before it, or reading would stop short of it.
     last: u64,
     synced: Instant,
     /// An `fdatasync` of it failed since sled's last full sync.
     failed: bool,
+}
+
+/// Where a write began, and what the journal held before it (see `Journal::take_back`).
+#[derive(Debug, Clone, Copy)]
+pub struct Written {
+    at: u64,
+    last: u64,
 }
 
 /// The journal's zeroed size: a full sync of sled empties it before it is reached
@@ -211,32 +223,86 @@ impl Journal {
         entries.first().is_none_or(|first| first.seq > self.last)
     }
 
+    /// The number of the last transaction it or sled's synced files hold.
+    pub fn last(&self) -> u64 {
+        self.last
+    }
+
+    /// sled's files hold every transaction up to `seq` (read at open).
+    pub fn holds_through(&mut self, seq: u64) {
+        self.last = self.last.max(seq);
+    }
+
     /// Writes the entries after the others and syncs them. On failure the end stays where
     /// it was (and the flusher syncs sled in full next, see `mark_failed`).
     pub fn append(&mut self, entries: &[Entry]) -> io::Result<()> {
+        let written = self.write(entries)?;
+        let synced = self.file.sync_data();
+        if synced.is_err() {
+            self.length = written.at;
+            self.last = written.last;
+        }
+        synced
+    }
+
+    /// Writes the entries after the others, unsynced, and starts sending them to the
+    /// device (`sync_file_range`): the work done before `append` syncs them (with nothing
+    /// more) overlaps their write.
+    pub fn write_ahead(&mut self, entries: &[Entry]) -> io::Result<Written> {
+        let written = self.write(entries)?;
+        let length = self.length - written.at;
+        // Safety: a plain system call on a descriptor this journal owns. Its failure is
+        // only a lost head start: the sync that follows writes the same pages.
+        unsafe {
+            libc::sync_file_range(
+                self.file.as_raw_fd(),
+                written.at as libc::off64_t,
+                length as libc::off64_t,
+                libc::SYNC_FILE_RANGE_WRITE,
+            );
+        }
+        Ok(written)
+    }
+
+    fn write(&mut self, entries: &[Entry]) -> io::Result<Written> {
+        let written = Written {
+            at: self.length,
+            last: self.last,
+        };
         let mut bytes = Vec::new();
         for entry in entries {
             entry.encode(&mut bytes);
         }
-        self.file.write_all_at(&bytes, self.length)?;
-        self.file.sync_data()?;
-        self.length += bytes.len() as u64;
+        if !bytes.is_empty() {
+            self.file.write_all_at(&bytes, self.length)?;
+            self.length += bytes.len() as u64;
+        }
         if let Some(last) = entries.last() {
             self.last = last.seq;
         }
-        Ok(())
+        Ok(written)
     }
 
-    /// Empties the journal once sled's files hold everything in it: later entries are
-    /// written from its start again.
-    pub fn clear(&mut self) -> io::Result<()> {
+    /// Takes back what `write_ahead` wrote last (its transaction failed in sled): zeroed
+    /// and synced, so it is never read as a command that happened.
+    pub fn take_back(&mut self, written: Written) -> io::Result<()> {
+        let length = self.length.saturating_sub(written.at) as usize;
+        self.length = written.at;
+        self.last = written.last;
+        self.file.write_all_at(&vec![0; length], written.at)?;
+        self.file.sync_data()
+    }
+
+    /// Empties the journal once sled's files hold everything in it, every transaction up
+    /// to `through` among them: later entries are written from its start again.
+    pub fn clear(&mut self, through: u64) -> io::Result<()> {
         if self.length > 0 {
             // the first header zeroed and synced: after a crash nothing older is read
             self.file.write_all_at(&[0; 8], 0)?;
             self.file.sync_data()?;
             self.length = 0;
         }
-        self.last = 0;
+        self.last = through;
         Ok(())
     }
 
@@ -337,12 +403,31 @@ mod tests {
         drop(journal);
         let (mut journal, found) = Journal::open(dir.path()).unwrap();
         assert_eq!(found, vec![entry(5), entry(6)]);
-        journal.clear().unwrap();
+        journal.clear(6).unwrap();
         drop(journal);
         assert!(Journal::open(dir.path()).unwrap().1.is_empty());
         let size = std::fs::metadata(dir.path().join(JOURNAL_FILE))
             .unwrap()
             .len();
         assert_eq!(size, JOURNAL_SPACE);
+    }
+
+    #[test]
+    fn an_entry_taken_back_is_not_read_and_its_place_is_written_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut journal, _) = Journal::open(dir.path()).unwrap();
+        journal.write_ahead(&[entry(5)]).unwrap();
+        let sixth = journal.write_ahead(&[entry(6)]).unwrap();
+        journal.take_back(sixth).unwrap();
+        assert_eq!(journal.last(), 5);
+        drop(journal);
+        let (mut journal, found) = Journal::open(dir.path()).unwrap();
+        assert_eq!(found, vec![entry(5)]);
+        journal.append(&[entry(6)]).unwrap();
+        drop(journal);
+        assert_eq!(
+            Journal::open(dir.path()).unwrap().1,
+            vec![entry(5), entry(6)]
+        );
     }
 }

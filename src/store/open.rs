@@ -94,7 +94,7 @@ impl Store {
             mark: Arc::new(mark),
             journal: Arc::new(Mutex::new(journal)),
             writing: Arc::new(Mutex::new(())),
-            next_journaled: AtomicU64::new(1),
+            next_journaled: Arc::new(AtomicU64::new(1)),
             pending: Mutex::new(Pending::default()),
         };
         let mut store = store;

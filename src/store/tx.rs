@@ -221,6 +221,16 @@ impl<'a> Tx<'a> {
         self.write(tree, key.as_ref(), Some(value.as_ref()), Key::Any)
     }
 
+    /// Sets a transaction's marker as its last write (see `Store::write`): not staged and
+    /// not in the undo, which is applied only when sled does not hold the marker's write.
+    pub(super) fn put_marker(&self, tree: T, key: &[u8], value: impl AsRef<[u8]>) {
+        self.ops.borrow_mut().push(Op {
+            tree: tree as u8,
+            key: key.to_vec(),
+            value: Some(value.as_ref().to_vec()),
+        });
+    }
+
     /// Sets `key`, which sled cannot hold yet (see `Key::New`), in `tree`.
     pub(super) fn put_new(
         &self,
