@@ -39,9 +39,11 @@ fn open_db_once(path: &Path, dir: &Path) -> Result<sled::Db, StoreError> {
         sled::Config::new()
             .path(path)
             .cache_capacity(CACHE_BYTES)
-            // pult's journal makes writes durable; sled's files are synced when pult
-            // empties it, not by a timer of sled's own competing with the journal's sync
-            .flush_every_ms(None)
+            // pult's journal makes writes durable and sled's files are synced when pult
+            // empties it; sled's own thread is kept, less often than its 500 ms, for what
+            // else it does: it moves live pages out of nearly empty segments (without it a
+            // 1,000,000-request store took 1.4 GB, not 1.2, and 15 MiB more to open)
+            .flush_every_ms(Some(1000))
             .open()
     });
     std::panic::set_hook(quiet);
