@@ -284,13 +284,16 @@ impl Journal {
     }
 
     /// Takes back what `write_ahead` wrote last (its transaction failed in sled): zeroed
-    /// and synced, so it is never read as a command that happened.
+    /// and synced, so it is never read as a command that happened. If that fails, its end
+    /// stays after it: the next transaction, which takes the same number, does not follow it
+    /// and makes sled sync in full, which empties the journal.
     pub fn take_back(&mut self, written: Written) -> io::Result<()> {
         let length = self.length.saturating_sub(written.at) as usize;
+        self.file.write_all_at(&vec![0; length], written.at)?;
+        self.file.sync_data()?;
         self.length = written.at;
         self.last = written.last;
-        self.file.write_all_at(&vec![0; length], written.at)?;
-        self.file.sync_data()
+        Ok(())
     }
 
     /// Empties the journal once sled's files hold everything in it, every transaction up
