@@ -617,24 +617,38 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         store.flush().unwrap();
-        let earlier = written_while_syncing(&store, b"a", b"1");
+        let (earlier, later) = a_waiting_then_b(&store);
+        // the later batch reaches the disk first (a job's own commit), then the earlier one
+        store.flusher().commit(later).unwrap();
+        store.flusher().commit(earlier).unwrap();
+        a_and_b_outlive_a_crash(dir.path());
+    }
+
+    /// `a` written while the teller syncs the batch before, then `b` once the journal is
+    /// free: neither is written ahead (`b` would not follow `a`); their two batches.
+    fn a_waiting_then_b(store: &Store) -> (Pending, Pending) {
+        let waiting = written_while_syncing(store, b"a", b"1");
         store
             .write(|tx| tx.put(tx::T::Requests, b"b", b"2"))
             .unwrap();
         let later = store.take_pending();
-        // the later batch reaches the disk first (a job's own commit), then the earlier one
-        store.flusher().commit(later).unwrap();
-        store.flusher().commit(earlier).unwrap();
-        let (_copy, reopened) = reopened_copy(dir.path());
-        assert_eq!(
-            requests_a_and_b(&reopened),
-            (Some(b"1".to_vec()), Some(b"2".to_vec()))
-        );
+        assert_eq!((later.entries.len(), later.written), (1, 0));
+        (waiting, later)
     }
 
-    fn requests_a_and_b(store: &Store) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
-        let get = |key: &[u8]| store.requests.get(key).unwrap().map(|value| value.to_vec());
-        (get(b"a"), get(b"b"))
+    fn a_and_b_outlive_a_crash(dir: &Path) {
+        let (_copy, reopened) = reopened_copy(dir);
+        let get = |key: &[u8]| {
+            reopened
+                .requests
+                .get(key)
+                .unwrap()
+                .map(|value| value.to_vec())
+        };
+        assert_eq!(
+            (get(b"a"), get(b"b")),
+            (Some(b"1".to_vec()), Some(b"2".to_vec()))
+        );
     }
 
     #[test]
@@ -745,19 +759,10 @@ mod tests {
     fn a_transaction_is_not_written_ahead_of_one_waiting_for_the_journal() {
         let dir = tempfile::tempdir().unwrap();
         let store = store_with_k(dir.path());
-        let waiting = written_while_syncing(&store, b"a", b"1");
-        // the journal is free now, but the one before is not in it yet
-        store
-            .write(|tx| tx.put(tx::T::Requests, b"b", b"2"))
-            .unwrap();
-        let later = store.take_pending();
-        assert_eq!((later.entries.len(), later.written), (1, 0));
+        // the journal is free for `b`, but the one before it is not in it yet
+        let (waiting, later) = a_waiting_then_b(&store);
         store.flusher().commit(waiting).unwrap();
         store.flusher().commit(later).unwrap();
-        let (_copy, reopened) = reopened_copy(dir.path());
-        assert_eq!(
-            requests_a_and_b(&reopened),
-            (Some(b"1".to_vec()), Some(b"2".to_vec()))
-        );
+        a_and_b_outlive_a_crash(dir.path());
     }
 }

@@ -203,12 +203,17 @@ impl<'a> Tx<'a> {
                 value: before.map(|old| old.to_vec()),
             });
         }
+        self.note(tree, key, value);
+        Ok(())
+    }
+
+    /// Notes a write for the journal and for sled, in order.
+    fn note(&self, tree: T, key: &[u8], value: Option<&[u8]>) {
         self.ops.borrow_mut().push(Op {
             tree: tree as u8,
             key: key.to_vec(),
             value: value.map(<[u8]>::to_vec),
         });
-        Ok(())
     }
 
     /// Sets `key` in `tree`, and notes it for the journal.
@@ -224,11 +229,7 @@ impl<'a> Tx<'a> {
     /// Sets a transaction's marker as its last write (see `Store::write`): not staged and
     /// not in the undo, which is applied only when sled does not hold the marker's write.
     pub(super) fn put_marker(&self, tree: T, key: &[u8], value: impl AsRef<[u8]>) {
-        self.ops.borrow_mut().push(Op {
-            tree: tree as u8,
-            key: key.to_vec(),
-            value: Some(value.as_ref().to_vec()),
-        });
+        self.note(tree, key, Some(value.as_ref()));
     }
 
     /// Sets `key`, which sled cannot hold yet (see `Key::New`), in `tree`.
