@@ -9,7 +9,7 @@
 use std::io;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -40,8 +40,6 @@ use crate::store::StoreError;
 const OUTBOX: usize = 4_096;
 /// Commands taken together under one flush.
 const BATCH: usize = 512;
-/// Longest wait for commands already received to join a flush (see `teller_loop`).
-const COMMIT_WINDOW: Duration = Duration::from_millis(2);
 /// How long a new connection may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -237,9 +235,6 @@ pub fn start(
         }
         None => None,
     };
-    // commands received from clients and not answered yet
-    let in_flight = Arc::new(AtomicUsize::new(0));
-    let service_in_flight = Arc::clone(&in_flight);
     let stop = Arc::new(AtomicBool::new(false));
     let service_log = log.clone();
     let service_stop = Arc::clone(&stop);
@@ -250,16 +245,7 @@ pub fn start(
         .is_some_and(|retention| retention.apply_daily);
     let service_thread = std::thread::Builder::new()
         .name("pult-service".into())
-        .spawn(move || {
-            service_loop(
-                service,
-                job_queue,
-                mail_queue,
-                service_in_flight,
-                service_stop,
-                service_log,
-            )
-        })
+        .spawn(move || service_loop(service, job_queue, mail_queue, service_stop, service_log))
         .map_err(socket_error)?;
     if apply_daily {
         daily_retention(jobs.clone(), owner.login.clone(), Arc::clone(&stop));
@@ -267,7 +253,7 @@ pub fn start(
     let accept_stop = Arc::clone(&stop);
     let accept_thread = std::thread::Builder::new()
         .name("pult-accept".into())
-        .spawn(move || accept_loop(listener, jobs, in_flight, accept_stop, log))
+        .spawn(move || accept_loop(listener, jobs, accept_stop, log))
         .map_err(socket_error)?;
     Ok(ServerHandle {
         files,

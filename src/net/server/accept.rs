@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::io::{self, Read};
 use std::os::unix::io::AsRawFd;
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -113,7 +113,6 @@ fn descriptor_limit() -> usize {
 pub(super) fn accept_loop(
     listener: UnixListener,
     jobs: Sender<Job>,
-    in_flight: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
     log: ServerLog,
 ) {
@@ -160,12 +159,9 @@ pub(super) fn accept_loop(
                 let conn_log = log.clone();
                 let spawned = std::thread::Builder::new()
                     .name(format!("pult-conn-{conn}"))
-                    .spawn({
-                        let in_flight = Arc::clone(&in_flight);
-                        move || {
-                            serve_connection(conn, stream, conn_jobs, in_flight, conn_log);
-                            drop(slot);
-                        }
+                    .spawn(move || {
+                        serve_connection(conn, stream, conn_jobs, conn_log);
+                        drop(slot);
                     });
                 if let Err(error) = spawned {
                     log.event(
@@ -227,7 +223,6 @@ pub(super) fn serve_connection(
     conn: ConnId,
     stream: UnixStream,
     jobs: Sender<Job>,
-    in_flight: Arc<AtomicUsize>,
     log: ServerLog,
 ) {
     let mut reader = stream;
@@ -294,7 +289,6 @@ pub(super) fn serve_connection(
     loop {
         match read_client_msg(&mut frames) {
             Ok(ClientMsg::Command { id, command }) => {
-                in_flight.fetch_add(1, Ordering::SeqCst);
                 let job = Job::Command {
                     conn,
                     id,

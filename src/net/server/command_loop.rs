@@ -2,12 +2,12 @@
 //! and pushing each change to the consoles allowed to see it.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{ConnId, Job, BATCH, COMMIT_WINDOW};
+use super::{ConnId, Job, BATCH};
 use crate::domain::access::{redacted, sight, Denied, Sight};
 use crate::domain::mail::Outgoing;
 use crate::domain::policy::Policy;
@@ -77,7 +77,6 @@ pub(super) fn service_loop(
     service: Service,
     jobs: Receiver<Job>,
     mail: Option<MailQueue>,
-    in_flight: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
     log: ServerLog,
 ) {
@@ -89,16 +88,7 @@ pub(super) fn service_loop(
     let mail_again = mail.clone();
     let teller = std::thread::Builder::new()
         .name("pult-teller".into())
-        .spawn(move || {
-            teller_loop(
-                teller_queue,
-                in_flight,
-                policy,
-                mail,
-                teller_health,
-                teller_log,
-            )
-        });
+        .spawn(move || teller_loop(teller_queue, policy, mail, teller_health, teller_log));
     let Ok(teller) = teller else {
         log.line(tr!("server_log.no_teller"));
         return;
@@ -289,7 +279,6 @@ fn troubled(health: &Health, why: &str, log: &ServerLog) {
 /// replies to their connections, events to every console.
 pub(super) fn teller_loop(
     batches: Receiver<Applied>,
-    in_flight: Arc<AtomicUsize>,
     policy: Policy,
     mail: Option<MailQueue>,
     health: Health,
@@ -306,20 +295,11 @@ pub(super) fn teller_loop(
         while let Ok(more) = batches.try_recv() {
             waiting.push(more);
         }
-        // Group commit: commands that have already reached the server join this flush
-        // (the service is applying them now). Nobody waits for a command not yet sent, so a
-        // lone writer never waits; a short window bounds the wait.
-        let window = Instant::now() + COMMIT_WINDOW;
-        while commands_in(&waiting) < in_flight.load(Ordering::SeqCst)
-            && !waiting.iter().any(|batch| batch.last)
-        {
-            let left = window.saturating_duration_since(Instant::now());
-            match batches.recv_timeout(left) {
-                Ok(more) => waiting.push(more),
-                Err(_) => break,
-            }
-        }
-        in_flight.fetch_sub(commands_in(&waiting), Ordering::SeqCst);
+        // Group commit: every batch applied while the last flush ran joins this one. It
+        // waits for nothing more: a flush is one sync of the journal, and waiting for the
+        // commands still being applied kept the service thread idle during each flush and
+        // the teller idle during each application (8 writers: 8,532–9,136/s with a 2 ms wait
+        // for them, 10,910–13,030/s without; `cargo bench --bench server`).
         commands_told += commands_in(&waiting) as u64;
         // one commit for every batch waiting: their journal entries in order, one sync
         let mut to_commit: Option<(Flusher, Pending)> = None;
@@ -387,9 +367,7 @@ pub(super) fn teller_loop(
                     }
                 }
             }
-            for (conn, _, message) in batch.replies {
-                deliver(&mut connections, conn, &message, &log);
-            }
+            deliver_replies(&mut connections, batch.replies, &log);
             for conn in std::mem::take(&mut batch.detached) {
                 if let Some(gone) = connections.remove(&conn) {
                     gone.link.close();
@@ -510,6 +488,37 @@ pub(super) fn deliver(
     match encode_frame(message) {
         Ok(frame) => deliver_frame(connections, conn, Arc::new(frame), log),
         Err(error) => log.line(&format!("ответ не закодирован: {error}")),
+    }
+}
+
+/// Sends a batch's replies, each connection's together in one write (the website's one
+/// connection carries many of a batch: one system call, and one wake-up of its reader,
+/// instead of one a reply), each connection's in their order.
+fn deliver_replies(
+    connections: &mut HashMap<ConnId, Connection>,
+    replies: Vec<(ConnId, Lang, ServerMsg)>,
+    log: &ServerLog,
+) {
+    let mut frames: Vec<(ConnId, Vec<u8>)> = Vec::new();
+    let mut place: HashMap<ConnId, usize> = HashMap::new();
+    for (conn, _, message) in replies {
+        let frame = match encode_frame(&message) {
+            Ok(frame) => frame,
+            Err(error) => {
+                log.line(&format!("ответ не закодирован: {error}"));
+                continue;
+            }
+        };
+        match place.get(&conn) {
+            Some(&at) => frames[at].1.extend_from_slice(&frame),
+            None => {
+                place.insert(conn, frames.len());
+                frames.push((conn, frame));
+            }
+        }
+    }
+    for (conn, together) in frames {
+        deliver_frame(connections, conn, Arc::new(together), log);
     }
 }
 
@@ -647,4 +656,63 @@ pub(super) fn attach(
             welcome,
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::net::UnixStream;
+
+    use super::*;
+    use crate::net::protocol::read_server_msg;
+    use crate::service::Reply;
+
+    fn connection(login: &str) -> (Connection, UnixStream) {
+        let (ours, theirs) = UnixStream::pair().expect("a socket pair");
+        let link = Link::open(ours, 16, format!("test-{login}")).expect("a link");
+        let staff = Staff {
+            login: login.into(),
+            name: login.into(),
+            roles: Vec::new(),
+            vendor_rep: false,
+            disabled: false,
+        };
+        let connection = Connection {
+            login: login.into(),
+            staff,
+            mode: Mode::Web,
+            link,
+        };
+        (connection, theirs)
+    }
+
+    fn reply(id: u64) -> ServerMsg {
+        ServerMsg::Reply {
+            id,
+            result: Ok(Reply::Done),
+        }
+    }
+
+    #[test]
+    fn a_batch_s_replies_reach_each_connection_all_and_in_their_order() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let log = ServerLog::open(&dir.path().join("server.log")).expect("log");
+        let (web, mut web_end) = connection("web");
+        let (console, mut console_end) = connection("console");
+        let mut connections = HashMap::from([(1, web), (2, console)]);
+        let lang = crate::lang::current();
+        let replies = [(1, 10), (2, 20), (1, 11), (1, 12), (2, 21)]
+            .map(|(conn, id)| (conn, lang, reply(id)))
+            .to_vec();
+        deliver_replies(&mut connections, replies, &log);
+        let ids = |end: &mut UnixStream, count: usize| -> Vec<u64> {
+            (0..count)
+                .map(|_| match read_server_msg(end).expect("a reply") {
+                    ServerMsg::Reply { id, .. } => id,
+                    other => panic!("not a reply: {other:?}"),
+                })
+                .collect()
+        };
+        assert_eq!(ids(&mut web_end, 3), [10, 11, 12]);
+        assert_eq!(ids(&mut console_end, 2), [20, 21]);
+    }
 }
