@@ -51,10 +51,15 @@ impl Signer {
         out
     }
 
-    /// A token for a form given out at `now`, with a fresh key.
+    /// A token for a form given out at `now`, with a fresh key: the time it was given out,
+    /// then 8 random bytes. Keys given out later sort later, so the server's intake tree
+    /// takes each new one near its end, in leaves it has just read and written, instead of
+    /// anywhere in the tree (sled rewrites the whole leaf a key goes into).
     pub fn issue(&self, now: Timestamp) -> std::io::Result<String> {
         let mut form_key = [0u8; 16];
-        getrandom::fill(&mut form_key).map_err(|error| std::io::Error::other(error.to_string()))?;
+        form_key[..8].copy_from_slice(&now.0.to_be_bytes());
+        getrandom::fill(&mut form_key[8..])
+            .map_err(|error| std::io::Error::other(error.to_string()))?;
         Ok(self.issue_with(now, form_key))
     }
 
@@ -132,6 +137,26 @@ mod tests {
         assert_eq!(
             signer.check(&token, Timestamp(1_000_000 + MAX_AGE_MS + 1)),
             Err(TokenError::Stale)
+        );
+    }
+
+    #[test]
+    fn keys_given_out_later_sort_later_and_differ_within_one_instant() {
+        let signer = Signer::new().expect("random");
+        let key_at = |at: i64| {
+            let token = signer.issue(Timestamp(at)).expect("random");
+            signer
+                .check(&token, Timestamp(at + MIN_FILL_MS))
+                .expect("a token of this door")
+        };
+        let (first, same, later) = (key_at(1_000), key_at(1_000), key_at(1_001));
+        assert_ne!(
+            first, same,
+            "two forms given out at once have their own keys"
+        );
+        assert!(
+            first < later && same < later,
+            "{first:?} {same:?} {later:?}"
         );
     }
 
