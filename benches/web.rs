@@ -10,6 +10,8 @@
 //!
 //! The HTTP client is a small HTTP/1.1 one over `std::net::TcpStream` (one keep-alive
 //! connection per client thread); every client runs on the same two cores as the servers.
+//! `PULT_BENCH_ONLY=submissions` runs 1 and 2 alone, with what each side's request cost in
+//! CPU (the server's service thread apart) and how many of the cores each side kept busy.
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -33,9 +35,11 @@ use pult::web::WebConfig;
 const CLIENTS: usize = 32;
 /// Rounds, the two sides in turn, each as often first as second (so a load beside the
 /// benchmark that comes and goes, or a sync the other side left, falls on both), and
-/// measured submissions per client in each: 2,048 per side in all.
-const ROUNDS: usize = 4;
-const PER_ROUND: usize = 16;
+/// measured submissions per client in each: 40,960 per side in all, about 3 s of each side.
+/// (Until 2026-12-02, 4 × 16: 0.2 s a side, so whether one of sled's 2 s checkpoints fell
+/// in a side's time moved the ratio by a tenth.)
+const ROUNDS: usize = 8;
+const PER_ROUND: usize = 160;
 /// Submissions per client before the measured ones of each round (not counted).
 const WARM: usize = 1;
 /// Requests per client to the bare axum handler.
@@ -194,7 +198,9 @@ struct Run<T> {
 struct Cpu {
     clients: Duration,
     door: Duration,
+    /// The server's, its service thread's included.
     server: Duration,
+    service: Duration,
 }
 
 const CLIENT_THREAD: &str = "bench-client";
@@ -210,9 +216,18 @@ fn own_cpu() -> Duration {
     cpu_of(Path::new("/proc/thread-self")).unwrap_or_default()
 }
 
-/// Each thread of this process but the clients and the main one: its id, whether it is the
-/// website door's, its time on CPU.
-fn threads_cpu() -> Vec<(String, bool, Duration)> {
+/// Whose a thread of the servers' is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Part {
+    Door,
+    /// The server's one thread that applies every command in turn.
+    Service,
+    Server,
+}
+
+/// Each thread of this process but the clients and the main one: its id, whose it is, its
+/// time on CPU.
+fn threads_cpu() -> Vec<(String, Part, Duration)> {
     let main = std::fs::read_to_string("/proc/self/comm").unwrap_or_default();
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
         return Vec::new();
@@ -224,10 +239,16 @@ fn threads_cpu() -> Vec<(String, bool, Duration)> {
             if comm == main || comm.trim() == CLIENT_THREAD {
                 return None;
             }
-            let door = comm.starts_with("pult-web");
+            let part = if comm.starts_with("pult-web") {
+                Part::Door
+            } else if comm.trim() == "pult-service" {
+                Part::Service
+            } else {
+                Part::Server
+            };
             Some((
                 task.file_name().to_string_lossy().into_owned(),
-                door,
+                part,
                 cpu_of(&task.path())?,
             ))
         })
@@ -235,18 +256,21 @@ fn threads_cpu() -> Vec<(String, bool, Duration)> {
 }
 
 /// The door's and the server's CPU between two `threads_cpu`.
-fn cpu_between(before: &[(String, bool, Duration)], after: &[(String, bool, Duration)]) -> Cpu {
+fn cpu_between(before: &[(String, Part, Duration)], after: &[(String, Part, Duration)]) -> Cpu {
     let mut cpu = Cpu::default();
-    for (tid, door, now) in after {
+    for (tid, part, now) in after {
         let then = before
             .iter()
             .find(|(id, _, _)| id == tid)
             .map_or(Duration::ZERO, |(_, _, then)| *then);
         let spent = now.saturating_sub(then);
-        if *door {
-            cpu.door += spent;
-        } else {
-            cpu.server += spent;
+        match part {
+            Part::Door => cpu.door += spent,
+            Part::Service => {
+                cpu.service += spent;
+                cpu.server += spent;
+            }
+            Part::Server => cpu.server += spent,
         }
     }
     cpu
@@ -341,14 +365,22 @@ impl<T> Run<T> {
         self.latencies.len() as f64 / self.elapsed.as_secs_f64()
     }
 
-    /// CPU per measured request, in microseconds: clients, door, server.
-    fn cpu_each(&self) -> (f64, f64, f64) {
+    /// CPU per measured request, in microseconds: clients, door, server, the server's
+    /// service thread.
+    fn cpu_each(&self) -> (f64, f64, f64, f64) {
         let each = |spent: Duration| spent.as_secs_f64() * 1e6 / self.latencies.len() as f64;
         (
             each(self.cpu.clients),
             each(self.cpu.door),
             each(self.cpu.server),
+            each(self.cpu.service),
         )
+    }
+
+    /// The share of the run's time that the threads used of the machine's cores.
+    fn cores_used(&self) -> f64 {
+        let spent = self.cpu.clients + self.cpu.door + self.cpu.server;
+        spent.as_secs_f64() / self.elapsed.as_secs_f64()
     }
 
     fn percentile(&self, p: f64) -> Duration {
@@ -572,6 +604,7 @@ fn merged(runs: Vec<Run<()>>) -> Run<()> {
         all.cpu.clients += run.cpu.clients;
         all.cpu.door += run.cpu.door;
         all.cpu.server += run.cpu.server;
+        all.cpu.service += run.cpu.service;
     }
     all
 }
@@ -751,7 +784,6 @@ fn form_check_cost() -> f64 {
 
 fn main() {
     pult::lang::set(pult::lang::Lang::Ru);
-    let total = ROUNDS * CLIENTS * PER_ROUND;
     eprintln!(
         "{ROUNDS} rounds, each of {CLIENTS} protocol clients × {PER_ROUND} calls and \
          {CLIENTS} HTTP clients × {PER_ROUND} submissions…"
@@ -779,6 +811,10 @@ fn main() {
     );
     let protocol = merged(protocol_rounds);
     let web = merged(web_rounds);
+    if std::env::var("PULT_BENCH_ONLY").as_deref() == Ok("submissions") {
+        print_submissions(&protocol, &web);
+        return;
+    }
     eprintln!("bare axum: {CLIENTS} × {BARE_PER_CLIENT} pages of {page_size} bytes…");
     let bare = bare_axum(page_size);
     eprintln!(
@@ -791,42 +827,7 @@ fn main() {
     let forms = (ROUNDS * CLIENTS * (WARM + PER_ROUND)) as f64;
     let web_p99 = web.percentile(0.99);
     let protocol_p99 = protocol.percentile(0.99);
-    println!();
-    println!(
-        "pult web figures (this machine, one run; {CLIENTS} clients a side, {total} measured \
-         submissions a side in {ROUNDS} alternating rounds)"
-    );
-    println!(
-        "  calls logged/s, {CLIENTS} protocol clients (LogCall)    {:>9.0}   ({:.2} s)",
-        protocol.rate(),
-        protocol.elapsed.as_secs_f64()
-    );
-    println!(
-        "  web submissions/s, {CLIENTS} HTTP clients (POST /)      {:>9.0}   ({:.2} s)  = {:.2}× (goal ≥ 0.8×)",
-        web.rate(),
-        web.elapsed.as_secs_f64(),
-        web.rate() / protocol.rate()
-    );
-    println!(
-        "  p50 latency: protocol {:.2} ms, web {:.2} ms",
-        ms(protocol.percentile(0.5)),
-        ms(web.percentile(0.5))
-    );
-    println!(
-        "  p99 latency, protocol call                         {:>9.2} ms",
-        ms(protocol_p99)
-    );
-    println!(
-        "  p99 latency, web submission                        {:>9.2} ms  = {:.2}× (goal ≤ 2×)",
-        ms(web_p99),
-        web_p99.as_secs_f64() / protocol_p99.as_secs_f64()
-    );
-    let (web_clients, web_door, web_server) = web.cpu_each();
-    let (protocol_clients, _, protocol_server) = protocol.cpu_each();
-    println!(
-        "  CPU per submission: server {web_server:.0} µs + door {web_door:.0} µs + HTTP clients {web_clients:.0} µs; \
-         per protocol call: server {protocol_server:.0} µs + clients {protocol_clients:.0} µs"
-    );
+    print_submissions(&protocol, &web);
     println!("  the form's check alone (the door's, then the server's): {check:.0} µs");
     println!(
         "  form pages (GET /) served by pult web, {CLIENTS} clients {:>9.0}/s (fetching the tokens: {forms:.0} pages in {:.2} s)",
@@ -873,5 +874,50 @@ fn main() {
     println!(
         "| pult web RSS with {IDLE} idle connections | {:.1} MiB (idle {:.1} MiB) | < 50 MB |",
         idle.after.0, idle.before.0
+    );
+}
+
+/// Figures 1 and 2, and what each side's request cost in CPU.
+fn print_submissions(protocol: &Run<()>, web: &Run<()>) {
+    let total = ROUNDS * CLIENTS * PER_ROUND;
+    let web_p99 = web.percentile(0.99);
+    let protocol_p99 = protocol.percentile(0.99);
+    println!();
+    println!(
+        "pult web figures (this machine, one run; {CLIENTS} clients a side, {total} measured \
+         submissions a side in {ROUNDS} alternating rounds)"
+    );
+    println!(
+        "  calls logged/s, {CLIENTS} protocol clients (LogCall)    {:>9.0}   ({:.2} s)",
+        protocol.rate(),
+        protocol.elapsed.as_secs_f64()
+    );
+    println!(
+        "  web submissions/s, {CLIENTS} HTTP clients (POST /)      {:>9.0}   ({:.2} s)  = {:.2}× (goal ≥ 0.8×)",
+        web.rate(),
+        web.elapsed.as_secs_f64(),
+        web.rate() / protocol.rate()
+    );
+    println!(
+        "  p50 latency: protocol {:.2} ms, web {:.2} ms",
+        ms(protocol.percentile(0.5)),
+        ms(web.percentile(0.5))
+    );
+    println!(
+        "  p99 latency, protocol call                         {:>9.2} ms",
+        ms(protocol_p99)
+    );
+    println!(
+        "  p99 latency, web submission                        {:>9.2} ms  = {:.2}× (goal ≤ 2×)",
+        ms(web_p99),
+        web_p99.as_secs_f64() / protocol_p99.as_secs_f64()
+    );
+    let (web_clients, web_door, web_server, web_service) = web.cpu_each();
+    let (protocol_clients, _, protocol_server, protocol_service) = protocol.cpu_each();
+    println!(
+        "  CPU per submission: server {web_server:.0} µs (its service thread {web_service:.0}) + door {web_door:.0} µs + HTTP clients {web_clients:.0} µs, {:.2} cores busy; \
+         per protocol call: server {protocol_server:.0} µs (its service thread {protocol_service:.0}) + clients {protocol_clients:.0} µs, {:.2} cores busy",
+        web.cores_used(),
+        protocol.cores_used()
     );
 }
