@@ -218,9 +218,13 @@ impl Journal {
         ))
     }
 
-    /// Whether `entries` may follow what it holds (their numbers above its last).
+    /// Whether `entries` may follow what it holds: the first is the transaction right after
+    /// its last. A gap would let an open replay a transaction without the one before it,
+    /// which was never made durable; an older number would stop the reading there.
     pub fn follows(&self, entries: &[Entry]) -> bool {
-        entries.first().is_none_or(|first| first.seq > self.last)
+        entries
+            .first()
+            .is_none_or(|first| first.seq == self.last + 1)
     }
 
     /// The number of the last transaction it or sled's synced files hold.

@@ -135,8 +135,9 @@ impl Flusher {
             return Ok(());
         }
         let mut journal = self.journal.lock().map_err(|_| StoreError::JournalLost)?;
-        // a batch made durable after a later one (the service thread committed a job's
-        // writes itself meanwhile) cannot follow it in the journal: sled is synced instead
+        // a batch that does not follow the journal's last entry at once is synced with sled
+        // instead: one made durable before an earlier one (a job's own commit while the
+        // teller holds the batch before), or after a later one
         let due = journal.length() > CHECKPOINT_BYTES
             || journal.synced_at().elapsed() > CHECKPOINT_EVERY
             || journal.failed()
@@ -613,13 +614,16 @@ mod tests {
     }
 
     #[test]
-    fn a_batch_made_durable_after_a_later_one_is_not_lost() {
+    fn a_batch_made_durable_before_an_earlier_one_keeps_it_and_the_earlier_one_is_not_lost() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         store.flush().unwrap();
         let (earlier, later) = a_waiting_then_b(&store);
-        // the later batch reaches the disk first (a job's own commit), then the earlier one
+        // a job's own commit while the teller still holds the batch before it
         store.flusher().commit(later).unwrap();
+        // a crash now: `b` was acknowledged and is kept, and so is `a`, which `b`'s writes
+        // may build on (a request `b` links a caller's card to, a counter `a` moved)
+        a_and_b_outlive_a_crash(dir.path());
         store.flusher().commit(earlier).unwrap();
         a_and_b_outlive_a_crash(dir.path());
     }
