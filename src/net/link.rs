@@ -27,6 +27,10 @@ pub struct Link {
     raw: RawFd,
     queue: SyncSender<Arc<Vec<u8>>>,
     queued: Arc<AtomicUsize>,
+    /// Held by every sender from its frame's first byte sent (or queued) to its remainder
+    /// queued, never across a wait on the socket: a frame queued by another thread (the
+    /// reader's Pong) cannot land between a frame's sent part and its remainder.
+    order: Arc<Mutex<()>>,
 }
 
 impl Link {
@@ -59,6 +63,7 @@ impl Link {
             raw,
             queue,
             queued,
+            order: Arc::new(Mutex::new(())),
         })
     }
 
@@ -72,22 +77,34 @@ impl Link {
 
     /// Sends an encoded frame (shared between connections for an event).
     pub fn send(&self, frame: Arc<Vec<u8>>) -> bool {
+        let Ok(_order) = self.order.lock() else {
+            return false;
+        };
         if self.queued.load(Ordering::SeqCst) == 0 {
             if let Ok(socket) = self.socket.try_lock() {
                 // Still holding the lock while queueing a remainder keeps the bytes in order.
                 return match send_now(&socket, &frame) {
                     Ok(sent) if sent == frame.len() => true,
-                    Ok(sent) => self.enqueue(Arc::new(frame[sent..].to_vec())),
-                    Err(error) if error.kind() == io::ErrorKind::WouldBlock => self.enqueue(frame),
+                    Ok(sent) => self.queue_frame(Arc::new(frame[sent..].to_vec())),
+                    Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                        self.queue_frame(frame)
+                    }
                     Err(_) => false,
                 };
             }
         }
-        self.enqueue(frame)
+        self.queue_frame(frame)
     }
 
     /// Always through the writer thread (for a thread that must never block on the socket).
     pub fn enqueue(&self, frame: Arc<Vec<u8>>) -> bool {
+        match self.order.lock() {
+            Ok(_order) => self.queue_frame(frame),
+            Err(_) => false,
+        }
+    }
+
+    fn queue_frame(&self, frame: Arc<Vec<u8>>) -> bool {
         self.queued.fetch_add(1, Ordering::SeqCst);
         if self.queue.try_send(frame).is_ok() {
             true
@@ -127,5 +144,67 @@ fn send_now(socket: &UnixStream, bytes: &[u8]) -> io::Result<usize> {
         Err(io::Error::last_os_error())
     } else {
         Ok(sent as usize)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::*;
+
+    /// Frames of `size` bytes, each its length and then its number repeated.
+    fn frame(number: u8, size: usize) -> Arc<Vec<u8>> {
+        let mut frame = (size as u32).to_be_bytes().to_vec();
+        frame.resize(4 + size, number);
+        Arc::new(frame)
+    }
+
+    #[test]
+    fn a_frame_queued_by_another_thread_never_lands_inside_one_sent_in_part() {
+        let (ours, mut theirs) = UnixStream::pair().expect("a socket pair");
+        let link = Link::open(ours, 1_000_000, "test-link".into()).expect("a link");
+        let (large, small) = (300_000, 8);
+        const FRAMES: usize = 600;
+        let reader = std::thread::spawn(move || {
+            let mut frames = 0usize;
+            let mut prefix = [0u8; 4];
+            // until the link is dropped
+            while theirs.read_exact(&mut prefix).is_ok() {
+                let mut body = vec![0u8; u32::from_be_bytes(prefix) as usize];
+                theirs.read_exact(&mut body).expect("a whole frame");
+                assert!(
+                    body.len() == large || body.len() == small,
+                    "a frame of {} bytes: frames mixed",
+                    body.len()
+                );
+                assert!(body.iter().all(|byte| *byte == body[0]), "frames mixed");
+                frames += 1;
+            }
+            frames
+        });
+        let sent = std::sync::atomic::AtomicBool::new(false);
+        let queued = std::thread::scope(|scope| {
+            // large frames that the socket takes in part, while the reader's thread queues
+            // small ones (a Pong) all the time
+            scope.spawn(|| {
+                for n in 0..FRAMES {
+                    assert!(link.send(frame((n % 250) as u8 + 1, large)));
+                }
+                sent.store(true, Ordering::SeqCst);
+            });
+            let pongs = scope.spawn(|| {
+                let mut queued = 0;
+                while !sent.load(Ordering::SeqCst) {
+                    assert!(link.enqueue(frame(0, small)));
+                    queued += 1;
+                    std::thread::sleep(Duration::from_micros(20));
+                }
+                queued
+            });
+            pongs.join().expect("the pongs")
+        });
+        drop(link);
+        assert_eq!(reader.join().expect("the reader"), FRAMES + queued);
     }
 }
