@@ -377,7 +377,8 @@ impl<T> Run<T> {
         )
     }
 
-    /// The share of the run's time that the threads used of the machine's cores.
+    /// How many cores the threads kept busy on average over the run. The other side's
+    /// server, idle meanwhile, counts too: its sled thread and what it writes out.
     fn cores_used(&self) -> f64 {
         let spent = self.cpu.clients + self.cpu.door + self.cpu.server;
         spent.as_secs_f64() / self.elapsed.as_secs_f64()
