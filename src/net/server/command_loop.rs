@@ -485,40 +485,35 @@ pub(super) fn deliver(
     message: &ServerMsg,
     log: &ServerLog,
 ) {
-    match encode_frame(message) {
-        Ok(frame) => deliver_frame(connections, conn, Arc::new(frame), log),
-        Err(error) => log.line(&format!("ответ не закодирован: {error}")),
+    if let Some(frame) = encoded(message, log) {
+        deliver_frame(connections, conn, Arc::new(frame), log);
     }
+}
+
+/// A message's frame; one that cannot be encoded is logged and sent to nobody.
+fn encoded(message: &ServerMsg, log: &ServerLog) -> Option<Vec<u8>> {
+    encode_frame(message)
+        .map_err(|error| log.line(&format!("ответ не закодирован: {error}")))
+        .ok()
 }
 
 /// Sends a batch's replies, each connection's together in one write (the website's one
 /// connection carries many of a batch: one system call, and one wake-up of its reader,
-/// instead of one a reply), each connection's in their order.
+/// instead of one a reply), each connection's in their order; which connection goes first
+/// does not matter.
 fn deliver_replies(
     connections: &mut HashMap<ConnId, Connection>,
     replies: Vec<(ConnId, Lang, ServerMsg)>,
     log: &ServerLog,
 ) {
-    let mut frames: Vec<(ConnId, Vec<u8>)> = Vec::new();
-    let mut place: HashMap<ConnId, usize> = HashMap::new();
+    let mut together: HashMap<ConnId, Vec<u8>> = HashMap::new();
     for (conn, _, message) in replies {
-        let frame = match encode_frame(&message) {
-            Ok(frame) => frame,
-            Err(error) => {
-                log.line(&format!("ответ не закодирован: {error}"));
-                continue;
-            }
-        };
-        match place.get(&conn) {
-            Some(&at) => frames[at].1.extend_from_slice(&frame),
-            None => {
-                place.insert(conn, frames.len());
-                frames.push((conn, frame));
-            }
+        if let Some(frame) = encoded(&message, log) {
+            together.entry(conn).or_default().extend_from_slice(&frame);
         }
     }
-    for (conn, together) in frames {
-        deliver_frame(connections, conn, Arc::new(together), log);
+    for (conn, frames) in together {
+        deliver_frame(connections, conn, Arc::new(frames), log);
     }
 }
 
