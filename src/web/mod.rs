@@ -4,13 +4,15 @@
 //! no store, so a flaw on the HTTP side can read or change nothing else.
 //!
 //! `door` is that connection; `routes` the pages' handlers and the walls around them (sizes,
-//! timeouts, rates, origins, the form's token, the headers); `pages` draws them.
+//! timeouts, rates, origins, the form's token, the headers); `urlencoded` reads a posted
+//! form; `pages` draws them.
 
 mod door;
 pub mod limits;
 pub mod pages;
 mod routes;
 pub mod token;
+mod urlencoded;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};

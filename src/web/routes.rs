@@ -23,6 +23,7 @@ use super::door::{Door, DoorError};
 use super::limits::{client_address, Limited, Limiter};
 use super::pages::{self, FormPage, Typed};
 use super::token::{Signer, TokenError};
+use super::urlencoded;
 use super::{fallback_info, WebConfig, FORM_LIMIT};
 use crate::domain::call_form::Field;
 use crate::domain::request::{CallerRole, Category, RequestId};
@@ -359,7 +360,7 @@ async fn read_form(
     info: &WebInfo,
     request: Request<Body>,
 ) -> Result<Vec<(String, String)>, Response> {
-    let urlencoded = request
+    let is_form = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
@@ -369,7 +370,7 @@ async fn read_form(
                     .eq_ignore_ascii_case("application/x-www-form-urlencoded")
             })
         });
-    if !urlencoded {
+    if !is_form {
         return Err(closing(site.trouble(
             info,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -408,10 +409,7 @@ async fn read_form(
                 ))
             }
         };
-    Ok(form_urlencoded::parse(&bytes)
-        .take(64)
-        .map(|(name, value)| (name.into_owned(), value.into_owned()))
-        .collect())
+    Ok(urlencoded::pairs(&bytes, 64))
 }
 
 /// A refusal before the body was read whole: the connection ends with it (what is left of
@@ -433,7 +431,10 @@ fn first<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
 
 /// Longest a field may arrive (the domain's checks say what is right within it).
 fn bounded(text: &str, chars: usize) -> String {
-    text.chars().take(chars).collect()
+    match text.char_indices().nth(chars) {
+        Some((end, _)) => text[..end].to_string(),
+        None => text.to_string(),
+    }
 }
 
 fn typed_of(pairs: &[(String, String)]) -> Typed {
@@ -572,7 +573,8 @@ async fn submit(
 
 async fn status_page(State(site): State<Arc<Site>>, RawQuery(query): RawQuery) -> Response {
     let info = site.any_info().await;
-    let number = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+    let number = urlencoded::pairs(query.unwrap_or_default().as_bytes(), 64)
+        .into_iter()
         .find(|(name, _)| name == "number")
         .map(|(_, number)| bounded(&number, 20))
         .unwrap_or_default();
