@@ -96,12 +96,35 @@ pub fn speaking<T>(lang: Lang, work: impl FnOnce() -> T) -> T {
 /// `String` with each `%{name}` filled in.
 #[macro_export]
 macro_rules! tr {
-    ($key:expr) => {
-        $crate::lang::word($key)
-    };
-    ($key:expr, $($name:ident = $value:expr),+ $(,)?) => {
-        $crate::lang::text($key, &[$((stringify!($name), &$value as &dyn std::fmt::Display)),+])
-    };
+    ($key:literal) => {{
+        static KEPT: $crate::lang::Kept = $crate::lang::Kept::new($key);
+        KEPT.get()
+    }};
+    ($key:literal, $($name:ident = $value:expr),+ $(,)?) => {{
+        static KEPT: $crate::lang::Kept = $crate::lang::Kept::new($key);
+        $crate::lang::fill(KEPT.get(), &[$((stringify!($name), &$value as &dyn std::fmt::Display)),+])
+    }};
+}
+
+/// A `tr!`'s text, kept at its place in the code once per language: asking again is an
+/// atomic load, not `word`'s lock and search (a page draws twenty of them).
+pub struct Kept {
+    key: &'static str,
+    texts: [std::sync::OnceLock<&'static str>; 2],
+}
+
+impl Kept {
+    pub const fn new(key: &'static str) -> Kept {
+        Kept {
+            key,
+            texts: [std::sync::OnceLock::new(), std::sync::OnceLock::new()],
+        }
+    }
+
+    pub fn get(&self) -> &'static str {
+        let lang = current();
+        self.texts[lang as usize].get_or_init(|| word(self.key))
+    }
 }
 
 /// The catalogue's text of `key` in the current language, looked up once per language and
@@ -140,11 +163,10 @@ pub fn lookup(key: &str) -> Option<&'static str> {
     Some(text)
 }
 
-/// The catalogue's text of `key` in the current language, `%{name}`s filled from `values`.
-/// One pass over the text: a value that itself holds `%{…}` (a reason someone typed) is
-/// never filled in again.
-pub fn text(key: &'static str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
-    let mut rest = word(key);
+/// A catalogue's text with its `%{name}`s filled from `values`. One pass over the text: a
+/// value that itself holds `%{…}` (a reason someone typed) is never filled in again.
+pub fn fill(text: &'static str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
+    let mut rest = text;
     let mut text = String::with_capacity(rest.len() + 16);
     while let Some(at) = rest.find("%{") {
         text.push_str(&rest[..at]);
@@ -155,7 +177,9 @@ pub fn text(key: &'static str, values: &[(&str, &dyn std::fmt::Display)]) -> Str
         };
         let name = &after[..end];
         match values.iter().find(|(known, _)| *known == name) {
-            Some((_, value)) => text.push_str(&value.to_string()),
+            Some((_, value)) => {
+                let _ = std::fmt::Write::write_fmt(&mut text, format_args!("{value}"));
+            }
             None => text.push_str(&rest[at..at + 2 + end + 1]),
         }
         rest = &after[end + 1..];
