@@ -444,6 +444,15 @@ pub fn required_text(text: &str, max: usize) -> Result<String, FieldError> {
 /// multi-line text; tabs become spaces.
 /// Reads at most `max_chars` characters of the input, so a huge paste costs little.
 pub fn sanitize(text: &str, multiline: bool, max_chars: usize) -> String {
+    let mut count = 0;
+    let unchanged = text.chars().all(|c| {
+        count += 1;
+        count <= max_chars && !is_unsafe_char(c)
+    });
+    if unchanged {
+        // nothing to drop or replace: the common case, at the cost of one look at each char
+        return text.to_string();
+    }
     let mut out = String::with_capacity(text.len().min(max_chars * 4));
     let mut chars = text.chars().peekable();
     let mut kept = 0;

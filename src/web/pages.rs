@@ -2,7 +2,7 @@
 //! the status page, the texts, and the refusals. Every value is escaped by the template
 //! engine; no page has a script; every text comes from the catalogue.
 
-use chrono::{Local, TimeZone};
+use chrono::{Datelike, Local, TimeZone, Timelike};
 use maud::{html, Markup, DOCTYPE};
 
 use crate::domain::request::{CallerRole, ReturnChannel};
@@ -33,22 +33,26 @@ pub struct FormPage<'a> {
     pub token: String,
 }
 
-/// An instant in the school's time: its zone when the policy names one, else this machine's.
+/// An instant in the school's time (`01.12.2026 09:30`): its zone when the policy names one,
+/// else this machine's.
 pub fn local_time(info: &WebInfo, at: Timestamp) -> String {
-    const SHOWN: &str = "%d.%m.%Y %H:%M";
+    fn shown<Z: TimeZone>(time: chrono::DateTime<Z>) -> String {
+        format!(
+            "{:02}.{:02}.{:04} {:02}:{:02}",
+            time.day(),
+            time.month(),
+            time.year(),
+            time.hour(),
+            time.minute()
+        )
+    }
     let zone = info
         .zone
         .as_deref()
         .and_then(|zone| zone.parse::<chrono_tz::Tz>().ok());
     match zone {
-        Some(zone) => zone
-            .timestamp_millis_opt(at.0)
-            .single()
-            .map(|time| time.format(SHOWN).to_string()),
-        None => Local
-            .timestamp_millis_opt(at.0)
-            .single()
-            .map(|time| time.format(SHOWN).to_string()),
+        Some(zone) => zone.timestamp_millis_opt(at.0).single().map(shown),
+        None => Local.timestamp_millis_opt(at.0).single().map(shown),
     }
     .unwrap_or_default()
 }
