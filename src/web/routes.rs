@@ -465,6 +465,33 @@ fn html_name(field: Field) -> &'static str {
     }
 }
 
+/// The request the form as typed makes, named by its key.
+fn web_form(typed: &Typed, info: &WebInfo, key: [u8; 16]) -> WebForm {
+    WebForm {
+        name: typed.name.clone(),
+        role: CallerRole::from_key(&typed.role),
+        class: typed.class.clone(),
+        category: Category::from_key(&typed.category),
+        description: typed.description.clone(),
+        phone: typed.phone.clone(),
+        email: typed.email.clone(),
+        consent_version: typed.consent.then(|| info.consent.version.clone()),
+        key,
+    }
+}
+
+/// What the domain's check finds wrong with `form`, each reason with its field's name.
+fn reasons(form: &WebForm) -> Vec<(&'static str, String)> {
+    match form.draft().check() {
+        Ok(_) => Vec::new(),
+        Err(found) => found
+            .errors
+            .iter()
+            .map(|(field, error)| (html_name(*field), error.to_string()))
+            .collect(),
+    }
+}
+
 async fn submit(
     State(site): State<Arc<Site>>,
     Extension(Peer(peer)): Extension<Peer>,
@@ -502,33 +529,15 @@ async fn submit(
         let status = StatusCode::BAD_REQUEST;
         return form_again(&site, &info, &typed, Vec::new(), notice, status, token);
     }
-    let form = WebForm {
-        name: typed.name.clone(),
-        role: CallerRole::from_key(&typed.role),
-        class: typed.class.clone(),
-        category: Category::from_key(&typed.category),
-        description: typed.description.clone(),
-        phone: typed.phone.clone(),
-        email: typed.email.clone(),
-        consent_version: typed.consent.then(|| info.consent.version.clone()),
-        key,
-    };
-    // the console's own check, here first so the reasons come back at once
-    let mut errors: Vec<(&'static str, String)> = match form.draft().check() {
-        Ok(_) => Vec::new(),
-        Err(found) => found
-            .errors
-            .iter()
-            .map(|(field, error)| (html_name(*field), error.to_string()))
-            .collect(),
-    };
+    let form = web_form(&typed, &info, key);
     if !typed.consent {
+        let mut errors = reasons(&form);
         errors.push(("consent", tr!("web.form.consent_required").to_string()));
-    }
-    if !errors.is_empty() {
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return form_again(&site, &info, &typed, errors, None, status, token);
     }
+    // the server checks the form (the console's own check, in the domain) before anything
+    // is stored; the reasons beside the fields are looked for only when it refused
     match site
         .door
         .call(crate::service::Command::SubmitWeb { form })
@@ -536,6 +545,12 @@ async fn submit(
     {
         Ok(Reply::Submitted { receipt }) => site.page(StatusCode::OK, pages::sent(&info, &receipt)),
         Ok(_) => site.server_down(&info),
+        Err(DoorError::Refused(failure)) if failure.kind == FailureKind::Form => {
+            let errors = reasons(&web_form(&typed, &info, key));
+            let notice = errors.is_empty().then_some(failure.message);
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            form_again(&site, &info, &typed, errors, notice, status, token)
+        }
         Err(DoorError::Refused(failure)) if failure.kind == FailureKind::Consent => {
             // the school changed the text: show the new one to be agreed to
             site.forget_info().await;
@@ -552,11 +567,6 @@ async fn submit(
                 StatusCode::CONFLICT,
                 token,
             )
-        }
-        Err(DoorError::Refused(failure)) if failure.kind == FailureKind::Form => {
-            let notice = Some(failure.message);
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            form_again(&site, &info, &typed, Vec::new(), notice, status, token)
         }
         Err(DoorError::Refused(failure)) => site.trouble(
             &info,
