@@ -3,7 +3,7 @@
 //! engine; no page has a script; every text comes from the catalogue.
 
 use chrono::{Datelike, Local, TimeZone, Timelike};
-use maud::{html, Markup, DOCTYPE};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use crate::domain::request::{CallerRole, ReturnChannel};
 use crate::domain::time::Timestamp;
@@ -66,7 +66,24 @@ fn tel(hotline: &str) -> String {
     format!("tel:{digits}")
 }
 
+/// Every page: its title and body inside the frame of `framed`, drawn once for a language,
+/// service name and hotline and kept (the frame's escaping and texts were a third of the
+/// receipt page's drawing).
 fn layout(info: &WebInfo, title: &str, body: Markup) -> Markup {
+    let Some(frame) = Frame::of(info) else {
+        return framed(info, title, body);
+    };
+    let body = body.into_string();
+    let mut page = String::with_capacity(frame.size() + title.len() + body.len());
+    page.push_str(&frame.before_title);
+    maud::Render::render_to(&title, &mut page);
+    page.push_str(&frame.before_body);
+    page.push_str(&body);
+    page.push_str(&frame.after_body);
+    PreEscaped(page)
+}
+
+fn framed(info: &WebInfo, title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(crate::lang::current().code()) {
@@ -92,13 +109,90 @@ fn layout(info: &WebInfo, title: &str, body: Markup) -> Markup {
     }
 }
 
-fn hotline_line(info: &WebInfo) -> Markup {
+fn drawn_hotline_line(info: &WebInfo) -> Markup {
     html! {
         p.hotline {
             (tr!("web.call_hotline")) " "
             a href=(tel(&info.service.hotline)) { (info.service.hotline) }
         }
     }
+}
+
+fn hotline_line(info: &WebInfo) -> Markup {
+    match Frame::of(info) {
+        Some(frame) => PreEscaped(frame.hotline_line.clone()),
+        None => drawn_hotline_line(info),
+    }
+}
+
+/// `framed` drawn with marks for the title and the body, cut at them; and the hotline line.
+struct Frame {
+    lang: crate::lang::Lang,
+    name: String,
+    hotline: String,
+    before_title: String,
+    before_body: String,
+    after_body: String,
+    hotline_line: String,
+}
+
+thread_local! {
+    static FRAME: std::cell::RefCell<Option<std::rc::Rc<Frame>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+impl Frame {
+    /// Characters of Unicode's private use area, which no text of the frame is expected to
+    /// hold; where one does, the frame is not kept and each page is drawn whole.
+    const TITLE: &'static str = "\u{e000}";
+    const BODY: &'static str = "\u{e001}";
+
+    fn of(info: &WebInfo) -> Option<std::rc::Rc<Frame>> {
+        let lang = crate::lang::current();
+        let fits = |frame: &Frame| {
+            frame.lang == lang
+                && frame.name == info.service.name
+                && frame.hotline == info.service.hotline
+        };
+        FRAME.with(|kept| {
+            let mut kept = kept.borrow_mut();
+            if let Some(frame) = kept.as_ref().filter(|frame| fits(frame)) {
+                return Some(std::rc::Rc::clone(frame));
+            }
+            let frame = std::rc::Rc::new(Frame::draw(lang, info)?);
+            *kept = Some(std::rc::Rc::clone(&frame));
+            Some(frame)
+        })
+    }
+
+    fn draw(lang: crate::lang::Lang, info: &WebInfo) -> Option<Frame> {
+        let page = framed(info, Frame::TITLE, PreEscaped(Frame::BODY.to_string())).into_string();
+        let [before_title, between, after_body] = cut(&page)?;
+        Some(Frame {
+            lang,
+            name: info.service.name.clone(),
+            hotline: info.service.hotline.clone(),
+            before_title: before_title.to_string(),
+            before_body: between.to_string(),
+            after_body: after_body.to_string(),
+            hotline_line: drawn_hotline_line(info).into_string(),
+        })
+    }
+
+    fn size(&self) -> usize {
+        self.before_title.len() + self.before_body.len() + self.after_body.len()
+    }
+}
+
+/// The page around its two marks, each there once and in order.
+fn cut(page: &str) -> Option<[&str; 3]> {
+    let marks = |mark: &str| page.matches(mark).count();
+    if marks(Frame::TITLE) != 1 || marks(Frame::BODY) != 1 {
+        return None;
+    }
+    let (before_title, rest) = page.split_once(Frame::TITLE)?;
+    let (between, after_body) = rest.split_once(Frame::BODY)?;
+    Some([before_title, between, after_body])
 }
 
 pub fn form(page: &FormPage) -> Markup {
@@ -367,3 +461,50 @@ pub fn snippet(info: &WebInfo, form_url: &str) -> String {
 }
 
 pub const STYLE: &str = include_str!("../../assets/web/style.css");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::{speaking, Lang};
+
+    fn info(name: &str, hotline: &str) -> WebInfo {
+        let mut info = crate::web::fallback_info(std::path::Path::new("/nonexistent"));
+        info.service.name = name.into();
+        info.service.hotline = hotline.into();
+        info
+    }
+
+    #[test]
+    fn a_page_in_its_kept_frame_is_the_page_drawn_whole() {
+        let body =
+            || html! { h1 { "<Заявка> & \"ответ\"" } (hotline_line(&info("Школа", "+7 1"))) };
+        for lang in Lang::ALL {
+            speaking(lang, || {
+                for (name, hotline) in
+                    [("Школа № 1 <&>", "+7 (343) 000-00-00"), ("Другая", "8 800")]
+                {
+                    let info = info(name, hotline);
+                    for title in ["Обращение № 7", "<script>alert(1)</script>"] {
+                        let whole = framed(&info, title, body()).into_string();
+                        assert_eq!(layout(&info, title, body()).into_string(), whole);
+                        // kept now: drawn again from the frame
+                        assert_eq!(layout(&info, title, body()).into_string(), whole);
+                    }
+                    assert_eq!(
+                        hotline_line(&info).into_string(),
+                        drawn_hotline_line(&info).into_string()
+                    );
+                }
+            });
+        }
+    }
+
+    #[test]
+    fn a_service_name_holding_a_mark_is_drawn_whole_each_time() {
+        let info = info("Школа \u{e001}", "+7 1");
+        assert!(Frame::of(&info).is_none());
+        let page = layout(&info, "Т", html! { p { "x" } }).into_string();
+        assert_eq!(page, framed(&info, "Т", html! { p { "x" } }).into_string());
+        assert!(page.contains("Школа \u{e001}"));
+    }
+}
