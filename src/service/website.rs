@@ -155,6 +155,20 @@ impl SiteTexts {
         Ok((consent, privacy))
     }
 
+    /// The version of the consent text in force: `current`'s, without copying the texts
+    /// (every batch with a website request asks).
+    pub(super) fn consent_version(&self) -> Result<String, ServiceError> {
+        let stamp = self.stamp();
+        if let Ok(read) = self.read.lock() {
+            if let Some((seen, consent, _)) = read.as_ref() {
+                if *seen == stamp {
+                    return Ok(consent.version.clone());
+                }
+            }
+        }
+        self.current().map(|(consent, _)| consent.version)
+    }
+
     fn text(&self, name: &str, shipped: &str) -> Result<String, ServiceError> {
         let path = self.dir.join(name);
         match std::fs::read_to_string(&path) {
@@ -194,8 +208,7 @@ impl Service {
     /// The version of the consent text in force, or why it cannot be read.
     pub(super) fn consent_in_force(&self) -> Result<String, String> {
         self.site
-            .current()
-            .map(|(consent, _)| consent.version)
+            .consent_version()
             .map_err(|error| error.to_string())
     }
 
