@@ -833,7 +833,7 @@ fn main() {
     let web_p99 = web.percentile(0.99);
     let protocol_p99 = protocol.percentile(0.99);
     print_submissions(&protocol, &web);
-    println!("  the form's check alone (the door's, then the server's): {check:.0} µs");
+    println!("  the form's check alone (the server's; the door checks again only a form refused): {check:.0} µs");
     println!(
         "  form pages (GET /) served by pult web, {CLIENTS} clients {:>9.0}/s (fetching the tokens: {forms:.0} pages in {:.2} s)",
         forms / web.setup.as_secs_f64(),
