@@ -775,8 +775,8 @@ fn idle_connections() -> Idle {
     }
 }
 
-/// The form's own check (names, class, the phone parsed by libphonenumber…), which the door
-/// runs before sending and the server again: microseconds each.
+/// The form's own check (names, class, the phone parsed by libphonenumber…), which the server
+/// runs on every submission (the door again only on a form refused): microseconds.
 fn form_check_cost() -> f64 {
     let draft = call_draft(SystemClock.now());
     let rounds = 5_000;

@@ -110,14 +110,14 @@ macro_rules! tr {
 /// atomic load, not `word`'s lock and search (a page draws twenty of them).
 pub struct Kept {
     key: &'static str,
-    texts: [std::sync::OnceLock<&'static str>; 2],
+    texts: [std::sync::OnceLock<&'static str>; Lang::ALL.len()],
 }
 
 impl Kept {
     pub const fn new(key: &'static str) -> Kept {
         Kept {
             key,
-            texts: [std::sync::OnceLock::new(), std::sync::OnceLock::new()],
+            texts: [const { std::sync::OnceLock::new() }; Lang::ALL.len()],
         }
     }
 

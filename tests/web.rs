@@ -380,12 +380,80 @@ fn every_field_is_checked_as_the_console_checks_it_with_the_reason_beside_it() {
     assert_eq!(page.body.matches("autofocus").count(), 1);
     assert_eq!(site.stored(), 0);
     // the same form, fixed, goes through on its own token
-    let fixed = post(
+    let fixed = post_fixed(&site, &page);
+    assert_eq!(fixed.status, 200, "{}", fixed.body);
+}
+
+/// The form of `page` sent again, filled in right, on the token the page carries.
+fn post_fixed(site: &Site, page: &Answer) -> Answer {
+    post(
         site.addr(),
         "/",
         &encode(&filled(&token_of(&page.body), "Дневник")),
-    );
+    )
+}
+
+/// A form with consent and mistakes in `name`, `phone` and `email`.
+fn with_mistakes(token: &str) -> Vec<(&str, &str)> {
+    let mut pairs = filled(token, "Не открывается дневник");
+    for (name, value) in pairs.iter_mut() {
+        match *name {
+            "name" => *value = "Петрова 5А",
+            "phone" => *value = "12-34",
+            "email" => *value = "не почта",
+            _ => {}
+        }
+    }
+    pairs
+}
+
+fn has_reasons_beside(page: &Answer, fields: &[&str]) {
+    for field in fields {
+        assert!(
+            page.body.contains(&format!("id=\"{field}-error\"")),
+            "{field} has its reason: {}",
+            page.body
+        );
+    }
+}
+
+#[test]
+fn a_consented_form_with_mistakes_is_refused_by_the_server_and_shown_with_each_reason() {
+    let site = Site::open();
+    let token = site.token();
+    let page = post(site.addr(), "/", &encode(&with_mistakes(&token)));
+    assert_eq!(page.status, 422, "{}", page.body);
+    has_reasons_beside(&page, &["name", "phone", "email"]);
+    assert!(!page.body.contains("id=\"consent-error\""));
+    assert!(page.body.contains("value=\"12-34\""));
+    assert_eq!(site.stored(), 0);
+    let fixed = post_fixed(&site, &page);
     assert_eq!(fixed.status, 200, "{}", fixed.body);
+    assert_eq!(site.stored(), 1);
+}
+
+#[test]
+fn a_consent_text_changed_since_the_form_was_opened_is_asked_for_again_with_the_other_reasons() {
+    let site = Site::open();
+    let token = site.token();
+    let path = site.dir.path().join(CONSENT_FILE);
+    let text = std::fs::read_to_string(&path).expect("consent.txt");
+    std::fs::write(&path, format!("{text}\n\nНовый пункт согласия.")).expect("a new text");
+    let page = post(site.addr(), "/", &encode(&with_mistakes(&token)));
+    assert_eq!(page.status, 409, "{}", page.body);
+    has_reasons_beside(&page, &["name", "phone", "email", "consent"]);
+    assert!(
+        !page.body.contains("value=\"yes\" checked"),
+        "to be agreed to again"
+    );
+    assert_eq!(site.stored(), 0);
+    let sent = post_fixed(&site, &page);
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let consent = site.request(1).consent.expect("the consent is recorded");
+    assert_eq!(
+        consent.text_version,
+        text_version(&std::fs::read_to_string(&path).expect("consent.txt"))
+    );
 }
 
 #[test]
@@ -733,6 +801,10 @@ fn with_the_server_down_the_page_says_so_with_the_hotline_and_keeps_nothing() {
     assert_eq!(sent.status, 503, "{}", sent.body);
     assert!(sent.body.contains("8 (800) 000-00-00"));
     assert!(sent.body.contains("ничего не отправлено"));
+    // a form with mistakes is shown with them all the same
+    let mistaken = post(site.addr(), "/", &encode(&with_mistakes(&token)));
+    assert_eq!(mistaken.status, 422, "{}", mistaken.body);
+    has_reasons_beside(&mistaken, &["name", "phone", "email"]);
     let page = get(site.addr(), "/");
     assert_eq!(page.status, 503);
     // the server back: the same form goes through, once

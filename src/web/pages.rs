@@ -1,6 +1,7 @@
 //! The website's pages, drawn from what a handler decided: the form (Appendix 1), the receipt,
-//! the status page, the texts, and the refusals. Every value is escaped by the template
-//! engine; no page has a script; every text comes from the catalogue.
+//! the status page, the texts, and the refusals. Every value is escaped (by the template
+//! engine, or by `Text` as it escapes), the frame around a page drawn once and kept; no page
+//! has a script; every text comes from the catalogue.
 
 use chrono::{Datelike, Local, TimeZone, Timelike};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
@@ -506,19 +507,22 @@ mod tests {
 
     #[test]
     fn a_page_in_its_kept_frame_is_the_page_drawn_whole() {
-        let body =
-            || html! { h1 { "<Заявка> & \"ответ\"" } (hotline_line(&info("Школа", "+7 1"))) };
         for lang in Lang::ALL {
             speaking(lang, || {
                 for (name, hotline) in
                     [("Школа № 1 <&>", "+7 (343) 000-00-00"), ("Другая", "8 800")]
                 {
                     let info = info(name, hotline);
+                    let body =
+                        || html! { h1 { "<Заявка> & \"ответ\"" } (drawn_hotline_line(&info)) };
                     for title in ["Обращение № 7", "<script>alert(1)</script>"] {
                         let whole = framed(&info, title, body()).into_string();
                         assert_eq!(layout(&info, title, body()).into_string(), whole);
-                        // kept now: drawn again from the frame
+                        let kept = Frame::of(&info).expect("kept");
+                        // drawn again from the same frame
                         assert_eq!(layout(&info, title, body()).into_string(), whole);
+                        let again = Frame::of(&info).expect("kept");
+                        assert!(std::rc::Rc::ptr_eq(&kept, &again), "not drawn again");
                     }
                     assert_eq!(
                         hotline_line(&info).into_string(),

@@ -537,7 +537,11 @@ async fn submit(
         return form_again(&site, &info, &typed, errors, None, status, token);
     }
     // the server checks the form (the console's own check, in the domain) before anything
-    // is stored; the reasons beside the fields are looked for only when it refused
+    // is stored; the reasons beside the fields are looked for only when it did not take it
+    let refused_form = || reasons(&web_form(&typed, &info, key));
+    let again = |errors, notice, status| {
+        form_again(&site, &info, &typed, errors, notice, status, token.clone())
+    };
     match site
         .door
         .call(crate::service::Command::SubmitWeb { form })
@@ -546,18 +550,19 @@ async fn submit(
         Ok(Reply::Submitted { receipt }) => site.page(StatusCode::OK, pages::sent(&info, &receipt)),
         Ok(_) => site.server_down(&info),
         Err(DoorError::Refused(failure)) if failure.kind == FailureKind::Form => {
-            let errors = reasons(&web_form(&typed, &info, key));
+            let errors = refused_form();
             let notice = errors.is_empty().then_some(failure.message);
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            form_again(&site, &info, &typed, errors, notice, status, token)
+            again(errors, notice, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(DoorError::Refused(failure)) if failure.kind == FailureKind::Consent => {
-            // the school changed the text: show the new one to be agreed to
+            // the school changed the text: show the new one to be agreed to (the server
+            // asks for the consent before it checks the fields: their reasons too)
             site.forget_info().await;
             let info = site.any_info().await;
-            let mut typed = typed;
+            let mut errors = refused_form();
+            errors.push(("consent", failure.message));
+            let mut typed = typed.clone();
             typed.consent = false;
-            let errors = vec![("consent", failure.message)];
             form_again(
                 &site,
                 &info,
@@ -565,18 +570,27 @@ async fn submit(
                 errors,
                 None,
                 StatusCode::CONFLICT,
-                token,
+                token.clone(),
             )
         }
-        Err(DoorError::Refused(failure)) => site.trouble(
-            &info,
-            StatusCode::SERVICE_UNAVAILABLE,
-            tr!("web.down.title"),
-            &tr!("web.not_saved", why = failure.message),
-        ),
-        Err(DoorError::Unreachable(_)) => {
-            site.forget_info().await;
-            site.server_down(&info)
+        Err(error) => {
+            if matches!(error, DoorError::Unreachable(_)) {
+                site.forget_info().await;
+            }
+            // a form with mistakes is shown with them, whatever kept the server from checking it
+            let errors = refused_form();
+            if !errors.is_empty() {
+                return again(errors, None, StatusCode::UNPROCESSABLE_ENTITY);
+            }
+            match error {
+                DoorError::Refused(failure) => site.trouble(
+                    &info,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    tr!("web.down.title"),
+                    &tr!("web.not_saved", why = failure.message),
+                ),
+                DoorError::Unreachable(_) => site.server_down(&info),
+            }
         }
     }
 }
