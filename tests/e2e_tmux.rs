@@ -226,21 +226,23 @@ fn a_killed_console_restores_its_draft() {
     console.keys(&["Tab", "Tab", "Tab", "Tab"]);
     console.type_text("Нет звука на уроке");
     let typed = console.wait_for_text("Нет звука на уроке");
-    // The console keeps the draft on its once-a-second tick and says so in the form's title:
-    // wait for a keeping after the description was on screen (the title bar's clock then)
-    let clock_then = typed
-        .lines()
-        .next()
-        .and_then(|title| title.split_whitespace().last())
-        .unwrap_or_default()
-        .to_string();
-    console.wait_until("the draft kept after the description was typed", |screen| {
-        screen
-            .split("черновик сохранён ")
-            .nth(1)
-            .and_then(|rest| rest.get(..8))
-            .is_some_and(|kept| kept > clock_then.as_str())
+    // The console keeps a changed draft on its once-a-second tick and says so in the form's
+    // title. Wait until the title bar's clock is two seconds past the one the description was
+    // first seen under: a tick has run since it was typed, and kept it unless a keeping in
+    // that same second already had. (Waiting for a keeping later than that clock failed when
+    // it was that keeping: nothing changed after it, and none came.)
+    let seconds = |screen: &str| {
+        let clock = screen.lines().next()?.split_whitespace().last()?;
+        let mut parts = clock.split(':').map(|part| part.parse::<u32>().ok());
+        let (hours, minutes, seconds) = (parts.next()??, parts.next()??, parts.next()??);
+        Some(hours * 3_600 + minutes * 60 + seconds)
+    };
+    let then = seconds(&typed).expect("the title bar's clock");
+    let kept = console.wait_until("two seconds past the description, a draft kept", |screen| {
+        seconds(screen).is_some_and(|now| now >= then + 2 || now < then)
+            && screen.contains("черновик сохранён ")
     });
+    assert!(kept.contains("Нет звука на уроке"), "{kept}");
 
     let pid = console.pult_pid();
     // SAFETY: kill has no memory preconditions; the pid is our own pane's pult.
