@@ -138,6 +138,18 @@ impl SiteTexts {
 
     /// The consent text and the policy in force (the shipped ones are written on first use).
     pub(super) fn current(&self) -> Result<(SiteText, SiteText), ServiceError> {
+        self.in_force(|consent, privacy| (consent.clone(), privacy.clone()))
+    }
+
+    /// The version of the consent text in force, without copying the texts (every batch
+    /// with a website request asks).
+    pub(super) fn consent_version(&self) -> Result<String, ServiceError> {
+        self.in_force(|consent, _| consent.version.clone())
+    }
+
+    /// What `take` takes of the texts in force: those read last while neither file changed,
+    /// else read again.
+    fn in_force<T>(&self, take: impl Fn(&SiteText, &SiteText) -> T) -> Result<T, ServiceError> {
         let stamp = self.stamp();
         let mut read = self
             .read
@@ -145,28 +157,15 @@ impl SiteTexts {
             .map_err(|_| ServiceError::NotSaved(tr!("service.site_texts_unreadable").into()))?;
         if let Some((seen, consent, privacy)) = read.as_ref() {
             if *seen == stamp {
-                return Ok((consent.clone(), privacy.clone()));
+                return Ok(take(consent, privacy));
             }
         }
         let consent = SiteText::new(self.text(CONSENT_FILE, DEFAULT_CONSENT)?);
         let privacy = SiteText::new(self.text(PRIVACY_FILE, DEFAULT_PRIVACY)?);
         self.keep_version(&consent)?;
-        *read = Some((self.stamp(), consent.clone(), privacy.clone()));
-        Ok((consent, privacy))
-    }
-
-    /// The version of the consent text in force: `current`'s, without copying the texts
-    /// (every batch with a website request asks).
-    pub(super) fn consent_version(&self) -> Result<String, ServiceError> {
-        let stamp = self.stamp();
-        if let Ok(read) = self.read.lock() {
-            if let Some((seen, consent, _)) = read.as_ref() {
-                if *seen == stamp {
-                    return Ok(consent.version.clone());
-                }
-            }
-        }
-        self.current().map(|(consent, _)| consent.version)
+        let taken = take(&consent, &privacy);
+        *read = Some((self.stamp(), consent, privacy));
+        Ok(taken)
     }
 
     fn text(&self, name: &str, shipped: &str) -> Result<String, ServiceError> {
