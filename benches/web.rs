@@ -14,7 +14,8 @@
 //! once and makes each request in a buffer it keeps: `form_urlencoded`'s serializer, run
 //! for every post, cost the clients 5 µs a submission of their 26 (`perf`, 2026-12-03).
 //! `PULT_BENCH_ONLY=submissions` runs 1 and 2 alone, with what each side's request cost in
-//! CPU (the server's service thread apart) and how many of the cores each side kept busy.
+//! CPU (the server's service thread apart) and how many of the cores each side kept busy;
+//! `PULT_BENCH_ROUNDS=1` also prints each round's two rates and CPU figures.
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -587,18 +588,22 @@ impl WebSide {
             || self.clock.advance_millis(3_100),
             |client: &mut WebClient, k| {
                 let answer = client.http.post_form("/", &client.tokens[k], &client.rest);
-                let page = answer.text();
+                // the page is looked at as bytes: its receipt's words and number
+                let accepted = memchr::memmem::find(&answer.body, "принято".as_bytes());
                 assert!(
-                    answer.status == 200 && page.contains("принято"),
-                    "not accepted ({}): {page}",
-                    answer.status
+                    answer.status == 200 && accepted.is_some(),
+                    "not accepted ({}): {}",
+                    answer.status,
+                    String::from_utf8_lossy(&answer.body)
                 );
-                let marker = "/status?number=";
-                let at = page.find(marker).expect("the receipt's number") + marker.len();
-                let number: String = page[at..]
-                    .chars()
-                    .take_while(char::is_ascii_digit)
-                    .collect();
+                let marker = b"/status?number=";
+                let at = memchr::memmem::find(&answer.body, marker).expect("the receipt's number")
+                    + marker.len();
+                let digits = answer.body[at..]
+                    .iter()
+                    .take_while(|byte| byte.is_ascii_digit())
+                    .count();
+                let number = std::str::from_utf8(&answer.body[at..at + digits]).expect("digits");
                 client.receipts.push(number.parse().expect("a number"));
             },
         );
@@ -841,6 +846,19 @@ fn main() {
         ROUNDS * CLIENTS * (WARM + PER_ROUND),
         "every submission a request of its own"
     );
+    if std::env::var_os("PULT_BENCH_ROUNDS").is_some() {
+        for (p, w) in protocol_rounds.iter().zip(&web_rounds) {
+            eprintln!(
+                "round: protocol {:.0}/s, web {:.0}/s = {:.2}×; µs a request (clients, door, \
+                 server, service thread): protocol {:.0?}, web {:.0?}",
+                p.rate(),
+                w.rate(),
+                w.rate() / p.rate(),
+                p.cpu_each(),
+                w.cpu_each()
+            );
+        }
+    }
     let protocol = merged(protocol_rounds);
     let web = merged(web_rounds);
     if std::env::var("PULT_BENCH_ONLY").as_deref() == Ok("submissions") {
