@@ -11,6 +11,7 @@ mod journal;
 mod old_requests;
 mod open;
 mod proposals;
+mod recent_forms;
 mod records;
 mod retention;
 mod tx;
@@ -104,6 +105,9 @@ pub struct Store {
     meta: sled::Tree,
     /// Where writes are caught while a backup reads (see `backup.rs`).
     catch: backup::Catch,
+    /// The newest website form keys of `intake`, built on the first form (see
+    /// `recent_forms.rs`).
+    recent_forms: Mutex<Option<recent_forms::RecentForms>>,
     /// Added to sled's generated ids to number audit events (above every number a store
     /// from before schema 3 used).
     event_base: u64,
@@ -430,7 +434,12 @@ impl Store {
         // one number per transaction, stored by it: sled's state says which it holds
         let seq = self.next_journaled.load(Ordering::SeqCst);
         let held = self.catch.hold();
-        let tx = Tx::new(self.event_base, &self.db, self.journaled_trees());
+        let tx = Tx::new(
+            self.event_base,
+            &self.db,
+            self.journaled_trees(),
+            &self.recent_forms,
+        );
         let done = work(&tx)?;
         tx.put_marker(tx::T::Meta, META_JOURNALED, id_key(seq + 1));
         let (entry, undo) = tx.finish(seq);
@@ -451,6 +460,7 @@ impl Store {
             return Err(error);
         }
         self.next_journaled.store(seq + 1, Ordering::SeqCst);
+        recent_forms::note(&self.recent_forms, &entry.ops);
         held.caught(|| {
             entry
                 .ops
@@ -568,7 +578,12 @@ mod tests {
     /// undo and its first write are in sled's files, the rest is not.
     fn half_apply(store: &Store, journaled: bool) {
         let seq = store.next_journaled.load(Ordering::SeqCst);
-        let tx = Tx::new(store.event_base, &store.db, store.journaled_trees());
+        let tx = Tx::new(
+            store.event_base,
+            &store.db,
+            store.journaled_trees(),
+            &store.recent_forms,
+        );
         // read first: the undo takes what was read, not a second read
         assert_eq!(tx.requests.get(b"k").unwrap().unwrap().as_ref(), b"a");
         tx.put(tx::T::Requests, b"k", b"b").unwrap();
@@ -676,6 +691,46 @@ mod tests {
             stored(dir.path()),
             (Some(b"b".to_vec()), Some(b"new".to_vec()))
         );
+    }
+
+    fn website_form(given_out: u64, tail: u8) -> IntakeKey {
+        let mut form = [tail; 16];
+        form[..8].copy_from_slice(&given_out.to_be_bytes());
+        IntakeKey::website(&form)
+    }
+
+    /// The kept website keys answer as sled would: a form stored is known in its own
+    /// transaction, in later ones and after a reopen; one whose transaction aborted is not.
+    #[test]
+    fn a_website_form_once_stored_is_known_and_one_aborted_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let (sent, aborted) = (website_form(1_000, 1), website_form(1_000, 2));
+        let known =
+            |store: &Store, form: &IntakeKey| store.write(|tx| tx.known_intake(form)).unwrap();
+        assert_eq!(known(&store, &sent), None);
+        assert!(lock_forms(&store).is_some(), "built at the first form");
+        let staged = store.write(|tx| {
+            tx.put(tx::T::Intake, sent.bytes(), id_key(7))?;
+            tx.known_intake(&sent)
+        });
+        assert_eq!(staged.unwrap(), Some(RequestId(7)));
+        assert_eq!(known(&store, &sent), Some(RequestId(7)));
+        let refused = store.write(|tx| {
+            tx.put(tx::T::Intake, aborted.bytes(), id_key(8))?;
+            Err::<(), _>(TxError::Abort(Abort(CodecError::Empty)))
+        });
+        assert!(refused.is_err());
+        assert_eq!(known(&store, &aborted), None);
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert!(lock_forms(&store).is_none(), "not built before a form");
+        assert_eq!(known(&store, &sent), Some(RequestId(7)));
+        assert_eq!(known(&store, &aborted), None);
+    }
+
+    fn lock_forms(store: &Store) -> std::sync::MutexGuard<'_, Option<recent_forms::RecentForms>> {
+        recent_forms::lock(&store.recent_forms)
     }
 
     #[test]

@@ -91,6 +91,7 @@ impl Store {
             event_base: 0,
             meta: tree("meta")?,
             catch: Default::default(),
+            recent_forms: Mutex::new(None),
             db,
             log: Arc::new(log),
             mark: Arc::new(mark),

@@ -8,11 +8,13 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 use sled::IVec;
 
 use super::codec::{event_key, id_key, key_id, AuditAction, AuditEvent, CodecError, Record};
 use super::journal::{Entry, Op, TREES};
+use super::recent_forms::{self, form_of, RecentForms, WEB_PREFIX};
 use super::{index, IntakeKey, META_NEXT_MAIL, META_NEXT_REQUEST};
 use crate::domain::caller::CallerId;
 use crate::domain::lifecycle::TransitionError;
@@ -86,6 +88,11 @@ impl<'a> Staged<'a> {
         self.held_under(key)
     }
 
+    /// What this transaction wrote under `key`, if it did.
+    fn staged(&self, key: &[u8]) -> Option<Option<IVec>> {
+        self.written.borrow().get(key).cloned()
+    }
+
     fn held_under(&self, key: &[u8]) -> TxResult<Option<IVec>> {
         if let Some(value) = self.held.borrow().get(key) {
             return Ok(value.clone());
@@ -135,6 +142,8 @@ pub struct Tx<'a> {
     /// What sled held under each key before this transaction first wrote it: how a
     /// half-applied transaction is undone after a power cut (see `Store::undo_half_applied`).
     pub(super) before: RefCell<Vec<Op>>,
+    /// The store's newest website form keys (see `recent_forms.rs`).
+    forms: &'a Mutex<Option<RecentForms>>,
 }
 
 /// The trees of a transaction, numbered as in the journal.
@@ -153,7 +162,12 @@ pub(super) enum T {
 
 impl<'a> Tx<'a> {
     /// A transaction over the store's trees (in the journal's numbering).
-    pub(super) fn new(event_base: u64, ids: &'a sled::Db, trees: [&'a sled::Tree; TREES]) -> Self {
+    pub(super) fn new(
+        event_base: u64,
+        ids: &'a sled::Db,
+        trees: [&'a sled::Tree; TREES],
+        forms: &'a Mutex<Option<RecentForms>>,
+    ) -> Self {
         let [requests, open, events, meta, drafts, intake, callers, index, outbox] =
             trees.map(Staged::new);
         Tx {
@@ -170,6 +184,7 @@ impl<'a> Tx<'a> {
             outbox,
             ops: RefCell::new(Vec::new()),
             before: RefCell::new(Vec::new()),
+            forms,
         }
     }
 
@@ -348,11 +363,36 @@ impl<'a> Tx<'a> {
 
     /// The request a call named `intake` made, if it was stored (in this transaction too).
     pub fn known_intake(&self, intake: &IntakeKey) -> TxResult<Option<RequestId>> {
+        if let Some(form) = form_of(intake.bytes()) {
+            if self.intake.staged(intake.bytes()).is_none() && self.surely_new_form(&form)? {
+                return Ok(None);
+            }
+        }
         Ok(self
             .intake
             .get(intake.bytes())?
             .and_then(|bytes| key_id(&bytes))
             .map(RequestId))
+    }
+
+    /// Is the website form `form` surely not in sled's intake tree? The store's newest keys
+    /// say, built from sled at the first form.
+    fn surely_new_form(&self, form: &[u8; 16]) -> TxResult<bool> {
+        let mut kept = recent_forms::lock(self.forms);
+        if kept.is_none() {
+            let mut newest = Vec::new();
+            for pair in self.intake.tree.scan_prefix(WEB_PREFIX).rev() {
+                let (key, _) = pair?;
+                if let Some(form) = form_of(&key) {
+                    newest.push(form);
+                    if newest.len() > recent_forms::FULL / 2 {
+                        break;
+                    }
+                }
+            }
+            *kept = Some(RecentForms::built(newest, recent_forms::FULL));
+        }
+        Ok(kept.as_ref().is_some_and(|recent| recent.surely_new(form)))
     }
 
     /// Stores an imported call as a new request named `intake` (see `known_intake`), like
