@@ -467,3 +467,52 @@ fn counting_again_keeps_a_resolve_by_the_head_approved_even_after_a_second_ask()
         .expect("kept");
     assert_eq!(kept.deadlines.resolve_by, approved_until);
 }
+
+/// Website forms sent together out of hours each get the notice of their own type: the
+/// batch finds each type's notice once, and a psychologist's keeps its emergency lines.
+#[test]
+fn website_forms_sent_together_out_of_hours_each_get_their_types_notice() {
+    let hours = format!(
+        "{HOURS}emergency = [\"Детский телефон доверия: 8-800-2000-122 (бесплатно, круглосуточно)\"]\n"
+    );
+    let (_dir, service, _clock) = service_with(&hours, moscow(2026, 11, 20, 21, 10));
+    let site = pult::domain::website::website();
+    let Ok((Reply::WebInfo { info }, _)) = service.execute(&site, Command::WebInfo) else {
+        panic!("no web info")
+    };
+    let form = |key: u8, category: Category| pult::service::website::WebForm {
+        name: "Петрова Анна".into(),
+        role: Some(pult::domain::request::CallerRole::Parent),
+        class: "5А".into(),
+        category: Some(category),
+        description: "Не открывается дневник".into(),
+        phone: "+7 912 345-67-89".into(),
+        email: String::new(),
+        consent_version: Some(info.consent.version.clone()),
+        key: [key; 16],
+    };
+    let batch = [
+        form(1, Category::Ejournal),
+        form(2, Category::Psych),
+        form(3, Category::Ejournal),
+        form(4, Category::Psych),
+    ]
+    .into_iter()
+    .map(|form| (site.clone(), Command::SubmitWeb { form }))
+    .collect();
+    let notices: Vec<Vec<String>> = service
+        .apply_batch(batch)
+        .into_iter()
+        .map(|outcome| match outcome {
+            Ok((Reply::Submitted { receipt }, _)) => receipt.after_hours,
+            other => panic!("not submitted: {other:?}"),
+        })
+        .collect();
+    let closed = "Служба сейчас не работает. Обращение рассмотрят, когда она откроется: \
+                  суббота, 21.11, 09:00.";
+    assert_eq!(notices[0], [closed]);
+    assert_eq!(notices[2], notices[0]);
+    assert_eq!(notices[1].len(), 3, "{:?}", notices[1]);
+    assert_eq!(notices[1][0], closed);
+    assert_eq!(notices[3], notices[1]);
+}
