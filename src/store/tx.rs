@@ -93,6 +93,12 @@ impl<'a> Staged<'a> {
         self.written.borrow().get(key).cloned()
     }
 
+    /// Notes that sled holds nothing under `key`, known without asking it: a later write of
+    /// the key takes that as what it replaces (its undo), and does not ask either.
+    fn held_nothing(&self, key: &[u8]) {
+        self.held.borrow_mut().insert(key.to_vec(), None);
+    }
+
     fn held_under(&self, key: &[u8]) -> TxResult<Option<IVec>> {
         if let Some(value) = self.held.borrow().get(key) {
             return Ok(value.clone());
@@ -365,6 +371,7 @@ impl<'a> Tx<'a> {
     pub fn known_intake(&self, intake: &IntakeKey) -> TxResult<Option<RequestId>> {
         if let Some(form) = form_of(intake.bytes()) {
             if self.intake.staged(intake.bytes()).is_none() && self.surely_new_form(&form)? {
+                self.intake.held_nothing(intake.bytes());
                 return Ok(None);
             }
         }
