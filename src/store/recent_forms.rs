@@ -17,10 +17,16 @@ use super::journal::Op;
 use super::tx::T;
 
 /// What every website key of the intake tree begins with (`IntakeKey::website`).
-pub(super) const WEB_PREFIX: &[u8] = b"\0web\0";
+const WEB_PREFIX: &[u8] = b"\0web\0";
 
 /// Keys kept at most, in the store (about 1.5 MB).
-pub(super) const FULL: usize = 1 << 16;
+const FULL: usize = 1 << 16;
+
+/// How many keys are kept when built: half of `full`, so that many forms are added before
+/// the first pruning.
+fn half(full: usize) -> usize {
+    (full / 2).max(1)
+}
 
 pub(super) struct RecentForms {
     /// The first eight bytes of a key, read as sled orders them.
@@ -42,9 +48,27 @@ pub(super) fn form_of(key: &[u8]) -> Option<[u8; 16]> {
 }
 
 impl RecentForms {
+    /// From the website keys of the intake tree `intake`, read newest first: the newest
+    /// half of `FULL` are kept.
+    pub(super) fn read(intake: &sled::Tree) -> sled::Result<RecentForms> {
+        let mut newest = Vec::new();
+        let forms = intake
+            .scan_prefix(WEB_PREFIX)
+            .rev()
+            .filter_map(|pair| pair.map(|(key, _)| form_of(&key)).transpose());
+        for form in forms {
+            newest.push(form?);
+            // one past what is kept tells where the kept ones begin
+            if newest.len() > half(FULL) {
+                break;
+            }
+        }
+        Ok(RecentForms::built(newest, FULL))
+    }
+
     /// From the tree's website keys, newest first: the newest half of `full` are kept.
-    pub(super) fn built(newest_first: impl IntoIterator<Item = [u8; 16]>, full: usize) -> Self {
-        let half = (full / 2).max(1);
+    fn built(newest_first: impl IntoIterator<Item = [u8; 16]>, full: usize) -> Self {
+        let half = half(full);
         let mut keys = HashSet::with_capacity(half);
         let mut since = 0;
         for form in newest_first {

@@ -14,7 +14,7 @@ use sled::IVec;
 
 use super::codec::{event_key, id_key, key_id, AuditAction, AuditEvent, CodecError, Record};
 use super::journal::{Entry, Op, TREES};
-use super::recent_forms::{self, form_of, RecentForms, WEB_PREFIX};
+use super::recent_forms::{self, form_of, RecentForms};
 use super::{index, IntakeKey, META_NEXT_MAIL, META_NEXT_REQUEST};
 use crate::domain::caller::CallerId;
 use crate::domain::lifecycle::TransitionError;
@@ -387,17 +387,7 @@ impl<'a> Tx<'a> {
     fn surely_new_form(&self, form: &[u8; 16]) -> TxResult<bool> {
         let mut kept = recent_forms::lock(self.forms);
         if kept.is_none() {
-            let mut newest = Vec::new();
-            for pair in self.intake.tree.scan_prefix(WEB_PREFIX).rev() {
-                let (key, _) = pair?;
-                if let Some(form) = form_of(&key) {
-                    newest.push(form);
-                    if newest.len() > recent_forms::FULL / 2 {
-                        break;
-                    }
-                }
-            }
-            *kept = Some(RecentForms::built(newest, recent_forms::FULL));
+            *kept = Some(RecentForms::read(self.intake.tree)?);
         }
         Ok(kept.as_ref().is_some_and(|recent| recent.surely_new(form)))
     }
