@@ -45,6 +45,8 @@ pub(super) struct Site {
     trusted: Vec<IpAddr>,
     public_url: Option<String>,
     headers: Vec<(header::HeaderName, HeaderValue)>,
+    /// A page's headers, `headers` among them, made once: a page clones them.
+    page_headers: HeaderMap,
     /// Shared by every page, not copied (it holds the consent texts).
     info: RwLock<(Option<Instant>, Arc<WebInfo>)>,
     body_timeout: std::time::Duration,
@@ -88,6 +90,15 @@ impl Site {
         if config.frame_ancestor.is_none() {
             headers.push((header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")));
         }
+        let mut page_headers = HeaderMap::with_capacity(headers.len() + 2);
+        page_headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        page_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        for (name, value) in &headers {
+            page_headers.insert(name.clone(), value.clone());
+        }
         Ok(Site {
             door: Door::new(&config.data, config.launch.clone()),
             signer: Signer::new()?,
@@ -97,6 +108,7 @@ impl Site {
             trusted: config.trusted_proxies.clone(),
             public_url: config.public_url.clone(),
             headers,
+            page_headers,
             info: RwLock::new((None, Arc::new(fallback_info(&config.data)))),
             body_timeout: config.body_timeout,
         })
@@ -143,14 +155,9 @@ impl Site {
     }
 
     fn page(&self, status: StatusCode, markup: Markup) -> Response {
-        let mut response = (status, markup.into_string()).into_response();
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        );
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        self.secure(headers);
+        let mut response = Response::new(Body::from(markup.into_string()));
+        *response.status_mut() = status;
+        *response.headers_mut() = self.page_headers.clone();
         response
     }
 
