@@ -37,15 +37,30 @@ pub struct FormPage<'a> {
 /// An instant in the school's time (`01.12.2026 09:30`): its zone when the policy names one,
 /// else this machine's.
 pub fn local_time(info: &WebInfo, at: Timestamp) -> String {
+    // digits written as they are: `format!` with its paddings took half of a receipt's
+    // 0.8 µs for its two times (`perf`, `cargo bench --bench web`)
     fn shown<Z: TimeZone>(time: chrono::DateTime<Z>) -> String {
-        format!(
-            "{:02}.{:02}.{:04} {:02}:{:02}",
-            time.day(),
-            time.month(),
-            time.year(),
-            time.hour(),
-            time.minute()
-        )
+        fn two(out: &mut String, value: u32) {
+            out.push(char::from(b'0' + (value / 10 % 10) as u8));
+            out.push(char::from(b'0' + (value % 10) as u8));
+        }
+        let mut out = String::with_capacity(16);
+        two(&mut out, time.day());
+        out.push('.');
+        two(&mut out, time.month());
+        out.push('.');
+        match u32::try_from(time.year()) {
+            Ok(year) if year < 10_000 => {
+                two(&mut out, year / 100);
+                two(&mut out, year % 100);
+            }
+            _ => out.push_str(&format!("{:04}", time.year())),
+        }
+        out.push(' ');
+        two(&mut out, time.hour());
+        out.push(':');
+        two(&mut out, time.minute());
+        out
     }
     let zone = info
         .zone
@@ -545,6 +560,16 @@ mod tests {
             let mut ours = String::new();
             maud::Render::render_to(&Text(&text), &mut ours);
             proptest::prop_assert_eq!(ours, html! { (text) }.into_string());
+        }
+
+        #[test]
+        fn a_time_is_shown_as_its_pattern_says(at in -62_000_000_000_000i64..253_402_200_000_000) {
+            let mut info = info("Школа", "+7 1");
+            info.zone = Some("Europe/Moscow".into());
+            let zone: chrono_tz::Tz = "Europe/Moscow".parse().expect("zone");
+            let time = zone.timestamp_millis_opt(at).single().expect("an instant");
+            let patterned = time.format("%d.%m.%Y %H:%M").to_string();
+            proptest::prop_assert_eq!(local_time(&info, Timestamp(at)), patterned);
         }
     }
 
