@@ -27,7 +27,9 @@ pub enum TokenError {
 }
 
 pub struct Signer {
-    key: [u8; 32],
+    /// HMAC keyed with this process's random key, made once: each token clones it (keying
+    /// hashes the key's two pads, two of the five SHA-256 blocks a token's MAC took).
+    keyed: Hmac<Sha256>,
 }
 
 impl Signer {
@@ -35,15 +37,14 @@ impl Signer {
     pub fn new() -> std::io::Result<Signer> {
         let mut key = [0u8; 32];
         getrandom::fill(&mut key).map_err(|error| std::io::Error::other(error.to_string()))?;
-        Ok(Signer { key })
+        // HMAC takes a key of any length: this cannot fail
+        let keyed = Hmac::<Sha256>::new_from_slice(&key)
+            .map_err(|error| std::io::Error::other(error.to_string()))?;
+        Ok(Signer { keyed })
     }
 
     fn mac(&self, body: &[u8]) -> [u8; MAC_LEN] {
-        // HMAC takes a key of any length: this cannot fail
-        let mut mac = match Hmac::<Sha256>::new_from_slice(&self.key) {
-            Ok(mac) => mac,
-            Err(_) => return [0; MAC_LEN],
-        };
+        let mut mac = self.keyed.clone();
         mac.update(body);
         let full = mac.finalize().into_bytes();
         let mut out = [0u8; MAC_LEN];
@@ -82,8 +83,7 @@ impl Signer {
         }
         let (body, mac) = bytes.split_at(TOKEN_LEN - MAC_LEN);
         // constant-time comparison through the MAC itself
-        let mut expected =
-            Hmac::<Sha256>::new_from_slice(&self.key).map_err(|_| TokenError::Forged)?;
+        let mut expected = self.keyed.clone();
         expected.update(body);
         expected
             .verify_truncated_left(mac)
@@ -105,16 +105,24 @@ impl Signer {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    text
 }
 
+/// Two hex digits a byte, and nothing else (`from_str_radix` also took a sign: `+1`).
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() != TOKEN_LEN * 2 || !text.is_ascii() {
+    if text.len() != TOKEN_LEN * 2 {
         return None;
     }
-    (0..text.len())
-        .step_by(2)
-        .map(|at| u8::from_str_radix(&text[at..at + 2], 16).ok())
+    let digit = |byte: u8| char::from(byte).to_digit(16);
+    text.as_bytes()
+        .chunks_exact(2)
+        .map(|pair| Some((digit(pair[0])? << 4 | digit(pair[1])?) as u8))
         .collect()
 }
 
@@ -178,5 +186,14 @@ mod tests {
             signer.check(&"é".repeat(41), later),
             Err(TokenError::Forged)
         );
+        // a sign before a digit is not hex (it was: `from_str_radix` takes `+1` for 1);
+        // capitals are, and write the same bytes
+        assert!(token.starts_with("01"));
+        assert_eq!(
+            signer.check(&format!("+1{}", &token[2..]), later),
+            Err(TokenError::Forged)
+        );
+        assert_eq!(signer.check(&token, later), Ok([1; 16]));
+        assert_eq!(signer.check(&token.to_uppercase(), later), Ok([1; 16]));
     }
 }
