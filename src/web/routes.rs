@@ -265,6 +265,9 @@ pub(super) async fn serve(
                 continue;
             }
         };
+        // An answer hyper writes in more than one piece must not wait for the client's
+        // delayed ACK (Nagle); a socket that refuses the option is still served.
+        let _ = stream.set_nodelay(true);
         let app = app.clone();
         tokio::spawn(async move {
             let service =
